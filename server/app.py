@@ -1,0 +1,70 @@
+"""`create_app(config)`: the one application factory. Resources are opened and closed in
+cleanup contexts, in order: database, instance identity, HTTP client, workers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from server import appkeys
+from server.config import Config
+from server.handlers import actors, pages, wellknown
+from server.middlewares import make_middlewares
+from server.services.errors import ServiceError
+from server.services.instance import prepare_instance
+from server.urls import Urls
+from storage.database import (
+    DatabaseUnavailable,
+    check_connection,
+    make_engine,
+    make_sessionmaker,
+)
+from storage.migrate import upgrade
+
+PACKAGE_DIR = Path(__file__).parent
+
+
+class StartupError(Exception):
+    """The instance cannot start; the message is one line for the operator."""
+
+
+def create_app(config: Config, *, migrate: bool = True) -> web.Application:
+    app = web.Application(middlewares=make_middlewares(config),
+                          client_max_size=config.server.max_body_size)
+    app[appkeys.CONFIG] = config
+    app[appkeys.URLS] = Urls(config.base_url)
+    aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(PACKAGE_DIR / "templates"),
+                         autoescape=jinja2.select_autoescape(default=True))
+
+    async def database_ctx(app: web.Application) -> AsyncIterator[None]:
+        engine = make_engine(config.database.url, pool_size=config.database.pool_size)
+        try:
+            await check_connection(engine)
+            if migrate:
+                await upgrade(engine)
+        except DatabaseUnavailable as exc:
+            await engine.dispose()
+            raise StartupError(f"database.url: cannot open the database: {exc}") from None
+        app[appkeys.ENGINE] = engine
+        app[appkeys.SESSIONMAKER] = make_sessionmaker(engine)
+        yield
+        await engine.dispose()
+
+    async def instance_ctx(app: web.Application) -> AsyncIterator[None]:
+        try:
+            app[appkeys.INSTANCE_ACTOR_ID] = await prepare_instance(
+                app[appkeys.SESSIONMAKER], config)
+        except ServiceError as exc:
+            raise StartupError(str(exc)) from None
+        yield
+
+    app.cleanup_ctx.extend([database_ctx, instance_ctx])
+
+    app.router.add_static("/static", PACKAGE_DIR / "static", name="static")
+    for module in (wellknown, actors, pages):
+        module.setup_routes(app)
+    return app

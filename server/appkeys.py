@@ -1,0 +1,21 @@
+"""Every web.AppKey of the application, in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from server.config import Config
+from server.urls import Urls
+
+CONFIG = web.AppKey("config", Config)
+URLS = web.AppKey("urls", Urls)
+ENGINE = web.AppKey("engine", AsyncEngine)
+SESSIONMAKER = web.AppKey("sessionmaker", async_sessionmaker[AsyncSession])
+INSTANCE_ACTOR_ID = web.AppKey("instance_actor_id", int)
+# The shared outgoing HTTP client (activitypub.http.SafeHttpClient).
+HTTP_CLIENT = web.AppKey("http_client", Any)
+# The in-process worker pool (server.jobs.worker.WorkerPool), absent when jobs.workers = 0.
+WORKER_POOL = web.AppKey("worker_pool", Any)

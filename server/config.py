@@ -1,0 +1,305 @@
+"""The one reader of configuration: a TOML file plus DREAMFEED_* overrides -> frozen dataclasses.
+
+Nothing reads configuration at import time; `load_config()` is called once by the CLI and the
+result is handed to `create_app()`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "DREAMFEED_"
+# Environment variables that are not single-key overrides.
+ENV_RESERVED = frozenset({"DREAMFEED_CONFIG"})
+
+REGISTRATION_MODES = ("open", "approval", "invite", "closed")
+
+
+class ConfigError(Exception):
+    """Bad configuration; the message is one line naming the offending key."""
+
+
+@dataclass(frozen=True)
+class InstanceConfig:
+    # Public host[:port] embedded in every id this instance mints. Never changes after first start.
+    domain: str = "localhost:8000"
+    # "http" or "https"; empty means: http for localhost/loopback domains, https otherwise.
+    scheme: str = ""
+    name: str = "Dreamfeed"
+    registrations: str = "open"
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Reverse proxies (addresses or CIDR networks) whose X-Forwarded-For / Forwarded we believe.
+    trusted_proxies: tuple[str, ...] = ()
+    # Largest request body accepted, in bytes.
+    max_body_size: int = 1_048_576
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    url: str = "sqlite+aiosqlite:///data/dreamfeed.db"
+    # Connection pool size for PostgreSQL (SQLite uses one writer connection).
+    pool_size: int = 10
+
+
+@dataclass(frozen=True)
+class MediaConfig:
+    path: str = "data/media"
+
+
+@dataclass(frozen=True)
+class FederationConfig:
+    # Allow outgoing requests to loopback, private, link-local addresses (tests and LAN instances).
+    allow_private_addresses: bool = False
+    # Seconds for one outgoing request, connect to last byte.
+    request_timeout: float = 20.0
+    # Largest response body read from a remote server, in bytes.
+    max_response_size: int = 5_242_880
+    max_redirects: int = 3
+
+
+@dataclass(frozen=True)
+class JobsConfig:
+    # Worker tasks started inside `dreamfeed serve` (0: run `dreamfeed worker` separately).
+    workers: int = 2
+    # Seconds a claimed job stays leased to its worker before another may take it over.
+    lease_seconds: int = 300
+    # Seconds after a job's creation during which failures are retried; then it is dead-lettered.
+    retry_window_seconds: int = 172_800
+    # Base and cap of the exponential backoff between attempts, in seconds.
+    backoff_base_seconds: float = 15.0
+    backoff_max_seconds: float = 21_600.0
+    # Seconds an idle worker sleeps before polling again.
+    poll_interval: float = 1.0
+
+
+@dataclass(frozen=True)
+class LoggingConfig:
+    level: str = "INFO"
+    # "text" for humans, "json" for log collectors.
+    format: str = "text"
+
+
+@dataclass(frozen=True)
+class Config:
+    instance: InstanceConfig = field(default_factory=InstanceConfig)
+    server: ServerConfig = field(default_factory=ServerConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    media: MediaConfig = field(default_factory=MediaConfig)
+    federation: FederationConfig = field(default_factory=FederationConfig)
+    jobs: JobsConfig = field(default_factory=JobsConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
+
+    @property
+    def base_url(self) -> str:
+        """The public origin every URL we mint starts with (never taken from a request)."""
+        return f"{self.instance.scheme}://{self.instance.domain}"
+
+
+def load_config(path: str | os.PathLike[str] | None = None,
+                env: Mapping[str, str] | None = None) -> Config:
+    """Read `path` (or $DREAMFEED_CONFIG, or nothing) and apply DREAMFEED_<SECTION>_<KEY>."""
+    env = os.environ if env is None else env
+    raw: dict[str, Any] = {}
+    path = path or env.get("DREAMFEED_CONFIG") or None
+    if path is not None:
+        raw = _read_toml(Path(path))
+    raw = _apply_env(raw, env)
+    return build_config(raw)
+
+
+def build_config(raw: Mapping[str, Any]) -> Config:
+    """Turn a nested mapping into a validated Config; every error names its key."""
+    sections: dict[str, Any] = {}
+    known = {f.name: f for f in dataclasses.fields(Config)}
+    for section, values in raw.items():
+        if section not in known:
+            raise ConfigError(f"unknown section [{section}]")
+        if not isinstance(values, Mapping):
+            raise ConfigError(f"[{section}] must be a table")
+        cls = _section_class(section)
+        sections[section] = _build_section(section, cls, values)
+    config = Config(**sections)
+    return _finish(config)
+
+
+def _section_class(section: str) -> type[Any]:
+    hints = typing.get_type_hints(Config)
+    cls: type[Any] = hints[section]
+    return cls
+
+
+def _build_section(section: str, cls: type[Any], values: Mapping[str, Any]) -> Any:
+    hints = typing.get_type_hints(cls)
+    kwargs: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in hints:
+            raise ConfigError(f"unknown key {section}.{key}")
+        kwargs[key] = _coerce(f"{section}.{key}", hints[key], value)
+    return cls(**kwargs)
+
+
+def _coerce(name: str, hint: Any, value: Any) -> Any:
+    origin = typing.get_origin(hint)
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{name} must be true or false, not {value!r}")
+    if hint is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise ConfigError(f"{name} must be an integer, not {value!r}")
+    if hint is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        raise ConfigError(f"{name} must be a number, not {value!r}")
+    if hint is str:
+        if isinstance(value, str):
+            return value
+        raise ConfigError(f"{name} must be a string, not {value!r}")
+    if origin is tuple:
+        if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        raise ConfigError(f"{name} must be a list of strings, not {value!r}")
+    if isinstance(hint, types.UnionType):  # pragma: no cover - no optional keys yet
+        return value
+    raise ConfigError(f"{name} has an unsupported type")  # pragma: no cover
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
+
+
+def _apply_env(raw: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
+    """Overlay DREAMFEED_<SECTION>_<KEY>=value; values are parsed by the key's type."""
+    merged = {k: dict(v) if isinstance(v, Mapping) else v for k, v in raw.items()}
+    sections = {f.name for f in dataclasses.fields(Config)}
+    for var, text in env.items():
+        if not var.startswith(ENV_PREFIX) or var in ENV_RESERVED:
+            continue
+        rest = var[len(ENV_PREFIX):].lower()
+        section, _, key = rest.partition("_")
+        if section not in sections or not key:
+            raise ConfigError(f"unknown setting in environment variable {var}")
+        hints = typing.get_type_hints(_section_class(section))
+        if key not in hints:
+            raise ConfigError(f"unknown key {section}.{key} (from environment variable {var})")
+        target = merged.setdefault(section, {})
+        if not isinstance(target, dict):
+            raise ConfigError(f"[{section}] must be a table")
+        target[key] = _parse_env_value(f"{section}.{key} (from {var})", hints[key], text)
+    return merged
+
+
+def _parse_env_value(name: str, hint: Any, text: str) -> Any:
+    if hint is bool:
+        lowered = text.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{name} must be true or false, not {text!r}")
+    if hint is int:
+        try:
+            return int(text)
+        except ValueError:
+            raise ConfigError(f"{name} must be an integer, not {text!r}") from None
+    if hint is float:
+        try:
+            return float(text)
+        except ValueError:
+            raise ConfigError(f"{name} must be a number, not {text!r}") from None
+    if typing.get_origin(hint) is tuple:
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return text
+
+
+def is_local_host(host: str) -> bool:
+    """True for localhost and loopback literals: the domains that may default to plain http."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def split_domain(domain: str) -> tuple[str, int | None]:
+    """'host:port' -> (host, port); IPv6 literals are bracketed."""
+    if domain.startswith("["):
+        host, _, rest = domain[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else ""
+    else:
+        host, _, port = domain.partition(":")
+    return host, (int(port) if port else None)
+
+
+def _finish(config: Config) -> Config:
+    """Validate values across keys and fill derived defaults."""
+    inst = config.instance
+    domain = inst.domain.strip().lower()
+    if not domain or "/" in domain or "@" in domain or " " in domain:
+        raise ConfigError(f"instance.domain must be a host[:port], not {inst.domain!r}")
+    try:
+        host, port = split_domain(domain)
+    except ValueError:
+        raise ConfigError(f"instance.domain has a bad port: {inst.domain!r}") from None
+    if not host or (port is not None and not 0 < port < 65536):
+        raise ConfigError(f"instance.domain must be a host[:port], not {inst.domain!r}")
+    scheme = inst.scheme or ("http" if is_local_host(host) else "https")
+    if scheme not in ("http", "https"):
+        raise ConfigError(f"instance.scheme must be http or https, not {inst.scheme!r}")
+    if inst.registrations not in REGISTRATION_MODES:
+        raise ConfigError(
+            f"instance.registrations must be one of {', '.join(REGISTRATION_MODES)}, "
+            f"not {inst.registrations!r}")
+    if not 0 < config.server.port < 65536:
+        raise ConfigError(f"server.port must be between 1 and 65535, not {config.server.port}")
+    for proxy in config.server.trusted_proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"server.trusted_proxies has {proxy!r}, which is not an address or network"
+            ) from None
+    url = config.database.url
+    if not (url.startswith("sqlite+aiosqlite://") or url.startswith("postgresql+asyncpg://")):
+        raise ConfigError(
+            "database.url must start with sqlite+aiosqlite:// or postgresql+asyncpg://, "
+            f"not {url.split('://')[0]!r}")
+    if config.jobs.workers < 0:
+        raise ConfigError("jobs.workers must not be negative")
+    if config.jobs.lease_seconds < 1:
+        raise ConfigError("jobs.lease_seconds must be at least 1")
+    if config.logging.level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"logging.level must be DEBUG, INFO, WARNING or ERROR, "
+                          f"not {config.logging.level!r}")
+    if config.logging.format not in ("text", "json"):
+        raise ConfigError(f"logging.format must be text or json, not {config.logging.format!r}")
+    return dataclasses.replace(
+        config,
+        instance=dataclasses.replace(inst, domain=domain, scheme=scheme),
+        logging=dataclasses.replace(config.logging, level=config.logging.level.upper()),
+    )

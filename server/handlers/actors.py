@@ -1,0 +1,74 @@
+"""Actor documents (served to anyone, no signature required) and HTML profiles."""
+
+from __future__ import annotations
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from server import appkeys
+from server.handlers.responses import activity_response, wants_activity
+from server.render.to_activitypub import local_actor, note_to_html
+from server.services import accounts as account_service
+from storage import accounts as account_queries
+from storage.models import Account
+
+
+async def _load_person(request: web.Request) -> Account:
+    username = request.match_info["username"]
+    async with request.app[appkeys.SESSIONMAKER]() as session:
+        account = await account_service.find_local_account(session, username)
+    if account is None:
+        raise web.HTTPNotFound(text=f"no account named {username!r} here")
+    if account.deleted_at is not None:
+        raise web.HTTPGone(text="this account was deleted")
+    return account
+
+
+async def _actor_response(request: web.Request, account: Account) -> web.Response:
+    async with request.app[appkeys.SESSIONMAKER]() as session:
+        key = await account_queries.public_key(session, account.id)
+    if key is None:  # every local account is created with a key; this is a broken row
+        raise web.HTTPInternalServerError(text="account has no key")
+    return activity_response(local_actor(account, key, request.app[appkeys.CONFIG]))
+
+
+async def user_actor(request: web.Request) -> web.StreamResponse:
+    """`/users/{username}`: the actor to servers, a redirect to the profile for browsers."""
+    account = await _load_person(request)
+    if wants_activity(request):
+        return await _actor_response(request, account)
+    raise web.HTTPFound(account.url or request.app[appkeys.URLS].profile(account.username))
+
+
+async def profile_page(request: web.Request) -> web.StreamResponse:
+    """`/@{username}`: HTML for browsers; the actor for servers that ask for JSON."""
+    account = await _load_person(request)
+    if wants_activity(request):
+        return await _actor_response(request, account)
+    config = request.app[appkeys.CONFIG]
+    context = {
+        "instance_name": config.instance.name,
+        "account": account,
+        "display_name": account.display_name or account.username,
+        "handle": f"@{account.username}@{config.instance.domain}",
+        "bio_html": note_to_html(account.note),
+        "actor_url": account.uri,
+    }
+    return aiohttp_jinja2.render_template("profile.html", request, context)
+
+
+async def instance_actor(request: web.Request) -> web.StreamResponse:
+    async with request.app[appkeys.SESSIONMAKER]() as session:
+        account = await account_queries.account_by_id(
+            session, request.app[appkeys.INSTANCE_ACTOR_ID])
+    if account is None:
+        raise web.HTTPNotFound()
+    if wants_activity(request):
+        return await _actor_response(request, account)
+    raise web.HTTPFound(request.app[appkeys.URLS].about)
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/users/{username}", user_actor)
+    app.router.add_get("/@{username}", profile_page)
+    app.router.add_get("/actor", instance_actor)

@@ -1,0 +1,92 @@
+"""Local accounts: creating users and finding accounts to show."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from activitypub.keys import generate_rsa_keypair
+from server import passwords
+from server.config import Config, split_domain
+from server.services.errors import Conflict, InvalidInput
+from server.urls import Urls
+from storage import accounts as account_queries
+from storage.models import Account, AccountKey, User
+
+USERNAME_RE = re.compile(r"[a-z0-9_]{1,30}")
+USERNAME_RULE = "1 to 30 characters: lowercase letters a-z, digits 0-9 and underscores"
+
+
+def normalize_username(raw: str) -> str:
+    """Usernames are case-insensitive: we keep them lowercase. Raises InvalidInput."""
+    name = raw.strip().lower()
+    if not USERNAME_RE.fullmatch(name):
+        raise InvalidInput(f"invalid username {raw!r}: use {USERNAME_RULE}")
+    return name
+
+
+def reserved_usernames(config: Config) -> frozenset[str]:
+    """Names that would shadow the instance actor (named after the domain)."""
+    host, _ = split_domain(config.instance.domain)
+    return frozenset({host.lower(), config.instance.domain.lower()})
+
+
+@dataclass(frozen=True)
+class NewUser:
+    account_id: int
+    user_id: int
+    username: str
+    actor_uri: str
+
+
+async def create_local_user(sessionmaker: async_sessionmaker[AsyncSession], config: Config, *,
+                            username: str, password: str, admin: bool = False,
+                            email: str | None = None, approved: bool = True) -> NewUser:
+    """A new local account with its login and its own RSA-2048 key pair."""
+    name = normalize_username(username)
+    if name in reserved_usernames(config):
+        raise InvalidInput(f"username {name!r} is reserved on this instance")
+    if not passwords.MIN_LENGTH <= len(password) <= passwords.MAX_LENGTH:
+        raise InvalidInput(
+            f"password must be {passwords.MIN_LENGTH} to {passwords.MAX_LENGTH} characters")
+    # Hashing and key generation are CPU-bound: keep them off the event loop.
+    password_hash, keys = await asyncio.gather(
+        asyncio.to_thread(passwords.hash_password, password),
+        asyncio.to_thread(generate_rsa_keypair))
+    urls = Urls(config.base_url)
+    try:
+        async with sessionmaker.begin() as session:
+            if await account_queries.local_account_by_username(session, name) is not None:
+                raise Conflict(f"username {name!r} is taken")
+            account = Account(
+                username=name, domain=None, actor_type="Person", uri=urls.actor(name),
+                url=urls.profile(name), display_name="", inbox_url=urls.inbox(name),
+                shared_inbox_url=urls.shared_inbox, outbox_url=urls.outbox(name),
+                followers_url=urls.followers(name), following_url=urls.following(name))
+            session.add(account)
+            await session.flush()
+            session.add(AccountKey(account_id=account.id, key_id=urls.key_id(name),
+                                   public_key_pem=keys.public_pem,
+                                   private_key_pem=keys.private_pem))
+            user = User(account_id=account.id, email=email, password_hash=password_hash,
+                        admin=admin, approved=approved)
+            session.add(user)
+            await session.flush()
+            return NewUser(account_id=account.id, user_id=user.id, username=name,
+                           actor_uri=account.uri)
+    except IntegrityError:
+        # Lost a race with a concurrent sign-up for the same name (or e-mail).
+        raise Conflict(f"username {name!r} or that e-mail address is taken") from None
+
+
+async def find_local_account(session: AsyncSession, username: str) -> Account | None:
+    """A local person's account (deleted ones too: callers answer 410), never the instance
+    actor."""
+    account = await account_queries.local_account_by_username(session, username)
+    if account is None or account.actor_type == "Application":
+        return None
+    return account

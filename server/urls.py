@@ -1,0 +1,104 @@
+"""The URL patterns of a Dreamfeed instance, fixed for its lifetime.
+
+Every ActivityPub id embeds one of these, so they never change once an instance federates.
+All are built from the configured scheme and domain, never from a request's Host header.
+
+    /users/{username}                      actor (Person); HTML profile for browsers
+    /users/{username}#main-key             its public key
+    /users/{username}/inbox                personal inbox
+    /users/{username}/outbox               outbox collection
+    /users/{username}/followers            followers collection
+    /users/{username}/following            following collection
+    /users/{username}/statuses/{id}        a post (Note)
+    /users/{username}/statuses/{id}/activity   the post's Create activity
+    /users/{username}/follows/{id}         a Follow activity we sent
+    /@{username}                           profile page (HTML)
+    /@{username}/{id}                      post page (HTML)
+    /actor                                 the instance actor (Application)
+    /actor#main-key, /actor/inbox, /actor/outbox
+    /inbox                                 shared inbox
+    /media/{id}/{filename}                 a stored media file
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Urls:
+    base: str  # scheme://domain, no trailing slash
+
+    # Local accounts
+    def actor(self, username: str) -> str:
+        return f"{self.base}/users/{username}"
+
+    def key_id(self, username: str) -> str:
+        return f"{self.actor(username)}#main-key"
+
+    def inbox(self, username: str) -> str:
+        return f"{self.actor(username)}/inbox"
+
+    def outbox(self, username: str) -> str:
+        return f"{self.actor(username)}/outbox"
+
+    def followers(self, username: str) -> str:
+        return f"{self.actor(username)}/followers"
+
+    def following(self, username: str) -> str:
+        return f"{self.actor(username)}/following"
+
+    def profile(self, username: str) -> str:
+        return f"{self.base}/@{username}"
+
+    # Posts and activities
+    def status(self, username: str, status_id: int) -> str:
+        return f"{self.actor(username)}/statuses/{status_id}"
+
+    def status_activity(self, username: str, status_id: int) -> str:
+        return f"{self.status(username, status_id)}/activity"
+
+    def status_page(self, username: str, status_id: int) -> str:
+        return f"{self.profile(username)}/{status_id}"
+
+    def follow_activity(self, username: str, follow_id: int) -> str:
+        return f"{self.actor(username)}/follows/{follow_id}"
+
+    # Instance-wide
+    @property
+    def shared_inbox(self) -> str:
+        return f"{self.base}/inbox"
+
+    @property
+    def instance_actor(self) -> str:
+        return f"{self.base}/actor"
+
+    @property
+    def instance_key_id(self) -> str:
+        return f"{self.instance_actor}#main-key"
+
+    @property
+    def instance_inbox(self) -> str:
+        return f"{self.instance_actor}/inbox"
+
+    @property
+    def instance_outbox(self) -> str:
+        return f"{self.instance_actor}/outbox"
+
+    @property
+    def about(self) -> str:
+        return f"{self.base}/about"
+
+    def media(self, media_id: int, filename: str) -> str:
+        return f"{self.base}/media/{media_id}/{filename}"
+
+    def nodeinfo(self, version: str) -> str:
+        return f"{self.base}/nodeinfo/{version}"
+
+    @property
+    def webfinger_template(self) -> str:
+        return f"{self.base}/.well-known/webfinger?resource={{uri}}"
+
+    @property
+    def authorize_interaction_template(self) -> str:
+        return f"{self.base}/authorize_interaction?uri={{uri}}"

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, queries, migrations and media files. Imports nothing of ours."""

@@ -1,0 +1,65 @@
+"""Queries on accounts, their keys and local users."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Account, AccountKey, User
+
+
+async def local_account_by_username(session: AsyncSession, username: str) -> Account | None:
+    """Case-insensitive lookup among local accounts (deleted ones included: names stay taken)."""
+    result = await session.execute(
+        select(Account).where(Account.domain.is_(None),
+                              func.lower(Account.username) == username.lower()))
+    return result.scalar_one_or_none()
+
+
+async def account_by_id(session: AsyncSession, account_id: int) -> Account | None:
+    return await session.get(Account, account_id)
+
+
+async def account_by_uri(session: AsyncSession, uri: str) -> Account | None:
+    result = await session.execute(select(Account).where(Account.uri == uri))
+    return result.scalar_one_or_none()
+
+
+async def signing_key(session: AsyncSession, account_id: int) -> AccountKey | None:
+    """The newest key of an account that has a private half (local accounts only)."""
+    result = await session.execute(
+        select(AccountKey)
+        .where(AccountKey.account_id == account_id, AccountKey.private_key_pem.is_not(None))
+        .order_by(AccountKey.id.desc()).limit(1))
+    return result.scalar_one_or_none()
+
+
+async def public_key(session: AsyncSession, account_id: int) -> AccountKey | None:
+    result = await session.execute(
+        select(AccountKey).where(AccountKey.account_id == account_id)
+        .order_by(AccountKey.id.desc()).limit(1))
+    return result.scalar_one_or_none()
+
+
+async def user_by_account_id(session: AsyncSession, account_id: int) -> User | None:
+    result = await session.execute(select(User).where(User.account_id == account_id))
+    return result.scalar_one_or_none()
+
+
+async def count_local_users(session: AsyncSession) -> int:
+    """People with a login here that are neither deleted nor suspended."""
+    result = await session.execute(
+        select(func.count()).select_from(User).join(Account, Account.id == User.account_id)
+        .where(Account.deleted_at.is_(None), Account.suspended_at.is_(None)))
+    return int(result.scalar_one())
+
+
+async def count_active_local_users(session: AsyncSession, since: datetime) -> int:
+    """Local users who logged in or were created since `since`."""
+    result = await session.execute(
+        select(func.count()).select_from(User).join(Account, Account.id == User.account_id)
+        .where(Account.deleted_at.is_(None), Account.suspended_at.is_(None),
+               func.coalesce(User.last_login_at, User.created_at) >= since))
+    return int(result.scalar_one())

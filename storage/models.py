@@ -1,0 +1,192 @@
+"""SQLAlchemy 2 models. Plain rows: decisions live in server/services, not here.
+
+Every primary key is a 64-bit time-sortable id from storage.ids; every timestamp is UTC-aware.
+Later migrations only add tables and columns to what is here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.ids import new_id
+from storage.types import UTCDateTime, utcnow
+
+# Integer primary keys on SQLite must be INTEGER to be rowid aliases; BIGINT elsewhere.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+class InstanceSetting(Base):
+    """Facts fixed for the life of an instance, such as the domain every id embeds."""
+
+    __tablename__ = "instance_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Account(Base):
+    """An actor, local (domain is NULL) or remote. Local rows are never deleted, so a username
+    is never handed out twice."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, default=new_id)
+    username: Mapped[str] = mapped_column(String(255))
+    domain: Mapped[str | None] = mapped_column(String(255), default=None)
+    # Person, Service, Application (the instance actor), Group.
+    actor_type: Mapped[str] = mapped_column(String(32), default="Person")
+    uri: Mapped[str] = mapped_column(String(2048), unique=True)
+    url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    display_name: Mapped[str] = mapped_column(String(255), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    inbox_url: Mapped[str] = mapped_column(String(2048), default="")
+    shared_inbox_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    outbox_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    followers_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    following_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    manually_approves_followers: Mapped[bool] = mapped_column(Boolean, default=False)
+    discoverable: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # When a remote actor document was last fetched.
+    fetched_at: Mapped[datetime | None] = mapped_column(default=None)
+    suspended_at: Mapped[datetime | None] = mapped_column(default=None)
+    deleted_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    __table_args__ = (
+        # Case-insensitive uniqueness: one index for local names, one per remote domain.
+        Index("ux_accounts_local_username", func.lower(username), unique=True,
+              sqlite_where=domain.is_(None), postgresql_where=domain.is_(None)),
+        Index("ux_accounts_remote_username", func.lower(username), domain, unique=True,
+              sqlite_where=domain.is_not(None), postgresql_where=domain.is_not(None)),
+        Index("ix_accounts_domain", domain),
+    )
+
+    @property
+    def is_local(self) -> bool:
+        return self.domain is None
+
+
+class AccountKey(Base):
+    """A public key by its keyId; local keys also hold the private half."""
+
+    __tablename__ = "account_keys"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, default=new_id)
+    account_id: Mapped[int] = mapped_column(Id, ForeignKey("accounts.id", ondelete="CASCADE"),
+                                            index=True)
+    key_id: Mapped[str] = mapped_column(String(2048), unique=True)
+    public_key_pem: Mapped[str] = mapped_column(Text)
+    private_key_pem: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    fetched_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class User(Base):
+    """A person who logs in here; owns exactly one local account."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, default=new_id)
+    account_id: Mapped[int] = mapped_column(Id, ForeignKey("accounts.id"), unique=True)
+    email: Mapped[str | None] = mapped_column(String(320), unique=True, default=None)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    approved: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Follow(Base):
+    """`account` follows `target_account`; pending until the target accepts."""
+
+    __tablename__ = "follows"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, default=new_id)
+    account_id: Mapped[int] = mapped_column(Id, ForeignKey("accounts.id", ondelete="CASCADE"))
+    target_account_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    # The Follow activity's id (ours or the remote's), so Accept/Undo can name it.
+    uri: Mapped[str | None] = mapped_column(String(2048), unique=True, default=None)
+    # "pending" or "accepted".
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (UniqueConstraint("account_id", "target_account_id"),)
+
+
+class Status(Base):
+    """A post, local or remote. Later issues add media, tags, mentions and counters."""
+
+    __tablename__ = "statuses"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, default=new_id)
+    uri: Mapped[str] = mapped_column(String(2048), unique=True)
+    url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    account_id: Mapped[int] = mapped_column(Id, ForeignKey("accounts.id", ondelete="CASCADE"))
+    local: Mapped[bool] = mapped_column(Boolean, default=True)
+    # public, unlisted, private (followers only), direct.
+    visibility: Mapped[str] = mapped_column(String(16), default="public")
+    content: Mapped[str] = mapped_column(Text, default="")
+    spoiler_text: Mapped[str] = mapped_column(Text, default="")
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
+    language: Mapped[str | None] = mapped_column(String(16), default=None)
+    in_reply_to_id: Mapped[int | None] = mapped_column(Id, default=None, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    __table_args__ = (
+        Index("ix_statuses_account_id_id", "account_id", "id"),
+        Index("ix_statuses_local_id", "local", "id"),
+    )
+
+
+class Job(Base):
+    """A unit of slow or remote work. Lives in the database so a crash or restart loses none.
+
+    state: queued -> running -> (deleted on success) | queued again (retry) | dead.
+    """
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    run_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Held by a worker until this time; past it, another worker may take the job over.
+    locked_by: Mapped[str | None] = mapped_column(String(128), default=None)
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    # Optional idempotency key: enqueueing the same key twice makes one job.
+    dedupe_key: Mapped[str | None] = mapped_column(String(512), unique=True, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        Index("ix_jobs_state_run_at", "state", "run_at"),
+        Index("ix_jobs_state_locked_until", "state", "locked_until"),
+    )
