@@ -10,7 +10,9 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from server import appkeys
+from activitypub.addresses import AddressPolicy
+from activitypub.http import SafeHttpClient
+from server import __version__, appkeys
 from server.config import Config
 from server.handlers import actors, pages, wellknown
 from server.middlewares import make_middlewares
@@ -30,6 +32,19 @@ PACKAGE_DIR = Path(__file__).parent
 
 class StartupError(Exception):
     """The instance cannot start; the message is one line for the operator."""
+
+
+def user_agent(config: Config) -> str:
+    """Mastodon-style: software/version plus the instance URL, so admins can reach us."""
+    return f"Dreamfeed/{__version__} (+{config.base_url}/)"
+
+
+def make_http_client(config: Config) -> SafeHttpClient:
+    fed = config.federation
+    return SafeHttpClient(user_agent(config),
+                          policy=AddressPolicy(allow_private=fed.allow_private_addresses),
+                          timeout=fed.request_timeout, max_response_size=fed.max_response_size,
+                          max_redirects=fed.max_redirects)
 
 
 def create_app(config: Config, *, migrate: bool = True) -> web.Application:
@@ -62,7 +77,14 @@ def create_app(config: Config, *, migrate: bool = True) -> web.Application:
             raise StartupError(str(exc)) from None
         yield
 
-    app.cleanup_ctx.extend([database_ctx, instance_ctx])
+    async def http_client_ctx(app: web.Application) -> AsyncIterator[None]:
+        client = make_http_client(config)
+        await client.start()
+        app[appkeys.HTTP_CLIENT] = client
+        yield
+        await client.close()
+
+    app.cleanup_ctx.extend([database_ctx, instance_ctx, http_client_ctx])
 
     app.router.add_static("/static", PACKAGE_DIR / "static", name="static")
     for module in (wellknown, actors, pages):

@@ -7,6 +7,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from activitypub.http import SafeHttpClient
 from server.config import Config
 from server.urls import Urls
 
@@ -15,7 +16,6 @@ URLS = web.AppKey("urls", Urls)
 ENGINE = web.AppKey("engine", AsyncEngine)
 SESSIONMAKER = web.AppKey("sessionmaker", async_sessionmaker[AsyncSession])
 INSTANCE_ACTOR_ID = web.AppKey("instance_actor_id", int)
-# The shared outgoing HTTP client (activitypub.http.SafeHttpClient).
-HTTP_CLIENT = web.AppKey("http_client", Any)
+HTTP_CLIENT = web.AppKey("http_client", SafeHttpClient)
 # The in-process worker pool (server.jobs.worker.WorkerPool), absent when jobs.workers = 0.
 WORKER_POOL = web.AppKey("worker_pool", Any)

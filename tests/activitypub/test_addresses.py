@@ -47,7 +47,7 @@ TABLE = [
     ("100::1", False, True),  # discard
     ("64:ff9b:1::a00:1", False, True),  # local-use NAT64
     # never a peer, whatever the policy
-    ("0.0.0.0", False, False),
+    ("0.0.0.0", False, False),  # noqa: S104 (an address under test, nothing binds it)
     ("0.1.2.3", False, False),
     ("::", False, False),
     ("224.0.0.1", False, False),
@@ -102,7 +102,7 @@ def test_extra_allowed_cannot_admit_never_addresses() -> None:
     policy = AddressPolicy(extra_allowed=(ipaddress.ip_network("0.0.0.0/0"),
                                           ipaddress.ip_network("::/0")))
     assert policy.is_allowed("10.0.0.1")
-    assert not policy.is_allowed("0.0.0.0")
+    assert not policy.is_allowed("0.0.0.0")  # noqa: S104 (nothing binds it)
     assert not policy.is_allowed("224.0.0.1")
     assert not policy.is_allowed("ff02::1")
 
