@@ -19,12 +19,7 @@ from server.middlewares import make_middlewares
 from server.services.errors import ServiceError
 from server.services.instance import prepare_instance
 from server.urls import Urls
-from storage.database import (
-    DatabaseUnavailable,
-    check_connection,
-    make_engine,
-    make_sessionmaker,
-)
+from storage.database import Database, DatabaseUnavailable, check_connection
 from storage.migrate import upgrade
 
 PACKAGE_DIR = Path(__file__).parent
@@ -56,23 +51,22 @@ def create_app(config: Config, *, migrate: bool = True) -> web.Application:
                          autoescape=jinja2.select_autoescape(default=True))
 
     async def database_ctx(app: web.Application) -> AsyncIterator[None]:
-        engine = make_engine(config.database.url, pool_size=config.database.pool_size)
+        database = Database(config.database.url, pool_size=config.database.pool_size)
         try:
-            await check_connection(engine)
+            await check_connection(database.write_engine)
             if migrate:
-                await upgrade(engine)
+                await upgrade(database.write_engine)
         except DatabaseUnavailable as exc:
-            await engine.dispose()
+            await database.dispose()
             raise StartupError(f"database.url: cannot open the database: {exc}") from None
-        app[appkeys.ENGINE] = engine
-        app[appkeys.SESSIONMAKER] = make_sessionmaker(engine)
+        app[appkeys.DATABASE] = database
         yield
-        await engine.dispose()
+        await database.dispose()
 
     async def instance_ctx(app: web.Application) -> AsyncIterator[None]:
         try:
             app[appkeys.INSTANCE_ACTOR_ID] = await prepare_instance(
-                app[appkeys.SESSIONMAKER], config)
+                app[appkeys.DATABASE].writer, config)
         except ServiceError as exc:
             raise StartupError(str(exc)) from None
         yield

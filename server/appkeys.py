@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from activitypub.http import SafeHttpClient
 from server.config import Config
 from server.urls import Urls
+from storage.database import Database
 
 CONFIG = web.AppKey("config", Config)
 URLS = web.AppKey("urls", Urls)
-ENGINE = web.AppKey("engine", AsyncEngine)
-SESSIONMAKER = web.AppKey("sessionmaker", async_sessionmaker[AsyncSession])
+# Database.reader() for queries, Database.writer.begin() for changes.
+DATABASE = web.AppKey("database", Database)
 INSTANCE_ACTOR_ID = web.AppKey("instance_actor_id", int)
 HTTP_CLIENT = web.AppKey("http_client", SafeHttpClient)
 # The in-process worker pool (server.jobs.worker.WorkerPool), absent when jobs.workers = 0.

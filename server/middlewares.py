@@ -15,8 +15,8 @@ from server.config import Config
 
 log = logging.getLogger("dreamfeed.request")
 
-REQUEST_ID = "request_id"
-CLIENT_IP = "client_ip"
+REQUEST_ID = web.RequestKey("request_id", str)
+CLIENT_IP = web.RequestKey("client_ip", str)
 _REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
@@ -30,7 +30,7 @@ def make_middlewares(config: Config) -> list[Middleware]:
         request[REQUEST_ID] = incoming if _REQUEST_ID_RE.fullmatch(incoming) \
             else uuid.uuid4().hex
         request[CLIENT_IP] = client_ip(request.remote, request.headers.get("X-Forwarded-For"),
-                                       request.headers.get("Forwarded"), trusted)
+                                       request.headers.get("Forwarded"), trusted) or ""
         started = time.perf_counter()
         status = 500
         try:

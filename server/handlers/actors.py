@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import aiohttp_jinja2
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import appkeys
 from server.handlers.responses import activity_response, wants_activity
@@ -13,10 +14,9 @@ from storage import accounts as account_queries
 from storage.models import Account
 
 
-async def _load_person(request: web.Request) -> Account:
+async def _load_person(request: web.Request, session: AsyncSession) -> Account:
     username = request.match_info["username"]
-    async with request.app[appkeys.SESSIONMAKER]() as session:
-        account = await account_service.find_local_account(session, username)
+    account = await account_service.find_local_account(session, username)
     if account is None:
         raise web.HTTPNotFound(text=f"no account named {username!r} here")
     if account.deleted_at is not None:
@@ -24,9 +24,9 @@ async def _load_person(request: web.Request) -> Account:
     return account
 
 
-async def _actor_response(request: web.Request, account: Account) -> web.Response:
-    async with request.app[appkeys.SESSIONMAKER]() as session:
-        key = await account_queries.public_key(session, account.id)
+async def _actor_response(request: web.Request, session: AsyncSession,
+                          account: Account) -> web.Response:
+    key = await account_queries.public_key(session, account.id)
     if key is None:  # every local account is created with a key; this is a broken row
         raise web.HTTPInternalServerError(text="account has no key")
     return activity_response(local_actor(account, key, request.app[appkeys.CONFIG]))
@@ -34,17 +34,19 @@ async def _actor_response(request: web.Request, account: Account) -> web.Respons
 
 async def user_actor(request: web.Request) -> web.StreamResponse:
     """`/users/{username}`: the actor to servers, a redirect to the profile for browsers."""
-    account = await _load_person(request)
-    if wants_activity(request):
-        return await _actor_response(request, account)
+    async with request.app[appkeys.DATABASE].reader() as session:
+        account = await _load_person(request, session)
+        if wants_activity(request):
+            return await _actor_response(request, session, account)
     raise web.HTTPFound(account.url or request.app[appkeys.URLS].profile(account.username))
 
 
 async def profile_page(request: web.Request) -> web.StreamResponse:
     """`/@{username}`: HTML for browsers; the actor for servers that ask for JSON."""
-    account = await _load_person(request)
-    if wants_activity(request):
-        return await _actor_response(request, account)
+    async with request.app[appkeys.DATABASE].reader() as session:
+        account = await _load_person(request, session)
+        if wants_activity(request):
+            return await _actor_response(request, session, account)
     config = request.app[appkeys.CONFIG]
     context = {
         "instance_name": config.instance.name,
@@ -58,13 +60,13 @@ async def profile_page(request: web.Request) -> web.StreamResponse:
 
 
 async def instance_actor(request: web.Request) -> web.StreamResponse:
-    async with request.app[appkeys.SESSIONMAKER]() as session:
+    async with request.app[appkeys.DATABASE].reader() as session:
         account = await account_queries.account_by_id(
             session, request.app[appkeys.INSTANCE_ACTOR_ID])
-    if account is None:
-        raise web.HTTPNotFound()
-    if wants_activity(request):
-        return await _actor_response(request, account)
+        if account is None:
+            raise web.HTTPNotFound()
+        if wants_activity(request):
+            return await _actor_response(request, session, account)
     raise web.HTTPFound(request.app[appkeys.URLS].about)
 
 

@@ -11,7 +11,7 @@ from server.services import instance as instance_service
 
 async def _instance_context(request: web.Request) -> dict[str, object]:
     config = request.app[appkeys.CONFIG]
-    async with request.app[appkeys.SESSIONMAKER]() as session:
+    async with request.app[appkeys.DATABASE].reader() as session:
         usage = await instance_service.node_usage(session)
     return {
         "instance_name": config.instance.name,

@@ -63,7 +63,7 @@ async def webfinger(request: web.Request) -> web.Response:
     config = request.app[appkeys.CONFIG]
     urls = request.app[appkeys.URLS]
     instance_actor_name = instance_service.instance_actor_username(config)
-    async with request.app[appkeys.SESSIONMAKER]() as session:
+    async with request.app[appkeys.DATABASE].reader() as session:
         if username == instance_actor_name:
             document = webfinger_document(
                 subject=f"acct:{instance_actor_name}@{config.instance.domain}",
@@ -99,7 +99,7 @@ async def nodeinfo(request: web.Request) -> web.Response:
     if version not in NODEINFO_VERSIONS:
         raise web.HTTPNotFound(text=f"NodeInfo {version} is not served here")
     config = request.app[appkeys.CONFIG]
-    async with request.app[appkeys.SESSIONMAKER]() as session:
+    async with request.app[appkeys.DATABASE].reader() as session:
         usage = await instance_service.node_usage(session)
     document = nodeinfo_document(
         version, software_name=SOFTWARE_NAME, software_version=__version__, usage=usage,

@@ -23,5 +23,5 @@ async def client(config: Config, aiohttp_client: Callable[..., Awaitable[Client]
 async def add_user(client: Client, username: str, **kwargs: Any) -> NewUser:
     app = client.app
     assert app is not None
-    return await create_local_user(app[appkeys.SESSIONMAKER], app[appkeys.CONFIG],
+    return await create_local_user(app[appkeys.DATABASE].writer, app[appkeys.CONFIG],
                                    username=username, password="correct horse", **kwargs)

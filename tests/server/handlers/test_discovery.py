@@ -128,7 +128,7 @@ async def test_browsers_get_html(client: Client) -> None:
 
 async def test_profile_escapes_user_text(client: Client) -> None:
     user = await add_user(client, "mallory")
-    async with client.app[appkeys.SESSIONMAKER].begin() as session:  # type: ignore[index]
+    async with client.app[appkeys.DATABASE].writer.begin() as session:  # type: ignore[index]
         await session.execute(update(Account).where(Account.id == user.account_id).values(
             display_name="<script>alert(1)</script>", note="<b>hi</b>"))
     html = await (await client.get("/@mallory")).text()
@@ -139,7 +139,7 @@ async def test_profile_escapes_user_text(client: Client) -> None:
 async def test_unknown_and_deleted_accounts(client: Client) -> None:
     assert (await client.get("/users/nobody", headers={"Accept": AP})).status == 404
     user = await add_user(client, "gone")
-    async with client.app[appkeys.SESSIONMAKER].begin() as session:  # type: ignore[index]
+    async with client.app[appkeys.DATABASE].writer.begin() as session:  # type: ignore[index]
         await session.execute(update(Account).where(Account.id == user.account_id)
                               .values(deleted_at=utcnow()))
     assert (await client.get("/users/gone", headers={"Accept": AP})).status == 410
@@ -180,7 +180,7 @@ async def test_nodeinfo(client: Client) -> None:
     }
     user = await add_user(client, "alice")
     await add_user(client, "bob")
-    async with client.app[appkeys.SESSIONMAKER].begin() as session:  # type: ignore[index]
+    async with client.app[appkeys.DATABASE].writer.begin() as session:  # type: ignore[index]
         session.add(Status(uri=f"{BASE}/users/alice/statuses/1", account_id=user.account_id))
     for version in ("2.0", "2.1"):
         resp = await client.get(f"/nodeinfo/{version}")
