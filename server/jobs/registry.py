@@ -1,0 +1,79 @@
+"""Which coroutine runs which kind of job, and what a running job is handed."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from server.config import Config
+
+
+@dataclass(frozen=True)
+class JobResources:
+    """What handlers share for the life of a worker pool; created and closed by its owner."""
+
+    config: Config
+    sessionmaker: async_sessionmaker[AsyncSession]
+    # The shared outgoing HTTP client (activitypub.http.SafeHttpClient).
+    http: Any = None
+    # server.services.context.Services: what federation handlers use (typed loosely because
+    # services import the queue, which imports this module).
+    services: Any = None
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """One run of one job. `attempt` is 1 on the first run and counts takeovers and retries."""
+
+    job_id: int
+    kind: str
+    attempt: int
+    resources: JobResources
+
+
+JobHandler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
+
+
+class UnknownJobKind(Exception):
+    """No handler is registered for a job's kind (perhaps a newer worker knows it)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"no handler registered for job kind {kind!r}")
+        self.kind = kind
+
+
+class JobRegistry:
+    """kind -> handler. A handler returns normally on success; see server.jobs.queue for what
+    raising means (PermanentJobError, RetryAfter, anything else: retry with backoff)."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, JobHandler] = {}
+
+    def register(self, kind: str, handler: JobHandler) -> None:
+        if kind in self._handlers:
+            # Two handlers for one kind is a wiring mistake; failing early beats a silent winner.
+            raise ValueError(f"a handler for job kind {kind!r} is already registered")
+        self._handlers[kind] = handler
+
+    def handler(self, kind: str) -> Callable[[JobHandler], JobHandler]:
+        """Decorator form of register()."""
+        def decorate(fn: JobHandler) -> JobHandler:
+            self.register(kind, fn)
+            return fn
+        return decorate
+
+    def get(self, kind: str) -> JobHandler:
+        try:
+            return self._handlers[kind]
+        except KeyError:
+            raise UnknownJobKind(kind) from None
+
+    def __contains__(self, kind: object) -> bool:
+        return kind in self._handlers
+
+    @property
+    def kinds(self) -> list[str]:
+        return sorted(self._handlers)

@@ -1,0 +1,39 @@
+"""A worker process for test_worker's SIGKILL test: it runs `sleepy` jobs, each of which leaves
+a marker file (holding its attempt number) and then sleeps until the process is killed.
+
+Usage: python killable_worker.py DATABASE_URL MARKER_PATH
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+from server.config import build_config
+from server.jobs.registry import JobContext, JobRegistry, JobResources
+from server.jobs.worker import WorkerPool
+from storage.database import make_engine, make_sessionmaker
+
+
+async def main(database_url: str, marker: Path) -> None:
+    # A 1 s lease, renewed by the heartbeat while this process lives.
+    config = build_config({"database": {"url": database_url},
+                           "jobs": {"lease_seconds": 1, "poll_interval": 0.05}})
+    registry = JobRegistry()
+
+    @registry.handler("sleepy")
+    async def sleepy(ctx: JobContext, payload: dict[str, Any]) -> None:
+        marker.write_text(str(ctx.attempt))
+        await asyncio.sleep(3600)
+
+    engine = make_engine(database_url)
+    pool = WorkerPool(JobResources(config=config, sessionmaker=make_sessionmaker(engine)),
+                      registry, concurrency=1)
+    await pool.start()
+    await asyncio.Event().wait()  # until SIGKILL
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1], Path(sys.argv[2])))
