@@ -9,14 +9,20 @@ from pathlib import Path
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from aiohttp.abc import AbstractResolver
 
 from activitypub.addresses import AddressPolicy
 from activitypub.http import SafeHttpClient
 from server import __version__, appkeys
 from server.config import Config
-from server.handlers import actors, pages, wellknown
+from server.handlers import actors, collections, inbox, pages, wellknown
+from server.jobs.handlers import default_registry
+from server.jobs.registry import JobResources
+from server.jobs.worker import WorkerPool
 from server.middlewares import make_middlewares
+from server.services.context import Services, load_instance_key
 from server.services.errors import ServiceError
+from server.services.inbox_writer import InboxWriter
 from server.services.instance import prepare_instance
 from server.urls import Urls
 from storage.database import Database, DatabaseUnavailable, check_connection
@@ -34,15 +40,19 @@ def user_agent(config: Config) -> str:
     return f"Dreamfeed/{__version__} (+{config.base_url}/)"
 
 
-def make_http_client(config: Config) -> SafeHttpClient:
+def make_http_client(config: Config, *,
+                     resolver: AbstractResolver | None = None) -> SafeHttpClient:
     fed = config.federation
     return SafeHttpClient(user_agent(config),
                           policy=AddressPolicy(allow_private=fed.allow_private_addresses),
                           timeout=fed.request_timeout, max_response_size=fed.max_response_size,
-                          max_redirects=fed.max_redirects)
+                          max_redirects=fed.max_redirects, resolver=resolver)
 
 
-def create_app(config: Config, *, migrate: bool = True) -> web.Application:
+def create_app(config: Config, *, migrate: bool = True,
+               resolver: AbstractResolver | None = None) -> web.Application:
+    """The application. `resolver` replaces DNS for outgoing requests (tests point test
+    host names at loopback with it)."""
     app = web.Application(middlewares=make_middlewares(config),
                           client_max_size=config.server.max_body_size)
     app[appkeys.CONFIG] = config
@@ -71,16 +81,37 @@ def create_app(config: Config, *, migrate: bool = True) -> web.Application:
             raise StartupError(str(exc)) from None
         yield
 
-    async def http_client_ctx(app: web.Application) -> AsyncIterator[None]:
-        client = make_http_client(config)
-        await client.start()
-        app[appkeys.HTTP_CLIENT] = client
-        yield
-        await client.close()
+    async def services_ctx(app: web.Application) -> AsyncIterator[None]:
+        async with make_http_client(config, resolver=resolver) as client:
+            services = Services(config=config, db=app[appkeys.DATABASE], http=client)
+            await load_instance_key(services, app[appkeys.INSTANCE_ACTOR_ID])
+            app[appkeys.HTTP_CLIENT] = client
+            app[appkeys.SERVICES] = services
+            yield
 
-    app.cleanup_ctx.extend([database_ctx, instance_ctx, http_client_ctx])
+    async def inbox_writer_ctx(app: web.Application) -> AsyncIterator[None]:
+        writer = InboxWriter(app[appkeys.DATABASE])
+        await writer.start()
+        app[appkeys.INBOX_WRITER] = writer
+        yield
+        await writer.stop()
+
+    async def workers_ctx(app: web.Application) -> AsyncIterator[None]:
+        # Built even with jobs.workers = 0, so tests can run the queue with one call.
+        pool = WorkerPool(JobResources(config=config, sessionmaker=app[appkeys.DATABASE].writer,
+                                       http=app[appkeys.HTTP_CLIENT],
+                                       services=app[appkeys.SERVICES]),
+                          default_registry(), concurrency=max(config.jobs.workers, 1))
+        app[appkeys.WORKER_POOL] = pool
+        if config.jobs.workers > 0:
+            await pool.start()
+        yield
+        await pool.stop()
+
+    app.cleanup_ctx.extend([database_ctx, instance_ctx, services_ctx, inbox_writer_ctx,
+                            workers_ctx])
 
     app.router.add_static("/static", PACKAGE_DIR / "static", name="static")
-    for module in (wellknown, actors, pages):
+    for module in (wellknown, actors, collections, inbox, pages):
         module.setup_routes(app)
     return app

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
 from activitypub.http import SafeHttpClient
 from server.config import Config
+from server.jobs.worker import WorkerPool
+from server.services.context import Services
+from server.services.inbox_writer import InboxWriter
 from server.urls import Urls
 from storage.database import Database
 
@@ -17,5 +18,7 @@ URLS = web.AppKey("urls", Urls)
 DATABASE = web.AppKey("database", Database)
 INSTANCE_ACTOR_ID = web.AppKey("instance_actor_id", int)
 HTTP_CLIENT = web.AppKey("http_client", SafeHttpClient)
-# The in-process worker pool (server.jobs.worker.WorkerPool), absent when jobs.workers = 0.
-WORKER_POOL = web.AppKey("worker_pool", Any)
+SERVICES = web.AppKey("services", Services)
+INBOX_WRITER = web.AppKey("inbox_writer", InboxWriter)
+# The worker pool; started only when jobs.workers > 0 (tests run it with run_until_empty()).
+WORKER_POOL = web.AppKey("worker_pool", WorkerPool)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Account, AccountKey, User
+from storage.models import Account, AccountKey, Status, User
 
 
 async def local_account_by_username(session: AsyncSession, username: str) -> Account | None:
@@ -63,3 +63,28 @@ async def count_active_local_users(session: AsyncSession, since: datetime) -> in
         .where(Account.deleted_at.is_(None), Account.suspended_at.is_(None),
                func.coalesce(User.last_login_at, User.created_at) >= since))
     return int(result.scalar_one())
+
+
+async def key_by_key_id(session: AsyncSession, key_id: str) -> AccountKey | None:
+    result = await session.execute(select(AccountKey).where(AccountKey.key_id == key_id))
+    return result.scalar_one_or_none()
+
+
+async def remote_account_by_handle(session: AsyncSession, username: str,
+                                   domain: str) -> Account | None:
+    result = await session.execute(select(Account).where(
+        func.lower(Account.username) == username.lower(), Account.domain == domain.lower()))
+    return result.scalar_one_or_none()
+
+
+async def delete_remote_content(session: AsyncSession, account_id: int) -> None:
+    """Everything a deleted remote account left here: its posts and its keys."""
+    await session.execute(delete(Status).where(Status.account_id == account_id))
+    await session.execute(delete(AccountKey).where(AccountKey.account_id == account_id))
+
+
+async def remote_account_by_inbox(session: AsyncSession, inbox: str) -> Account | None:
+    """The remote account whose personal inbox this is (None if it is nobody's personal one)."""
+    result = await session.execute(select(Account).where(
+        Account.domain.is_not(None), Account.inbox_url == inbox).limit(1))
+    return result.scalar_one_or_none()

@@ -66,6 +66,10 @@ class Account(Base):
     following_url: Mapped[str | None] = mapped_column(String(2048), default=None)
     manually_approves_followers: Mapped[bool] = mapped_column(Boolean, default=False)
     discoverable: Mapped[bool] = mapped_column(Boolean, default=True)
+    avatar_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    header_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    # Profile fields (PropertyValue name/value pairs), as [{"name": ..., "value": ...}].
+    fields: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # When a remote actor document was last fetched.
@@ -161,6 +165,76 @@ class Status(Base):
         Index("ix_statuses_account_id_id", "account_id", "id"),
         Index("ix_statuses_local_id", "local", "id"),
     )
+
+
+class Block(Base):
+    """`account` blocks `target_account` (either side may be remote)."""
+
+    __tablename__ = "blocks"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, default=new_id)
+    account_id: Mapped[int] = mapped_column(Id, ForeignKey("accounts.id", ondelete="CASCADE"))
+    target_account_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    uri: Mapped[str | None] = mapped_column(String(2048), unique=True, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("account_id", "target_account_id"),)
+
+
+class InboxActivity(Base):
+    """An activity as received, stored before we answer 202 and applied later by a job.
+
+    Unique on the activity id, so a redelivery is recognised and answered without a
+    second application.
+    """
+
+    __tablename__ = "inbox_activities"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, default=new_id)
+    activity_id: Mapped[str] = mapped_column(String(2048), unique=True)
+    activity_type: Mapped[str] = mapped_column(String(64))
+    actor_uri: Mapped[str] = mapped_column(String(2048))
+    # keyId that signed the request and the actor that owns it (may differ from actor_uri
+    # when an activity is forwarded).
+    signer_key_id: Mapped[str | None] = mapped_column(String(2048), default=None)
+    signer_uri: Mapped[str | None] = mapped_column(String(2048), default=None)
+    # The local account whose inbox received it (NULL: the shared inbox).
+    inbox_account_id: Mapped[int | None] = mapped_column(Id, default=None)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # received -> applied | ignored | failed
+    state: Mapped[str] = mapped_column(String(16), default="received")
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class OutgoingActivity(Base):
+    """An activity we publish; delivery jobs point here instead of copying the body."""
+
+    __tablename__ = "outgoing_activities"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, default=new_id)
+    activity_id: Mapped[str] = mapped_column(String(2048), unique=True)
+    # The local account that signs its deliveries.
+    account_id: Mapped[int] = mapped_column(Id, ForeignKey("accounts.id", ondelete="CASCADE"),
+                                            index=True)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DeliveryHost(Base):
+    """Per-destination-host health: one backoff timer per host, as Synapse keeps."""
+
+    __tablename__ = "delivery_hosts"
+
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    # While set and in the future, nothing is sent to this host; its deliveries wait.
+    paused_until: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    last_failure_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_success_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Job(Base):

@@ -22,6 +22,7 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 40
 
 T = TypeVar("T")
+S = TypeVar("S", bound="Select[*tuple[Any, ...]]")
 
 
 class InvalidPage(ValueError):
@@ -61,7 +62,7 @@ def parse_page(query: Mapping[str, str], *, default: int = DEFAULT_LIMIT,
                 limit=max(1, min(limit, maximum)))
 
 
-def apply_page(stmt: Select[Any], id_column: InstrumentedAttribute[int], page: Page) -> Select[Any]:
+def apply_page(stmt: S, id_column: InstrumentedAttribute[int], page: Page) -> S:
     """Add the page's bounds, order and limit to `stmt`."""
     if page.max_id is not None:
         stmt = stmt.where(id_column < page.max_id)

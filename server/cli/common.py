@@ -11,7 +11,17 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from server.config import Config
-from storage.database import DatabaseUnavailable, check_connection, make_engine, make_sessionmaker
+from server.services.context import Services, load_instance_key
+from server.services.errors import ServiceError
+from server.services.instance import prepare_instance
+from storage.database import (
+    Database,
+    DatabaseUnavailable,
+    check_connection,
+    make_engine,
+    make_sessionmaker,
+)
+from storage.migrate import current_revision, head_revision, upgrade
 
 T = TypeVar("T")
 
@@ -46,3 +56,37 @@ def run_command(main: Callable[[], Awaitable[T]]) -> int:
 
 async def _call(main: Callable[[], Awaitable[T]]) -> T:
     return await main()
+
+
+async def require_migrated(engine: AsyncEngine) -> None:
+    if await current_revision(engine) != head_revision():
+        raise CommandError("the database schema is not up to date; run `dreamfeed db upgrade`")
+
+
+@asynccontextmanager
+async def open_services(config: Config, *, migrate: bool = True) -> AsyncIterator[Services]:
+    """Database, HTTP client and instance key, as `serve` has them, for one CLI command.
+    With migrate=False the schema must already be current (a standalone worker must not
+    race the web processes to migrate)."""
+    from server.app import make_http_client  # the app module wires the same client
+
+    database = Database(config.database.url, pool_size=config.database.pool_size)
+    try:
+        try:
+            await check_connection(database.write_engine)
+        except DatabaseUnavailable as exc:
+            raise CommandError(f"database.url: cannot open the database: {exc}") from None
+        if migrate:
+            await upgrade(database.write_engine)
+        else:
+            await require_migrated(database.write_engine)
+        try:
+            instance_actor_id = await prepare_instance(database.writer, config)
+        except ServiceError as exc:
+            raise CommandError(str(exc)) from None
+        async with make_http_client(config) as http:
+            services = Services(config=config, db=database, http=http)
+            await load_instance_key(services, instance_actor_id)
+            yield services
+    finally:
+        await database.dispose()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from activitypub.documents import ActorFields, actor_document
+from activitypub.documents import AS_PUBLIC, ActorFields, actor_document, format_datetime
 from server.config import Config
 from server.urls import Urls
-from storage.models import Account, AccountKey
+from storage.models import Account, AccountKey, Status
 
 
 def note_to_html(note: str) -> str:
@@ -46,3 +46,42 @@ def local_actor(account: Account, key: AccountKey, config: Config) -> dict[str, 
         suspended=account.suspended_at is not None,
     )
     return actor_document(fields)
+
+
+def note(status: Status, author: Account, config: Config) -> dict[str, Any]:
+    """A post as a Note. The posts issue adds attachments, tags and the AI label."""
+    urls = Urls(config.base_url)
+    followers = urls.followers(author.username)
+    to, cc = {
+        "public": ([AS_PUBLIC], [followers]),
+        "unlisted": ([followers], [AS_PUBLIC]),
+        "private": ([followers], []),
+    }.get(status.visibility, ([], []))
+    doc: dict[str, Any] = {
+        "id": status.uri,
+        "type": "Note",
+        "attributedTo": author.uri,
+        "content": status.content,
+        "published": format_datetime(status.created_at),
+        "url": status.url or urls.status_page(author.username, status.id),
+        "to": to,
+        "cc": cc,
+        "sensitive": status.sensitive,
+        "summary": status.spoiler_text or None,
+    }
+    if status.language:
+        doc["contentMap"] = {status.language: status.content}
+    return doc
+
+
+def create_activity(status: Status, author: Account, config: Config) -> dict[str, Any]:
+    obj = note(status, author, config)
+    return {
+        "id": f"{status.uri}/activity",
+        "type": "Create",
+        "actor": author.uri,
+        "published": obj["published"],
+        "to": obj["to"],
+        "cc": obj["cc"],
+        "object": obj,
+    }

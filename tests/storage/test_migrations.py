@@ -14,6 +14,7 @@ from storage.migrate import current_revision, head_revision, upgrade
 from storage.models import Account, Base, Job
 
 EXPECTED_TABLES = {"instance_settings", "accounts", "account_keys", "users", "follows",
+                   "blocks", "inbox_activities", "outgoing_activities", "delivery_hosts",
                    "statuses", "jobs", "alembic_version"}
 
 

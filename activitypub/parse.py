@@ -1,0 +1,250 @@
+"""Parsers for what arrives from other servers (the way in). They validate shape, never trust.
+
+Every parser raises ParseError with a message that says which field is wrong, so an inbox can
+answer 400 with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from activitypub.vocab import ACTOR_TYPES
+
+MAX_NAME = 255
+MAX_SUMMARY = 20_000
+MAX_FIELDS = 16
+
+
+class ParseError(ValueError):
+    """A document that does not have the shape we require."""
+
+
+def host_of(url: str) -> str:
+    """The authority (host[:port], lowercase) of an http(s) URL; '' if it is not one."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return ""
+    return parts.netloc.rpartition("@")[2].lower()
+
+
+def same_origin(a: str, b: str) -> bool:
+    """Same scheme and authority: the rule for who may speak for an object."""
+    try:
+        pa, pb = urlsplit(a), urlsplit(b)
+    except ValueError:
+        return False
+    return bool(host_of(a)) and (pa.scheme, host_of(a)) == (pb.scheme, host_of(b))
+
+
+def strip_fragment(url: str) -> str:
+    return url.partition("#")[0]
+
+
+def object_id(value: Any) -> str | None:
+    """`"https://..."` or `{"id": "https://..."}` -> the id; anything else -> None."""
+    if isinstance(value, str):
+        return value if host_of(value) else None
+    if isinstance(value, dict):
+        inner = value.get("id")
+        return inner if isinstance(inner, str) and host_of(inner) else None
+    return None
+
+
+def _types(doc: dict[str, Any]) -> list[str]:
+    kind = doc.get("type")
+    if isinstance(kind, str):
+        return [kind]
+    if isinstance(kind, list):
+        return [k for k in kind if isinstance(k, str)]
+    return []
+
+
+def first_type(doc: dict[str, Any]) -> str:
+    types = _types(doc)
+    return types[0] if types else ""
+
+
+def _text(doc: dict[str, Any], key: str, limit: int) -> str:
+    value = doc.get(key)
+    if isinstance(value, str):
+        return value[:limit]
+    return ""
+
+
+def _url(value: Any) -> str | None:
+    """A URL from `url`/`icon`-style values: a string, a Link/Image object, or a list."""
+    if isinstance(value, list):
+        for item in value:
+            found = _url(item)
+            if found:
+                return found
+        return None
+    if isinstance(value, str):
+        return value if host_of(value) else None
+    if isinstance(value, dict):
+        return _url(value.get("href")) or _url(value.get("url"))
+    return None
+
+
+@dataclass(frozen=True)
+class ParsedKey:
+    key_id: str
+    owner: str
+    public_key_pem: str
+
+
+@dataclass(frozen=True)
+class ParsedActor:
+    id: str
+    type: str
+    preferred_username: str
+    name: str
+    summary: str
+    url: str | None
+    inbox: str
+    shared_inbox: str | None
+    outbox: str | None
+    followers: str | None
+    following: str | None
+    manually_approves_followers: bool
+    discoverable: bool
+    avatar_url: str | None
+    header_url: str | None
+    fields: list[dict[str, str]] = field(default_factory=list)
+    keys: list[ParsedKey] = field(default_factory=list)
+
+    @property
+    def host(self) -> str:
+        return host_of(self.id)
+
+
+def parse_key(doc: Any, default_owner: str | None = None) -> ParsedKey:
+    """A `publicKey` object (Mastodon's Key, or a CryptographicKey)."""
+    if not isinstance(doc, dict):
+        raise ParseError("publicKey must be an object")
+    key_id = doc.get("id")
+    owner = doc.get("owner") or default_owner
+    pem = doc.get("publicKeyPem")
+    if not isinstance(key_id, str) or not host_of(key_id):
+        raise ParseError("publicKey.id must be a URL")
+    if not isinstance(owner, str) or not host_of(owner):
+        raise ParseError("publicKey.owner must be a URL")
+    if not isinstance(pem, str) or "PUBLIC KEY" not in pem:
+        raise ParseError("publicKey.publicKeyPem must be a PEM public key")
+    return ParsedKey(key_id=key_id, owner=owner, public_key_pem=pem)
+
+
+def _keys(doc: dict[str, Any], actor_id: str) -> list[ParsedKey]:
+    raw = doc.get("publicKey")
+    items = raw if isinstance(raw, list) else [raw] if raw is not None else []
+    keys: list[ParsedKey] = []
+    for item in items:
+        try:
+            key = parse_key(item, actor_id)
+        except ParseError:
+            continue
+        # A key counts only if it names this actor as owner and lives on its origin.
+        if key.owner == actor_id and same_origin(key.key_id, actor_id):
+            keys.append(key)
+    return keys
+
+
+def _fields(doc: dict[str, Any]) -> list[dict[str, str]]:
+    attachments = doc.get("attachment")
+    if not isinstance(attachments, list):
+        attachments = [attachments] if isinstance(attachments, dict) else []
+    fields: list[dict[str, str]] = []
+    for item in attachments:
+        if isinstance(item, dict) and first_type(item) == "PropertyValue":
+            name, value = item.get("name"), item.get("value")
+            if isinstance(name, str) and isinstance(value, str):
+                fields.append({"name": name[:MAX_NAME], "value": value[:2048]})
+        if len(fields) >= MAX_FIELDS:
+            break
+    return fields
+
+
+def parse_actor(doc: Any, fetched_from: str | None = None) -> ParsedActor:
+    """An actor document. `fetched_from`: the URL it was fetched from, whose origin the id
+    must share (so one server cannot speak for another's actors)."""
+    if not isinstance(doc, dict):
+        raise ParseError("actor must be a JSON object")
+    actor_id = doc.get("id")
+    if not isinstance(actor_id, str) or not host_of(actor_id):
+        raise ParseError("actor id must be an http(s) URL")
+    if fetched_from is not None and not same_origin(actor_id, fetched_from):
+        raise ParseError(f"actor id {actor_id} is not on the origin it was fetched from")
+    kind = next((t for t in _types(doc) if t in ACTOR_TYPES), None)
+    if kind is None:
+        raise ParseError(f"not an actor type: {doc.get('type')!r}")
+    username = doc.get("preferredUsername")
+    if not isinstance(username, str) or not username.strip() or len(username) > MAX_NAME:
+        raise ParseError("preferredUsername is required")
+    inbox = doc.get("inbox")
+    if not isinstance(inbox, str) or not same_origin(inbox, actor_id):
+        raise ParseError("inbox must be a URL on the actor's origin")
+    endpoints = doc.get("endpoints")
+    shared = endpoints.get("sharedInbox") if isinstance(endpoints, dict) else None
+    return ParsedActor(
+        id=actor_id,
+        type=kind,
+        preferred_username=username.strip(),
+        name=_text(doc, "name", MAX_NAME),
+        summary=_text(doc, "summary", MAX_SUMMARY),
+        url=_url(doc.get("url")),
+        inbox=inbox,
+        shared_inbox=shared if isinstance(shared, str) and host_of(shared) else None,
+        outbox=object_id(doc.get("outbox")),
+        followers=object_id(doc.get("followers")),
+        following=object_id(doc.get("following")),
+        manually_approves_followers=doc.get("manuallyApprovesFollowers") is True,
+        discoverable=doc.get("discoverable") is True,
+        avatar_url=_url(doc.get("icon")),
+        header_url=_url(doc.get("image")),
+        fields=_fields(doc),
+        keys=_keys(doc, actor_id),
+    )
+
+
+@dataclass(frozen=True)
+class ParsedActivity:
+    id: str
+    type: str
+    actor: str
+    object_id: str | None
+    # The embedded object, when the activity carries one rather than a bare id.
+    object: dict[str, Any] | None
+    raw: dict[str, Any]
+
+    @property
+    def object_type(self) -> str:
+        return first_type(self.object) if self.object else ""
+
+
+def parse_activity(doc: Any) -> ParsedActivity:
+    """The envelope every inbox accepts: an object with an id, a type and an actor."""
+    if not isinstance(doc, dict):
+        raise ParseError("activity must be a JSON object")
+    activity_id = doc.get("id")
+    if not isinstance(activity_id, str) or not host_of(activity_id):
+        raise ParseError("activity id must be an http(s) URL")
+    kind = first_type(doc)
+    if not kind:
+        raise ParseError("activity type is required")
+    actor = object_id(doc.get("actor"))
+    if actor is None:
+        raise ParseError("activity actor must be a URL or an object with an id")
+    obj = doc.get("object")
+    return ParsedActivity(
+        id=activity_id,
+        type=kind,
+        actor=actor,
+        object_id=object_id(obj),
+        object=obj if isinstance(obj, dict) else None,
+        raw=doc,
+    )

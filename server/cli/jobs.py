@@ -1,0 +1,165 @@
+"""`dreamfeed jobs list|retry|purge` and `dreamfeed worker`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+from datetime import datetime, timedelta
+from typing import Any
+
+from server.cli.common import (
+    CommandError,
+    open_database,
+    open_services,
+    require_migrated,
+    run_command,
+)
+from server.config import Config
+from server.jobs.handlers import default_registry
+from server.jobs.registry import JobResources
+from server.jobs.worker import WorkerPool
+from server.logs import setup_logging
+from storage import jobs as job_store
+from storage.jobs import JobRecord
+from storage.types import utcnow
+
+ERROR_WIDTH = 60
+# Seconds `dreamfeed worker` lets running jobs finish after SIGTERM before handing them back.
+SHUTDOWN_TIMEOUT = 30.0
+
+
+def register(subparsers: Any) -> None:
+    jobs = subparsers.add_parser("jobs", help="inspect and manage the job queue")
+    sub = jobs.add_subparsers(dest="jobs_command", required=True, metavar="ACTION")
+
+    listing = sub.add_parser("list", help="show jobs, oldest first")
+    listing.add_argument("--state", choices=job_store.STATES)
+    listing.add_argument("--kind", metavar="KIND")
+    listing.add_argument("--limit", type=_positive_int, default=50, metavar="N")
+    listing.add_argument("--after", type=int, metavar="ID",
+                         help="start after this job id (the last one of the previous page)")
+    listing.set_defaults(handler=_list_command)
+
+    retry = sub.add_parser("retry", help="requeue dead jobs to run now")
+    which = retry.add_mutually_exclusive_group(required=True)
+    which.add_argument("ids", nargs="*", type=int, default=[], metavar="ID")
+    which.add_argument("--all-dead", action="store_true", help="requeue every dead job")
+    retry.set_defaults(handler=_retry_command)
+
+    purge = sub.add_parser("purge", help="delete dead jobs")
+    purge.add_argument("--older-than-days", type=float, metavar="N",
+                       help="only jobs dead-lettered more than N days ago")
+    purge.set_defaults(handler=_purge_command)
+
+    worker = subparsers.add_parser("worker", help="run job workers until SIGTERM or SIGINT")
+    worker.add_argument("--concurrency", type=_positive_int, metavar="N",
+                        help="jobs run at once (default: jobs.workers, or 2 when that is 0)")
+    worker.set_defaults(handler=_worker_command)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _list_command(args: argparse.Namespace) -> int:
+    config: Config = args.config_obj
+
+    async def body() -> None:
+        async with open_database(config) as (engine, sessionmaker):
+            await require_migrated(engine)
+            async with sessionmaker() as session:
+                rows = await job_store.list_jobs(session, state=args.state, kind=args.kind,
+                                                 limit=args.limit, after_id=args.after)
+                counts = await job_store.count_jobs_by_state(session)
+        print(format_table(rows) if rows else "no jobs")
+        print(", ".join(f"{n} {state}" for state, n in counts.items()))
+
+    return run_command(body)
+
+
+def format_table(rows: list[JobRecord]) -> str:
+    header = ("ID", "KIND", "STATE", "ATTEMPTS", "RUN AT (UTC)", "LAST ERROR")
+    lines = [header] + [(str(j.id), j.kind, j.state, str(j.attempts),
+                         j.run_at.strftime("%Y-%m-%d %H:%M:%S"), _shorten(j.last_error))
+                        for j in rows]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True))
+                     .rstrip() for line in lines)
+
+
+def _shorten(error: str | None) -> str:
+    if not error:
+        return ""
+    flat = " ".join(error.split())
+    return flat if len(flat) <= ERROR_WIDTH else flat[:ERROR_WIDTH - 1] + "…"
+
+
+def _retry_command(args: argparse.Namespace) -> int:
+    config: Config = args.config_obj
+    ids: list[int] | None = None if args.all_dead else args.ids
+
+    async def body() -> None:
+        async with open_database(config) as (engine, sessionmaker):
+            await require_migrated(engine)
+            async with sessionmaker() as session, session.begin():
+                count = await job_store.retry_dead_jobs(session, ids)
+        print(f"requeued {count} dead job{'' if count == 1 else 's'}")
+        if ids is not None and count < len(set(ids)):
+            raise CommandError(f"{len(set(ids)) - count} of the given ids are not dead jobs")
+
+    return run_command(body)
+
+
+def _purge_command(args: argparse.Namespace) -> int:
+    config: Config = args.config_obj
+    older_than: datetime | None = None
+    if args.older_than_days is not None:
+        older_than = utcnow() - timedelta(days=args.older_than_days)
+
+    async def body() -> None:
+        async with open_database(config) as (engine, sessionmaker):
+            await require_migrated(engine)
+            async with sessionmaker() as session, session.begin():
+                count = await job_store.purge_dead_jobs(session, older_than=older_than)
+        print(f"purged {count} dead job{'' if count == 1 else 's'}")
+
+    return run_command(body)
+
+
+def _worker_command(args: argparse.Namespace) -> int:
+    config: Config = args.config_obj
+    concurrency: int = args.concurrency or config.jobs.workers or 2
+    setup_logging(config.logging.level, config.logging.format)
+
+    async def body() -> None:
+        async with open_services(config, migrate=False) as services:
+            resources = JobResources(config=config, sessionmaker=services.db.writer,
+                                     http=services.http, services=services)
+            pool = WorkerPool(resources, default_registry(), concurrency=concurrency)
+            await pool.start()
+            print(f"worker {pool.name} running {concurrency} at a time; "
+                  "SIGTERM or Ctrl-C stops it", flush=True)
+            try:
+                await _wait_for_signal()
+            finally:
+                await pool.stop(SHUTDOWN_TIMEOUT)
+        print("worker stopped", flush=True)
+
+    return run_command(body)
+
+
+async def _wait_for_signal() -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)

@@ -1,0 +1,52 @@
+"""What federation services share: config, database, the HTTP client and the key cache.
+
+One instance lives for the life of the app (or of a standalone worker), built in
+`server.app` / `server.cli.jobs`, and is handed to services and job handlers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from activitypub.http import SafeHttpClient
+from server.config import Config
+from server.services.key_cache import KeyCache
+from server.urls import Urls
+from storage.accounts import signing_key
+from storage.database import Database
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    key_id: str
+    private_key_pem: str
+
+
+@dataclass
+class Services:
+    config: Config
+    db: Database
+    http: SafeHttpClient
+    keys: KeyCache = field(default_factory=KeyCache)
+    # Set once at start: the instance actor signs GETs and instance-level activities.
+    instance_actor_id: int = 0
+    instance_key: SigningKey | None = None
+
+    @property
+    def urls(self) -> Urls:
+        return Urls(self.config.base_url)
+
+    def instance_signing_key(self) -> SigningKey:
+        if self.instance_key is None:
+            raise RuntimeError("instance key not loaded: call load_instance_key() at start")
+        return self.instance_key
+
+
+async def load_instance_key(services: Services, instance_actor_id: int) -> None:
+    """Remember the instance actor and its signing key (it never changes at run time)."""
+    async with services.db.reader() as session:
+        key = await signing_key(session, instance_actor_id)
+    if key is None or key.private_key_pem is None:
+        raise RuntimeError("the instance actor has no signing key")
+    services.instance_actor_id = instance_actor_id
+    services.instance_key = SigningKey(key.key_id, key.private_key_pem)

@@ -1,0 +1,40 @@
+"""Outgoing activities: record once, then one delivery job per distinct inbox.
+
+The change that causes an activity and its delivery jobs are written in one transaction, so a
+crash either loses both or neither. Signing happens when each job runs (server.jobs.delivery).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.jobs.queue import enqueue
+from storage.models import Account, OutgoingActivity
+
+DELIVER = "deliver"
+
+
+def personal_inbox(account: Account) -> str:
+    """For activities meant for one actor (Follow, Accept, Undo of a follow, Block)."""
+    return account.inbox_url
+
+
+def preferred_inbox(account: Account) -> str:
+    """For fan-out: one POST per server through its shared inbox when it has one."""
+    return account.shared_inbox_url or account.inbox_url
+
+
+async def publish(session: AsyncSession, account_id: int, activity: dict[str, Any],
+                  inboxes: Iterable[str]) -> OutgoingActivity:
+    """Record `activity` (signed later by `account_id`) and queue its deliveries."""
+    outgoing = OutgoingActivity(activity_id=activity["id"], account_id=account_id,
+                                body=activity)
+    session.add(outgoing)
+    await session.flush()
+    for inbox in sorted({i for i in inboxes if i}):
+        await enqueue(session, DELIVER, {"outgoing_id": outgoing.id, "inbox": inbox},
+                      dedupe_key=f"deliver:{outgoing.id}:{inbox}")
+    return outgoing

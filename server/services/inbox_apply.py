@@ -1,0 +1,152 @@
+"""Applying a stored activity (the `inbox.apply` job), by activity type and object type.
+
+What the signer does not own is never trusted from the body: a forwarded activity (signer is
+not the actor) is refetched from its id at its origin, and an embedded object from a third
+host is refetched from its own origin; when that fails the activity is dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from activitypub.parse import (
+    ParsedActivity,
+    ParseError,
+    parse_activity,
+    parse_actor,
+    same_origin,
+)
+from activitypub.vocab import ACTOR_TYPES
+from server.services import follows
+from server.services.context import Services
+from server.services.remote import RemoteError, fetch_document, store_actor
+from storage import accounts as account_queries
+from storage import follows as follow_queries
+from storage import inbox as inbox_store
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Services, ParsedActivity], Awaitable[str]]
+
+
+class Dropped(Exception):
+    """The activity cannot be trusted or makes no sense; it is kept, marked ignored."""
+
+
+async def apply(services: Services, inbox_activity_id: int) -> str:
+    async with services.db.reader() as session:
+        row = await inbox_store.get(session, inbox_activity_id)
+    if row is None or row.state != "received":
+        return "already processed"
+    try:
+        activity = await trusted_activity(services, row.body, row.signer_uri)
+        handler = _handler_for(activity)
+        outcome = await handler(services, activity) if handler else \
+            f"ignored: {activity.type}/{activity.object_type or '-'} is not handled"
+        state = "ignored" if outcome.startswith("ignored") else "applied"
+    except Dropped as exc:
+        outcome, state = f"dropped: {exc}", "ignored"
+    async with services.db.writer.begin() as session:
+        await inbox_store.mark(session, inbox_activity_id, state, outcome)
+    log.info("inbox activity %s: %s", row.activity_id, outcome)
+    return outcome
+
+
+async def trusted_activity(services: Services, body: dict[str, Any],
+                           signer_uri: str | None) -> ParsedActivity:
+    activity = parse_activity(body)
+    if signer_uri != activity.actor or not same_origin(activity.id, activity.actor):
+        activity = await _refetch_activity(services, activity)
+    if activity.object and activity.object_id and not (
+            same_origin(activity.object_id, activity.actor)
+            or same_origin(activity.object_id, services.config.base_url)):
+        activity = await _refetch_object(services, activity)
+    return activity
+
+
+async def _refetch_activity(services: Services, claimed: ParsedActivity) -> ParsedActivity:
+    """A forwarded activity: believe only the copy its origin serves."""
+    if not same_origin(claimed.id, claimed.actor):
+        raise Dropped("activity id and actor are on different origins")
+    try:
+        doc, final_url = await fetch_document(services, claimed.id)
+        fetched = parse_activity(doc)
+    except (RemoteError, ParseError) as exc:
+        raise Dropped(f"forwarded activity could not be confirmed at its origin: {exc}") \
+            from None
+    if fetched.id != claimed.id or fetched.actor != claimed.actor \
+            or not same_origin(final_url, claimed.id):
+        raise Dropped("the origin serves a different activity under that id")
+    return fetched
+
+
+async def _refetch_object(services: Services, activity: ParsedActivity) -> ParsedActivity:
+    assert activity.object_id is not None
+    try:
+        doc, final_url = await fetch_document(services, activity.object_id)
+    except RemoteError as exc:
+        raise Dropped(f"embedded object could not be fetched from its origin: {exc}") \
+            from None
+    if doc.get("id") != activity.object_id or not same_origin(final_url, activity.object_id):
+        raise Dropped("the object's origin serves something else under its id")
+    return parse_activity({**activity.raw, "object": doc})
+
+
+def _handler_for(activity: ParsedActivity) -> Handler | None:
+    object_type = activity.object_type
+    if activity.type == "Undo":
+        return {"Follow": follows.on_undo_follow, "Block": follows.on_undo_block,
+                "": _undo_by_id}.get(object_type)
+    if activity.type == "Delete" and (activity.object_id == activity.actor
+                                      or object_type in ACTOR_TYPES):
+        return on_actor_deleted
+    if activity.type == "Update" and object_type in ACTOR_TYPES:
+        return on_actor_updated
+    if activity.type in ("Accept", "Reject") and object_type not in ("", "Follow"):
+        return None
+    return HANDLERS.get(activity.type)
+
+
+async def _undo_by_id(services: Services, activity: ParsedActivity) -> str:
+    """`Undo` naming its object by id only: whichever of our records has that id."""
+    outcome = await follows.on_undo_follow(services, activity)
+    if outcome.startswith("ignored"):
+        outcome = await follows.on_undo_block(services, activity)
+    return outcome
+
+
+async def on_actor_deleted(services: Services, activity: ParsedActivity) -> str:
+    """The account is gone at its origin: remove it and everything of it here."""
+    if activity.object_id != activity.actor:
+        raise Dropped("an actor can only delete itself")
+    async with services.db.writer.begin() as session:
+        account = await account_queries.account_by_uri(session, activity.actor)
+        if account is None or account.is_local:
+            return "ignored: unknown account"
+        await follow_queries.delete_follows_involving(session, account.id)
+        await account_queries.delete_remote_content(session, account.id)
+        account.deleted_at = utcnow()
+    services.keys.invalidate_owner(activity.actor)
+    return "account deleted"
+
+
+async def on_actor_updated(services: Services, activity: ParsedActivity) -> str:
+    if activity.object_id != activity.actor:
+        raise Dropped("an actor can only update itself")
+    try:
+        actor = parse_actor(activity.object, fetched_from=activity.actor)
+    except ParseError as exc:
+        raise Dropped(f"bad actor in Update: {exc}") from None
+    await store_actor(services, actor)
+    return "profile updated"
+
+
+HANDLERS: dict[str, Handler] = {
+    "Follow": follows.on_follow,
+    "Accept": follows.on_accept,
+    "Reject": follows.on_reject,
+    "Block": follows.on_block,
+}

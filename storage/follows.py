@@ -1,0 +1,105 @@
+"""Queries on follows and blocks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import case, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Account, Block, Follow
+from storage.pagination import Page, apply_page, finish_page
+
+
+async def follow_between(session: AsyncSession, account_id: int,
+                         target_account_id: int) -> Follow | None:
+    result = await session.execute(select(Follow).where(
+        Follow.account_id == account_id, Follow.target_account_id == target_account_id))
+    return result.scalar_one_or_none()
+
+
+async def follow_by_uri(session: AsyncSession, uri: str) -> Follow | None:
+    result = await session.execute(select(Follow).where(Follow.uri == uri))
+    return result.scalar_one_or_none()
+
+
+async def delete_follow(session: AsyncSession, follow_id: int) -> None:
+    await session.execute(delete(Follow).where(Follow.id == follow_id))
+
+
+async def delete_follows_involving(session: AsyncSession, account_id: int) -> None:
+    await session.execute(delete(Follow).where(
+        (Follow.account_id == account_id) | (Follow.target_account_id == account_id)))
+
+
+async def count_followers(session: AsyncSession, account_id: int) -> int:
+    result = await session.execute(select(func.count()).select_from(Follow).where(
+        Follow.target_account_id == account_id, Follow.state == "accepted"))
+    return int(result.scalar_one())
+
+
+async def count_following(session: AsyncSession, account_id: int) -> int:
+    result = await session.execute(select(func.count()).select_from(Follow).where(
+        Follow.account_id == account_id, Follow.state == "accepted"))
+    return int(result.scalar_one())
+
+
+async def followers_page(session: AsyncSession, account_id: int, page: Page,
+                         state: str = "accepted") -> list[tuple[Follow, Account]]:
+    """Accounts following `account_id`, newest follow first, paginated by follow id."""
+    stmt = (select(Follow, Account).join(Account, Account.id == Follow.account_id)
+            .where(Follow.target_account_id == account_id, Follow.state == state))
+    rows = [(f, a) for f, a in (await session.execute(apply_page(stmt, Follow.id, page))).all()]
+    return finish_page(list(rows), page)
+
+
+async def following_page(session: AsyncSession, account_id: int, page: Page
+                         ) -> list[tuple[Follow, Account]]:
+    stmt = (select(Follow, Account).join(Account, Account.id == Follow.target_account_id)
+            .where(Follow.account_id == account_id, Follow.state == "accepted"))
+    rows = [(f, a) for f, a in (await session.execute(apply_page(stmt, Follow.id, page))).all()]
+    return finish_page(list(rows), page)
+
+
+async def follower_inboxes(session: AsyncSession, account_id: int) -> Sequence[str]:
+    """Distinct inboxes of remote followers, shared inbox preferred (one POST per server)."""
+    inbox = func.coalesce(Account.shared_inbox_url, Account.inbox_url)
+    result = await session.execute(
+        select(inbox).distinct().join(Follow, Follow.account_id == Account.id)
+        .where(Follow.target_account_id == account_id, Follow.state == "accepted",
+               Account.domain.is_not(None), Account.deleted_at.is_(None)))
+    return [row for row in result.scalars().all() if row]
+
+
+async def block_between(session: AsyncSession, account_id: int,
+                        target_account_id: int) -> Block | None:
+    result = await session.execute(select(Block).where(
+        Block.account_id == account_id, Block.target_account_id == target_account_id))
+    return result.scalar_one_or_none()
+
+
+async def block_by_uri(session: AsyncSession, uri: str) -> Block | None:
+    result = await session.execute(select(Block).where(Block.uri == uri))
+    return result.scalar_one_or_none()
+
+
+async def blocked_either_way(session: AsyncSession, a: int, b: int) -> bool:
+    result = await session.execute(select(func.count()).select_from(Block).where(
+        ((Block.account_id == a) & (Block.target_account_id == b))
+        | ((Block.account_id == b) & (Block.target_account_id == a))))
+    return int(result.scalar_one()) > 0
+
+
+async def delete_block(session: AsyncSession, block_id: int) -> None:
+    await session.execute(delete(Block).where(Block.id == block_id))
+
+
+async def all_follows_of(session: AsyncSession, account_id: int) -> list[tuple[Follow, Account]]:
+    """Every follow row touching the account, paired with the account on the other side."""
+    other_id = case((Follow.account_id == account_id, Follow.target_account_id),
+                    else_=Follow.account_id)
+    result = await session.execute(
+        select(Follow, Account).join(Account, Account.id == other_id)
+        .where((Follow.account_id == account_id) | (Follow.target_account_id == account_id))
+        .order_by(Follow.id))
+    return [(follow, other) for follow, other in result.all()]
