@@ -103,3 +103,11 @@ async def all_follows_of(session: AsyncSession, account_id: int) -> list[tuple[F
         .where((Follow.account_id == account_id) | (Follow.target_account_id == account_id))
         .order_by(Follow.id))
     return [(follow, other) for follow, other in result.all()]
+
+
+async def has_follow_involving(session: AsyncSession, account_uri: str) -> bool:
+    """Whether the account with this actor id follows or is followed by anyone here."""
+    account_id = select(Account.id).where(Account.uri == account_uri).scalar_subquery()
+    result = await session.execute(select(func.count()).select_from(Follow).where(
+        (Follow.account_id == account_id) | (Follow.target_account_id == account_id)))
+    return int(result.scalar_one()) > 0

@@ -7,6 +7,7 @@ host is refetched from its own origin; when that fails the activity is dropped.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -42,6 +43,9 @@ async def apply(services: Services, inbox_activity_id: int) -> str:
     if row is None or row.state != "received":
         return "already processed"
     try:
+        if row.inbox_account_id is None and not await concerns_us(services, row.body,
+                                                                  row.actor_uri):
+            raise Dropped("shared-inbox activity concerns no local or followed account")
         activity = await trusted_activity(services, row.body, row.signer_uri)
         handler = _handler_for(activity)
         outcome = await handler(services, activity) if handler else \
@@ -53,6 +57,15 @@ async def apply(services: Services, inbox_activity_id: int) -> str:
         await inbox_store.mark(session, inbox_activity_id, state, outcome)
     log.info("inbox activity %s: %s", row.activity_id, outcome)
     return outcome
+
+
+async def concerns_us(services: Services, body: dict[str, Any], actor_uri: str) -> bool:
+    """Shared-inbox activities are kept only when they name something of ours (an actor,
+    a post, an addressee) or come from an account with a follow relationship here."""
+    if services.config.base_url + "/" in json.dumps(body):
+        return True
+    async with services.db.reader() as session:
+        return await follow_queries.has_follow_involving(session, actor_uri)
 
 
 async def trusted_activity(services: Services, body: dict[str, Any],

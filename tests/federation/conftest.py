@@ -18,9 +18,9 @@ async def start(database_url: str, tmp_path: Path) -> AsyncIterator[StartInstanc
     started: list[Instance] = []
     created_dbs: list[str] = []
 
-    async def _start(name: str, **sections: dict[str, Any]) -> Instance:
+    async def _start(name: str, **kwargs: Any) -> Instance:
         url = await _database_for(name, database_url, tmp_path, created_dbs)
-        instance = await start_instance(name, url, tmp_path, **sections)
+        instance = await start_instance(name, url, tmp_path, **kwargs)
         started.append(instance)
         return instance
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.typedefs import Middleware
 
 from server import appkeys
 from server.app import create_app
@@ -75,10 +76,14 @@ class Instance:
         return f"{username}@{self.domain}"
 
 
-async def start_instance(name: str, database_url: str, tmp_path: Path,
+async def start_instance(name: str, database_url: str, tmp_path: Path, *,
+                         host: str | None = None,
+                         middlewares: Sequence[Middleware] = (),
                          **sections: dict[str, Any]) -> Instance:
+    """`host` replaces the `NAME.test` host name (e.g. 127.0.0.1, for a subprocess that has
+    no test resolver); `middlewares` are added in front of the app's own."""
     port = free_port()
-    domain = f"{name}.test:{port}"
+    domain = f"{host or name + '.test'}:{port}"
     raw: dict[str, dict[str, Any]] = {
         "instance": {"domain": domain, "scheme": "http", "name": f"Instance {name}"},
         "database": {"url": database_url},
@@ -90,6 +95,7 @@ async def start_instance(name: str, database_url: str, tmp_path: Path,
         raw.setdefault(section, {}).update(values)
     config = build_config(raw)
     app = create_app(config, resolver=TestResolver())
+    app.middlewares[:0] = list(middlewares)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
