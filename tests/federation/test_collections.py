@@ -1,0 +1,86 @@
+"""followers, following and outbox as paged OrderedCollections (Mastodon's shape)."""
+
+from __future__ import annotations
+
+import aiohttp
+
+from server import appkeys
+from server.services import follows
+from storage.models import Status
+from tests.federation.conftest import StartInstance
+from tests.federation.harness import Instance, settle
+
+AP = {"Accept": "application/activity+json"}
+
+
+async def _get(instance: Instance, url: str) -> dict[str, object]:
+    port = instance.domain.rpartition(":")[2]
+    local = url.replace(instance.base, f"http://127.0.0.1:{port}")
+    async with aiohttp.ClientSession() as session, session.get(local, headers=AP) as resp:
+        assert resp.status == 200, await resp.text()
+        assert resp.headers["Content-Type"].startswith("application/activity+json")
+        doc: dict[str, object] = await resp.json(content_type=None)
+        return doc
+
+
+async def test_follower_collections_page_through(start: StartInstance) -> None:
+    a = await start("a")
+    b = await start("b")
+    names = [f"user{i}" for i in range(23)]
+    for name in names:
+        await a.add_user(name)
+    await b.add_user("bob")
+    for name in names:
+        await follows.follow(a.services, name, b.handle("bob"))
+    await settle([a, b])
+
+    collection = await _get(b, f"{b.actor('bob')}/followers")
+    assert collection["type"] == "OrderedCollection"
+    assert collection["id"] == f"{b.actor('bob')}/followers"
+    assert collection["totalItems"] == 23
+    seen: list[str] = []
+    page_url = str(collection["first"])
+    while page_url:
+        page = await _get(b, page_url)
+        assert page["type"] == "OrderedCollectionPage"
+        assert page["partOf"] == collection["id"]
+        seen += page["orderedItems"]  # type: ignore[arg-type]
+        page_url = str(page.get("next") or "")
+    assert sorted(seen) == sorted(a.actor(n) for n in names)
+    assert seen[0] == a.actor("user22")  # newest follow first
+
+    following = await _get(a, f"{a.actor('user0')}/following")
+    assert following["totalItems"] == 1
+    first = await _get(a, str(following["first"]))
+    assert first["orderedItems"] == [b.actor("bob")]
+
+
+async def test_outbox_lists_public_posts_as_create_activities(start: StartInstance) -> None:
+    a = await start("a")
+    alice = await a.add_user("alice")
+    async with a.app[appkeys.DATABASE].writer.begin() as session:
+        session.add(Status(uri=f"{a.actor('alice')}/statuses/1", account_id=alice.account_id,
+                           content="<p>hello</p>", visibility="public"))
+        session.add(Status(uri=f"{a.actor('alice')}/statuses/2", account_id=alice.account_id,
+                           content="<p>secret</p>", visibility="private"))
+    outbox = await _get(a, f"{a.actor('alice')}/outbox")
+    assert outbox["totalItems"] == 1
+    page = await _get(a, str(outbox["first"]))
+    [create] = page["orderedItems"]  # type: ignore[misc]
+    assert create["type"] == "Create" and create["actor"] == a.actor("alice")
+    note = create["object"]
+    assert note["type"] == "Note" and note["content"] == "<p>hello</p>"
+    assert note["to"] == ["https://www.w3.org/ns/activitystreams#Public"]
+    assert note["cc"] == [f"{a.actor('alice')}/followers"]
+
+
+async def test_collections_of_unknown_accounts_and_bad_pages(start: StartInstance) -> None:
+    a = await start("a")
+    await a.add_user("alice")
+    port = a.domain.rpartition(":")[2]
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"http://127.0.0.1:{port}/users/nobody/followers") as resp:
+            assert resp.status == 404
+        async with session.get(
+                f"http://127.0.0.1:{port}/users/alice/followers?page=true&max_id=x") as resp:
+            assert resp.status == 400
