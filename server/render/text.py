@@ -12,11 +12,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from html import escape
 
-# As Mastodon's Tag::Naming: after start or whitespace, `#` or the full-width `＃`, word
+# As Mastodon's Tag::Naming: after start or whitespace, `#` or the full-width U+FF03, word
 # characters and separators, at least one letter (so "#1" is not a tag).
 _SEPARATORS = "_\u00b7\u30fb\u200c"
 HASHTAG_RE = re.compile(
-    rf"(?<!\S)[#＃]((?=[\w{_SEPARATORS}]*[^\W\d_])[\w{_SEPARATORS}]+)")
+    rf"(?<!\S)[#\uff03]((?=[\w{_SEPARATORS}]*[^\W\d_])[\w{_SEPARATORS}]+)")
 # @user or @user@host (host may carry a port, as test and LAN instances do).
 MENTION_RE = re.compile(
     r"(?<![\w/@])@([a-z0-9_]+(?:[a-z0-9_.-]*[a-z0-9_])?)"
