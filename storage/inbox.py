@@ -27,21 +27,24 @@ class NewActivity:
 
 
 async def insert_new(session: AsyncSession, items: Sequence[NewActivity]) -> list[int | None]:
-    """Insert each activity unless its id is already stored; returns the new row id per item,
-    None for a duplicate. One statement per item, all inside the caller's transaction."""
+    """Insert each activity unless its id is already stored, in one statement; returns the
+    new row id per item, None for a duplicate (of a stored row or of an earlier item)."""
+    if not items:
+        return []
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     now = utcnow()
-    results: list[int | None] = []
-    for item in items:
-        stmt = insert(InboxActivity).values(
-            id=new_id(), activity_id=item.activity_id, activity_type=item.activity_type[:64],
-            actor_uri=item.actor_uri, signer_key_id=item.signer_key_id,
-            signer_uri=item.signer_uri, inbox_account_id=item.inbox_account_id,
-            body=item.body, state="received", received_at=now,
-        ).on_conflict_do_nothing(index_elements=["activity_id"]).returning(InboxActivity.id)
-        results.append((await session.execute(stmt)).scalar_one_or_none())
-    return results
+    rows = [{"id": new_id(), "activity_id": item.activity_id,
+             "activity_type": item.activity_type[:64], "actor_uri": item.actor_uri,
+             "signer_key_id": item.signer_key_id, "signer_uri": item.signer_uri,
+             "inbox_account_id": item.inbox_account_id, "body": item.body,
+             "state": "received", "received_at": now} for item in items]
+    stmt = (insert(InboxActivity).values(rows)
+            .on_conflict_do_nothing(index_elements=["activity_id"])
+            .returning(InboxActivity.id, InboxActivity.activity_id))
+    created = {activity_id: row_id for row_id, activity_id in await session.execute(stmt)}
+    # The first item with a new activity id gets the row; repeats within the batch do not.
+    return [created.pop(item.activity_id, None) for item in items]
 
 
 async def get(session: AsyncSession, row_id: int) -> InboxActivity | None:

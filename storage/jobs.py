@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Select, Table, and_, delete, func, or_, se
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.ids import new_id
 from storage.models import Job
 from storage.types import utcnow
 
@@ -71,6 +72,18 @@ async def insert_job(session: AsyncSession, *, kind: str, payload: dict[str, Any
     result = await session.execute(stmt)
     job_id: int | None = result.scalar_one_or_none()
     return job_id
+
+
+async def insert_jobs(session: AsyncSession, *, kind: str, payloads: Sequence[dict[str, Any]],
+                      run_at: datetime) -> None:
+    """Add many queued jobs of one kind in a single statement (no dedupe keys)."""
+    if not payloads:
+        return
+    now = utcnow()
+    await session.execute(_table.insert().values([
+        {"id": new_id(), "kind": kind, "payload": payload, "state": QUEUED, "attempts": 0,
+         "run_at": run_at, "created_at": now, "updated_at": now}
+        for payload in payloads]))
 
 
 def _due(now: datetime) -> ColumnElement[bool]:

@@ -39,13 +39,12 @@ async def shared_inbox(request: web.Request) -> web.Response:
 
 async def user_inbox(request: web.Request) -> web.Response:
     username = request.match_info["username"]
-    async with request.app[appkeys.DATABASE].reader() as session:
-        account = await account_service.find_local_account(session, username)
-    if account is None:
+    owner = await account_service.inbox_owner(request.app[appkeys.SERVICES], username)
+    if owner is None:
         raise web.HTTPNotFound(text=f"no account named {username!r} here")
-    if account.deleted_at is not None:
+    if owner.deleted:
         raise web.HTTPGone(text="this account was deleted")
-    return await _handle(request, account.id)
+    return await _handle(request, owner.account_id)
 
 
 async def instance_inbox(request: web.Request) -> web.Response:

@@ -94,14 +94,15 @@ async def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
         await _host_failed(services, host, str(exc))
         raise DeliveryFailed(f"{inbox}: {exc}") from None
     await _classify(services, inbox, host, response.status,
-                    response.headers.get("Retry-After"), now)
+                    response.headers.get("Retry-After"), now, host_known=health is not None)
 
 
 async def _classify(services: Services, inbox: str, host: str, status: int,
-                    retry_after: str | None, now: datetime) -> None:
+                    retry_after: str | None, now: datetime, *, host_known: bool) -> None:
     if 200 <= status < 300:
-        async with services.db.writer.begin() as session:
-            await delivery_hosts.record_success(session, host)
+        if host_known:  # healthy hosts have no row: nothing to reset, no write
+            async with services.db.writer.begin() as session:
+                await delivery_hosts.record_success(session, host)
         return
     if status == 410:
         await _inbox_gone(services, inbox)

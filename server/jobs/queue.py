@@ -81,6 +81,14 @@ async def enqueue(session: AsyncSession, kind: str, payload: dict[str, Any], *,
     return job_id
 
 
+async def enqueue_many(session: AsyncSession, kind: str,
+                       payloads: list[dict[str, Any]]) -> None:
+    """Add many jobs of one kind, due now, in one statement inside the caller's transaction."""
+    if payloads:
+        await job_store.insert_jobs(session, kind=kind, payloads=payloads, run_at=utcnow())
+        _wake_workers_after_commit(session.sync_session)
+
+
 def add_wakeup_listener(listener: Callable[[], None]) -> None:
     """Call `listener` after each commit in this process that enqueued jobs."""
     _wakeup_listeners.add(listener)
@@ -111,7 +119,8 @@ def backoff_delay(attempt: int, config: JobsConfig, rng: random.Random | None = 
                   previous: float | None = None) -> float:
     """Seconds to wait after failed attempt number `attempt` (1 for the first run).
 
-    Without `previous`: "full jitter", uniform in [0, min(cap, base * 2**(attempt - 1))].
+    Without `previous`: "equal jitter", uniform in [d/2, d] for d = min(cap, base *
+    2**(attempt - 1)): spread out, yet never retried at once after a failure.
     With `previous` (the last delay used): "decorrelated jitter", uniform in
     [base, previous * 3], capped. Both spread retries of many jobs that failed together
     (a remote host going down) so they do not return in one burst.
@@ -122,7 +131,7 @@ def backoff_delay(attempt: int, config: JobsConfig, rng: random.Random | None = 
         return min(cap, rng.uniform(base, max(base, previous * 3)))
     # min() on the exponent first keeps 2**attempt from overflowing a float on huge attempts.
     ceiling = min(cap, base * 2.0 ** min(max(attempt - 1, 0), 64))
-    return rng.uniform(0.0, ceiling)
+    return rng.uniform(ceiling / 2, ceiling)
 
 
 def describe_error(exc: BaseException) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from activitypub.keys import generate_rsa_keypair
 from server import passwords
 from server.config import Config, split_domain
+from server.services.context import InboxOwner, Services
 from server.services.errors import Conflict, InvalidInput
 from server.urls import Urls
 from storage import accounts as account_queries
@@ -81,6 +82,18 @@ async def create_local_user(sessionmaker: async_sessionmaker[AsyncSession], conf
     except IntegrityError:
         # Lost a race with a concurrent sign-up for the same name (or e-mail).
         raise Conflict(f"username {name!r} or that e-mail address is taken") from None
+
+
+async def inbox_owner(services: Services, username: str) -> InboxOwner | None:
+    """The local account behind /users/{username}/inbox, cached briefly."""
+    hit, cached = services.inbox_owners.get(username)
+    if hit:
+        return cached
+    async with services.db.reader() as session:
+        account = await find_local_account(session, username)
+    owner = None if account is None else InboxOwner(account.id, account.deleted_at is not None)
+    services.inbox_owners.put(username, owner)
+    return owner
 
 
 async def find_local_account(session: AsyncSession, username: str) -> Account | None:

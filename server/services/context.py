@@ -6,6 +6,7 @@ One instance lives for the life of the app (or of a standalone worker), built in
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from activitypub.http import SafeHttpClient
@@ -22,12 +23,43 @@ class SigningKey:
     private_key_pem: str
 
 
+@dataclass(frozen=True)
+class InboxOwner:
+    account_id: int
+    deleted: bool
+
+
+class InboxOwners:
+    """username -> local account for personal inboxes, kept briefly: every inbox POST needs
+    it, and a database round trip per POST costs more than the whole signature check."""
+
+    def __init__(self, ttl: float = 60.0) -> None:
+        self._ttl = ttl
+        self._entries: dict[str, tuple[float, InboxOwner | None]] = {}
+
+    def get(self, username: str) -> tuple[bool, InboxOwner | None]:
+        """(found in cache, owner); the owner is None for "no such account"."""
+        entry = self._entries.get(username.lower())
+        if entry is None or entry[0] < time.monotonic():
+            return False, None
+        return True, entry[1]
+
+    def put(self, username: str, owner: InboxOwner | None) -> None:
+        if len(self._entries) > 10_000:
+            self._entries.clear()
+        self._entries[username.lower()] = (time.monotonic() + self._ttl, owner)
+
+    def forget(self, username: str) -> None:
+        self._entries.pop(username.lower(), None)
+
+
 @dataclass
 class Services:
     config: Config
     db: Database
     http: SafeHttpClient
     keys: KeyCache = field(default_factory=KeyCache)
+    inbox_owners: InboxOwners = field(default_factory=InboxOwners)
     # Set once at start: the instance actor signs GETs and instance-level activities.
     instance_actor_id: int = 0
     instance_key: SigningKey | None = None

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Mapping
@@ -54,12 +53,12 @@ def _json(body: bytes) -> Any:
 
 
 async def _unknown_actor_goodbye(services: Services, doc: Any) -> bool:
-    """A Delete or Update from an actor we have never seen (or already removed): nothing to
-    do, nothing to fetch."""
+    """An actor deleting or updating itself that we have never seen (or already removed):
+    nothing to do, nothing to fetch (Mastodon's rule)."""
     if not isinstance(doc, dict) or first_type(doc) not in ("Delete", "Update"):
         return False
     actor = object_id(doc.get("actor"))
-    if actor is None:
+    if actor is None or object_id(doc.get("object")) != actor:
         return False
     async with services.db.reader() as session:
         account = await account_queries.account_by_uri(session, actor)
@@ -72,9 +71,15 @@ async def _verified_signer(services: Services, request: InboxRequest) -> CachedK
     signed = parse_request_signature(
         method=request.method, path_with_query=request.path_qs, headers=request.headers,
         target_uri=services.config.base_url + request.path_qs, body=request.body)
+    # A cavage signature covers the Host it was made for; it must be ours, or a request
+    # signed for another server could be replayed here.
+    host = request.headers.get("Host", "").lower()
+    if signed.scheme == "cavage" and host != services.config.instance.domain:
+        raise SignatureError(f"signed for host {host!r}, not {services.config.instance.domain}")
     key = await services.keys.get(signed.key_id, lambda kid: load_key(services, kid))
+    # Verified inline: an RSA-2048 verify (~50 us) costs less than a hop to a thread.
     try:
-        await asyncio.to_thread(signed.verify, key.public_key_pem)
+        signed.verify(key.public_key_pem)
         return key
     except SignatureError:
         # The sender may have rotated its key: refetch once, then refuse.
@@ -83,7 +88,7 @@ async def _verified_signer(services: Services, request: InboxRequest) -> CachedK
         services.keys.put(fresh)
         if fresh.public_key_pem == key.public_key_pem:
             raise
-        await asyncio.to_thread(signed.verify, fresh.public_key_pem)
+        signed.verify(fresh.public_key_pem)
         return fresh
 
 

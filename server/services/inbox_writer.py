@@ -13,7 +13,7 @@ import contextlib
 import logging
 from dataclasses import dataclass
 
-from server.jobs.queue import enqueue
+from server.jobs.queue import enqueue_many
 from storage import inbox as inbox_store
 from storage.database import Database
 from storage.inbox import NewActivity
@@ -73,9 +73,8 @@ class InboxWriter:
         try:
             async with self._db.writer.begin() as session:
                 ids = await inbox_store.insert_new(session, [p.item for p in batch])
-                for row_id in ids:
-                    if row_id is not None:
-                        await enqueue(session, APPLY_ACTIVITY, {"inbox_activity_id": row_id})
+                await enqueue_many(session, APPLY_ACTIVITY, [
+                    {"inbox_activity_id": row_id} for row_id in ids if row_id is not None])
         except Exception as exc:
             log.exception("inbox batch of %d failed", len(batch))
             for pending in batch:

@@ -127,7 +127,8 @@ async def test_permanent_failures_are_dead_lettered(start: StartInstance,
 @pytest.mark.parametrize("status", [401, 408, 500, 502])
 async def test_retryable_statuses(start: StartInstance, remote: RecordingInbox,
                                   status: int) -> None:
-    a = await start("a")
+    # A real backoff, so the retry is not already due within this run of the queue.
+    a = await start("a", jobs={"backoff_base_seconds": 60.0, "backoff_max_seconds": 120.0})
     alice = await a.add_user("alice")
     remote.script.append((status, {}))
     await _publish(a, alice.account_id, [remote.url("r.test", "/inbox")])
