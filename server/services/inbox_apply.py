@@ -15,6 +15,8 @@ from typing import Any
 from activitypub.parse import (
     ParsedActivity,
     ParseError,
+    first_type,
+    object_id,
     parse_activity,
     parse_actor,
     same_origin,
@@ -65,6 +67,9 @@ async def concerns_us(services: Services, body: dict[str, Any], actor_uri: str) 
     if services.config.base_url + "/" in json.dumps(body):
         return True
     async with services.db.reader() as session:
+        if first_type(body) in ("Delete", "Update") and object_id(body.get("object")) == actor_uri:
+            # An actor deleting or updating itself concerns every server that stores it.
+            return await account_queries.account_by_uri(session, actor_uri) is not None
         return await follow_queries.has_follow_involving(session, actor_uri)
 
 
