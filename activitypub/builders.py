@@ -64,3 +64,70 @@ def ordered_collection_page(page_id: str, part_of: str, items: list[Any], *,
     if prev_page:
         doc["prev"] = prev_page
     return doc
+
+
+# Posts --------------------------------------------------------------------------------------
+
+# Dreamfeed's own terms, defined inline as Mastodon defines its `toot:` terms, so JSON-LD
+# processors need to fetch nothing. Mastodon ignores them; Dreamfeed instances read them.
+DREAMFEED_NS = "https://dreamfeed.dev/ns#"
+NOTE_CONTEXT_TERMS: dict[str, Any] = {
+    "sensitive": "as:sensitive",
+    "Hashtag": "as:Hashtag",
+    "toot": "http://joinmastodon.org/ns#",
+    "blurhash": "toot:blurhash",
+    "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"},
+    "dreamfeed": DREAMFEED_NS,
+    "prompt": "dreamfeed:prompt",
+    "model": "dreamfeed:model",
+    "seed": "dreamfeed:seed",
+    "canRemix": "dreamfeed:canRemix",
+    "remixOf": {"@id": "dreamfeed:remixOf", "@type": "@id"},
+}
+
+
+def note_context() -> list[Any]:
+    return [AS_CONTEXT, NOTE_CONTEXT_TERMS]
+
+
+def image_attachment(*, url: str, media_type: str, name: str, width: int, height: int,
+                     blurhash: str | None) -> dict[str, Any]:
+    """An image as Mastodon's MediaAttachmentSerializer sends it (`Document` + mediaType)."""
+    doc: dict[str, Any] = {"type": "Document", "mediaType": media_type, "url": url,
+                           "name": name or None, "width": width, "height": height,
+                           "focalPoint": [0.0, 0.0]}
+    if blurhash:
+        doc["blurhash"] = blurhash
+    return doc
+
+
+def hashtag(name: str, href: str) -> dict[str, Any]:
+    return {"type": "Hashtag", "href": href, "name": f"#{name}"}
+
+
+def mention(actor: str, handle: str) -> dict[str, Any]:
+    return {"type": "Mention", "href": actor, "name": f"@{handle}"}
+
+
+def object_link(href: str, name: str) -> dict[str, Any]:
+    """FEP-e232 object link (a `Link` tag whose target is an ActivityStreams object)."""
+    return {"type": "Link",
+            "mediaType": 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"',
+            "href": href, "name": name}
+
+
+def tombstone(object_id: str, former_type: str = "Note") -> dict[str, Any]:
+    return {"id": object_id, "type": "Tombstone", "formerType": former_type}
+
+
+def wrap(kind: str, activity_id: str, actor: str, obj: Any, *, to: list[str],
+         cc: list[str], context: Any = AS_CONTEXT, **extra: Any) -> dict[str, Any]:
+    """Create/Update/Delete/Announce with the object's addressing copied onto the activity."""
+    doc: dict[str, Any] = {"@context": context, "id": activity_id, "type": kind,
+                           "actor": actor, "to": to, "cc": cc, "object": obj}
+    doc.update({k: v for k, v in extra.items() if v is not None})
+    return doc
+
+
+def like(activity_id: str, actor: str, object_id: str) -> dict[str, Any]:
+    return _activity("Like", activity_id, actor, object_id)
