@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, Table, and_, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -86,30 +86,36 @@ async def insert_jobs(session: AsyncSession, *, kind: str, payloads: Sequence[di
         for payload in payloads]))
 
 
-def _due(now: datetime) -> ColumnElement[bool]:
-    # Running jobs whose lease ran out belong to a worker that died: take them over.
-    return or_(and_(_c.state == QUEUED, _c.run_at <= now),
-               and_(_c.state == RUNNING, _c.locked_until < now))
-
-
 async def claim_jobs(session: AsyncSession, *, worker: str, limit: int, lease: timedelta,
                      now: datetime | None = None) -> list[JobRecord]:
-    """Lease up to `limit` due jobs to `worker`, oldest run_at first, counting one attempt each.
+    """Lease up to `limit` due jobs to `worker`, counting one attempt each: first jobs whose
+    lease ran out (their worker died), then queued jobs, oldest run_at first.
 
-    PostgreSQL: SKIP LOCKED lets concurrent claimers pass over each other's rows. SQLite ignores
-    it; there BEGIN IMMEDIATE already makes the select-and-update one writer at a time.
+    Two statements, each following its own index ((state, locked_until) and (state, run_at)),
+    so a claim never sorts the whole queue. PostgreSQL: SKIP LOCKED lets concurrent claimers
+    pass over each other's rows. SQLite ignores it; there BEGIN IMMEDIATE already makes the
+    select-and-update one writer at a time.
     """
     now = now or utcnow()
-    due_ids = (select(_c.id).where(_due(now)).order_by(_c.run_at, _c.id).limit(limit)
-               .with_for_update(skip_locked=True).scalar_subquery())
+    orphaned = (select(_c.id).where(_c.state == RUNNING, _c.locked_until < now)
+                .order_by(_c.locked_until).limit(limit))
+    claimed = await _lease(session, orphaned, worker, now + lease, now)
+    if len(claimed) < limit:
+        queued = (select(_c.id).where(_c.state == QUEUED, _c.run_at <= now)
+                  .order_by(_c.run_at, _c.id).limit(limit - len(claimed)))
+        claimed += await _lease(session, queued, worker, now + lease, now)
+    # RETURNING order is unspecified on both databases.
+    return sorted(claimed, key=lambda j: (j.run_at, j.id))
+
+
+async def _lease(session: AsyncSession, ids: Select[Any], worker: str, until: datetime,
+                 now: datetime) -> list[JobRecord]:
     stmt = (update(_table)
-            .where(_c.id.in_(due_ids))
-            .values(state=RUNNING, locked_by=worker, locked_until=now + lease,
+            .where(_c.id.in_(ids.with_for_update(skip_locked=True).scalar_subquery()))
+            .values(state=RUNNING, locked_by=worker, locked_until=until,
                     attempts=_c.attempts + 1, updated_at=now)
             .returning(*_COLUMNS))
-    rows = (await session.execute(stmt)).all()
-    # RETURNING order is unspecified on both databases.
-    return sorted((_record(r) for r in rows), key=lambda j: (j.run_at, j.id))
+    return [_record(r) for r in (await session.execute(stmt)).all()]
 
 
 def _held(job_id: int, worker: str) -> ColumnElement[bool]:
