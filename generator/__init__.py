@@ -1,5 +1,6 @@
-"""The local image generator service: an aiohttp app speaking the OpenAI Images API.
+"""The local image generator service: an aiohttp app speaking the OpenAI Images API, with
+pluggable engines (the default, procedural one needs no model weights).
 
-Independent of the rest of Dreamfeed (reached only over HTTP); built in the image-generation
-issue.
+Independent of the rest of Dreamfeed: it imports nothing from server/, storage/ or
+activitypub/, and is reached only over HTTP.
 """

@@ -15,17 +15,19 @@ from activitypub.addresses import AddressPolicy
 from activitypub.http import SafeHttpClient
 from server import __version__, appkeys
 from server.config import Config
-from server.handlers import actors, collections, inbox, pages, wellknown
+from server.handlers import actors, collections, inbox, media, pages, wellknown
 from server.jobs.handlers import default_registry
 from server.jobs.registry import JobResources
 from server.jobs.worker import WorkerPool
 from server.middlewares import make_middlewares
 from server.services.context import Services, load_instance_key
 from server.services.errors import ServiceError
+from server.services.generation import open_image_services
 from server.services.inbox_writer import InboxWriter
 from server.services.instance import prepare_instance
 from server.urls import Urls
 from storage.database import Database, DatabaseUnavailable, check_connection
+from storage.media_files import LocalMediaStore
 from storage.migrate import upgrade
 
 PACKAGE_DIR = Path(__file__).parent
@@ -100,7 +102,8 @@ def create_app(config: Config, *, migrate: bool = True,
         # Built even with jobs.workers = 0, so tests can run the queue with one call.
         pool = WorkerPool(JobResources(config=config, sessionmaker=app[appkeys.DATABASE].writer,
                                        http=app[appkeys.HTTP_CLIENT],
-                                       services=app[appkeys.SERVICES]),
+                                       services=app[appkeys.SERVICES],
+                                       images=app[appkeys.IMAGES]),
                           default_registry(), concurrency=max(config.jobs.workers, 1))
         app[appkeys.WORKER_POOL] = pool
         if config.jobs.workers > 0:
@@ -108,10 +111,19 @@ def create_app(config: Config, *, migrate: bool = True,
         yield
         await pool.stop()
 
+    async def images_ctx(app: web.Application) -> AsyncIterator[None]:
+        # With no [generator] base_url and no key, this starts the generator service on a
+        # loopback port inside this process.
+        async with open_image_services(config, app[appkeys.DATABASE],
+                                       app[appkeys.MEDIA_STORE]) as images:
+            app[appkeys.IMAGES] = images
+            yield
+
+    app[appkeys.MEDIA_STORE] = LocalMediaStore(config.media.path)
     app.cleanup_ctx.extend([database_ctx, instance_ctx, services_ctx, inbox_writer_ctx,
-                            workers_ctx])
+                            images_ctx, workers_ctx])
 
     app.router.add_static("/static", PACKAGE_DIR / "static", name="static")
-    for module in (wellknown, actors, collections, inbox, pages):
+    for module in (wellknown, actors, collections, inbox, pages, media):
         module.setup_routes(app)
     return app

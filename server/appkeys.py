@@ -8,9 +8,11 @@ from activitypub.http import SafeHttpClient
 from server.config import Config
 from server.jobs.worker import WorkerPool
 from server.services.context import Services
+from server.services.generation import ImageServices
 from server.services.inbox_writer import InboxWriter
 from server.urls import Urls
 from storage.database import Database
+from storage.media_files import MediaStore
 
 CONFIG = web.AppKey("config", Config)
 URLS = web.AppKey("urls", Urls)
@@ -22,3 +24,7 @@ SERVICES = web.AppKey("services", Services)
 INBOX_WRITER = web.AppKey("inbox_writer", InboxWriter)
 # The worker pool; started only when jobs.workers > 0 (tests run it with run_until_empty()).
 WORKER_POOL = web.AppKey("worker_pool", WorkerPool)
+# Where media files are read from (served at /media/{id}/{file}).
+MEDIA_STORE = web.AppKey("media_store", MediaStore)
+# Image generation: the backend (in-process generator or a configured service) and store.
+IMAGES = web.AppKey("images", ImageServices)

@@ -58,6 +58,40 @@ class DatabaseConfig:
 @dataclass(frozen=True)
 class MediaConfig:
     path: str = "data/media"
+    # Public URL prefix of media files (a CDN); empty: <instance base URL>/media.
+    base_url: str = ""
+    # Largest image accepted, in pixels (checked before decoding) and in bytes.
+    max_pixels: int = 33_177_600
+    max_size: int = 16_777_216
+
+
+GENERATOR_QUALITIES = ("auto", "low", "medium", "high")
+
+
+@dataclass(frozen=True)
+class GeneratorConfig:
+    # An OpenAI-compatible Images API. Empty: OpenAI when an API key is set, otherwise
+    # Dreamfeed's own generator started in-process on a loopback port.
+    base_url: str = ""
+    # Bearer token for base_url; empty falls back to $OPENAI_API_KEY.
+    api_key: str = ""
+    model: str = "gpt-image-2"
+    # Default size (WIDTHxHEIGHT or "auto") and quality (auto, low, medium, high).
+    size: str = "1024x1024"
+    quality: str = "auto"
+    # Seconds one image request may take before it is given up (and retried).
+    timeout: float = 120.0
+    # Images one user may generate per UTC day, refusals included; 0: no limit.
+    daily_limit: int = 50
+    # Engine of Dreamfeed's own generator service (in-process or `dreamfeed generator serve`).
+    engine: str = "procedural"
+    # Bearer token `dreamfeed generator serve` requires; empty: a random one, printed at start.
+    token: str = ""
+
+    @property
+    def embedded(self) -> bool:
+        """True when `dreamfeed serve` runs the generator itself."""
+        return not self.base_url and not self.api_key
 
 
 @dataclass(frozen=True)
@@ -102,6 +136,7 @@ class Config:
     federation: FederationConfig = field(default_factory=FederationConfig)
     jobs: JobsConfig = field(default_factory=JobsConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+    generator: GeneratorConfig = field(default_factory=GeneratorConfig)
 
     @property
     def base_url(self) -> str:
@@ -118,7 +153,12 @@ def load_config(path: str | os.PathLike[str] | None = None,
     if path is not None:
         raw = _read_toml(Path(path))
     raw = _apply_env(raw, env)
-    return build_config(raw)
+    config = build_config(raw)
+    if not config.generator.api_key and env.get("OPENAI_API_KEY"):
+        # The name every OpenAI client reads; [generator] api_key wins when both are set.
+        config = dataclasses.replace(config, generator=dataclasses.replace(
+            config.generator, api_key=env["OPENAI_API_KEY"]))
+    return config
 
 
 def build_config(raw: Mapping[str, Any]) -> Config:
@@ -256,6 +296,26 @@ def split_domain(domain: str) -> tuple[str, int | None]:
     return host, (int(port) if port else None)
 
 
+def _check_media_and_generator(config: Config) -> None:
+    for name, url in (("media.base_url", config.media.base_url),
+                      ("generator.base_url", config.generator.base_url)):
+        if url and not (url.startswith("http://") or url.startswith("https://")):
+            raise ConfigError(f"{name} must start with http:// or https://, not {url!r}")
+    if config.media.max_pixels < 1 or config.media.max_size < 1:
+        raise ConfigError("media.max_pixels and media.max_size must be positive")
+    gen = config.generator
+    width, sep, height = gen.size.partition("x")
+    if gen.size != "auto" and not (sep and width.isdigit() and height.isdigit()):
+        raise ConfigError(f"generator.size must be WIDTHxHEIGHT or auto, not {gen.size!r}")
+    if gen.quality not in GENERATOR_QUALITIES:
+        raise ConfigError(f"generator.quality must be one of {', '.join(GENERATOR_QUALITIES)}, "
+                          f"not {gen.quality!r}")
+    if gen.timeout <= 0:
+        raise ConfigError("generator.timeout must be positive")
+    if gen.daily_limit < 0:
+        raise ConfigError("generator.daily_limit must not be negative")
+
+
 def _finish(config: Config) -> Config:
     """Validate values across keys and fill derived defaults."""
     inst = config.instance
@@ -298,6 +358,7 @@ def _finish(config: Config) -> Config:
                           f"not {config.logging.level!r}")
     if config.logging.format not in ("text", "json"):
         raise ConfigError(f"logging.format must be text or json, not {config.logging.format!r}")
+    _check_media_and_generator(config)
     return dataclasses.replace(
         config,
         instance=dataclasses.replace(inst, domain=domain, scheme=scheme),

@@ -20,6 +20,7 @@ from server.jobs.handlers import default_registry
 from server.jobs.registry import JobResources
 from server.jobs.worker import WorkerPool
 from server.logs import setup_logging
+from server.services.generation import open_image_services
 from storage import jobs as job_store
 from storage.jobs import JobRecord
 from storage.types import utcnow
@@ -136,9 +137,10 @@ def _worker_command(args: argparse.Namespace) -> int:
     setup_logging(config.logging.level, config.logging.format)
 
     async def body() -> None:
-        async with open_services(config, migrate=False) as services:
+        async with open_services(config, migrate=False) as services, \
+                open_image_services(config, services.db) as images:
             resources = JobResources(config=config, sessionmaker=services.db.writer,
-                                     http=services.http, services=services)
+                                     http=services.http, services=services, images=images)
             pool = WorkerPool(resources, default_registry(), concurrency=concurrency)
             await pool.start()
             print(f"worker {pool.name} running {concurrency} at a time; "

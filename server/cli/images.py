@@ -1,0 +1,147 @@
+"""`dreamfeed generate USER --prompt ...` and `dreamfeed generator serve`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import signal
+import sys
+from typing import Any
+
+from generator.engines import make_engine
+from generator.runner import running_generator
+from server.cli.common import CommandError, run_command
+from server.config import Config, ConfigError
+from server.jobs.queue import RetryAfter
+from server.logs import setup_logging
+from server.services import accounts as account_service
+from server.services import generation as generation_service
+from server.services.errors import ServiceError
+from server.services.generation import GenerationView, ImageServices
+from storage import accounts as account_queries
+from storage.database import Database, DatabaseUnavailable, check_connection
+from storage.migrate import upgrade
+
+# Longest pause between in-process retries of a failed attempt.
+MAX_RETRY_PAUSE = 10.0
+
+
+def register(subparsers: Any) -> None:
+    gen = subparsers.add_parser("generate", help="make images from a prompt for a local user")
+    gen.add_argument("user", help="the local user the images belong to")
+    gen.add_argument("--prompt", required=True, help="what to make (kept private)")
+    gen.add_argument("--size", help="WIDTHxHEIGHT or auto (default: generator.size)")
+    gen.add_argument("--quality", choices=generation_service.QUALITIES,
+                     help="default: generator.quality")
+    gen.add_argument("--style", help="a style of Dreamfeed's generator, e.g. nebula, "
+                     "landscape, mosaic, marble (default: chosen by the prompt)")
+    gen.add_argument("--seed", type=int, help="same prompt and seed, same image "
+                     "(Dreamfeed's generator)")
+    gen.add_argument("-n", type=int, default=1, dest="n",
+                     help=f"number of images, 1 to {generation_service.MAX_IMAGES}")
+    gen.set_defaults(handler=_generate_command)
+
+    service = subparsers.add_parser("generator", help="Dreamfeed's image generator service")
+    sub = service.add_subparsers(dest="generator_command", required=True, metavar="ACTION")
+    serve = sub.add_parser("serve", help="serve the OpenAI-compatible Images API alone")
+    serve.add_argument("--host", default="127.0.0.1", help="listen address (default: loopback)")
+    serve.add_argument("--port", type=int, default=8100, help="listen port (default: 8100)")
+    serve.add_argument("--token", help="bearer token clients must send (default: "
+                       "generator.token or $DREAMFEED_GENERATOR_TOKEN; else a random one)")
+    serve.set_defaults(handler=_serve_command)
+
+
+def _generate_command(args: argparse.Namespace) -> int:
+    config: Config = args.config_obj
+    setup_logging("WARNING", config.logging.format)
+
+    async def body() -> None:
+        database = Database(config.database.url, pool_size=config.database.pool_size)
+        try:
+            try:
+                await check_connection(database.write_engine)
+            except DatabaseUnavailable as exc:
+                raise CommandError(f"database.url: cannot open the database: {exc}") from None
+            await upgrade(database.write_engine)
+            async with generation_service.open_image_services(config, database) as images:
+                view = await _generate(images, args)
+        finally:
+            await database.dispose()
+        _print(view)
+        if view.state != "done":
+            raise CommandError(f"generation {view.id} failed: {view.error}")
+
+    return run_command(body)
+
+
+async def _generate(images: ImageServices, args: argparse.Namespace) -> GenerationView:
+    try:
+        name = account_service.normalize_username(args.user)
+        async with images.db.reader() as session:
+            account = await account_service.find_local_account(session, name)
+            user = None if account is None else await account_queries.user_by_account_id(
+                session, account.id)
+        if account is None or user is None:
+            raise CommandError(f"there is no local user named {name!r}")
+        # The queued job is only a backstop (see request_generation): this process makes
+        # the images itself, so the command works with or without a running worker.
+        backstop = images.config.generator.timeout * generation_service.MAX_ATTEMPTS + 60
+        view = await generation_service.request_generation(
+            images, account.id, args.prompt, size=args.size, quality=args.quality,
+            style=args.style, seed=args.seed, n=args.n, job_delay=backstop)
+    except ServiceError as exc:
+        raise CommandError(str(exc)) from None
+    for attempt in range(1, generation_service.MAX_ATTEMPTS + 1):
+        try:
+            await generation_service.generation_job(images, view.id, attempt)
+            break
+        except RetryAfter as exc:
+            print(f"attempt {attempt} failed ({exc}); retrying", file=sys.stderr)
+            await asyncio.sleep(min(max(exc.seconds, 1.0), MAX_RETRY_PAUSE))
+    return await generation_service.get_generation(images, view.id)
+
+
+def _print(view: GenerationView) -> None:
+    print(f"generation {view.id}: {view.state}"
+          + (f" (style {view.style}, seed {view.seed})" if view.style else ""))
+    for media in view.media:
+        print(f"  {media.url}  {media.width}x{media.height}  blurhash {media.blurhash}")
+        print(f"    webp {media.webp_url}")
+        print(f"    thumbnail {media.preview_url}")
+
+
+def _serve_command(args: argparse.Namespace) -> int:
+    config: Config = args.config_obj
+    setup_logging(config.logging.level, config.logging.format)
+    try:
+        engine = make_engine(config.generator.engine)
+    except ValueError as exc:
+        raise ConfigError(f"generator.engine: {exc}") from None
+    token = args.token or config.generator.token
+    if not token:
+        token = secrets.token_urlsafe(32)
+        print(f"no token configured; clients must send: Authorization: Bearer {token}",
+              flush=True)
+
+    async def body() -> None:
+        try:
+            async with running_generator(engine, token, host=args.host, port=args.port,
+                                         access_log=True) as url:
+                print(f"generator ({engine.name}) serving the Images API at {url}; "
+                      "SIGTERM or Ctrl-C stops it", flush=True)
+                await _wait_for_signal()
+        except OSError as exc:
+            raise CommandError(f"cannot listen on {args.host}:{args.port}: "
+                               f"{exc.strerror}") from None
+        print("generator stopped", flush=True)
+
+    return run_command(body)
+
+
+async def _wait_for_signal() -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()

@@ -1,0 +1,46 @@
+"""`/media/{id}/{filename}`: stored renditions, immutable, with strong ETags."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from server import appkeys
+from server.services import media as media_service
+from storage.ids import parse_id
+from storage.media_files import MediaFileMissing
+
+log = logging.getLogger(__name__)
+
+# A URL's content never changes (see server.services.media), so caches may keep it a year.
+CACHE_CONTROL = "public, max-age=31536000, immutable"
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    candidates = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return "*" in candidates or etag in candidates
+
+
+async def media_file(request: web.Request) -> web.StreamResponse:
+    media_id = parse_id(request.match_info["media_id"])
+    filename = request.match_info["filename"]
+    found = None if media_id is None else await media_service.find_media_file(
+        request.app[appkeys.DATABASE], media_id, filename)
+    if found is None:
+        raise web.HTTPNotFound(text="no such media file")
+    headers = {"ETag": found.etag, "Cache-Control": CACHE_CONTROL,
+               "Access-Control-Allow-Origin": "*", "X-Content-Type-Options": "nosniff"}
+    if _matches(request.headers.get("If-None-Match", ""), found.etag):
+        return web.Response(status=304, headers=headers)
+    try:
+        data = await media_service.read_media_file(request.app[appkeys.MEDIA_STORE], found)
+    except MediaFileMissing:
+        log.error("media file missing from the store", extra={"media_id": media_id,
+                                                               "key": found.key})
+        raise web.HTTPNotFound(text="no such media file") from None
+    return web.Response(body=data, content_type=found.content_type, headers=headers)
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/media/{media_id}/{filename}", media_file)
