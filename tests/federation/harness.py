@@ -82,7 +82,11 @@ async def start_instance(name: str, database_url: str, tmp_path: Path, *,
                          **sections: dict[str, Any]) -> Instance:
     """`host` replaces the `NAME.test` host name (e.g. 127.0.0.1, for a subprocess that has
     no test resolver); `middlewares` are added in front of the app's own."""
-    port = free_port()
+    # Bind first and keep the socket: a port picked and released could be taken meanwhile.
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
     domain = f"{host or name + '.test'}:{port}"
     raw: dict[str, dict[str, Any]] = {
         "instance": {"domain": domain, "scheme": "http", "name": f"Instance {name}"},
@@ -98,7 +102,7 @@ async def start_instance(name: str, database_url: str, tmp_path: Path, *,
     app.middlewares[:0] = list(middlewares)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    await web.SockSite(runner, sock).start()
     return Instance(name, domain, config, app, runner)
 
 
