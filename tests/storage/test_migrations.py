@@ -16,7 +16,8 @@ from storage.models import Account, Base, Job
 EXPECTED_TABLES = {"instance_settings", "accounts", "account_keys", "users", "follows",
                    "blocks", "inbox_activities", "outgoing_activities", "delivery_hosts",
                    "statuses", "jobs", "generations", "generation_quotas",
-                   "media_attachments", "alembic_version"}
+                   "media_attachments", "remote_media", "mentions", "tags", "status_tags",
+                   "favourites", "notifications", "alembic_version"}
 
 
 async def test_upgrade_creates_the_schema_and_is_idempotent(database_url: str) -> None:
