@@ -90,12 +90,13 @@ def note_context() -> list[Any]:
     return [AS_CONTEXT, NOTE_CONTEXT_TERMS]
 
 
-def image_attachment(*, url: str, media_type: str, name: str, width: int, height: int,
-                     blurhash: str | None) -> dict[str, Any]:
+def image_attachment(*, url: str, media_type: str, name: str, width: int | None,
+                     height: int | None, blurhash: str | None) -> dict[str, Any]:
     """An image as Mastodon's MediaAttachmentSerializer sends it (`Document` + mediaType)."""
     doc: dict[str, Any] = {"type": "Document", "mediaType": media_type, "url": url,
-                           "name": name or None, "width": width, "height": height,
-                           "focalPoint": [0.0, 0.0]}
+                           "name": name or None, "focalPoint": [0.0, 0.0]}
+    if width and height:
+        doc["width"], doc["height"] = width, height
     if blurhash:
         doc["blurhash"] = blurhash
     return doc

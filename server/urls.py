@@ -12,6 +12,7 @@ All are built from the configured scheme and domain, never from a request's Host
     /users/{username}/statuses/{id}        a post (Note)
     /users/{username}/statuses/{id}/activity   the post's Create activity
     /users/{username}/follows/{id}         a Follow activity we sent
+    /tags/{name}                           a hashtag's page
     /@{username}                           profile page (HTML)
     /@{username}/{id}                      post page (HTML)
     /actor                                 the instance actor (Application)
@@ -60,6 +61,9 @@ class Urls:
 
     def status_page(self, username: str, status_id: int) -> str:
         return f"{self.profile(username)}/{status_id}"
+
+    def tag(self, name: str) -> str:
+        return f"{self.base}/tags/{name}"
 
     def follow_activity(self, username: str, follow_id: int) -> str:
         return f"{self.actor(username)}/follows/{follow_id}"

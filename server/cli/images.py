@@ -27,8 +27,8 @@ from storage.migrate import upgrade
 MAX_RETRY_PAUSE = 10.0
 
 
-def register(subparsers: Any) -> None:
-    gen = subparsers.add_parser("generate", help="make images from a prompt for a local user")
+def add_generation_arguments(gen: argparse.ArgumentParser) -> None:
+    """The prompt and image options shared by `generate` and `post`."""
     gen.add_argument("user", help="the local user the images belong to")
     gen.add_argument("--prompt", required=True, help="what to make (kept private)")
     gen.add_argument("--size", help="WIDTHxHEIGHT or auto (default: generator.size)")
@@ -40,6 +40,11 @@ def register(subparsers: Any) -> None:
                      "(Dreamfeed's generator)")
     gen.add_argument("-n", type=int, default=1, dest="n",
                      help=f"number of images, 1 to {generation_service.MAX_IMAGES}")
+
+
+def register(subparsers: Any) -> None:
+    gen = subparsers.add_parser("generate", help="make images from a prompt for a local user")
+    add_generation_arguments(gen)
     gen.set_defaults(handler=_generate_command)
 
     service = subparsers.add_parser("generator", help="Dreamfeed's image generator service")
@@ -65,7 +70,7 @@ def _generate_command(args: argparse.Namespace) -> int:
                 raise CommandError(f"database.url: cannot open the database: {exc}") from None
             await upgrade(database.write_engine)
             async with generation_service.open_image_services(config, database) as images:
-                view = await _generate(images, args)
+                view = await generate_now(images, args)
         finally:
             await database.dispose()
         _print(view)
@@ -75,7 +80,8 @@ def _generate_command(args: argparse.Namespace) -> int:
     return run_command(body)
 
 
-async def _generate(images: ImageServices, args: argparse.Namespace) -> GenerationView:
+async def generate_now(images: ImageServices, args: argparse.Namespace) -> GenerationView:
+    """Request a generation for args.user and run it in this process (worker or not)."""
     try:
         name = account_service.normalize_username(args.user)
         async with images.db.reader() as session:

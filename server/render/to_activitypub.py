@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
+from activitypub import builders
 from activitypub.documents import AS_PUBLIC, ActorFields, actor_document, format_datetime
 from server.config import Config
 from server.urls import Urls
@@ -48,40 +50,95 @@ def local_actor(account: Account, key: AccountKey, config: Config) -> dict[str, 
     return actor_document(fields)
 
 
-def note(status: Status, author: Account, config: Config) -> dict[str, Any]:
-    """A post as a Note. The posts issue adds attachments, tags and the AI label."""
+@dataclass(frozen=True)
+class AttachmentView:
+    url: str
+    media_type: str
+    description: str
+    width: int | None
+    height: int | None
+    blurhash: str | None
+
+
+@dataclass(frozen=True)
+class NoteParts:
+    """What a Note needs besides its row, loaded by the caller."""
+
+    author: Account
+    attachments: list[AttachmentView] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    mentions: list[Account] = field(default_factory=list)
+    remix_of_url: str | None = None
+
+
+def addressing(visibility: str, followers: str,
+               mentioned: list[str]) -> tuple[list[str], list[str]]:
+    """(to, cc) by visibility, as Mastodon addresses: mentions ride in cc, or in to for
+    direct posts."""
+    if visibility == "public":
+        return [AS_PUBLIC], [followers, *mentioned]
+    if visibility == "unlisted":
+        return [followers], [AS_PUBLIC, *mentioned]
+    if visibility == "private":
+        return [followers], mentioned
+    return mentioned, []
+
+
+def _collection(collection_id: str, total: int) -> dict[str, Any]:
+    return {"id": collection_id, "type": "Collection", "totalItems": total}
+
+
+def note(status: Status, parts: NoteParts, config: Config) -> dict[str, Any]:
+    """A post as a Note with its images, tags, mentions and AI provenance (INTEROP.md)."""
     urls = Urls(config.base_url)
-    followers = urls.followers(author.username)
-    to, cc = {
-        "public": ([AS_PUBLIC], [followers]),
-        "unlisted": ([followers], [AS_PUBLIC]),
-        "private": ([followers], []),
-    }.get(status.visibility, ([], []))
+    author = parts.author
+    to, cc = addressing(status.visibility, urls.followers(author.username),
+                        [a.uri for a in parts.mentions])
+    tags: list[dict[str, Any]] = [builders.hashtag(name, urls.tag(name)) for name in parts.tags]
+    tags += [builders.mention(a.uri, f"{a.username}@{a.domain or config.instance.domain}")
+             for a in parts.mentions]
+    if status.remix_of_uri:
+        tags.append(builders.object_link(status.remix_of_uri,
+                                         f"Remix of {parts.remix_of_url or status.remix_of_uri}"))
     doc: dict[str, Any] = {
+        "@context": builders.note_context(),
         "id": status.uri,
         "type": "Note",
         "attributedTo": author.uri,
         "content": status.content,
+        "summary": status.spoiler_text or None,
+        "sensitive": status.sensitive,
         "published": format_datetime(status.created_at),
         "url": status.url or urls.status_page(author.username, status.id),
         "to": to,
         "cc": cc,
-        "sensitive": status.sensitive,
-        "summary": status.spoiler_text or None,
+        "inReplyTo": status.in_reply_to_uri,
+        "attachment": [builders.image_attachment(
+            url=a.url, media_type=a.media_type, name=a.description, width=a.width,
+            height=a.height, blurhash=a.blurhash) for a in parts.attachments],
+        "tag": tags,
+        "replies": _collection(f"{status.uri}/replies", status.replies_count),
+        "likes": _collection(f"{status.uri}/likes", status.favourites_count),
+        "shares": _collection(f"{status.uri}/shares", status.reblogs_count),
+        "canRemix": status.can_remix,
     }
     if status.language:
         doc["contentMap"] = {status.language: status.content}
+    if status.edited_at:
+        doc["updated"] = format_datetime(status.edited_at)
+    if status.generator_name:
+        doc["generator"] = {"type": "Application", "name": status.generator_name}
+    if status.remix_of_uri:
+        doc["remixOf"] = status.remix_of_uri
+    for key in ("prompt", "model", "seed"):
+        if getattr(status, key) is not None:
+            doc[key] = getattr(status, key)
     return doc
 
 
-def create_activity(status: Status, author: Account, config: Config) -> dict[str, Any]:
-    obj = note(status, author, config)
-    return {
-        "id": f"{status.uri}/activity",
-        "type": "Create",
-        "actor": author.uri,
-        "published": obj["published"],
-        "to": obj["to"],
-        "cc": obj["cc"],
-        "object": obj,
-    }
+def create_activity(status: Status, parts: NoteParts, config: Config) -> dict[str, Any]:
+    obj = note(status, parts, config)
+    context = obj.pop("@context")
+    return builders.wrap("Create", f"{status.uri}/activity", parts.author.uri, obj,
+                         to=obj["to"], cc=obj["cc"], context=context,
+                         published=obj["published"])

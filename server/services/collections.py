@@ -10,6 +10,7 @@ from server.render.to_activitypub import create_activity
 from server.services.accounts import find_local_account
 from server.services.context import Services
 from server.services.errors import NotFound
+from server.services.posts import note_parts
 from storage import follows as follow_queries
 from storage import statuses as status_queries
 from storage.models import Account
@@ -43,7 +44,9 @@ async def page(services: Services, username: str, kind: str,
         items: list[Any]
         if kind == "outbox":
             statuses = await status_queries.public_page_by_account(session, account.id, page)
-            items = [create_activity(status, account, services.config) for status in statuses]
+            items = [create_activity(status, await note_parts(services, session, status,
+                                                              account), services.config)
+                     for status in statuses]
             ids = [status.id for status in statuses]
         else:
             rows = await (follow_queries.followers_page if kind == "followers"

@@ -65,7 +65,7 @@ async def _unknown_actor_goodbye(services: Services, doc: Any) -> bool:
     return account is None or (not account.is_local and account.deleted_at is not None)
 
 
-async def _verified_signer(services: Services, request: InboxRequest) -> CachedKey:
+async def verified_signer(services: Services, request: InboxRequest) -> CachedKey:
     """Verify the request's signature; returns the key (and so the signer). Raises
     SignatureError or RemoteError, both answered with 401."""
     signed = parse_request_signature(
@@ -98,7 +98,7 @@ async def receive(services: Services, writer: InboxWriter,
     if await _unknown_actor_goodbye(services, doc):
         return InboxAnswer(202, "unknown actor: nothing to do")
     try:
-        key = await _verified_signer(services, request)
+        key = await verified_signer(services, request)
     except SignatureError as exc:
         return InboxAnswer(401, f"signature refused: {exc}")
     except RemoteError as exc:

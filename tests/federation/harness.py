@@ -21,6 +21,7 @@ from aiohttp.typedefs import Middleware
 from server import appkeys
 from server.app import create_app
 from server.config import Config, build_config
+from server.services import generation
 from server.services.accounts import NewUser, create_local_user
 from server.services.context import Services
 
@@ -65,6 +66,16 @@ class Instance:
     async def add_user(self, username: str, **kwargs: Any) -> NewUser:
         return await create_local_user(self.app[appkeys.DATABASE].writer, self.config,
                                        username=username, password="correct horse", **kwargs)
+
+    async def make_images(self, account_id: int, prompt: str, n: int = 1) -> list[int]:
+        """Generate n small images for a local account through the real pipeline."""
+        images = self.app[appkeys.IMAGES]
+        view = await generation.request_generation(images, account_id, prompt,
+                                                   size="256x256", n=n)
+        await self.run_jobs()
+        done = await generation.get_generation(images, view.id)
+        assert done.state == "done", done.error
+        return [media.id for media in done.media]
 
     async def run_jobs(self) -> int:
         return await self.app[appkeys.WORKER_POOL].run_until_empty()

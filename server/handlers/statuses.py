@@ -1,0 +1,102 @@
+"""A post at its id: ActivityPub JSON for servers (followers-only ones only to signed fetches
+from followers), HTML for browsers; deleted posts answer 410 with a Tombstone."""
+
+from __future__ import annotations
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from activitypub import builders
+from activitypub.signatures import SignatureError
+from server import appkeys
+from server.handlers.responses import activity_response, wants_activity
+from server.services import posts
+from server.services.errors import NotFound
+from server.services.inbox import InboxRequest, verified_signer
+from server.services.remote import RemoteError
+
+
+async def _viewer(request: web.Request) -> str | None:
+    """The actor who signed this GET, if it is signed and the signature holds."""
+    if "Signature" not in request.headers and "Signature-Input" not in request.headers:
+        return None
+    try:
+        key = await verified_signer(request.app[appkeys.SERVICES], InboxRequest(
+            method=request.method, path_qs=request.raw_path, headers=request.headers,
+            body=b"", inbox_account_id=None))
+    except (SignatureError, RemoteError):
+        return None
+    return key.owner_uri
+
+
+async def _served(request: web.Request) -> posts.ServedPost:
+    try:
+        status_id = int(request.match_info["status_id"])
+        return await posts.post_for_viewer(request.app[appkeys.SERVICES],
+                                           request.match_info["username"], status_id,
+                                           await _viewer(request))
+    except (ValueError, NotFound):
+        raise web.HTTPNotFound(text="no such post") from None
+
+
+async def status_object(request: web.Request) -> web.StreamResponse:
+    served = await _served(request)
+    if served.gone:
+        if wants_activity(request):
+            return activity_response(builders.tombstone(served.status.uri), status=410)
+        raise web.HTTPGone(text="this post was deleted")
+    if not wants_activity(request):
+        raise web.HTTPFound(served.status.url or served.status.uri)
+    return activity_response(await posts.render_note(request.app[appkeys.SERVICES],
+                                                     served.status))
+
+
+async def status_page(request: web.Request) -> web.StreamResponse:
+    if wants_activity(request):
+        return await status_object(request)
+    served = await _served(request)
+    if served.gone:
+        raise web.HTTPGone(text="this post was deleted")
+    services = request.app[appkeys.SERVICES]
+    doc = await posts.render_note(services, served.status)
+    author = served.author
+    return aiohttp_jinja2.render_template("status.html", request, {
+        "instance_name": services.config.instance.name,
+        "status": served.status,
+        "note": doc,
+        "author_name": author.display_name or author.username,
+        "handle": f"@{author.username}@{services.config.instance.domain}",
+        "profile_url": author.url or author.uri,
+    })
+
+
+async def status_activity(request: web.Request) -> web.StreamResponse:
+    served = await _served(request)
+    if served.gone:
+        raise web.HTTPGone(text="this post was deleted")
+    services = request.app[appkeys.SERVICES]
+    doc = await posts.render_note(services, served.status)
+    context = doc.pop("@context")
+    return activity_response(builders.wrap(
+        "Create", f"{served.status.uri}/activity", served.author.uri, doc, to=doc["to"],
+        cc=doc["cc"], context=context, published=doc["published"]))
+
+
+async def status_collection(request: web.Request) -> web.StreamResponse:
+    """replies, likes and shares: the counts (their items are not listed)."""
+    served = await _served(request)
+    if served.gone:
+        raise web.HTTPGone()
+    kind = request.match_info["kind"]
+    total = {"replies": served.status.replies_count, "likes": served.status.favourites_count,
+             "shares": served.status.reblogs_count}[kind]
+    return activity_response(builders.ordered_collection(
+        f"{served.status.uri}/{kind}", total, first=None))
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/users/{username}/statuses/{status_id}", status_object)
+    app.router.add_get("/users/{username}/statuses/{status_id}/activity", status_activity)
+    app.router.add_get("/users/{username}/statuses/{status_id}/{kind:replies|likes|shares}",
+                       status_collection)
+    app.router.add_get("/@{username}/{status_id}", status_page)
