@@ -95,7 +95,8 @@ async def generate_now(images: ImageServices, args: argparse.Namespace) -> Gener
         backstop = images.config.generator.timeout * generation_service.MAX_ATTEMPTS + 60
         view = await generation_service.request_generation(
             images, account.id, args.prompt, size=args.size, quality=args.quality,
-            style=args.style, seed=args.seed, n=args.n, job_delay=backstop)
+            style=args.style, seed=args.seed, n=args.n, job_delay=backstop,
+            source_media_id=getattr(args, "source_media_id", None))
     except ServiceError as exc:
         raise CommandError(str(exc)) from None
     for attempt in range(1, generation_service.MAX_ATTEMPTS + 1):

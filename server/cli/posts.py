@@ -33,6 +33,9 @@ def register(subparsers: Any) -> None:
                       help="publish the prompt, model and seed with the post")
     post.add_argument("--reply-to", help="id or URL of the post this replies to")
     post.add_argument("--remix-of", help="id or URL of the post this remixes")
+    post.add_argument("--remix-image", action="store_true",
+                      help="with --remix-of: start from the post's image (edits API), "
+                      "not only from a prompt")
     post.add_argument("--language", help="ISO 639-1 language of the caption, e.g. en")
     post.set_defaults(handler=_post_command)
 
@@ -76,6 +79,14 @@ def _run(args: argparse.Namespace, work: Callable[[Services], Awaitable[str]]) -
 
 def _post_command(args: argparse.Namespace) -> int:
     async def work(services: Services) -> str:
+        args.source_media_id = None
+        if args.remix_of:
+            source = await posts.remix_source(services, args.remix_of)
+            if args.remix_image:
+                if source.media_id is None:
+                    raise CommandError("that post's image is not stored here; remix its "
+                                       "prompt instead")
+                args.source_media_id = source.media_id
         async with generation_service.open_image_services(services.config,
                                                           services.db) as images:
             generation = await generate_now(images, args)

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from server import __version__
 from server.config import Config
 from server.images.backend import BackendError, GeneratedImage, ImageBackend, ImageRequest
@@ -38,7 +40,7 @@ from storage.media_files import (
     original_key,
     rendition_key,
 )
-from storage.models import Generation, MediaAttachment
+from storage.models import Generation, MediaAttachment, Status
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -171,8 +173,8 @@ async def request_generation(images: ImageServices, account_id: int, prompt: str
     async with images.db.writer.begin() as session:
         if source_media_id is not None:
             source = await media_queries.attachment_by_id(session, source_media_id)
-            if source is None or source.account_id != account_id:
-                raise NotFound("there is no such image of yours to remix")
+            if source is None or not await _may_remix(session, source, account_id):
+                raise NotFound("there is no such image you may remix")
         generation_id = await gen_queries.insert_generation(
             session, account_id=account_id, prompt=ask.prompt, model=images.backend.model,
             size=ask.size, quality=ask.quality, style=ask.style, seed=ask.seed, n=ask.n,
@@ -196,6 +198,17 @@ async def request_generation(images: ImageServices, account_id: int, prompt: str
                           dedupe_key=f"generation:{generation_id}",
                           delay=None if job_delay is None else timedelta(seconds=job_delay))
     return await get_generation(images, generation_id)
+
+
+async def _may_remix(session: AsyncSession, source: MediaAttachment, account_id: int) -> bool:
+    """Your own images, or one in a public post whose author allows remixes."""
+    if source.account_id == account_id:
+        return True
+    if source.status_id is None:
+        return False
+    status = await session.get(Status, source.status_id)
+    return status is not None and status.deleted_at is None and status.can_remix \
+        and status.visibility in ("public", "unlisted")
 
 
 def _same_request(existing: Generation, ask: _Ask) -> bool:

@@ -394,3 +394,23 @@ async def _may_see(session: AsyncSession, status: Status, author: Account,
         follow = await follow_queries.follow_between(session, viewer.id, author.id)
         return follow is not None and follow.state == "accepted"
     return False
+
+
+@dataclass(frozen=True)
+class RemixSource:
+    uri: str
+    prompt: str | None  # only when its author published it
+    media_id: int | None  # its first image, when it is one of ours (for the edits API)
+
+
+async def remix_source(services: Services, ref: str) -> RemixSource:
+    """What a remix may start from: a post whose author allows remixes (remote posts only
+    when they said canRemix), its published prompt, and its first image if we hold it."""
+    async with services.db.reader() as session:
+        parent = await _find_parent(services, session, ref, "remix")
+        status = parent.status
+        if status is None or not status.can_remix or status.visibility not in ("public",
+                                                                               "unlisted"):
+            raise Conflict("the author of that post does not allow remixes")
+        media = await status_queries.attachments(session, status.id) if status.local else []
+    return RemixSource(status.uri, status.prompt, media[0].id if media else None)

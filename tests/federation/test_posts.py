@@ -243,3 +243,41 @@ async def test_post_refusals(start: StartInstance) -> None:
     again = await posts.create_post(a.services, "alice", media_ids=media,
                                     idempotency_key="k1")
     assert first.id == again.id  # a double submit makes one post
+
+
+async def test_remix_links_its_parent(start: StartInstance, remote: RecordingInbox) -> None:
+    a = await start("a")
+    alice = await a.add_user("alice")
+    bob = await a.add_user("bob")
+    await _remote_follower(a, bob.account_id, remote, "m1")
+    parent = await posts.create_post(a.services, "alice",
+                                     media_ids=await a.make_images(alice.account_id, "a koi"),
+                                     publish_prompt=True)
+    source = await posts.remix_source(a.services, str(parent.id))
+    assert source.prompt == "a koi" and source.media_id is not None
+    from server.services import generation
+    images = a.app[appkeys.IMAGES]
+    view = await generation.request_generation(images, bob.account_id, "a koi, in gold",
+                                               size="256x256", source_media_id=source.media_id)
+    await a.run_jobs()
+    done = await generation.get_generation(images, view.id)
+    remix = await posts.create_post(a.services, "bob", media_ids=[m.id for m in done.media],
+                                    remix_of=parent.uri)
+    await a.run_jobs()
+    [create] = _delivered(remote, "Create")
+    note = create["object"]
+    assert note["id"] == remix.uri and note["remixOf"] == parent.uri
+    assert f"Remix of <a href=\"{parent.url}\"" in note["content"]
+    [link] = [t for t in note["tag"] if t["type"] == "Link"]  # FEP-e232
+    assert link["href"] == parent.uri
+    assert link["mediaType"] == 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
+    async with a.app[appkeys.DATABASE].reader() as session:
+        stored = await session.get(Status, parent.id)
+    assert stored is not None and stored.remixes_count == 1
+
+    private = await posts.create_post(a.services, "alice",
+                                      media_ids=await a.make_images(alice.account_id, "x"),
+                                      visibility="private")
+    from server.services.errors import Conflict
+    with pytest.raises(Conflict, match="does not allow remixes"):
+        await posts.remix_source(a.services, str(private.id))
