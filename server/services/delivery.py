@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.jobs.queue import enqueue
+from server.jobs.queue import enqueue_many
 from storage.models import Account, OutgoingActivity
 
 DELIVER = "deliver"
@@ -34,7 +34,8 @@ async def publish(session: AsyncSession, account_id: int, activity: dict[str, An
                                 body=activity)
     session.add(outgoing)
     await session.flush()
-    for inbox in sorted({i for i in inboxes if i}):
-        await enqueue(session, DELIVER, {"outgoing_id": outgoing.id, "inbox": inbox},
-                      dedupe_key=f"deliver:{outgoing.id}:{inbox}")
+    # One multi-row insert: a post to 10,000 followers must not hold SQLite's single writer
+    # for one statement per inbox.
+    await enqueue_many(session, DELIVER, [{"outgoing_id": outgoing.id, "inbox": inbox}
+                                          for inbox in sorted({i for i in inboxes if i})])
     return outgoing
