@@ -43,6 +43,24 @@ def _dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+async def create_postgres_database(name: str) -> str:
+    """A new, empty database on the test server; returns its URL."""
+    admin = await asyncpg.connect(_dsn(POSTGRES_URL))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_postgres_database(name: str) -> None:
+    admin = await asyncpg.connect(_dsn(POSTGRES_URL))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """A URL to an empty database of each kind."""
@@ -55,19 +73,11 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
             pytest.fail(f"CI=true but {reason}")
         pytest.skip(reason)
     name = f"dreamfeed_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(_dsn(POSTGRES_URL))
+    url = await create_postgres_database(name)
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield url
     finally:
-        await admin.close()
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        admin = await asyncpg.connect(_dsn(POSTGRES_URL))
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+        await drop_postgres_database(name)
 
 
 @pytest.fixture

@@ -64,12 +64,9 @@ async def require_migrated(engine: AsyncEngine) -> None:
 
 
 @asynccontextmanager
-async def open_services(config: Config, *, migrate: bool = True) -> AsyncIterator[Services]:
-    """Database, HTTP client and instance key, as `serve` has them, for one CLI command.
-    With migrate=False the schema must already be current (a standalone worker must not
-    race the web processes to migrate)."""
-    from server.app import make_http_client  # the app module wires the same client
-
+async def open_app_database(config: Config, *, migrate: bool = True) -> AsyncIterator[Database]:
+    """The database as `serve` opens it (reader pool and single writer), checked, and
+    migrated unless migrate=False, in which case the schema must already be current."""
     database = Database(config.database.url, pool_size=config.database.pool_size)
     try:
         try:
@@ -80,6 +77,19 @@ async def open_services(config: Config, *, migrate: bool = True) -> AsyncIterato
             await upgrade(database.write_engine)
         else:
             await require_migrated(database.write_engine)
+        yield database
+    finally:
+        await database.dispose()
+
+
+@asynccontextmanager
+async def open_services(config: Config, *, migrate: bool = True) -> AsyncIterator[Services]:
+    """Database, HTTP client and instance key, as `serve` has them, for one CLI command.
+    With migrate=False the schema must already be current (a standalone worker must not
+    race the web processes to migrate)."""
+    from server.app import make_http_client  # the app module wires the same client
+
+    async with open_app_database(config, migrate=migrate) as database:
         try:
             instance_actor_id = await prepare_instance(database.writer, config)
         except ServiceError as exc:
@@ -88,5 +98,3 @@ async def open_services(config: Config, *, migrate: bool = True) -> AsyncIterato
             services = Services(config=config, db=database, http=http)
             await load_instance_key(services, instance_actor_id)
             yield services
-    finally:
-        await database.dispose()

@@ -11,7 +11,7 @@ from typing import Any
 
 from generator.engines import make_engine
 from generator.runner import running_generator
-from server.cli.common import CommandError, run_command
+from server.cli.common import CommandError, open_app_database, run_command
 from server.config import Config, ConfigError
 from server.jobs.queue import RetryAfter
 from server.logs import setup_logging
@@ -20,8 +20,6 @@ from server.services import generation as generation_service
 from server.services.errors import ServiceError
 from server.services.generation import GenerationView, ImageServices
 from storage import accounts as account_queries
-from storage.database import Database, DatabaseUnavailable, check_connection
-from storage.migrate import upgrade
 
 # Longest pause between in-process retries of a failed attempt.
 MAX_RETRY_PAUSE = 10.0
@@ -62,17 +60,9 @@ def _generate_command(args: argparse.Namespace) -> int:
     setup_logging("WARNING", config.logging.format)
 
     async def body() -> None:
-        database = Database(config.database.url, pool_size=config.database.pool_size)
-        try:
-            try:
-                await check_connection(database.write_engine)
-            except DatabaseUnavailable as exc:
-                raise CommandError(f"database.url: cannot open the database: {exc}") from None
-            await upgrade(database.write_engine)
-            async with generation_service.open_image_services(config, database) as images:
-                view = await generate_now(images, args)
-        finally:
-            await database.dispose()
+        async with open_app_database(config) as database, \
+                generation_service.open_image_services(config, database) as images:
+            view = await generate_now(images, args)
         _print(view)
         if view.state != "done":
             raise CommandError(f"generation {view.id} failed: {view.error}")

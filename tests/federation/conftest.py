@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import make_url
 
+from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.federation.harness import Instance, start_instance
 
 StartInstance = Callable[..., Coroutine[Any, Any, Instance]]
@@ -27,38 +28,19 @@ async def start(database_url: str, tmp_path: Path) -> AsyncIterator[StartInstanc
     yield _start
     for instance in reversed(started):
         await instance.runner.cleanup()
-    await _drop(database_url, created_dbs)
+    await _drop(created_dbs)
 
 
 async def _database_for(name: str, database_url: str, tmp_path: Path,
                         created: list[str]) -> str:
+    """Each instance gets a database of its own, of the kind under test."""
     if database_url.startswith("sqlite"):
         return f"sqlite+aiosqlite:///{tmp_path / f'{name}.db'}"
-    import asyncpg
-
-    url = make_url(database_url)
-    db_name = f"{url.database}_{name}"
-    conn = await asyncpg.connect(_dsn(database_url))
-    try:
-        await conn.execute(f'CREATE DATABASE "{db_name}"')
-    finally:
-        await conn.close()
+    db_name = f"{make_url(database_url).database}_{name}"
     created.append(db_name)
-    return url.set(database=db_name).render_as_string(hide_password=False)
+    return await create_postgres_database(db_name)
 
 
-async def _drop(database_url: str, names: list[str]) -> None:
-    if not names:
-        return
-    import asyncpg
-
-    conn = await asyncpg.connect(_dsn(database_url))
-    try:
-        for db_name in names:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
-def _dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+async def _drop(names: list[str]) -> None:
+    for db_name in names:
+        await drop_postgres_database(db_name)
