@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -96,8 +98,13 @@ async def tag_for(session: AsyncSession, name: str) -> Tag:
     return tag
 
 
-async def increment(session: AsyncSession, status_id: int, counter: str, by: int = 1) -> None:
-    """Bump a counter in SQL (never read-modify-write: concurrent likes must all count)."""
+Counter = Literal["replies_count", "favourites_count", "reblogs_count", "remixes_count"]
+
+
+async def increment(session: AsyncSession, status_id: int, counter: Counter,
+                    by: int = 1) -> None:
+    """Add `by` (may be negative) to a counter in SQL, never below zero: never read, add and
+    write back, so likes applied at once by different workers all count."""
     column = getattr(Status, counter)
     await session.execute(update(Status).where(Status.id == status_id)
                           .values({column: case((column + by < 0, 0), else_=column + by)}))

@@ -15,3 +15,8 @@ class Conflict(ServiceError):
 
 class InvalidInput(ServiceError):
     pass
+
+
+class Dropped(Exception):
+    """An incoming activity that cannot be trusted or makes no sense: it is kept, marked
+    ignored, and never retried (raised by the inbox appliers, caught by inbox_apply)."""

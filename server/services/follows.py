@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import builders
 from activitypub.parse import ParsedActivity, object_id
-from server.services import delivery
+from server.services import delivery, notifications
 from server.services.context import Services
 from server.services.errors import Conflict, NotFound, ServiceError
 from server.services.remote import account_for_uri, resolve_account
@@ -70,6 +70,9 @@ async def follow(services: Services, username: str, handle: str) -> FollowResult
         if target.is_local:
             if not target.manually_approves_followers:
                 row.state = ACCEPTED
+            await notifications.notify(session, target.id, follower.id,
+                                       notifications.FOLLOW if row.state == ACCEPTED
+                                       else notifications.FOLLOW_REQUEST)
         else:
             await delivery.publish(session, follower.id,
                                    _follow_activity(services, row, follower, target),
@@ -156,6 +159,9 @@ async def on_follow(services: Services, activity: ParsedActivity) -> str:
                      state=PENDING if target.manually_approves_followers else ACCEPTED)
         session.add(row)
         await session.flush()
+        await notifications.notify(session, target.id, follower.id,
+                                   notifications.FOLLOW if row.state == ACCEPTED
+                                   else notifications.FOLLOW_REQUEST)
         if row.state == ACCEPTED:
             await _answer(session, target, follower, row, accept=True)
         return row.state

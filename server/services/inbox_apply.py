@@ -22,21 +22,19 @@ from activitypub.parse import (
     same_origin,
 )
 from activitypub.vocab import ACTOR_TYPES
-from server.services import follows
+from server.services import follows, interactions
 from server.services.context import Services
+from server.services.errors import Dropped
 from server.services.remote import RemoteError, fetch_document, store_actor
 from storage import accounts as account_queries
 from storage import follows as follow_queries
 from storage import inbox as inbox_store
+from storage import interactions as interaction_queries
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Services, ParsedActivity], Awaitable[str]]
-
-
-class Dropped(Exception):
-    """The activity cannot be trusted or makes no sense; it is kept, marked ignored."""
 
 
 async def apply(services: Services, inbox_activity_id: int) -> str:
@@ -63,14 +61,18 @@ async def apply(services: Services, inbox_activity_id: int) -> str:
 
 async def concerns_us(services: Services, body: dict[str, Any], actor_uri: str) -> bool:
     """Shared-inbox activities are kept only when they name something of ours (an actor,
-    a post, an addressee) or come from an account with a follow relationship here."""
+    a post, an addressee), come from an account with a follow relationship here, or act on
+    a remote object we keep (the Delete of a reply to one of our posts names only the reply)."""
     if services.config.base_url + "/" in json.dumps(body):
         return True
     async with services.db.reader() as session:
-        if first_type(body) in ("Delete", "Update") and object_id(body.get("object")) == actor_uri:
+        target = object_id(body.get("object"))
+        if first_type(body) in ("Delete", "Update") and target == actor_uri:
             # An actor deleting or updating itself concerns every server that stores it.
             return await account_queries.account_by_uri(session, actor_uri) is not None
-        return await follow_queries.has_follow_involving(session, actor_uri)
+        if await follow_queries.has_follow_involving(session, actor_uri):
+            return True
+        return target is not None and await interaction_queries.holds(session, target)
 
 
 async def trusted_activity(services: Services, body: dict[str, Any],
@@ -117,7 +119,8 @@ def _handler_for(activity: ParsedActivity) -> Handler | None:
     object_type = activity.object_type
     if activity.type == "Undo":
         return {"Follow": follows.on_undo_follow, "Block": follows.on_undo_block,
-                "": _undo_by_id}.get(object_type)
+                "Like": interactions.on_undo_like,
+                "Announce": interactions.on_undo_announce, "": _undo_by_id}.get(object_type)
     if activity.type == "Delete" and (activity.object_id == activity.actor
                                       or object_type in ACTOR_TYPES):
         return on_actor_deleted
@@ -130,9 +133,12 @@ def _handler_for(activity: ParsedActivity) -> Handler | None:
 
 async def _undo_by_id(services: Services, activity: ParsedActivity) -> str:
     """`Undo` naming its object by id only: whichever of our records has that id."""
-    outcome = await follows.on_undo_follow(services, activity)
-    if outcome.startswith("ignored"):
-        outcome = await follows.on_undo_block(services, activity)
+    outcome = "ignored: nothing to undo"
+    for undo in (follows.on_undo_follow, follows.on_undo_block, interactions.on_undo_like,
+                 interactions.on_undo_announce):
+        outcome = await undo(services, activity)
+        if not outcome.startswith("ignored"):
+            break
     return outcome
 
 
@@ -167,4 +173,10 @@ HANDLERS: dict[str, Handler] = {
     "Accept": follows.on_accept,
     "Reject": follows.on_reject,
     "Block": follows.on_block,
+    # Posts (any Create/Update/Delete not about an actor: the handlers ignore non-posts).
+    "Create": interactions.on_create,
+    "Update": interactions.on_update,
+    "Delete": interactions.on_delete,
+    "Like": interactions.on_like,
+    "Announce": interactions.on_announce,
 }

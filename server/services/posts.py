@@ -22,6 +22,7 @@ from server.services import delivery
 from server.services.context import Services
 from server.services.errors import Conflict, InvalidInput, NotFound
 from server.services.media import JPEG_FILE, media_url
+from server.services.notifications import notify
 from server.services.remote import RemoteError, resolve_account
 from storage import accounts as account_queries
 from storage import follows as follow_queries
@@ -217,11 +218,25 @@ async def create_post(services: Services, username: str, *, media_ids: list[int]
         if remixed and remixed.status:
             await status_queries.increment(session, remixed.status.id, "remixes_count")
         parts = await note_parts(services, session, status, author)
-        extra = [parent.author] if parent and parent.author else []
+        await _notify_locals(session, status, author, parent, remixed, parts)
+        # The authors of what it replies to and remixes hear of it even if they don't follow.
+        extra = [p.author for p in (parent, remixed) if p is not None and p.author is not None]
         await delivery.publish(session, author.id, create_activity(status, parts,
                                                                    services.config),
                                await audience_inboxes(session, status, parts, extra))
         return _view(status, author, services)
+
+
+async def _notify_locals(session: AsyncSession, status: Status, author: Account,
+                         parent: _Parent | None, remixed: _Parent | None,
+                         parts: NoteParts) -> None:
+    """Local people this post concerns hear of it here (remote ones on their server)."""
+    for other, kind in ((remixed, "remix"), (parent, "reply")):
+        if other is not None and other.author is not None and other.author.is_local:
+            await notify(session, other.author.id, author.id, kind, status.id)
+    for account in parts.mentions:
+        if account.is_local:
+            await notify(session, account.id, author.id, "mention", status.id)
 
 
 async def _publish_prompt(session: AsyncSession, status: Status,

@@ -11,6 +11,7 @@ from activitypub.documents import AS_PUBLIC
 from server.services import delivery
 from server.services.context import Services
 from server.services.errors import Conflict, NotFound
+from server.services.notifications import notify
 from storage import accounts as account_queries
 from storage import follows as follow_queries
 from storage import statuses as status_queries
@@ -49,6 +50,8 @@ async def like(services: Services, username: str, ref: str) -> None:
         await session.flush()
         favourite.uri = f"{actor.uri}#likes/{favourite.id}"
         await status_queries.increment(session, status.id, "favourites_count")
+        if author.is_local:
+            await notify(session, author.id, actor.id, "favourite", status.id)
         await delivery.publish(session, actor.id,
                                builders.like(favourite.uri, actor.uri, status.uri),
                                _inboxes(author))
@@ -88,6 +91,8 @@ async def boost(services: Services, username: str, ref: str) -> None:
         await session.flush()
         row.uri = services.urls.status(actor.username, row.id)
         await status_queries.increment(session, status.id, "reblogs_count")
+        if author.is_local:
+            await notify(session, author.id, actor.id, "reblog", status.id)
         announce = _announce(services, row, actor, status, author)
         inboxes = [*await follow_queries.follower_inboxes(session, actor.id), *_inboxes(author)]
         await delivery.publish(session, actor.id, announce, inboxes)

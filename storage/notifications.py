@@ -1,0 +1,52 @@
+"""Queries on notifications."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from storage.models import Account, Notification, Status
+from storage.pagination import Page, apply_page, finish_page
+
+
+@dataclass(frozen=True)
+class NotificationRow:
+    notification: Notification
+    from_account: Account
+    status: Status | None
+
+
+async def exists_like(session: AsyncSession, account_id: int, from_account_id: int,
+                      kind: str, status_id: int | None) -> bool:
+    """Whether this very notification (same recipient, type, sender and post) exists."""
+    status_match = Notification.status_id.is_(None) if status_id is None \
+        else Notification.status_id == status_id
+    result = await session.execute(select(Notification.id).where(
+        Notification.account_id == account_id, Notification.from_account_id == from_account_id,
+        Notification.type == kind, status_match).limit(1))
+    return result.first() is not None
+
+
+async def add(session: AsyncSession, account_id: int, from_account_id: int, kind: str,
+              status_id: int | None) -> Notification:
+    row = Notification(account_id=account_id, from_account_id=from_account_id, type=kind,
+                       status_id=status_id)
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def page_for(session: AsyncSession, account_id: int,
+                   page: Page) -> list[NotificationRow]:
+    """An account's notifications, newest first, with who sent each and the post it is about
+    (None when it names none)."""
+    sender = aliased(Account)
+    stmt = (select(Notification, sender, Status)
+            .join(sender, sender.id == Notification.from_account_id)
+            .outerjoin(Status, Status.id == Notification.status_id)
+            .where(Notification.account_id == account_id))
+    rows = (await session.execute(apply_page(stmt, Notification.id, page))).all()
+    return finish_page([NotificationRow(n, a, s) for n, a, s in rows], page)
