@@ -73,6 +73,9 @@ class Account(Base):
     fields: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Cached copies of a remote account's avatar and header (storage keys).
+    avatar_cached_key: Mapped[str | None] = mapped_column(String(512), default=None)
+    header_cached_key: Mapped[str | None] = mapped_column(String(512), default=None)
     # When a remote actor document was last fetched.
     fetched_at: Mapped[datetime | None] = mapped_column(default=None)
     suspended_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -188,6 +191,7 @@ class Status(Base):
         Index("ix_statuses_account_id_id", "account_id", "id"),
         Index("ix_statuses_local_id", "local", "id"),
         Index("ux_statuses_idempotency", "account_id", "idempotency_key", unique=True),
+        Index("ix_statuses_visibility_id", "visibility", "id"),
     )
 
 
@@ -403,7 +407,25 @@ class RemoteMedia(Base):
     width: Mapped[int | None] = mapped_column(Integer, default=None)
     height: Mapped[int | None] = mapped_column(Integer, default=None)
     blurhash: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Our cached copy (so visitors' browsers never fetch from other servers):
+    # pending -> cached | failed (retried later); "proxied" when caching is off.
+    cache_state: Mapped[str] = mapped_column(String(16), default="pending")
+    cached_key: Mapped[str | None] = mapped_column(String(512), default=None)
+    cached_type: Mapped[str | None] = mapped_column(String(64), default=None)
+    thumb_key: Mapped[str | None] = mapped_column(String(512), default=None)
+    cache_error: Mapped[str | None] = mapped_column(Text, default=None)
+    cached_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Tombstone(Base):
+    """A remote object deleted before we saw it created: a late Create is ignored."""
+
+    __tablename__ = "tombstones"
+
+    uri: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    account_uri: Mapped[str] = mapped_column(String(2048))
+    deleted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Mention(Base):

@@ -17,7 +17,7 @@ EXPECTED_TABLES = {"instance_settings", "accounts", "account_keys", "users", "fo
                    "blocks", "inbox_activities", "outgoing_activities", "delivery_hosts",
                    "statuses", "jobs", "generations", "generation_quotas",
                    "media_attachments", "remote_media", "mentions", "tags", "status_tags",
-                   "favourites", "notifications", "alembic_version"}
+                   "favourites", "notifications", "tombstones", "alembic_version"}
 
 
 async def test_upgrade_creates_the_schema_and_is_idempotent(database_url: str) -> None:
