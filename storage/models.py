@@ -456,6 +456,8 @@ class StatusTag(Base):
     tag_id: Mapped[int] = mapped_column(Id, ForeignKey("tags.id", ondelete="CASCADE"),
                                         primary_key=True, index=True)
 
+    __table_args__ = (Index("ix_status_tags_tag_id_status_id", "tag_id", "status_id"),)
+
 
 class Favourite(Base):
     """A like. `uri` is the Like activity's id, so an Undo can name it."""

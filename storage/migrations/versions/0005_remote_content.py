@@ -1,5 +1,5 @@
 """Remote content: cached copies of remote media and avatars, tombstones of objects deleted
-before we saw them, and an index for public timelines.
+before we saw them, and indexes for public and hashtag timelines.
 
 Revision ID: 0005
 Revises: 0004
@@ -41,9 +41,12 @@ def upgrade() -> None:
         sa.Column("deleted_at", Timestamp, nullable=False),
     )
     op.create_index("ix_statuses_visibility_id", "statuses", ["visibility", "id"])
+    # A hashtag page walks its tag's posts newest first without sorting them all.
+    op.create_index("ix_status_tags_tag_id_status_id", "status_tags", ["tag_id", "status_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_status_tags_tag_id_status_id", "status_tags")
     op.drop_index("ix_statuses_visibility_id", "statuses")
     op.drop_table("tombstones")
     op.drop_column("accounts", "header_cached_key")

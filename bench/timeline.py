@@ -1,0 +1,283 @@
+"""Median and p99 latency of a 20-post timeline page (home, local, federated) with 1,000,000
+posts and 10,000 accounts, on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/timeline.py [--posts 1000000] [--accounts 10000] [--follows 200]
+                                       [--runs 200] [--database sqlite|URL] [--explain]
+
+Without --database it runs on SQLite (a temporary file) and then on PostgreSQL at
+$DREAMFEED_TEST_POSTGRES_URL when a server answers there; a PostgreSQL URL names the database
+to administer from: a fresh database is created beside it and dropped afterwards.
+
+Data: accounts (a fifth of them remote), the viewer following `--follows` of them; posts spread
+evenly over accounts and over the last year (ids from storage.ids.new_id(at=...)), 10% boosts,
+5% replies, 80% public / 10% unlisted / 8% private / 2% direct. Rows go in with multi-row
+inserts in chunks of 10,000 (SQLite: synchronous=OFF while loading), then ANALYZE.
+
+Timed, through storage/timelines.py exactly as the service runs it (page ids, then load):
+`--runs` first pages, then `--runs` deeper pages, each starting at the last id of the page
+before it (so the deep run walks `--runs` x 20 entries back).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from sqlalchemy import Select, event, insert, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from storage import timelines
+from storage.database import Database, is_sqlite, make_engine
+from storage.ids import id_floor, new_id
+from storage.migrate import upgrade
+from storage.models import Account, Follow, Status
+from storage.pagination import Page
+
+DEFAULT_POSTGRES = os.environ.get("DREAMFEED_TEST_POSTGRES_URL",
+                                  "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+CHUNK = 10_000
+VISIBILITIES = ["public"] * 80 + ["unlisted"] * 10 + ["private"] * 8 + ["direct"] * 2
+
+
+def _dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def postgres_reachable(url: str) -> str | None:
+    try:
+        conn = await asyncpg.connect(_dsn(url), timeout=3)
+    except Exception as exc:
+        return str(exc) or type(exc).__name__
+    await conn.close()
+    return None
+
+
+@asynccontextmanager
+async def database(url: str, tmp: Path) -> AsyncIterator[str]:
+    if url.startswith("sqlite"):
+        yield url if url != "sqlite" else f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
+        return
+    name = f"dreamfeed_bench_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(_dsn(url))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    try:
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        admin = await asyncpg.connect(_dsn(url))
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+async def _insert(engine: AsyncEngine, table: Any, rows: list[dict[str, Any]]) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(insert(table), rows)
+
+
+async def load(engine: AsyncEngine, args: argparse.Namespace) -> int:
+    """Fill the database; returns the viewer's account id."""
+    rng = random.Random(7)
+    now = datetime.now(UTC)
+    started = time.perf_counter()
+    accounts: list[int] = []
+    rows: list[dict[str, Any]] = []
+    for n in range(args.accounts):
+        account_id = new_id(at=now - timedelta(days=400, seconds=n))
+        accounts.append(account_id)
+        remote = n % 5 == 4
+        domain = f"r{n % 50}.example" if remote else None
+        rows.append(dict(id=account_id, username=f"u{n}", domain=domain,
+                         uri=f"https://{domain or 'bench.test'}/users/u{n}",
+                         inbox_url=f"https://{domain or 'bench.test'}/users/u{n}/inbox",
+                         fields=[], created_at=now, updated_at=now))
+    for i in range(0, len(rows), CHUNK):
+        await _insert(engine, Account.__table__, rows[i:i + CHUNK])
+    viewer = accounts[0]
+    followed = rng.sample(accounts[1:], min(args.follows, len(accounts) - 1))
+    await _insert(engine, Follow.__table__, [
+        dict(id=new_id(), account_id=viewer, target_account_id=target, state="accepted",
+             created_at=now, updated_at=now) for target in followed])
+    print(f"  {len(accounts):,} accounts, {len(followed)} follows "
+          f"({time.perf_counter() - started:.1f}s)", flush=True)
+
+    recent: list[int] = []
+    year = 365 * 24 * 3600
+    done = 0
+    while done < args.posts:
+        count = min(CHUNK, args.posts - done)
+        chunk = []
+        for k in range(count):
+            n = done + k
+            at = now - timedelta(seconds=year * (1 - n / args.posts))
+            status_id = new_id(at=at)
+            author_index = rng.randrange(len(accounts))
+            author = accounts[author_index]
+            local = author_index % 5 != 4
+            roll = rng.random()
+            row: dict[str, Any] = dict(
+                id=status_id, uri=f"https://bench.test/s/{status_id}", url=None,
+                account_id=author, local=local, visibility=rng.choice(VISIBILITIES),
+                content=f"<p>post {n}</p>", spoiler_text="", sensitive=False, caption="",
+                can_remix=True, replies_count=0, favourites_count=n % 7, reblogs_count=n % 3,
+                remixes_count=0, created_at=at, updated_at=at, reblog_of_id=None,
+                in_reply_to_id=None, in_reply_to_account_id=None)
+            if recent and roll < 0.10:
+                row.update(reblog_of_id=rng.choice(recent), visibility="public", content="")
+            elif recent and roll < 0.15:
+                row.update(in_reply_to_id=rng.choice(recent),
+                           in_reply_to_account_id=rng.choice(accounts))
+            elif row["visibility"] == "public":
+                recent.append(status_id)
+                if len(recent) > 5000:
+                    recent = recent[-2500:]
+            chunk.append(row)
+        await _insert(engine, Status.__table__, chunk)
+        done += count
+        if done % 100_000 == 0 or done == args.posts:
+            print(f"  {done:,} posts ({time.perf_counter() - started:.0f}s)", flush=True)
+    async with engine.begin() as conn:
+        await conn.execute(text("ANALYZE"))
+    print(f"  loaded in {time.perf_counter() - started:.0f}s", flush=True)
+    return viewer
+
+
+# --- timing ----------------------------------------------------------------------------------
+
+
+def _percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
+
+
+PageFn = Callable[[AsyncSession, Page], Awaitable[list[timelines.Entry]]]
+
+
+async def time_pages(db: Database, fetch: PageFn, runs: int) -> dict[str, list[float]]:
+    first: list[float] = []
+    deep: list[float] = []
+    max_id: int | None = None
+    for _ in range(runs):
+        started = time.perf_counter()
+        async with db.reader() as session:
+            await fetch(session, Page(limit=20))
+        first.append((time.perf_counter() - started) * 1000)
+    for _ in range(runs):
+        started = time.perf_counter()
+        async with db.reader() as session:
+            entries = await fetch(session, Page(max_id=max_id, limit=20))
+        deep.append((time.perf_counter() - started) * 1000)
+        if not entries:
+            break
+        max_id = entries[-1].entry.id
+    return {"first": first, "deep": deep}
+
+
+async def explain(db: Database, query: Select[int]) -> str:
+    stmt = query.order_by(Status.id.desc()).limit(20)
+    if "follows" in str(query):  # home: as its first try runs, within a day
+        stmt = stmt.where(Status.id >= id_floor(datetime.now(UTC) - timedelta(days=1)))
+    async with db.reader() as session:
+        sql = str(stmt.compile(session.bind, compile_kwargs={"literal_binds": True}))
+        prefix = "EXPLAIN QUERY PLAN " if is_sqlite(db.url) else "EXPLAIN "
+        rows = (await session.execute(text(prefix + sql))).all()
+    return "\n".join("    " + str(row[-1]) for row in rows)
+
+
+def _fast_load(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite while loading: no fsync (a crash only loses the bench database)."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous=OFF")
+    cursor.close()
+
+
+async def run_backend(url: str, args: argparse.Namespace) -> list[tuple[str, str, float, float]]:
+    name = "sqlite" if is_sqlite(url) else "postgresql"
+    print(f"{name}: loading {args.posts:,} posts", flush=True)
+    engine = make_engine(url, pool_size=1)
+    if is_sqlite(url):
+        event.listen(engine.sync_engine, "connect", _fast_load)
+    try:
+        await upgrade(engine)
+        viewer = await load(engine, args)
+    finally:
+        await engine.dispose()
+    db = Database(url)
+    queries: dict[str, Callable[[], Select[int]]] = {
+        "home": lambda: timelines.home_query(viewer),
+        "local": lambda: timelines.local_query(viewer),
+        "federated": lambda: timelines.federated_query(viewer),
+    }
+    fetchers: dict[str, PageFn] = {
+        "home": lambda session, page: timelines.home_page(session, viewer, page),
+        "local": lambda session, page: timelines.timeline(session, queries["local"](), page),
+        "federated": lambda session, page: timelines.timeline(session, queries["federated"](),
+                                                              page),
+    }
+    results = []
+    try:
+        for label, make in queries.items():
+            if args.explain:
+                print(f"  plan of {label}:\n{await explain(db, make())}")
+            timings = await time_pages(db, fetchers[label], args.runs)
+            for depth, values in timings.items():
+                results.append((name, f"{label} ({depth})", statistics.median(values),
+                                _percentile(values, 0.99)))
+    finally:
+        await db.dispose()
+    return results
+
+
+async def main(args: argparse.Namespace) -> None:
+    targets: list[str] = []
+    if args.database:
+        targets.append(args.database)
+    else:
+        targets.append("sqlite")
+        reason = await postgres_reachable(DEFAULT_POSTGRES)
+        if reason is None:
+            targets.append(DEFAULT_POSTGRES)
+        else:
+            print(f"(PostgreSQL skipped: {DEFAULT_POSTGRES} is not reachable: {reason})")
+    results: list[tuple[str, str, float, float]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for target in targets:
+            async with database(target, Path(tmp)) as url:
+                results.extend(await run_backend(url, args))
+    print()
+    print(f"20-post pages, {args.posts:,} posts, {args.accounts:,} accounts, viewer follows "
+          f"{args.follows}; {args.runs} pages each; {os.cpu_count()} CPUs")
+    print(f"{'backend':12s} {'timeline':22s} {'median ms':>10s} {'p99 ms':>10s}")
+    for backend, label, median, p99 in results:
+        print(f"{backend:12s} {label:22s} {median:10.2f} {p99:10.2f}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--database", help="'sqlite', a SQLite URL, or a PostgreSQL admin "
+                        "database URL (a fresh database is made beside it); default: both")
+    parser.add_argument("--posts", type=int, default=1_000_000)
+    parser.add_argument("--accounts", type=int, default=10_000)
+    parser.add_argument("--follows", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--explain", action="store_true", help="print each query's plan")
+    asyncio.run(main(parser.parse_args()))

@@ -1,0 +1,321 @@
+"""Timeline queries: home, local, federated, profile, hashtag, thread and notifications.
+
+Every page is two queries. The first picks the page's entry ids and is shaped so the database
+can walk an index newest-first and stop after `limit` rows (`ORDER BY statuses.id DESC LIMIT n`
+with the page's id bounds); the second loads those rows with their authors, the boosted post
+and its image count. An entry is a row of `statuses`: a post, or a boost pointing at one.
+
+Visibility, blocks and deletions are filtered in SQL, so a page is never short because of
+them. Blocks count both ways and reach through boosts (a boost of a blocked author's post is
+hidden). Direct posts show only to their author and the accounts they mention.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    and_,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute, aliased
+
+from storage.ids import id_floor, id_time
+from storage.models import (
+    Account,
+    Block,
+    Follow,
+    MediaAttachment,
+    Mention,
+    Notification,
+    RemoteMedia,
+    Status,
+    StatusTag,
+    Tag,
+)
+from storage.pagination import Page, apply_page, finish_page
+
+# How far a thread is followed: parents up, and replies down (in all).
+MAX_ANCESTORS = 20
+MAX_DESCENDANTS = 500
+
+Original = aliased(Status, name="original")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A timeline row: `entry` is what the page is ordered by (a boost row for a boost),
+    `status` the post shown (the boosted one, or the entry itself)."""
+
+    entry: Status
+    status: Status
+    author: Account
+    booster: Account | None
+    images: int
+
+
+# --- filters ---------------------------------------------------------------------------------
+
+
+def followed_ids(viewer_id: int) -> Select[int]:
+    return select(Follow.target_account_id).where(Follow.account_id == viewer_id,
+                                                  Follow.state == "accepted")
+
+
+def blocked_ids(viewer_id: int) -> CompoundSelect[int]:
+    """Accounts the viewer blocks and accounts that block the viewer (one uncorrelated
+    subquery, computed once per query)."""
+    return select(Block.target_account_id).where(Block.account_id == viewer_id).union_all(
+        select(Block.account_id).where(Block.target_account_id == viewer_id))
+
+
+def _mentioned(status: Any, viewer_id: int) -> ColumnElement[bool]:
+    return exists().where(Mention.status_id == status.id, Mention.account_id == viewer_id)
+
+
+def _not_blocked(column: InstrumentedAttribute[int], viewer_id: int | None) -> ColumnElement[bool]:
+    if viewer_id is None:
+        return true()
+    return column.not_in(blocked_ids(viewer_id))
+
+
+def visible_to(status: Any, viewer_id: int | None) -> ColumnElement[bool]:
+    """public/unlisted to anyone; private to its author, accepted followers and mentioned
+    accounts; direct to its author and mentioned accounts. Not deleted, not blocked."""
+    live = status.deleted_at.is_(None)
+    if viewer_id is None:
+        return and_(live, status.visibility.in_(("public", "unlisted")))
+    follows = status.account_id.in_(followed_ids(viewer_id))
+    return and_(live, _not_blocked(status.account_id, viewer_id), or_(
+        status.visibility.in_(("public", "unlisted")),
+        status.account_id == viewer_id,
+        and_(status.visibility == "private", follows),
+        _mentioned(status, viewer_id)))
+
+
+def _with_boosted(stmt: Select[int], viewer_id: int | None, *,
+                  own_boosts: bool = True) -> Select[int]:
+    """Keep plain posts, and boosts whose boosted post exists, is live, public or unlisted
+    (or the viewer's own) and whose author is not blocked either way. A left join on the
+    boosted post's primary key, so the page walk stays a nested loop over the id index.
+    own_boosts=False also drops boosts of the viewer's own posts (home, as Mastodon does)."""
+    boosted_ok = and_(
+        Original.id.is_not(None), Original.deleted_at.is_(None),
+        or_(Original.visibility.in_(("public", "unlisted")),
+            Original.account_id == viewer_id if viewer_id is not None else false()),
+        _not_blocked(Original.account_id, viewer_id))
+    if not own_boosts and viewer_id is not None:
+        boosted_ok = and_(boosted_ok, Original.account_id != viewer_id)
+    return (stmt.outerjoin(Original, Original.id == Status.reblog_of_id)
+            .where(or_(Status.reblog_of_id.is_(None), boosted_ok)))
+
+
+# --- page queries ----------------------------------------------------------------------------
+
+
+def home_query(viewer_id: int) -> Select[int]:
+    """Posts and boosts by the viewer and the accounts it follows (accepted).
+
+    Replies (Mastodon's rule, simplified): a reply shows when it answers the viewer, the
+    author itself (a thread), or an account the viewer follows; replies to strangers do not.
+    Boosts of the viewer's own posts are left out, as Mastodon does.
+    """
+    followed = followed_ids(viewer_id)
+    return _with_boosted(select(Status.id), viewer_id, own_boosts=False).where(
+        or_(Status.account_id.in_(followed), Status.account_id == viewer_id),
+        Status.deleted_at.is_(None),
+        or_(Status.visibility.in_(("public", "unlisted", "private")),
+            Status.account_id == viewer_id, _mentioned(Status, viewer_id)),
+        or_(Status.in_reply_to_account_id.is_(None),
+            Status.in_reply_to_account_id == viewer_id,
+            Status.in_reply_to_account_id == Status.account_id,
+            Status.in_reply_to_account_id.in_(followed)),
+        _not_blocked(Status.account_id, viewer_id))
+
+
+def local_query(viewer_id: int | None) -> Select[int]:
+    """Public posts made here (no boosts)."""
+    return select(Status.id).where(
+        Status.local.is_(True), Status.visibility == "public", Status.reblog_of_id.is_(None),
+        Status.deleted_at.is_(None), _not_blocked(Status.account_id, viewer_id))
+
+
+def federated_query(viewer_id: int | None) -> Select[int]:
+    """Public posts from here and everywhere we know (no boosts)."""
+    return select(Status.id).where(
+        Status.visibility == "public", Status.reblog_of_id.is_(None),
+        Status.deleted_at.is_(None), _not_blocked(Status.account_id, viewer_id))
+
+
+def profile_query(account_id: int, viewer_id: int | None) -> Select[int]:
+    """An account's posts and boosts as the viewer may see them."""
+    return _with_boosted(select(Status.id), viewer_id).where(
+        Status.account_id == account_id, visible_to(Status, viewer_id))
+
+
+def hashtag_query(tag_id: int, viewer_id: int | None) -> Select[int]:
+    """Public posts carrying the tag."""
+    return select(Status.id).join(StatusTag, StatusTag.status_id == Status.id).where(
+        StatusTag.tag_id == tag_id, Status.visibility == "public",
+        Status.reblog_of_id.is_(None), Status.deleted_at.is_(None),
+        _not_blocked(Status.account_id, viewer_id))
+
+
+# Home pages look back this far first (from max_id, or now), widening until a page is full:
+# each try is bounded on (account_id, id), so the rows sorted stay few however many posts the
+# followed accounts made. A window that fills the page holds exactly its newest rows.
+HOME_WINDOWS = (timedelta(days=1), timedelta(days=8), timedelta(days=64), timedelta(days=512))
+
+
+async def home_page(session: AsyncSession, viewer_id: int, page: Page) -> list[Entry]:
+    stmt = home_query(viewer_id)
+    if page.min_id is None and page.since_id is None:
+        top = id_time(page.max_id) if page.max_id is not None else datetime.now(UTC)
+        for window in HOME_WINDOWS:
+            ids = await page_ids(session, stmt.where(Status.id >= id_floor(top - window)), page)
+            if len(ids) >= page.limit:
+                return await load(session, ids)
+    return await timeline(session, stmt, page)
+
+
+async def page_ids(session: AsyncSession, stmt: Select[int], page: Page) -> list[int]:
+    rows = (await session.execute(apply_page(stmt, Status.id, page))).scalars().all()
+    return finish_page(list(rows), page)
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+async def load(session: AsyncSession, ids: Sequence[int]) -> list[Entry]:
+    """The entries with these ids, in the order given."""
+    if not ids:
+        return []
+    booster = aliased(Account, name="booster")
+    author = aliased(Account, name="author")
+    result = await session.execute(
+        select(Status, Original, author, booster)
+        .outerjoin(Original, Original.id == Status.reblog_of_id)
+        .join(author, author.id == func.coalesce(Original.account_id, Status.account_id))
+        .outerjoin(booster, and_(Status.reblog_of_id.is_not(None),
+                                 booster.id == Status.account_id))
+        .where(Status.id.in_(list(ids))))
+    rows = {entry.id: (entry, original, who, by) for entry, original, who, by in result.all()}
+    shown = [original.id if original is not None else entry.id
+             for entry, original, _, _ in rows.values()]
+    images = await _image_counts(session, shown)
+    entries = []
+    for entry_id in ids:
+        if entry_id not in rows:
+            continue
+        entry, original, who, by = rows[entry_id]
+        status = original if original is not None else entry
+        entries.append(Entry(entry, status, who, by, images.get(status.id, 0)))
+    return entries
+
+
+async def _image_counts(session: AsyncSession, status_ids: list[int]) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for model in (MediaAttachment, RemoteMedia):
+        result = await session.execute(
+            select(model.status_id, func.count()).where(model.status_id.in_(status_ids))
+            .group_by(model.status_id))
+        for status_id, count in result.all():
+            if status_id is not None:
+                counts[status_id] = counts.get(status_id, 0) + int(count)
+    return counts
+
+
+async def timeline(session: AsyncSession, stmt: Select[int], page: Page) -> list[Entry]:
+    return await load(session, await page_ids(session, stmt, page))
+
+
+# --- thread ----------------------------------------------------------------------------------
+
+
+async def visible(session: AsyncSession, status_ids: Sequence[int],
+                  viewer_id: int | None) -> set[int]:
+    """Which of these posts the viewer may see."""
+    if not status_ids:
+        return set()
+    result = await session.execute(select(Status.id).where(
+        Status.id.in_(list(status_ids)), Status.reblog_of_id.is_(None),
+        visible_to(Status, viewer_id)))
+    return set(result.scalars().all())
+
+
+async def ancestors(session: AsyncSession, status: Status) -> list[int]:
+    """Ids up the reply chain, oldest first (at most MAX_ANCESTORS; a loop stops it)."""
+    chain: list[int] = []
+    parent_id = status.in_reply_to_id
+    seen = {status.id}
+    while parent_id is not None and parent_id not in seen and len(chain) < MAX_ANCESTORS:
+        seen.add(parent_id)
+        row = (await session.execute(select(Status.id, Status.in_reply_to_id)
+                                     .where(Status.id == parent_id))).first()
+        if row is None:
+            break
+        chain.append(row[0])
+        parent_id = row[1]
+    return list(reversed(chain))
+
+
+async def descendants(session: AsyncSession, status_id: int,
+                      viewer_id: int | None) -> list[int]:
+    """Visible replies, breadth-first (each level oldest first). Replies under a post the
+    viewer may not see are not followed."""
+    found: list[int] = []
+    frontier = [status_id]
+    seen = {status_id}
+    while frontier and len(found) < MAX_DESCENDANTS:
+        result = await session.execute(
+            select(Status.id).where(Status.in_reply_to_id.in_(frontier),
+                                    Status.reblog_of_id.is_(None),
+                                    visible_to(Status, viewer_id))
+            .order_by(Status.id).limit(MAX_DESCENDANTS - len(found)))
+        level = [i for i in result.scalars().all() if i not in seen]
+        seen.update(level)
+        found.extend(level)
+        frontier = level
+    return found
+
+
+# --- notifications ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NotificationEntry:
+    notification: Notification
+    from_account: Account
+    status: Status | None
+
+
+async def notifications(session: AsyncSession, account_id: int,
+                        page: Page) -> list[NotificationEntry]:
+    """An account's notifications, newest first, without those from blocked accounts (either
+    way) or about deleted posts."""
+    sender = aliased(Account)
+    stmt = (select(Notification, sender, Status)
+            .join(sender, sender.id == Notification.from_account_id)
+            .outerjoin(Status, Status.id == Notification.status_id)
+            .where(Notification.account_id == account_id,
+                   Notification.from_account_id.not_in(blocked_ids(account_id)),
+                   or_(Notification.status_id.is_(None), Status.deleted_at.is_(None))))
+    rows = (await session.execute(apply_page(stmt, Notification.id, page))).all()
+    return finish_page([NotificationEntry(n, a, s) for n, a, s in rows], page)
+
+
+async def tag_by_name(session: AsyncSession, name: str) -> Tag | None:
+    result = await session.execute(select(Tag).where(Tag.name == name.lower()))
+    return result.scalar_one_or_none()
