@@ -225,9 +225,14 @@ class SafeHttpClient:
         return self._session
 
     async def get(
-        self, url: str, *, headers: Mapping[str, str] | None = None, sign: SignHook | None = None
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        sign: SignHook | None = None,
+        max_size: int | None = None,
     ) -> HttpResponse:
-        return await self.request("GET", url, headers=headers, sign=sign)
+        return await self.request("GET", url, headers=headers, sign=sign, max_size=max_size)
 
     async def post(
         self,
@@ -247,11 +252,13 @@ class SafeHttpClient:
         headers: Mapping[str, str] | None = None,
         data: bytes | None = None,
         sign: SignHook | None = None,
+        max_size: int | None = None,
     ) -> HttpResponse:
         """Send the request, following up to `max_redirects` redirects.
 
         Any status is returned as a response; only failures to get one raise `FetchError`.
         `sign`, if given, is called before each hop and its headers are sent with it.
+        `max_size` replaces `max_response_size` for this request (e.g. media files).
         """
         session = self._ensure_session()
         target = self._check_url(url, url)
@@ -261,7 +268,8 @@ class SafeHttpClient:
         try:
             # Bounds the whole chain, hooks included; ClientTimeout also bounds each hop.
             async with asyncio.timeout(self.timeout):
-                return await self._follow(session, method.upper(), target, base, data, sign)
+                return await self._follow(session, method.upper(), target, base, data, sign,
+                                          max_size or self.max_response_size)
         except TimeoutError as exc:
             raise FetchTimeoutError(f"timed out after {self.timeout}s", url) from exc
 
@@ -273,10 +281,12 @@ class SafeHttpClient:
         headers: CIMultiDict[str],
         body: bytes | None,
         sign: SignHook | None,
+        max_size: int,
     ) -> HttpResponse:
         for hop in range(self.max_redirects + 1):
             sent = await _signed_headers(sign, method, str(url), headers, body)
-            status, location, response = await self._send(session, method, url, sent, body)
+            status, location, response = await self._send(session, method, url, sent, body,
+                                                       max_size)
             if response is not None:
                 return response
             if hop == self.max_redirects:
@@ -301,6 +311,7 @@ class SafeHttpClient:
         url: URL,
         headers: CIMultiDict[str],
         body: bytes | None,
+        max_size: int,
     ) -> tuple[int, str | None, HttpResponse | None]:
         """One hop: (status, redirect location, None) or (status, None, final response)."""
         url_text = str(url)
@@ -318,7 +329,7 @@ class SafeHttpClient:
                     return resp.status, location, None
                 # HEAD, 204 and 304 have no body, whatever Content-Length announces.
                 bodiless = method == "HEAD" or resp.status in (204, 304)
-                content = b"" if bodiless else await self._read_body(resp, url_text)
+                content = b"" if bodiless else await self._read_body(resp, url_text, max_size)
                 return resp.status, None, HttpResponse(resp.status, resp.headers, content, url_text)
         except FetchError as exc:
             if exc.url:
@@ -333,8 +344,7 @@ class SafeHttpClient:
         except (aiohttp.ClientError, OSError) as exc:
             raise ConnectError(f"{type(exc).__name__}: {exc}", url_text) from exc
 
-    async def _read_body(self, resp: aiohttp.ClientResponse, url: str) -> bytes:
-        limit = self.max_response_size
+    async def _read_body(self, resp: aiohttp.ClientResponse, url: str, limit: int) -> bytes:
         too_large = f"response body larger than {limit} bytes"
         if resp.content_length is not None and resp.content_length > limit:
             resp.close()

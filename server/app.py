@@ -16,6 +16,7 @@ from activitypub.http import SafeHttpClient
 from server import __version__, appkeys
 from server.config import Config
 from server.handlers import actors, collections, inbox, media, pages, statuses, wellknown
+from server.handlers import remote_media as remote_media_routes
 from server.jobs.handlers import default_registry
 from server.jobs.registry import JobResources
 from server.jobs.worker import WorkerPool
@@ -124,6 +125,7 @@ def create_app(config: Config, *, migrate: bool = True,
                             images_ctx, workers_ctx])
 
     app.router.add_static("/static", PACKAGE_DIR / "static", name="static")
-    for module in (wellknown, actors, collections, inbox, statuses, pages, media):
+    for module in (wellknown, actors, collections, inbox, statuses, pages, media,
+                   remote_media_routes):
         module.setup_routes(app)
     return app

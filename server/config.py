@@ -63,6 +63,9 @@ class MediaConfig:
     # Largest image accepted, in pixels (checked before decoding) and in bytes.
     max_pixels: int = 33_177_600
     max_size: int = 16_777_216
+    # Keep our own copy of remote posts' images and avatars (visitors never reach other
+    # servers); false: proxy them through this server on every request instead.
+    cache_remote: bool = True
 
 
 GENERATOR_QUALITIES = ("auto", "low", "medium", "high")

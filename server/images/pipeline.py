@@ -166,3 +166,51 @@ def _blurhash(image: Image.Image) -> str:
 
 def _megabytes(size: int) -> str:
     return f"{size / 1_048_576:.1f} MB"
+
+
+@dataclass(frozen=True)
+class RemoteImage:
+    """Our copy of an image from another server: a JPEG at most DISPLAY_MAX px, a thumbnail,
+    our blurhash, and the source's dimensions. No provenance packet: we did not make it."""
+
+    width: int
+    height: int
+    jpeg: Rendition
+    thumb: Rendition
+    blurhash: str
+
+
+def process_remote(data: bytes, limits: Limits) -> RemoteImage:
+    """Decode (same limits and refusals as our own media) and re-encode: nothing of the
+    remote file's bytes or metadata is served. CPU-bound: call off the event loop."""
+    image, _fmt = decode(data, limits)
+    image = _normalize(image)
+    flat = _flatten(_bounded(image, DISPLAY_MAX))
+    thumb = _bounded(flat, THUMB_MAX)
+    return RemoteImage(width=image.width, height=image.height,
+                       jpeg=_encode(flat, "JPEG", b"", quality=JPEG_QUALITY, progressive=True),
+                       thumb=_encode(thumb, "JPEG", b"", quality=THUMB_QUALITY),
+                       blurhash=_blurhash(thumb))
+
+
+def identify(data: bytes, limits: Limits) -> str:
+    """The MIME type of an image we accept, read from its header only (no full decode);
+    MediaError for anything else, bombs included. For proxying bytes we do not re-encode."""
+    if not data:
+        raise MediaError("the image is empty")
+    if len(data) > limits.max_size:
+        raise MediaError(f"the image is {_megabytes(len(data))}; the limit is "
+                         f"{_megabytes(limits.max_size)}")
+    try:
+        with Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS) as image:
+            fmt, pixels = image.format or "PNG", image.width * image.height
+    except Image.DecompressionBombError:
+        raise MediaError("the image declares more pixels than allowed "
+                         "(a decompression bomb?)") from None
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise MediaError("this is not an image Dreamfeed can read (PNG, JPEG, WebP or GIF)") \
+            from None
+    if pixels > limits.max_pixels:
+        raise MediaError(f"the image has {pixels:,} pixels; the limit is "
+                         f"{limits.max_pixels:,} (a decompression bomb?)")
+    return Image.MIME[fmt]

@@ -22,14 +22,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from activitypub.parse import ParsedActivity, ParseError, first_type, object_id, same_origin
 from activitypub.parse_note import NOTE_TYPES, ParsedNote, audience, parse_note
 from activitypub.vocab import PUBLIC
+from server.jobs.queue import enqueue
 from server.render.sanitize import sanitize_html
-from server.services import notifications
+from server.services import fetch_posts, note_content, notifications
 from server.services.context import Services
 from server.services.errors import Dropped
-from server.services.remote import RemoteError, account_for_uri, fetch_document
+from server.services.remote import RemoteError, RemoteGone, account_for_uri, fetch_document
+from server.services.remote_media import schedule_status_media
 from storage import accounts as account_queries
 from storage import interactions as queries
 from storage import statuses as status_queries
+from storage import threads as thread_queries
+from storage import tombstones
 from storage.ids import new_id
 from storage.models import Account, Favourite, RemoteMedia, Status
 from storage.types import utcnow
@@ -94,7 +98,7 @@ async def _incoming_note(services: Services, activity: ParsedActivity) -> Parsed
                       f"{activity.actor}")
     if not same_origin(note.id, activity.actor):
         raise Dropped("the note's id is on another origin than its author")
-    return note
+    return note_content.readable(note, doc)
 
 
 @dataclass
@@ -155,15 +159,36 @@ async def on_create(services: Services, activity: ParsedActivity) -> str:
     if note is None:
         return f"ignored: Create of {activity.object_type or 'an unknown object'}"
     author = await account_for_uri(services, activity.actor)
+    outcome, _ = await store_remote_note(services, note, author)
+    return outcome
+
+
+async def store_remote_note(services: Services, note: ParsedNote, author: Account, *,
+                            fetched: bool = False,
+                            depth: int = fetch_posts.MAX_DEPTH) -> tuple[str, Status | None]:
+    """Store a remote post (from a Create, or `fetched` from its origin) with its media,
+    mentions, tags, counters and notifications; returns (outcome, the stored post).
+
+    A post its author deleted before it reached us stays deleted. A received post is kept
+    only when it concerns someone here; a fetched one (boosted by someone followed here, or
+    the parent of a post we keep) only when it is public or unlisted. Replies stored before
+    it are linked to it; when its own parent is unknown, a job fetches that, `depth` more
+    ancestors at most."""
     visibility = visibility_of(note.to, note.cc, author.followers_url)
     async with services.db.writer.begin() as session:
+        if await tombstones.deleted_by(session, note.id, author.uri):
+            return "ignored: deleted before it arrived", None
         if await status_queries.by_uri(session, note.id) is not None:
-            return "ignored: post already stored"
+            return "ignored: post already stored", None
         context = await _context(session, note)
-        followed = visibility != "direct" and await queries.followed_locally(session,
-                                                                              author.id)
-        if not (followed or context.local_interest()):
-            return "ignored: the post concerns no local account"
+        if fetched:
+            if visibility not in PUBLIC_VISIBILITIES:
+                return "ignored: a fetched post must be public", None
+        else:
+            followed = visibility != "direct" and await queries.followed_locally(session,
+                                                                                  author.id)
+            if not (followed or context.local_interest()):
+                return "ignored: the post concerns no local account", None
         status = _new_status(note, author, visibility, context)
         session.add(status)
         await session.flush()
@@ -171,10 +196,27 @@ async def on_create(services: Services, activity: ParsedActivity) -> str:
             status_id=status.id, position=position, url=media.url, media_type=media.media_type,
             description=media.description, width=media.width, height=media.height,
             blurhash=media.blurhash) for position, media in enumerate(note.attachments)])
+        await schedule_status_media(session, services.config, status.id)
         await queries.add_mentions(session, status.id, [a.id for a in context.mentioned])
         await queries.add_tags(session, status.id, [tag.name for tag in note.hashtags])
         await _count_and_notify(session, status, context)
-    return f"stored {visibility} post"
+        await _link_thread(services, session, status, depth)
+    return f"stored {visibility} post", status
+
+
+async def _link_thread(services: Services, session: AsyncSession, status: Status,
+                       depth: int) -> None:
+    """Adopt the replies that arrived first; fetch an unknown parent (as a job)."""
+    adopted = await thread_queries.adopt_orphans(session, status)
+    if adopted:
+        await status_queries.increment(session, status.id, "replies_count", adopted)
+    parent_uri = status.in_reply_to_uri
+    if status.in_reply_to_id is not None or not parent_uri or depth <= 0 \
+            or same_origin(parent_uri, services.config.base_url) \
+            or await status_queries.by_uri(session, parent_uri) is not None:
+        return
+    payload, dedupe_key = fetch_posts.parent_job(parent_uri, depth)
+    await enqueue(session, fetch_posts.FETCH_PARENT, payload, dedupe_key=dedupe_key)
 
 
 async def _count_and_notify(session: AsyncSession, status: Status, context: _Context) -> None:
@@ -229,6 +271,7 @@ async def on_update(services: Services, activity: ParsedActivity) -> str:
         for row in await status_queries.remote_media(session, status.id):
             if row.url in alt_by_url:
                 row.description = alt_by_url[row.url]
+        await schedule_status_media(session, services.config, status.id)
     return "post updated"
 
 
@@ -243,7 +286,11 @@ async def on_delete(services: Services, activity: ParsedActivity) -> str:
     async with services.db.writer.begin() as session:
         status = await status_queries.by_uri(session, activity.object_id)
         if status is None:
-            return "ignored: no such post"
+            if not same_origin(activity.object_id, activity.actor):
+                return "ignored: no such post"
+            # Deleted before its Create reached us: that Create must not bring it back.
+            await tombstones.add(session, activity.object_id, author.uri)
+            return "ignored: no such post (tombstone kept)"
         if status.local or status.account_id != author.id:
             raise Dropped("only its author may delete a post")
         if status.reblog_of_id is not None:  # some servers retract a boost with Delete
@@ -304,13 +351,14 @@ async def on_undo_like(services: Services, activity: ParsedActivity) -> str:
 
 
 async def on_announce(services: Services, activity: ParsedActivity) -> str:
-    """A boost of one of our posts, or of a remote post we keep by someone followed here.
-    A boost of a post we do not have is ignored (fetching it comes with remote threads)."""
+    """A boost of one of our posts, or of a remote post by someone followed here. A post we
+    do not have is fetched from its origin when the booster is followed here."""
     booster = await account_for_uri(services, activity.actor)
     visibility = visibility_of(audience(activity.raw.get("to")), audience(activity.raw.get("cc")),
                                booster.followers_url)
     if visibility == "direct":
         return "ignored: a boost addressed to nobody"
+    await _fetch_boosted(services, activity, booster)
     async with services.db.writer.begin() as session:
         if await status_queries.by_uri(session, activity.id) is not None:
             return "ignored: boost already stored"
@@ -331,6 +379,27 @@ async def on_announce(services: Services, activity: ParsedActivity) -> str:
             await notifications.notify(session, target.account_id, booster.id,
                                        notifications.REBLOG, target.id)
     return "boosted"
+
+
+async def _fetch_boosted(services: Services, activity: ParsedActivity,
+                         booster: Account) -> None:
+    """Fetch and store the boosted post when we lack it and someone here follows the
+    booster (whose followers then see it, whoever wrote it)."""
+    uri = activity.object_id
+    if not uri or same_origin(uri, services.config.base_url):
+        return
+    async with services.db.reader() as session:
+        if await status_queries.by_uri(session, uri) is not None \
+                or not await queries.followed_locally(session, booster.id):
+            return
+    try:
+        note = await fetch_posts.fetch_note(services, uri)
+        author = await account_for_uri(services, note.attributed_to)
+    except RemoteGone:
+        return
+    except RemoteError as exc:
+        raise Dropped(f"the boosted post could not be fetched: {exc}") from None
+    await store_remote_note(services, note, author, fetched=True)
 
 
 async def on_undo_announce(services: Services, activity: ParsedActivity) -> str:

@@ -25,6 +25,7 @@ from activitypub.vocab import ACCEPT_ACTIVITY
 from server.services.context import Services
 from server.services.errors import ServiceError
 from server.services.key_cache import CachedKey
+from server.services.remote_media import schedule_account_media
 from server.services.signing import signer
 from storage import accounts as account_queries
 from storage.models import Account, AccountKey
@@ -183,6 +184,7 @@ async def store_actor(services: Services, actor: ParsedActor) -> Account:
                 account = await _upsert_account(session, actor)
                 for key in actor.keys:
                     await _upsert_key(session, account.id, key)
+                await schedule_account_media(session, services.config, account)
             for key in actor.keys:
                 services.keys.invalidate(key.key_id)
             return account

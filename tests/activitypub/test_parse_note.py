@@ -34,7 +34,8 @@ def recorded_note(name: str) -> dict[str, Any]:
 
 def test_every_recorded_note_names_its_source() -> None:
     names = sorted(p.stem for p in NOTES.glob("*.json"))
-    assert names == ["dreamfeed", "gotosocial", "mastodon", "misskey", "pixelfed"]
+    assert names == ["article_plume", "dreamfeed", "gotosocial", "mastodon", "misskey",
+                     "pixelfed", "question_mastodon"]
     for name in names:
         assert "_source" in json.loads((NOTES / f"{name}.json").read_text())
 

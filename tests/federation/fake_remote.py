@@ -66,6 +66,9 @@ class FakeActor:
     key: KeyPair
     name: str = ""
     deleted: bool = False
+    # Image URLs for `icon` and `image` (avatar and header), when set.
+    avatar: str = ""
+    header: str = ""
 
     @property
     def id(self) -> str:
@@ -118,6 +121,10 @@ class FakeActor:
         }
         if self.shared_inbox:
             doc["endpoints"] = {"sharedInbox": self.shared_inbox}
+        if self.avatar:
+            doc["icon"] = {"type": "Image", "mediaType": "image/png", "url": self.avatar}
+        if self.header:
+            doc["image"] = {"type": "Image", "mediaType": "image/png", "url": self.header}
         return doc
 
     def key_document(self) -> dict[str, Any]:
@@ -175,6 +182,7 @@ class FakeRemote:
         self.require_signed_get = require_signed_get
         self.actors: dict[str, FakeActor] = {}
         self.documents: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, tuple[bytes, str]] = {}
         self.requests: list[Received] = []
         self.verifier = CavageVerifier(self.domain, self._fetch)
         self._runner: web.AppRunner | None = None
@@ -223,6 +231,11 @@ class FakeRemote:
     def serve(self, doc: dict[str, Any]) -> None:
         """Answer GET <doc id> with `doc` (for refetch tests)."""
         self.documents[urlsplit(doc["id"]).path] = doc
+
+    def serve_bytes(self, path: str, data: bytes, content_type: str) -> str:
+        """Answer GET `path` with raw bytes (images, or anything else); returns its URL."""
+        self.files[path] = (data, content_type)
+        return f"{self.base}{path}"
 
     def forget(self) -> None:
         """Clear the request log (so a test can check what happens from here on)."""
@@ -346,6 +359,9 @@ class FakeRemote:
             if not as2:  # Mastodon answers browsers with the HTML profile
                 return web.Response(text=f"<h1>{actor.username}</h1>", content_type="text/html")
             return _activity_json(actor.key_document() if is_key else actor.document())
+        if path in self.files:
+            data, content_type = self.files[path]
+            return web.Response(body=data, headers={"Content-Type": content_type})
         doc = self.documents.get(path)
         if doc is None:
             return web.json_response({"error": "not found"}, status=404)

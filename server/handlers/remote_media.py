@@ -1,0 +1,76 @@
+"""Remote media served from this server: `/media/remote/{id}/{file}` (a remote post's image:
+image.jpg, thumb.jpg) and `/media/avatars/{account_id}/{file}` (avatar.jpg, header.jpg).
+
+Cached copies are answered with strong ETags; a missing or failed copy is re-fetched once
+while the visitor waits (briefly), else 404 (refused for good) or 503 with Retry-After (try
+again soon). With `[media] cache_remote = false` the remote file is proxied. Visitors are
+never redirected to the remote host.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from server import appkeys
+from server.handlers.media import _matches
+from server.services.remote_media import (
+    NotServable,
+    RemoteMediaDeps,
+    RemoteMediaServer,
+    ServedFile,
+)
+from storage.ids import parse_id
+
+RETRY_AFTER = "60"
+
+
+class RemoteMediaHandlers:
+    """Holds the one RemoteMediaServer of the app (made on first request, once the database
+    and HTTP client exist)."""
+
+    def __init__(self) -> None:
+        self._server: RemoteMediaServer | None = None
+
+    def server(self, app: web.Application) -> RemoteMediaServer:
+        if self._server is None:
+            services = app[appkeys.SERVICES]
+            self._server = RemoteMediaServer(RemoteMediaDeps(
+                config=app[appkeys.CONFIG], db=services.db, http=services.http,
+                store=app[appkeys.MEDIA_STORE]))
+        return self._server
+
+    async def attachment(self, request: web.Request) -> web.StreamResponse:
+        server = self.server(request.app)
+        return await _answer(request, lambda media_id, name: server.attachment(media_id, name))
+
+    async def account_image(self, request: web.Request) -> web.StreamResponse:
+        server = self.server(request.app)
+        return await _answer(request,
+                             lambda account_id, name: server.account_image(account_id, name))
+
+
+async def _answer(request: web.Request,
+                  find: Callable[[int, str], Awaitable[ServedFile]]) -> web.StreamResponse:
+    row_id = parse_id(request.match_info["row_id"])
+    if row_id is None:
+        raise web.HTTPNotFound(text="no such media file")
+    try:
+        found = await find(row_id, request.match_info["filename"])
+    except NotServable as exc:
+        headers = {"Cache-Control": "no-store"}
+        if exc.status != 404:
+            headers["Retry-After"] = RETRY_AFTER
+        return web.Response(status=exc.status, text=exc.message, headers=headers)
+    headers = {"ETag": found.etag, "Cache-Control": found.cache_control,
+               "Access-Control-Allow-Origin": "*", "X-Content-Type-Options": "nosniff"}
+    if _matches(request.headers.get("If-None-Match", ""), found.etag):
+        return web.Response(status=304, headers=headers)
+    return web.Response(body=found.data, content_type=found.content_type, headers=headers)
+
+
+def setup_routes(app: web.Application) -> None:
+    handlers = RemoteMediaHandlers()
+    app.router.add_get("/media/remote/{row_id}/{filename}", handlers.attachment)
+    app.router.add_get("/media/avatars/{row_id}/{filename}", handlers.account_image)
