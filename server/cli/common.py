@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -22,8 +23,27 @@ from storage.database import (
     make_sessionmaker,
 )
 from storage.migrate import current_revision, head_revision, upgrade
+from storage.pagination import MAX_LIMIT
 
 T = TypeVar("T")
+
+
+def page_limit(text: str) -> int:
+    """argparse type for --limit: a page size clients may ask for."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
+    if not 1 <= value <= MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_LIMIT}, not {value}")
+    return value
+
+
+def row_id(text: str) -> int:
+    """argparse type for --max-id and other ids printed by a command."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"must be an id, not {text!r}")
+    return int(text)
 
 
 class CommandError(Exception):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from server.cli.common import CommandError, open_services, run_command
+from server.cli.common import CommandError, open_services, page_limit, row_id, run_command
 from server.config import Config
 from server.services.errors import ServiceError
 from server.services.notifications import NotificationView, list_notifications
@@ -15,27 +15,11 @@ from storage.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     command = subparsers.add_parser("notifications", help="show a local user's notifications")
     command.add_argument("user", help="local username")
-    command.add_argument("--limit", type=_limit, default=DEFAULT_LIMIT, metavar="N",
+    command.add_argument("--limit", type=page_limit, default=DEFAULT_LIMIT, metavar="N",
                          help=f"how many, newest first (1-{MAX_LIMIT}, default {DEFAULT_LIMIT})")
-    command.add_argument("--max-id", type=_id, metavar="ID",
+    command.add_argument("--max-id", type=row_id, metavar="ID",
                          help="only older than this notification id (the last one shown)")
     command.set_defaults(handler=_notifications)
-
-
-def _limit(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
-    if not 1 <= value <= MAX_LIMIT:
-        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_LIMIT}, not {value}")
-    return value
-
-
-def _id(text: str) -> int:
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"must be a notification id, not {text!r}")
-    return int(text)
 
 
 def format_line(item: NotificationView) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from server.cli.common import CommandError, open_services, run_command
+from server.cli.common import CommandError, open_services, page_limit, row_id, run_command
 from server.config import Config
 from server.services.errors import ServiceError
 from server.services.timelines import TIMELINES, TimelineItem, timeline
@@ -20,27 +20,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     command.add_argument("user", help="local username")
     command.add_argument("name", nargs="?", default="home", metavar="TIMELINE",
                          help=f"{' | '.join(TIMELINES)} (default home)")
-    command.add_argument("--limit", type=_limit, default=DEFAULT_LIMIT, metavar="N",
+    command.add_argument("--limit", type=page_limit, default=DEFAULT_LIMIT, metavar="N",
                          help=f"posts per page (1-{MAX_LIMIT}, default {DEFAULT_LIMIT})")
-    command.add_argument("--max-id", type=_id, metavar="ID",
+    command.add_argument("--max-id", type=row_id, metavar="ID",
                          help="only older than this entry (the id printed last)")
     command.set_defaults(handler=_timeline)
-
-
-def _limit(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
-    if not 1 <= value <= MAX_LIMIT:
-        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_LIMIT}, not {value}")
-    return value
-
-
-def _id(text: str) -> int:
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"must be an id, not {text!r}")
-    return int(text)
 
 
 def _snippet(text: str) -> str:
