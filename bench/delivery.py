@@ -34,19 +34,16 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
 from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
+from benchdb import database
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
 from activitypub.signatures import SignatureError, parse_request_signature, sign_cavage
 from activitypub.vocab import ACTIVITY_JSON
@@ -167,33 +164,6 @@ class ReceiverProcess:
 
 
 # --- the databases --------------------------------------------------------------------------
-
-
-def _dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-@asynccontextmanager
-async def database(url: str | None, tmp: Path) -> AsyncIterator[str]:
-    """A URL to an empty database: a SQLite file in `tmp` (or the SQLite URL given), or a
-    fresh PostgreSQL database beside the one `url` names, dropped afterwards."""
-    if url is None or url.startswith("sqlite"):
-        yield url or f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
-        return
-    name = f"dreamfeed_bench_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(_dsn(url))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        admin = await asyncpg.connect(_dsn(url))
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
 
 
 # --- the two runs ---------------------------------------------------------------------------

@@ -47,13 +47,13 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from benchdb import database
 from delivery import (
     LoopbackResolver,
     Receiver,
     ReceiverProcess,
     Timed,
     ceiling,
-    database,
 )
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker

@@ -39,19 +39,16 @@ import socket
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
 from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
+from benchdb import database, postgres_reachable
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
 from activitypub.keys import generate_rsa_keypair
 from activitypub.signatures import load_public_key, parse_request_signature, sign_cavage
@@ -272,42 +269,6 @@ def ceiling_app(senders: list[Sender]) -> web.Application:
 
 
 # --- the databases --------------------------------------------------------------------------
-
-
-def _dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-async def postgres_reachable(url: str) -> str | None:
-    try:
-        conn = await asyncpg.connect(_dsn(url), timeout=3)
-    except Exception as exc:
-        return str(exc) or type(exc).__name__
-    await conn.close()
-    return None
-
-
-@asynccontextmanager
-async def database(url: str, tmp: Path) -> AsyncIterator[str]:
-    """A URL to an empty database: a SQLite file in `tmp`, or a fresh PostgreSQL database
-    beside the one `url` names, dropped afterwards."""
-    if url.startswith("sqlite"):
-        yield url if url != "sqlite" else f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
-        return
-    name = f"dreamfeed_bench_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(_dsn(url))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        admin = await asyncpg.connect(_dsn(url))
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
 
 
 # --- one backend ----------------------------------------------------------------------------

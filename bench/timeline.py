@@ -27,16 +27,13 @@ import random
 import statistics
 import tempfile
 import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
+from benchdb import database, postgres_reachable
 from sqlalchemy import Select, event, insert, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from storage import timelines
@@ -50,40 +47,6 @@ DEFAULT_POSTGRES = os.environ.get("DREAMFEED_TEST_POSTGRES_URL",
                                   "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 CHUNK = 10_000
 VISIBILITIES = ["public"] * 80 + ["unlisted"] * 10 + ["private"] * 8 + ["direct"] * 2
-
-
-def _dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-async def postgres_reachable(url: str) -> str | None:
-    try:
-        conn = await asyncpg.connect(_dsn(url), timeout=3)
-    except Exception as exc:
-        return str(exc) or type(exc).__name__
-    await conn.close()
-    return None
-
-
-@asynccontextmanager
-async def database(url: str, tmp: Path) -> AsyncIterator[str]:
-    if url.startswith("sqlite"):
-        yield url if url != "sqlite" else f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
-        return
-    name = f"dreamfeed_bench_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(_dsn(url))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        admin = await asyncpg.connect(_dsn(url))
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
 
 
 # --- loading ---------------------------------------------------------------------------------
