@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
+import re
 import tomllib
 import types
 import typing
@@ -22,6 +23,10 @@ ENV_PREFIX = "DREAMFEED_"
 ENV_RESERVED = frozenset({"DREAMFEED_CONFIG"})
 
 REGISTRATION_MODES = ("open", "approval", "invite", "closed")
+
+
+# The `limits` notation: N per [M] second|minute|hour|day, or N/unit.
+RATE_RE = re.compile(r"\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day)s?", re.IGNORECASE)
 
 
 class ConfigError(Exception):
@@ -106,6 +111,36 @@ class FederationConfig:
     # Largest response body read from a remote server, in bytes.
     max_response_size: int = 5_242_880
     max_redirects: int = 3
+    # Federate only with domains on the allow-list (`dreamfeed admin domain allow`).
+    allowlist_mode: bool = False
+
+
+@dataclass(frozen=True)
+class ModerationConfig:
+    # Check prompts with OpenAI's moderation endpoint when an OpenAI API key is known
+    # (openai_api_key, else [generator] api_key, else $OPENAI_API_KEY).
+    openai: bool = True
+    openai_base_url: str = "https://api.openai.com/v1"
+    openai_api_key: str = ""
+    openai_model: str = "omni-moderation-latest"
+    # Words and phrases refused in prompts (case-insensitive, whole words), always checked,
+    # plus those in blocked_terms_file (one per line, # comments).
+    blocked_terms: tuple[str, ...] = ()
+    blocked_terms_file: str = ""
+
+
+@dataclass(frozen=True)
+class RateLimitsConfig:
+    enabled: bool = True
+    # Where counters live: "memory://" (one process) or "redis://host:port" (shared).
+    storage: str = "memory://"
+    # Limits in the `limits` notation ("5 per hour", "10/minute").
+    signup: str = "5 per hour"
+    login: str = "10 per 5 minutes"
+    generation: str = "30 per 10 minutes"
+    posting: str = "60 per 10 minutes"
+    inbox: str = "3000 per 5 minutes"
+    fetch: str = "3000 per 5 minutes"
 
 
 @dataclass(frozen=True)
@@ -140,6 +175,8 @@ class Config:
     jobs: JobsConfig = field(default_factory=JobsConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     generator: GeneratorConfig = field(default_factory=GeneratorConfig)
+    moderation: ModerationConfig = field(default_factory=ModerationConfig)
+    ratelimits: RateLimitsConfig = field(default_factory=RateLimitsConfig)
 
     @property
     def base_url(self) -> str:
@@ -319,6 +356,24 @@ def _check_media_and_generator(config: Config) -> None:
         raise ConfigError("generator.daily_limit must not be negative")
 
 
+def _check_moderation_and_limits(config: Config) -> None:
+    url = config.moderation.openai_base_url
+    if not (url.startswith("http://") or url.startswith("https://")):
+        raise ConfigError(f"moderation.openai_base_url must start with http:// or https://, "
+                          f"not {url!r}")
+    limits = config.ratelimits
+    if not limits.storage.startswith(("memory://", "redis://", "rediss://")):
+        raise ConfigError(f"ratelimits.storage must be memory:// or redis://..., "
+                          f"not {limits.storage!r}")
+    for field_ in dataclasses.fields(RateLimitsConfig):
+        if field_.name in ("enabled", "storage"):
+            continue
+        value = getattr(limits, field_.name)
+        if not RATE_RE.fullmatch(value.strip()):
+            raise ConfigError(f"ratelimits.{field_.name} must look like \"10 per minute\" or "
+                              f"\"5/hour\", not {value!r}")
+
+
 def _finish(config: Config) -> Config:
     """Validate values across keys and fill derived defaults."""
     inst = config.instance
@@ -362,6 +417,7 @@ def _finish(config: Config) -> Config:
     if config.logging.format not in ("text", "json"):
         raise ConfigError(f"logging.format must be text or json, not {config.logging.format!r}")
     _check_media_and_generator(config)
+    _check_moderation_and_limits(config)
     return dataclasses.replace(
         config,
         instance=dataclasses.replace(inst, domain=domain, scheme=scheme),

@@ -7,7 +7,18 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from server.cli import db, federation, images, jobs, notifications, posts, serve, timeline, users
+from server.cli import (
+    admin,
+    db,
+    federation,
+    images,
+    jobs,
+    notifications,
+    posts,
+    serve,
+    timeline,
+    users,
+)
 from server.config import ConfigError, load_config
 
 Command = Callable[[argparse.Namespace], int]
@@ -19,7 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", metavar="PATH",
                         help="TOML config file (default: $DREAMFEED_CONFIG, else built-in)")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (serve, db, users, federation, jobs, images, posts, notifications, timeline):
+    for module in (serve, db, users, federation, jobs, images, posts, notifications, timeline,
+                   admin):
         module.register(subparsers)
     return parser
 

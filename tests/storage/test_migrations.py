@@ -17,7 +17,9 @@ EXPECTED_TABLES = {"instance_settings", "accounts", "account_keys", "users", "fo
                    "blocks", "inbox_activities", "outgoing_activities", "delivery_hosts",
                    "statuses", "jobs", "generations", "generation_quotas",
                    "media_attachments", "remote_media", "mentions", "tags", "status_tags",
-                   "favourites", "notifications", "tombstones", "alembic_version"}
+                   "favourites", "notifications", "tombstones", "mutes", "filters", "reports",
+                   "domain_blocks", "domain_allows", "invites", "audit_log",
+                   "prompt_refusals", "web_sessions", "alembic_version"}
 
 
 async def test_upgrade_creates_the_schema_and_is_idempotent(database_url: str) -> None:

@@ -1,0 +1,9 @@
+"""`dreamfeed admin ...`: generation safety: per-user switches and refused prompts."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add this area's sub-commands to `dreamfeed admin`."""

@@ -1,0 +1,9 @@
+"""`dreamfeed admin ...`: the sign-up approval queue and invite codes."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add this area's sub-commands to `dreamfeed admin`."""

@@ -1,0 +1,9 @@
+"""`dreamfeed admin ...`: reports from users and remote servers."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add this area's sub-commands to `dreamfeed admin`."""
