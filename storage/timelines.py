@@ -7,7 +7,10 @@ and its image count. An entry is a row of `statuses`: a post, or a boost pointin
 
 Visibility, blocks and deletions are filtered in SQL, so a page is never short because of
 them. Blocks count both ways and reach through boosts (a boost of a blocked author's post is
-hidden). Direct posts show only to their author and the accounts they mention.
+hidden). Direct posts show only to their author and the accounts they mention. A viewer's
+unexpired mutes hide the muted accounts from home (as author, booster, boosted author or the
+one replied to), from local, federated and hashtag timelines and, when the mute says so, from
+notifications; not from profiles (as in Mastodon).
 """
 
 from __future__ import annotations
@@ -45,7 +48,9 @@ from storage.models import (
     StatusTag,
     Tag,
 )
+from storage.mutes import muted_ids as _muted_ids
 from storage.pagination import Page, apply_page, finish_page
+from storage.types import utcnow
 
 # How far a thread is followed: parents up, and replies down (in all).
 MAX_ANCESTORS = 20
@@ -81,6 +86,36 @@ def blocked_ids(viewer_id: int) -> CompoundSelect[int]:
         select(Block.account_id).where(Block.target_account_id == viewer_id))
 
 
+def muted_ids(viewer_id: int, *, notifications: bool = False) -> Select[int]:
+    """Accounts the viewer mutes now (expired mutes no longer count); with
+    notifications=True only the mutes that also hide notifications."""
+    return _muted_ids(viewer_id, utcnow(), notifications=notifications)
+
+
+def _not_muted(column: Any, viewer_id: int | None) -> ColumnElement[bool]:
+    """The column (possibly NULL: then nothing to hide) names no account the viewer mutes."""
+    if viewer_id is None:
+        return true()
+    return or_(column.is_(None), column.not_in(muted_ids(viewer_id)))
+
+
+def _not_suspended(column: Any) -> ColumnElement[bool]:
+    """The column names no account suspended by a moderator (hidden from everyone)."""
+    hidden: ColumnElement[bool] = column.not_in(
+        select(Account.id).where(Account.suspended_at.is_not(None)))
+    return hidden
+
+
+def _not_restricted(column: Any, viewer_id: int | None) -> ColumnElement[bool]:
+    """Not suspended; and not silenced unless the viewer is that account or follows it
+    (Mastodon: a silenced account reaches only its followers)."""
+    silenced = select(Account.id).where(Account.silenced_at.is_not(None))
+    if viewer_id is None:
+        return and_(_not_suspended(column), column.not_in(silenced))
+    return and_(_not_suspended(column), or_(column.not_in(silenced), column == viewer_id,
+                                            column.in_(followed_ids(viewer_id))))
+
+
 def _mentioned(status: Any, viewer_id: int) -> ColumnElement[bool]:
     return exists().where(Mention.status_id == status.id, Mention.account_id == viewer_id)
 
@@ -94,7 +129,7 @@ def _not_blocked(column: InstrumentedAttribute[int], viewer_id: int | None) -> C
 def visible_to(status: Any, viewer_id: int | None) -> ColumnElement[bool]:
     """public/unlisted to anyone; private to its author, accepted followers and mentioned
     accounts; direct to its author and mentioned accounts. Not deleted, not blocked."""
-    live = status.deleted_at.is_(None)
+    live = and_(status.deleted_at.is_(None), _not_suspended(status.account_id))
     if viewer_id is None:
         return and_(live, status.visibility.in_(("public", "unlisted")))
     follows = status.account_id.in_(followed_ids(viewer_id))
@@ -115,7 +150,7 @@ def _with_boosted(stmt: Select[int], viewer_id: int | None, *,
         Original.id.is_not(None), Original.deleted_at.is_(None),
         or_(Original.visibility.in_(("public", "unlisted")),
             Original.account_id == viewer_id if viewer_id is not None else false()),
-        _not_blocked(Original.account_id, viewer_id))
+        _not_blocked(Original.account_id, viewer_id), _not_suspended(Original.account_id))
     if not own_boosts and viewer_id is not None:
         boosted_ok = and_(boosted_ok, Original.account_id != viewer_id)
     return (stmt.outerjoin(Original, Original.id == Status.reblog_of_id)
@@ -142,21 +177,26 @@ def home_query(viewer_id: int) -> Select[int]:
             Status.in_reply_to_account_id == viewer_id,
             Status.in_reply_to_account_id == Status.account_id,
             Status.in_reply_to_account_id.in_(followed)),
-        _not_blocked(Status.account_id, viewer_id))
+        _not_blocked(Status.account_id, viewer_id), _not_suspended(Status.account_id),
+        _not_muted(Status.account_id, viewer_id), _not_muted(Original.account_id, viewer_id),
+        or_(Status.account_id == viewer_id,
+            _not_muted(Status.in_reply_to_account_id, viewer_id)))
 
 
 def local_query(viewer_id: int | None) -> Select[int]:
     """Public posts made here (no boosts)."""
     return select(Status.id).where(
         Status.local.is_(True), Status.visibility == "public", Status.reblog_of_id.is_(None),
-        Status.deleted_at.is_(None), _not_blocked(Status.account_id, viewer_id))
+        Status.deleted_at.is_(None), _not_blocked(Status.account_id, viewer_id),
+        _not_muted(Status.account_id, viewer_id), _not_restricted(Status.account_id, viewer_id))
 
 
 def federated_query(viewer_id: int | None) -> Select[int]:
     """Public posts from here and everywhere we know (no boosts)."""
     return select(Status.id).where(
         Status.visibility == "public", Status.reblog_of_id.is_(None),
-        Status.deleted_at.is_(None), _not_blocked(Status.account_id, viewer_id))
+        Status.deleted_at.is_(None), _not_blocked(Status.account_id, viewer_id),
+        _not_muted(Status.account_id, viewer_id), _not_restricted(Status.account_id, viewer_id))
 
 
 def profile_query(account_id: int, viewer_id: int | None) -> Select[int]:
@@ -170,7 +210,8 @@ def hashtag_query(tag_id: int, viewer_id: int | None) -> Select[int]:
     return select(Status.id).join(StatusTag, StatusTag.status_id == Status.id).where(
         StatusTag.tag_id == tag_id, Status.visibility == "public",
         Status.reblog_of_id.is_(None), Status.deleted_at.is_(None),
-        _not_blocked(Status.account_id, viewer_id))
+        _not_blocked(Status.account_id, viewer_id), _not_muted(Status.account_id, viewer_id),
+        _not_restricted(Status.account_id, viewer_id))
 
 
 # Home pages look back this far first (from max_id, or now), widening until a page is full:
@@ -310,8 +351,14 @@ async def notifications(session: AsyncSession, account_id: int,
             .join(sender, sender.id == Notification.from_account_id)
             .outerjoin(Status, Status.id == Notification.status_id)
             .where(Notification.account_id == account_id,
-                   Notification.from_account_id.not_in(blocked_ids(account_id)),
-                   or_(Notification.status_id.is_(None), Status.deleted_at.is_(None))))
+                   # admin.* notifications (sign-ups, reports) are never filtered (Mastodon)
+                   or_(Notification.type.startswith("admin."), and_(
+                       Notification.from_account_id.not_in(blocked_ids(account_id)),
+                       Notification.from_account_id.not_in(muted_ids(account_id,
+                                                                     notifications=True)))),
+                   or_(Notification.status_id.is_(None), Status.deleted_at.is_(None)),
+                   # silenced senders only when followed (Mastodon: NotifyService#hellbanned?)
+                   _not_restricted(Notification.from_account_id, account_id)))
     rows = (await session.execute(apply_page(stmt, Notification.id, page))).all()
     return finish_page([NotificationEntry(n, a, s) for n, a, s in rows], page)
 

@@ -8,19 +8,22 @@ sees what) are documented on the queries in storage/timelines.py.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.render.sanitize import plain_text
+from server.services import filters
+from server.services.blocks import thread_hidden_authors
 from server.services.context import Services
 from server.services.errors import InvalidInput, NotFound
 from server.services.notifications import EXCERPT_LENGTH, NotificationView
 from storage import accounts as account_queries
 from storage import timelines as queries
 from storage.models import Account
-from storage.pagination import Page
+from storage.pagination import MAX_LIMIT, Page
 
 TIMELINES = ("home", "local", "federated")
 
@@ -41,6 +44,8 @@ class TimelineItem:
     reblogs_count: int
     in_reply_to_id: int | None
     boosted_by: str | None  # user@host of the booster, for a boost
+    # The phrases of the viewer's "warn" filters this post matches: show it behind them.
+    filtered: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,8 @@ def _handle(account: Account, domain: str) -> str:
     return f"{account.username}@{account.domain or domain}"
 
 
-def _item(entry: queries.Entry, domain: str) -> TimelineItem:
+def _item(entry: queries.Entry, domain: str,
+          filtered: tuple[str, ...] = ()) -> TimelineItem:
     status = entry.status
     return TimelineItem(
         id=entry.entry.id, status_id=status.id, uri=status.uri, url=status.url,
@@ -62,10 +68,12 @@ def _item(entry: queries.Entry, domain: str) -> TimelineItem:
         created_at=status.created_at, visibility=status.visibility, images=entry.images,
         replies_count=status.replies_count, favourites_count=status.favourites_count,
         reblogs_count=status.reblogs_count, in_reply_to_id=status.in_reply_to_id,
-        boosted_by=_handle(entry.booster, domain) if entry.booster else None)
+        boosted_by=_handle(entry.booster, domain) if entry.booster else None,
+        filtered=filtered)
 
 
-def _items(entries: list[queries.Entry], services: Services) -> list[TimelineItem]:
+def _items(entries: list[queries.Entry], services: Services,
+           warnings: dict[int, tuple[str, ...]] | None = None) -> list[TimelineItem]:
     """Views, each post shown once per page (a post and its boost, or two boosts of it:
     the newest entry stays)."""
     domain = services.config.instance.domain
@@ -75,8 +83,36 @@ def _items(entries: list[queries.Entry], services: Services) -> list[TimelineIte
         if entry.status.id in seen:
             continue
         seen.add(entry.status.id)
-        items.append(_item(entry, domain))
+        items.append(_item(entry, domain, (warnings or {}).get(entry.status.id, ())))
     return items
+
+
+# A page the viewer's "hide" filters thin out is topped up from older entries (this many
+# more reads of MAX_LIMIT at most), so a filtered page does not look like the timeline's end.
+REFILL_ROUNDS = 4
+
+
+async def _screened(services: Services, session: AsyncSession, viewer_id: int | None,
+                    page: Page, context: str,
+                    fetch: Callable[[Page], Awaitable[list[queries.Entry]]]
+                    ) -> list[TimelineItem]:
+    """A page of `fetch` through the viewer's filters for `context`: "hide" filters drop
+    entries, "warn" filters mark them (server.services.filters)."""
+    entries = await fetch(page)
+    if viewer_id is None:
+        return _items(entries, services)
+    shown, warnings = await filters.screen(session, viewer_id, entries, context)
+    read = page.limit
+    for _ in range(REFILL_ROUNDS):
+        if len(shown) >= page.limit or len(entries) < read \
+                or page.min_id is not None or page.since_id is not None:
+            break
+        read = max(page.limit, MAX_LIMIT)
+        entries = await fetch(Page(max_id=entries[-1].entry.id, limit=read))
+        more, more_warnings = await filters.screen(session, viewer_id, entries, context)
+        shown += more
+        warnings.update(more_warnings)
+    return _items(shown[:page.limit], services, warnings)
 
 
 async def _local_account(session: AsyncSession, username: str) -> Account:
@@ -93,24 +129,26 @@ async def _viewer_id(session: AsyncSession, viewer: str | None) -> int | None:
 async def home(services: Services, username: str, page: Page) -> list[TimelineItem]:
     async with services.db.reader() as session:
         viewer = await _local_account(session, username)
-        entries = await queries.home_page(session, viewer.id, page)
-    return _items(entries, services)
+        return await _screened(services, session, viewer.id, page, "home",
+                               lambda p: queries.home_page(session, viewer.id, p))
 
 
 async def local(services: Services, page: Page,
                 viewer: str | None = None) -> list[TimelineItem]:
     async with services.db.reader() as session:
         viewer_id = await _viewer_id(session, viewer)
-        entries = await queries.timeline(session, queries.local_query(viewer_id), page)
-    return _items(entries, services)
+        stmt = queries.local_query(viewer_id)
+        return await _screened(services, session, viewer_id, page, "public",
+                               lambda p: queries.timeline(session, stmt, p))
 
 
 async def federated(services: Services, page: Page,
                     viewer: str | None = None) -> list[TimelineItem]:
     async with services.db.reader() as session:
         viewer_id = await _viewer_id(session, viewer)
-        entries = await queries.timeline(session, queries.federated_query(viewer_id), page)
-    return _items(entries, services)
+        stmt = queries.federated_query(viewer_id)
+        return await _screened(services, session, viewer_id, page, "public",
+                               lambda p: queries.timeline(session, stmt, p))
 
 
 async def timeline(services: Services, name: str, username: str,
@@ -142,9 +180,9 @@ async def profile(services: Services, handle: str, page: Page,
     async with services.db.reader() as session:
         account = await _account_by_handle(session, handle, services.config.instance.domain)
         viewer_id = await _viewer_id(session, viewer)
-        entries = await queries.timeline(session, queries.profile_query(account.id, viewer_id),
-                                         page)
-    return _items(entries, services)
+        stmt = queries.profile_query(account.id, viewer_id)
+        return await _screened(services, session, viewer_id, page, "account",
+                               lambda p: queries.timeline(session, stmt, p))
 
 
 async def hashtag(services: Services, tag: str, page: Page,
@@ -154,14 +192,17 @@ async def hashtag(services: Services, tag: str, page: Page,
         row = await queries.tag_by_name(session, tag.lstrip("#"))
         if row is None:
             return []
-        entries = await queries.timeline(session, queries.hashtag_query(row.id, viewer_id),
-                                         page)
-    return _items(entries, services)
+        stmt = queries.hashtag_query(row.id, viewer_id)
+        return await _screened(services, session, viewer_id, page, "public",
+                               lambda p: queries.timeline(session, stmt, p))
 
 
 async def thread(services: Services, status_id: int,
                  viewer: str | None = None) -> ThreadView:
-    """A post with the visible posts above it (up to 20) and replies below it."""
+    """A post with the visible posts above it (up to 20) and replies below it. Around the
+    post itself, left out: posts by accounts the thread's first author (a local one) blocks,
+    whoever looks, logged out included, so a blocked account's replies never show under the
+    one who blocked it; posts by accounts the viewer mutes; posts its "thread" filters hide."""
     domain = services.config.instance.domain
     async with services.db.reader() as session:
         viewer_id = await _viewer_id(session, viewer)
@@ -171,22 +212,34 @@ async def thread(services: Services, status_id: int,
         up = await queries.ancestors(session, focus.status)
         shown_up = await queries.visible(session, up, viewer_id)
         down = await queries.descendants(session, status_id, viewer_id)
-        entries = {e.entry.id: e for e in
-                   await queries.load(session, [i for i in up if i in shown_up] + down)}
+        hidden = await thread_hidden_authors(session, up[0] if up else status_id, viewer_id)
+        around = [e for e in await queries.load(session, [i for i in up if i in shown_up] + down)
+                  if e.author.id not in hidden]
+        warnings: dict[int, tuple[str, ...]] = {}
+        if viewer_id is not None:
+            around, warnings = await filters.screen(session, viewer_id, [focus, *around],
+                                                    "thread", keep=[focus.status.id])
+    entries = {e.entry.id: e for e in around}
+
+    def view(entry: queries.Entry) -> TimelineItem:
+        return _item(entry, domain, warnings.get(entry.status.id, ()))
+
     return ThreadView(
-        ancestors=[_item(entries[i], domain) for i in up if i in entries],
-        status=_item(focus, domain),
-        descendants=[_item(entries[i], domain) for i in down if i in entries])
+        ancestors=[view(entries[i]) for i in up if i in entries],
+        status=view(focus),
+        descendants=[view(entries[i]) for i in down if i in entries])
 
 
 async def notifications(services: Services, username: str,
                         page: Page) -> list[NotificationView]:
     """A local account's notifications, newest first, leaving out blocked senders (either
-    way) and deleted posts."""
+    way), muted ones (mutes that hide notifications), deleted posts and posts its
+    "notifications" filters hide."""
     domain = services.config.instance.domain
     async with services.db.reader() as session:
         account = await _local_account(session, username)
-        rows = await queries.notifications(session, account.id, page)
+        rows, warnings = await filters.screen_notifications(
+            session, account.id, await queries.notifications(session, account.id, page))
     return [NotificationView(
         id=row.notification.id, type=row.notification.type,
         created_at=row.notification.created_at, from_uri=row.from_account.uri,
@@ -194,4 +247,5 @@ async def notifications(services: Services, username: str,
         status_id=row.status.id if row.status else None,
         status_uri=row.status.uri if row.status else None,
         status_excerpt=plain_text(row.status.content, EXCERPT_LENGTH) if row.status else "",
+        filtered=warnings.get(row.notification.id, ()),
     ) for row in rows]

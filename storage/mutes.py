@@ -1,0 +1,47 @@
+"""Queries on mutes: a local account hiding another from its own views, never federated."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Select, delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Account, Mute
+
+
+def muted_ids(viewer_id: int, now: datetime, *, notifications: bool = False) -> Select[int]:
+    """Accounts the viewer mutes at `now` (with notifications=True: only the mutes that also
+    hide notifications). One uncorrelated subquery."""
+    stmt = select(Mute.target_account_id).where(Mute.account_id == viewer_id,
+                                                 or_(Mute.expires_at.is_(None),
+                                                     Mute.expires_at > now))
+    if notifications:
+        stmt = stmt.where(Mute.hide_notifications.is_(True))
+    return stmt
+
+
+async def mute_between(session: AsyncSession, account_id: int, target_id: int) -> Mute | None:
+    result = await session.execute(select(Mute).where(
+        Mute.account_id == account_id, Mute.target_account_id == target_id))
+    return result.scalar_one_or_none()
+
+
+async def delete_mute(session: AsyncSession, mute_id: int) -> None:
+    await session.execute(delete(Mute).where(Mute.id == mute_id))
+
+
+async def mutes_of(session: AsyncSession, account_id: int,
+                   now: datetime) -> list[tuple[Mute, Account]]:
+    """The accounts `account_id` mutes at `now`, oldest mute first."""
+    result = await session.execute(
+        select(Mute, Account).join(Account, Account.id == Mute.target_account_id)
+        .where(Mute.account_id == account_id,
+               or_(Mute.expires_at.is_(None), Mute.expires_at > now))
+        .order_by(Mute.id))
+    return [(mute, account) for mute, account in result.all()]
+
+
+async def muted_set(session: AsyncSession, viewer_id: int, now: datetime) -> set[int]:
+    """The accounts the viewer mutes at `now`."""
+    return set((await session.execute(muted_ids(viewer_id, now))).scalars().all())
