@@ -7,6 +7,7 @@ import logging
 from aiohttp import web
 
 from server import appkeys
+from server.middlewares import CLIENT_IP
 from server.services import accounts as account_service
 from server.services.inbox import InboxRequest, receive
 
@@ -26,11 +27,15 @@ async def _handle(request: web.Request, inbox_account_id: int | None) -> web.Res
     answer = await receive(request.app[appkeys.SERVICES], request.app[appkeys.INBOX_WRITER],
                            InboxRequest(method=request.method, path_qs=request.raw_path,
                                         headers=request.headers, body=body,
-                                        inbox_account_id=inbox_account_id))
+                                        inbox_account_id=inbox_account_id,
+                                        client_ip=request[CLIENT_IP]))
     if answer.status >= 400:
         log.info("inbox refused: %s", answer.message,
                  extra={"status": answer.status, "path": request.path})
-    return web.json_response({"status": answer.message}, status=answer.status)
+    response = web.json_response({"status": answer.message}, status=answer.status)
+    if answer.retry_after is not None:
+        response.headers["Retry-After"] = str(answer.retry_after)
+    return response
 
 
 async def shared_inbox(request: web.Request) -> web.Response:

@@ -71,6 +71,12 @@ async def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
     services: Services = ctx.resources.services
     inbox = str(payload["inbox"])
     host = host_of(inbox)
+    if not (await services.domains.rules()).url_allowed(inbox):
+        # The server was suspended (or left the allow-list) after this was queued: never
+        # sent, not retried. (A suspended actor's own inbox is skipped when fanning out, but
+        # the Reject of its follows must still reach it.)
+        log.info("delivery to %s dropped: suspended on this instance", inbox)
+        return
     async with services.db.reader() as session:
         outgoing = await session.get(OutgoingActivity, int(payload["outgoing_id"]))
         if outgoing is None:

@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.jobs.queue import enqueue_many
+from server.services.domain_policy import DomainRules
+from storage import domain_blocks as domain_queries
 from storage.models import Account, OutgoingActivity
 
 DELIVER = "deliver"
@@ -28,8 +30,16 @@ def preferred_inbox(account: Account) -> str:
 
 
 async def publish(session: AsyncSession, account_id: int, activity: dict[str, Any],
-                  inboxes: Iterable[str]) -> OutgoingActivity:
-    """Record `activity` (signed later by `account_id`) and queue its deliveries."""
+                  inboxes: Iterable[str], *, rules: DomainRules | None = None
+                  ) -> OutgoingActivity:
+    """Record `activity` (signed later by `account_id`) and queue its deliveries. Inboxes on
+    suspended servers, and suspended actors' own inboxes, get nothing. Without `rules` they
+    are read in this transaction (blocks only: the allow-list mode is config, which the
+    `deliver` job enforces when it runs)."""
+    if rules is None:
+        rules = DomainRules.from_snapshot(await domain_queries.snapshot(session),
+                                          own_domain="", allowlist_mode=False)
+    inboxes = [i for i in inboxes if i and not rules.inbox_refused(i)]
     outgoing = OutgoingActivity(activity_id=activity["id"], account_id=account_id,
                                 body=activity)
     session.add(outgoing)

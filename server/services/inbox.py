@@ -3,6 +3,8 @@
 1. body size (the handler; 413)
 2. Delete/Update of an actor we don't know -> 202 without fetching its key: the key is gone
    with the account, and a 401 would make the sender retry for days
+   then moderation, still before any key fetch: an actor or keyId on a server suspended here
+   (or off the allow-list) -> 403; an actor suspended here -> 202, dropped
 3. HTTP signature (cavage or RFC 9421) with the key fetched or cached -> 401
 4. digest of the body (checked with the signature) -> 401
 5. JSON shape -> 400
@@ -16,10 +18,12 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
-from activitypub.parse import ParseError, first_type, object_id, parse_activity
+from activitypub.parse import ParseError, first_type, host_of, object_id, parse_activity
 from activitypub.signatures import SignatureError, parse_request_signature
 from server.services.context import Services
+from server.services.errors import RateLimited
 from server.services.inbox_writer import InboxWriter
 from server.services.key_cache import CachedKey
 from server.services.remote import RemoteError, fetch_key, load_key
@@ -37,12 +41,16 @@ class InboxRequest:
     body: bytes
     # The local account whose inbox was posted to; None for the shared inbox.
     inbox_account_id: int | None
+    # The client address (behind trusted proxies): the rate limit key of unsigned requests.
+    client_ip: str = ""
 
 
 @dataclass(frozen=True)
 class InboxAnswer:
     status: int
     message: str
+    # Seconds to wait, with a 429.
+    retry_after: int | None = None
 
 
 def _json(body: bytes) -> Any:
@@ -65,6 +73,29 @@ async def _unknown_actor_goodbye(services: Services, doc: Any) -> bool:
     return account is None or (not account.is_local and account.deleted_at is not None)
 
 
+class SenderRefused(SignatureError):
+    """The signer's server is suspended or not on the allow-list: 403 from an inbox; a
+    signed GET from it is served as to an anonymous reader."""
+
+
+async def moderation_refusal(services: Services, doc: Any) -> InboxAnswer | None:
+    """Refuse, before any key fetch, an activity whose actor's server is suspended or not
+    allowed: 403, as Mastodon answers a blocked domain (a 4xx other than 401/408/429 is not
+    retried by Mastodon's or our delivery). An actor suspended here one by one is answered
+    202 and dropped, as Mastodon's ProcessCollectionService drops a suspended actor's
+    activities (its key is gone with its data: fetching it again would be wasted)."""
+    actor = object_id(doc.get("actor")) if isinstance(doc, dict) else None
+    if actor is None:
+        return None
+    rules = await services.domains.rules()
+    if not rules.url_allowed(actor):
+        return InboxAnswer(403, f"activities from {host_of(actor)!r} are refused by this "
+                                "instance")
+    if actor in rules.suspended_actors:
+        return InboxAnswer(202, "ignored: the actor is suspended on this instance")
+    return None
+
+
 async def verified_signer(services: Services, request: InboxRequest) -> CachedKey:
     """Verify the request's signature; returns the key (and so the signer). Raises
     SignatureError or RemoteError, both answered with 401."""
@@ -76,6 +107,10 @@ async def verified_signer(services: Services, request: InboxRequest) -> CachedKe
     host = request.headers.get("Host", "").lower()
     if signed.scheme == "cavage" and host != services.config.instance.domain:
         raise SignatureError(f"signed for host {host!r}, not {services.config.instance.domain}")
+    if not (await services.domains.rules()).url_allowed(signed.key_id):
+        # Before any key fetch, as Mastodon's SignatureVerification#keypair_from_key_id.
+        raise SenderRefused(f"requests from {host_of(signed.key_id) or signed.key_id!r} "
+                            "are refused by this instance")
     key = await services.keys.get(signed.key_id, lambda kid: load_key(services, kid))
     # Verified inline: an RSA-2048 verify (~50 us) costs less than a hop to a thread.
     try:
@@ -92,17 +127,54 @@ async def verified_signer(services: Services, request: InboxRequest) -> CachedKe
         return fresh
 
 
+def _key_is_cached(services: Services, request: InboxRequest) -> bool:
+    try:
+        signed = parse_request_signature(
+            method=request.method, path_with_query=request.path_qs, headers=request.headers,
+            target_uri=services.config.base_url + request.path_qs, body=request.body)
+    except SignatureError:
+        return False
+    return services.keys.peek(signed.key_id) is not None
+
+
+def signer_host(key: CachedKey) -> str:
+    """The verified signer's host[:port]: the rate limit key of signed requests."""
+    return urlsplit(key.key_id).netloc.lower()
+
+
 async def receive(services: Services, writer: InboxWriter,
                   request: InboxRequest) -> InboxAnswer:
     doc = _json(request.body)
     if await _unknown_actor_goodbye(services, doc):
         return InboxAnswer(202, "unknown actor: nothing to do")
+    refusal = await moderation_refusal(services, doc)
+    if refusal is not None:
+        return refusal
+    limiter = services.limiter
+    ip_key = f"ip:{request.client_ip}"
     try:
-        key = await verified_signer(services, request)
-    except SignatureError as exc:
-        return InboxAnswer(401, f"signature refused: {exc}")
-    except RemoteError as exc:
-        return InboxAnswer(401, f"signature key unavailable: {exc}")
+        if limiter is not None and not _key_is_cached(services, request):
+            # An address whose unverifiable requests used up its budget is refused before
+            # the key fetch this one would cost. Servers whose keys we hold are not: their
+            # signatures are cheap to check, and junk from a shared address must not
+            # block them.
+            await limiter.check("inbox", ip_key)
+        try:
+            key = await verified_signer(services, request)
+        except SenderRefused as exc:
+            return InboxAnswer(403, str(exc))
+        except (SignatureError, RemoteError) as exc:
+            # Counted per client address, never per the claimed keyId host: a forged keyId
+            # must not spend a real server's budget.
+            if limiter is not None:
+                await limiter.hit("inbox", ip_key)
+            what = "signature refused" if isinstance(exc, SignatureError) \
+                else "signature key unavailable"
+            return InboxAnswer(401, f"{what}: {exc}")
+        if limiter is not None:
+            await limiter.hit("inbox", f"host:{signer_host(key)}")
+    except RateLimited as exc:
+        return InboxAnswer(429, str(exc), exc.retry_after)
     if doc is None:
         return InboxAnswer(400, "body is not JSON")
     try:

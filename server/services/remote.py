@@ -45,9 +45,19 @@ class RemoteGone(RemoteError):
     """The remote answered 410: the object (or account) was deleted."""
 
 
+class RemoteRefused(RemoteError):
+    """The host is suspended here (or not on the allow-list): we fetch nothing from it."""
+
+
+async def refuse_suspended(services: Services, host: str) -> None:
+    if not (await services.domains.rules()).allowed(host):
+        raise RemoteRefused(f"{host or 'that address'} is suspended on this instance")
+
+
 async def fetch_document(services: Services, url: str) -> tuple[dict[str, Any], str]:
     """GET an ActivityStreams document, signed by the instance actor (GoToSocial and
     authorized-fetch Mastodon refuse unsigned GETs). Returns (document, final URL)."""
+    await refuse_suspended(services, host_of(url))
     try:
         response = await services.http.get(
             url, headers={"Accept": ACCEPT_ACTIVITY},
@@ -73,6 +83,7 @@ def _document(response: HttpResponse, url: str) -> tuple[dict[str, Any], str]:
 
 async def webfinger(services: Services, username: str, domain: str) -> str:
     """acct:username@domain -> the actor URL from its `self` link."""
+    await refuse_suspended(services, domain)
     scheme = "http" if services.config.federation.allow_private_addresses and \
         _looks_local(domain) else "https"
     url = (f"{scheme}://{domain}/.well-known/webfinger?resource="
@@ -180,8 +191,15 @@ async def store_actor(services: Services, actor: ParsedActor) -> Account:
     """Insert or update a remote account and its keys from a verified actor document."""
     for attempt in range(2):  # a concurrent fetch of the same actor may win the insert
         try:
+            rules = await services.domains.rules()
             async with services.db.writer.begin() as session:
                 account = await _upsert_account(session, actor)
+                rule = rules.rule_for(actor.host)
+                if rule is not None and rule.severity == "silence" \
+                        and account.silenced_at is None:
+                    # Stamped with the block's time, as Mastodon's ProcessAccountService,
+                    # so lifting the block un-silences it.
+                    account.silenced_at = rule.created_at
                 for key in actor.keys:
                     await _upsert_key(session, account.id, key)
                 await schedule_account_media(session, services.config, account)
@@ -220,6 +238,9 @@ async def _upsert_account(session: AsyncSession, actor: ParsedActor) -> Account:
     account.avatar_url = actor.avatar_url
     account.header_url = actor.header_url
     account.fields = actor.fields
+    account.also_known_as = actor.also_known_as
+    if actor.moved_to != account.moved_to_uri:  # Mastodon follows movedTo on every refresh
+        account.moved_to_uri, account.moved_to_account_id = actor.moved_to, None
     account.fetched_at = utcnow()
     account.deleted_at = None
     await session.flush()

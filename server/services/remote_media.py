@@ -32,7 +32,9 @@ from activitypub.http import FetchError, ResponseTooLargeError, SafeHttpClient
 from server.config import Config
 from server.images.pipeline import Limits, MediaError, RemoteImage, identify, process_remote
 from server.jobs.queue import RetryAfter, enqueue
+from server.services.domain_policy import domain_candidates
 from server.urls import Urls
+from storage import domain_blocks as domain_queries
 from storage import remote_media as queries
 from storage.database import Database
 from storage.media_files import MediaFileMissing, MediaStore
@@ -68,8 +70,17 @@ def account_media_url(config: Config, account_id: int, role: str) -> str:
 # --- scheduling, inside the caller's transaction ----------------------------------------
 
 
+async def rejects_media(session: AsyncSession, domain: str | None) -> bool:
+    """A domain block with reject_media (or suspend): nothing of that server is cached,
+    proxied or served, as Mastodon's reject_media."""
+    return domain is not None and await domain_queries.rejects_media(
+        session, domain_candidates(domain))
+
+
 async def schedule_status_media(session: AsyncSession, config: Config, status_id: int) -> None:
     """A caching job per attachment of a remote post not cached yet (proxied when off)."""
+    if await rejects_media(session, await domain_queries.status_domain(session, status_id)):
+        return
     rows = [row for row in await queries.media_of_status(session, status_id)
             if row.cache_state != queries.CACHED]
     if not config.media.cache_remote:
@@ -83,7 +94,8 @@ async def schedule_status_media(session: AsyncSession, config: Config, status_id
 async def schedule_account_media(session: AsyncSession, config: Config,
                                  account: Account) -> None:
     """A caching job for an avatar or header whose cached copy is absent or stale."""
-    if not config.media.cache_remote or account.domain is None:
+    if not config.media.cache_remote or account.domain is None \
+            or await rejects_media(session, account.domain):
         return
     for role in queries.ACCOUNT_ROLES:
         url, _key = queries.account_source(account, role)
@@ -147,7 +159,9 @@ async def cache_attachment(deps: RemoteMediaDeps, media_id: int) -> bool:
     recorded on the row) when it cannot be cached."""
     async with deps.db.reader() as session:
         row = await queries.media_by_id(session, media_id)
-    if row is None:
+        rejected = row is not None and await rejects_media(
+            session, await domain_queries.status_domain(session, row.status_id))
+    if row is None or rejected:
         return False
     try:
         image = await fetch_image(deps, row.url)
@@ -177,8 +191,9 @@ async def cache_account_image(deps: RemoteMediaDeps, account_id: int, role: str)
     CacheFailure when it cannot be cached (the account keeps no key)."""
     async with deps.db.reader() as session:
         account = await queries.account_by_id(session, account_id)
+        rejected = account is not None and await rejects_media(session, account.domain)
     url = queries.account_source(account, role)[0] if account is not None else None
-    if account is None or account.domain is None or not url:
+    if account is None or account.domain is None or not url or rejected:
         return None
     try:
         image = await fetch_image(deps, url)
@@ -279,7 +294,9 @@ class RemoteMediaServer:
             raise NotServable(404, "no such media file")
         async with self.deps.db.reader() as session:
             row = await queries.media_by_id(session, media_id)
-        if row is None:
+            rejected = row is not None and await rejects_media(
+                session, await domain_queries.status_domain(session, row.status_id))
+        if row is None or rejected:
             raise NotServable(404, "no such media file")
         if not self.deps.config.media.cache_remote:
             return await self._proxy(row.url)
@@ -309,7 +326,8 @@ class RemoteMediaServer:
         role = ACCOUNT_FILES.get(filename)
         async with self.deps.db.reader() as session:
             account = await queries.account_by_id(session, account_id)
-        if role is None or account is None or account.domain is None:
+            rejected = account is not None and await rejects_media(session, account.domain)
+        if role is None or account is None or account.domain is None or rejected:
             raise NotServable(404, "no such media file")
         url, key = queries.account_source(account, role)
         if not url:
