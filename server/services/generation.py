@@ -26,8 +26,11 @@ from server.images.embedded import open_image_backend
 from server.images.pipeline import Limits, MediaError, ProcessedImage, process_image
 from server.images.provenance import Provenance
 from server.jobs.queue import RetryAfter, enqueue
+from server.ratelimit import RateLimiter
 from server.services.errors import Conflict, InvalidInput, NotFound, ServiceError
 from server.services.media import JPEG_FILE, THUMB_FILE, WEBP_FILE, media_url
+from server.services.moderation_checks import ensure_not_suspended
+from server.services.prompt_moderation import screen_prompt
 from storage import generations as gen_queries
 from storage import media as media_queries
 from storage.database import Database
@@ -159,15 +162,25 @@ async def request_generation(images: ImageServices, account_id: int, prompt: str
                              style: str | None = None, seed: int | None = None, n: int = 1,
                              source_media_id: int | None = None,
                              idempotency_key: str | None = None,
-                             job_delay: float | None = None) -> GenerationView:
+                             job_delay: float | None = None,
+                             limiter: RateLimiter | None = None) -> GenerationView:
     """Queue a generation for a local account. With `idempotency_key`, asking again (a double
     click, a retried request) returns the first generation and costs nothing.
 
     `job_delay` holds the job back: a caller that runs the generation itself (the CLI) leaves
-    the job as a backstop that finds the work done, or does it if that caller died."""
+    the job as a backstop that finds the work done, or does it if that caller died.
+
+    `limiter` (the app's, from Services.limiter) counts requests per account: raises
+    RateLimited over `[ratelimits] generation`."""
     ask = _validate(images.config, prompt, size, quality, style, seed, n, source_media_id)
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 255:
         raise InvalidInput("the Idempotency-Key must be 1 to 255 characters")
+    if limiter is not None:
+        await limiter.hit("generation", str(account_id))
+    async with images.db.reader() as session:
+        await ensure_not_suspended(session, account_id)
+    # Disabled users, blocked terms, OpenAI moderation: refused before anything is queued.
+    await screen_prompt(images.config, images.db, account_id, ask.prompt, ask.n)
     limit = images.config.generator.daily_limit
     now = utcnow()
     async with images.db.writer.begin() as session:
