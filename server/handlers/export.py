@@ -1,0 +1,58 @@
+"""`GET /settings/export`: the signed-in user downloads their archive (a zip, see
+server.services.account_export). Built into a private temporary file, streamed out in
+chunks, and removed once sent."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+from pathlib import Path
+from typing import BinaryIO
+
+from aiohttp import web
+
+from server import appkeys
+from server.handlers.session import require_user
+from server.services import account_export
+from server.services.errors import Conflict, NotFound
+from storage.types import utcnow
+
+CHUNK = 256 * 1024
+
+
+async def download_archive(request: web.Request) -> web.StreamResponse:
+    user = require_user(request)
+    workdir = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="dreamfeed-export-"))
+    try:
+        archive = workdir / "archive.zip"
+        try:
+            size = await account_export.write_archive(
+                request.app[appkeys.SERVICES], request.app[appkeys.MEDIA_STORE],
+                user.username, archive)
+        except NotFound as exc:
+            raise web.HTTPNotFound(text=str(exc)) from None
+        except Conflict as exc:
+            raise web.HTTPConflict(text=str(exc)) from None
+        filename = f"dreamfeed-{user.username}-{utcnow():%Y%m%d%H%M%S}.zip"
+        response = web.StreamResponse(headers={
+            "Content-Type": "application/zip",
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Length": str(size),
+            "Cache-Control": "private, no-store",
+        })
+        await response.prepare(request)
+        source: BinaryIO = await asyncio.to_thread(archive.open, "rb")
+        try:
+            while chunk := await asyncio.to_thread(source.read, CHUNK):
+                await response.write(chunk)
+        finally:
+            await asyncio.to_thread(source.close)
+        await response.write_eof()
+        return response
+    finally:
+        await asyncio.to_thread(shutil.rmtree, workdir, True)
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/settings/export", download_archive, name="settings_export")
