@@ -132,3 +132,34 @@ def wrap(kind: str, activity_id: str, actor: str, obj: Any, *, to: list[str],
 
 def like(activity_id: str, actor: str, object_id: str) -> dict[str, Any]:
     return _activity("Like", activity_id, actor, object_id)
+
+
+def flag(activity_id: str, actor: str, target: str, statuses: list[str],
+         content: str) -> dict[str, Any]:
+    """A report, as Mastodon's ActivityPub::FlagSerializer sends it: `object` is the
+    reported account's id followed by the reported posts' ids, `content` the comment."""
+    return _activity("Flag", activity_id, actor, [target, *statuses], content=content)
+
+
+# Account lifecycle --------------------------------------------------------------------------
+
+
+def delete_actor(actor: str) -> dict[str, Any]:
+    """An account deleting itself, as Mastodon's ActivityPub::DeleteActorSerializer: id
+    `<actor>#delete`, object = the actor's own id, addressed to Public."""
+    return _activity("Delete", f"{actor}#delete", actor, actor,
+                     to=["https://www.w3.org/ns/activitystreams#Public"])
+
+
+def update_actor(activity_id: str, actor_doc: dict[str, Any]) -> dict[str, Any]:
+    """A profile change (Mastodon's UpdateSerializer): the whole actor, to Public."""
+    doc = _activity("Update", activity_id, actor_doc["id"], _embedded(actor_doc),
+                    to=["https://www.w3.org/ns/activitystreams#Public"])
+    doc["@context"] = actor_doc.get("@context", AS_CONTEXT)  # the actor's terms, kept first
+    return doc
+
+
+def move(activity_id: str, actor: str, target: str) -> dict[str, Any]:
+    """Account migration, as Mastodon's ActivityPub::MoveSerializer: object = the moving
+    actor itself, target = the new account."""
+    return _activity("Move", activity_id, actor, actor, target=target)

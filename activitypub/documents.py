@@ -34,6 +34,9 @@ ACTOR_CONTEXT_TERMS: dict[str, Any] = {
     "indexable": "toot:indexable",
     "suspended": "toot:suspended",
     "webfinger": "https://purl.archive.org/socialweb/webfinger#webfinger",
+    # Account migration, as Mastodon's context_helper.rb defines them.
+    "alsoKnownAs": {"@id": "as:alsoKnownAs", "@type": "@id"},
+    "movedTo": {"@id": "as:movedTo", "@type": "@id"},
 }
 
 
@@ -59,6 +62,9 @@ class ActorFields:
     icon_url: str | None = None
     icon_media_type: str | None = None
     suspended: bool = False
+    # Account migration: the accounts this one says it also is, and where it moved.
+    also_known_as: tuple[str, ...] = ()
+    moved_to: str | None = None
 
 
 def actor_document(actor: ActorFields) -> dict[str, Any]:
@@ -99,6 +105,10 @@ def actor_document(actor: ActorFields) -> dict[str, Any]:
         doc["icon"] = icon
     if actor.suspended:
         doc["suspended"] = True
+    if actor.also_known_as:
+        doc["alsoKnownAs"] = list(actor.also_known_as)
+    if actor.moved_to:
+        doc["movedTo"] = actor.moved_to
     return doc
 
 

@@ -117,6 +117,9 @@ class ParsedActor:
     header_url: str | None
     fields: list[dict[str, str]] = field(default_factory=list)
     keys: list[ParsedKey] = field(default_factory=list)
+    # Account migration: the actors this one says it also is, and where it moved.
+    also_known_as: list[str] = field(default_factory=list)
+    moved_to: str | None = None
 
     @property
     def host(self) -> str:
@@ -208,7 +211,16 @@ def parse_actor(doc: Any, fetched_from: str | None = None) -> ParsedActor:
         header_url=_url(doc.get("image")),
         fields=_fields(doc),
         keys=_keys(doc, actor_id),
+        also_known_as=_ids(doc.get("alsoKnownAs")),
+        moved_to=object_id(doc.get("movedTo")),
     )
+
+
+def _ids(value: Any, limit: int = 20) -> list[str]:
+    """A list of object ids (`alsoKnownAs`): strings or objects with an id, in order."""
+    items = value if isinstance(value, list) else [value]
+    found = [i for i in (object_id(item) for item in items) if i is not None]
+    return list(dict.fromkeys(found))[:limit]
 
 
 @dataclass(frozen=True)

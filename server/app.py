@@ -15,12 +15,16 @@ from activitypub.addresses import AddressPolicy
 from activitypub.http import SafeHttpClient
 from server import __version__, appkeys
 from server.config import Config
-from server.handlers import actors, collections, inbox, media, pages, statuses, wellknown
+from server.handlers import actors, auth, collections, inbox, media, pages, statuses, wellknown
+from server.handlers import export as export_routes
 from server.handlers import remote_media as remote_media_routes
+from server.handlers.ratelimits import fetch_limit_middleware
+from server.handlers.session import session_middleware
 from server.jobs.handlers import default_registry
 from server.jobs.registry import JobResources
 from server.jobs.worker import WorkerPool
 from server.middlewares import make_middlewares
+from server.ratelimit import RateLimiter
 from server.services.context import Services, load_instance_key
 from server.services.errors import ServiceError
 from server.services.generation import open_image_services
@@ -56,7 +60,10 @@ def create_app(config: Config, *, migrate: bool = True,
                resolver: AbstractResolver | None = None) -> web.Application:
     """The application. `resolver` replaces DNS for outgoing requests (tests point test
     host names at loopback with it)."""
-    app = web.Application(middlewares=make_middlewares(config),
+    # After the request context (client address): the browser session with its CSRF check,
+    # then the rate limit on ActivityPub document fetches.
+    app = web.Application(middlewares=[*make_middlewares(config), session_middleware,
+                                       fetch_limit_middleware],
                           client_max_size=config.server.max_body_size)
     app[appkeys.CONFIG] = config
     app[appkeys.URLS] = Urls(config.base_url)
@@ -85,12 +92,16 @@ def create_app(config: Config, *, migrate: bool = True,
         yield
 
     async def services_ctx(app: web.Application) -> AsyncIterator[None]:
+        limiter = RateLimiter(config.ratelimits)
+        app[appkeys.RATE_LIMITER] = limiter
         async with make_http_client(config, resolver=resolver) as client:
-            services = Services(config=config, db=app[appkeys.DATABASE], http=client)
+            services = Services(config=config, db=app[appkeys.DATABASE], http=client,
+                                limiter=limiter)
             await load_instance_key(services, app[appkeys.INSTANCE_ACTOR_ID])
             app[appkeys.HTTP_CLIENT] = client
             app[appkeys.SERVICES] = services
             yield
+        await limiter.close()
 
     async def inbox_writer_ctx(app: web.Application) -> AsyncIterator[None]:
         writer = InboxWriter(app[appkeys.DATABASE])
@@ -126,6 +137,6 @@ def create_app(config: Config, *, migrate: bool = True,
 
     app.router.add_static("/static", PACKAGE_DIR / "static", name="static")
     for module in (wellknown, actors, collections, inbox, statuses, pages, media,
-                   remote_media_routes):
+                   remote_media_routes, auth, export_routes):
         module.setup_routes(app)
     return app

@@ -7,6 +7,7 @@ from aiohttp import web
 from activitypub.http import SafeHttpClient
 from server.config import Config
 from server.jobs.worker import WorkerPool
+from server.ratelimit import RateLimiter
 from server.services.context import Services
 from server.services.generation import ImageServices
 from server.services.inbox_writer import InboxWriter
@@ -28,3 +29,5 @@ WORKER_POOL = web.AppKey("worker_pool", WorkerPool)
 MEDIA_STORE = web.AppKey("media_store", MediaStore)
 # Image generation: the backend (in-process generator or a configured service) and store.
 IMAGES = web.AppKey("images", ImageServices)
+# Rate limit counters ([ratelimits]); the same object is Services.limiter.
+RATE_LIMITER = web.AppKey("rate_limiter", RateLimiter)

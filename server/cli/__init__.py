@@ -15,6 +15,8 @@ from server.cli import (
     jobs,
     notifications,
     posts,
+    reports,
+    safety,
     serve,
     timeline,
     users,
@@ -31,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="TOML config file (default: $DREAMFEED_CONFIG, else built-in)")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in (serve, db, users, federation, jobs, images, posts, notifications, timeline,
-                   admin):
+                   admin, safety, reports):
         module.register(subparsers)
     return parser
 

@@ -12,6 +12,7 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from server.config import Config
+from server.ratelimit import RateLimiter
 from server.services.context import Services, load_instance_key
 from server.services.errors import ServiceError
 from server.services.instance import prepare_instance
@@ -115,6 +116,11 @@ async def open_services(config: Config, *, migrate: bool = True) -> AsyncIterato
         except ServiceError as exc:
             raise CommandError(str(exc)) from None
         async with make_http_client(config) as http:
-            services = Services(config=config, db=database, http=http)
-            await load_instance_key(services, instance_actor_id)
-            yield services
+            # Rate limits shared with the web processes when [ratelimits] storage is redis.
+            limiter = RateLimiter(config.ratelimits)
+            services = Services(config=config, db=database, http=http, limiter=limiter)
+            try:
+                await load_instance_key(services, instance_actor_id)
+                yield services
+            finally:
+                await limiter.close()

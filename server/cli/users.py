@@ -6,6 +6,7 @@ import argparse
 import getpass
 import sys
 
+from server.cli import lifecycle
 from server.cli.common import CommandError, open_database, run_command
 from server.config import Config
 from server.services import accounts as account_service
@@ -24,6 +25,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add.add_argument("--password-stdin", action="store_true",
                      help="read the password from the first line of standard input")
     add.set_defaults(handler=_add)
+    # delete, export, alias, move: the account's lifecycle (server/cli/lifecycle.py).
+    lifecycle.register(commands)
 
 
 def _read_password(from_stdin: bool) -> str:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import aiohttp_jinja2
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from activitypub import builders
+from activitypub.documents import ACTIVITY_JSON
 from server import appkeys
 from server.handlers.responses import activity_response, wants_activity
 from server.render.to_activitypub import local_actor, note_to_html
@@ -20,6 +24,11 @@ async def _load_person(request: web.Request, session: AsyncSession) -> Account:
     if account is None:
         raise web.HTTPNotFound(text=f"no account named {username!r} here")
     if account.deleted_at is not None:
+        if wants_activity(request):
+            # A Tombstone in place of the actor, as for deleted posts; the 410 itself is what
+            # Mastodon and GoToSocial act on (they drop the account).
+            raise web.HTTPGone(body=json.dumps(builders.tombstone(account.uri, "Person")),
+                               content_type=ACTIVITY_JSON, headers={"Vary": "Accept"})
         raise web.HTTPGone(text="this account was deleted")
     return account
 
@@ -47,6 +56,10 @@ async def profile_page(request: web.Request) -> web.StreamResponse:
         account = await _load_person(request, session)
         if wants_activity(request):
             return await _actor_response(request, session, account)
+    if account.suspended_at is not None:
+        # Mastodon answers 403 for a suspended account's page, but keeps serving its actor
+        # (with `suspended: true`) to servers.
+        raise web.HTTPForbidden(text="this account is suspended")
     config = request.app[appkeys.CONFIG]
     context = {
         "instance_name": config.instance.name,

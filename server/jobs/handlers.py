@@ -6,9 +6,10 @@ from typing import Any
 
 from server.jobs.delivery import deliver
 from server.jobs.registry import JobContext, JobRegistry
-from server.services import fetch_posts, generation, inbox_apply, threads
+from server.services import account_deletion, fetch_posts, generation, inbox_apply, threads
 from server.services.delivery import DELIVER
 from server.services.inbox_writer import APPLY_ACTIVITY
+from server.services.moderation import PURGE_DOMAIN, purge_domain_data
 from server.services.remote_media import CACHE_REMOTE, RemoteMediaDeps, run_cache_job
 from storage.media_files import LocalMediaStore
 
@@ -36,6 +37,23 @@ async def cache_remote_media(ctx: JobContext, payload: dict[str, Any]) -> None:
     await run_cache_job(deps, payload, ctx.attempt)
 
 
+async def purge_account(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Remove the data of a deleted account (server.services.account_deletion)."""
+    config, images = ctx.resources.config, ctx.resources.images
+    store = images.store if images is not None else LocalMediaStore(config.media.path)
+    keep = payload.get("keep_activity_id")
+    await account_deletion.purge_account(ctx.resources.services.db, store,
+                                         int(payload["account_id"]),
+                                         str(keep) if keep else None)
+
+
+async def purge_domain(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Remove what a suspended domain left here (server.services.moderation)."""
+    config, images = ctx.resources.config, ctx.resources.images
+    store = images.store if images is not None else LocalMediaStore(config.media.path)
+    await purge_domain_data(ctx.resources.services, store, str(payload["domain"]))
+
+
 def default_registry() -> JobRegistry:
     """Every job kind Dreamfeed knows, for `dreamfeed serve` and `dreamfeed worker`."""
     registry = JobRegistry()
@@ -44,4 +62,6 @@ def default_registry() -> JobRegistry:
     registry.register(generation.GENERATE, generate_images)
     registry.register(fetch_posts.FETCH_PARENT, fetch_parent)
     registry.register(CACHE_REMOTE, cache_remote_media)
+    registry.register(account_deletion.PURGE, purge_account)
+    registry.register(PURGE_DOMAIN, purge_domain)
     return registry

@@ -31,8 +31,9 @@ def local_actor(account: Account, key: AccountKey, config: Config) -> dict[str, 
         type=account.actor_type,
         preferred_username=username,
         webfinger=f"{username}@{config.instance.domain}",
-        name=account.display_name or username,
-        summary_html=note_to_html(account.note),
+        # Suspended: no profile beyond the name and key (Mastodon's ActorSerializer).
+        name=username if account.suspended_at else account.display_name or username,
+        summary_html="" if account.suspended_at else note_to_html(account.note),
         url=account.url or account.uri,
         inbox=account.inbox_url,
         outbox=account.outbox_url or (urls.instance_outbox if instance_actor
@@ -46,6 +47,8 @@ def local_actor(account: Account, key: AccountKey, config: Config) -> dict[str, 
         discoverable=account.discoverable,
         published=account.created_at,
         suspended=account.suspended_at is not None,
+        also_known_as=tuple(account.also_known_as or ()),
+        moved_to=account.moved_to_uri,
     )
     return actor_document(fields)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -44,10 +45,18 @@ class NewUser:
     actor_uri: str
 
 
+InTransaction = Callable[[AsyncSession, NewUser], Awaitable[None]]
+
+
 async def create_local_user(sessionmaker: async_sessionmaker[AsyncSession], config: Config, *,
                             username: str, password: str, admin: bool = False,
-                            email: str | None = None, approved: bool = True) -> NewUser:
-    """A new local account with its login and its own RSA-2048 key pair."""
+                            email: str | None = None, approved: bool = True,
+                            registration_reason: str = "",
+                            in_transaction: InTransaction | None = None) -> NewUser:
+    """A new local account with its login and its own RSA-2048 key pair.
+
+    `in_transaction(session, user)` runs in the same transaction after the rows are written
+    (sign-ups use it to spend an invite and notify admins); what it raises rolls all back."""
     name = normalize_username(username)
     if name in reserved_usernames(config):
         raise InvalidInput(f"username {name!r} is reserved on this instance")
@@ -61,7 +70,13 @@ async def create_local_user(sessionmaker: async_sessionmaker[AsyncSession], conf
     urls = Urls(config.base_url)
     try:
         async with sessionmaker.begin() as session:
-            if await account_queries.local_account_by_username(session, name) is not None:
+            taken = await account_queries.local_account_by_username(session, name)
+            if taken is not None and taken.deleted_at is not None:
+                # The actor id embeds the name; servers that saw the old account's Delete
+                # would refuse a new one under the same id.
+                raise Conflict(f"username {name!r} belonged to a deleted account and cannot "
+                               "be used again")
+            if taken is not None:
                 raise Conflict(f"username {name!r} is taken")
             account = Account(
                 username=name, domain=None, actor_type="Person", uri=urls.actor(name),
@@ -74,11 +89,15 @@ async def create_local_user(sessionmaker: async_sessionmaker[AsyncSession], conf
                                    public_key_pem=keys.public_pem,
                                    private_key_pem=keys.private_pem))
             user = User(account_id=account.id, email=email, password_hash=password_hash,
-                        admin=admin, approved=approved)
+                        admin=admin, approved=approved,
+                        registration_reason=registration_reason)
             session.add(user)
             await session.flush()
-            return NewUser(account_id=account.id, user_id=user.id, username=name,
-                           actor_uri=account.uri)
+            new_user = NewUser(account_id=account.id, user_id=user.id, username=name,
+                               actor_uri=account.uri)
+            if in_transaction is not None:
+                await in_transaction(session, new_user)
+            return new_user
     except IntegrityError:
         # Lost a race with a concurrent sign-up for the same name (or e-mail).
         raise Conflict(f"username {name!r} or that e-mail address is taken") from None

@@ -21,7 +21,7 @@ KINDS = ("followers", "following", "outbox")
 
 async def _owner(session: AsyncSession, username: str) -> Account:
     account = await find_local_account(session, username)
-    if account is None or account.deleted_at is not None:
+    if account is None or account.deleted_at is not None or account.suspended_at is not None:
         raise NotFound(f"no account named {username!r} here")
     return account
 

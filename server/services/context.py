@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from activitypub.http import SafeHttpClient
 from server.config import Config
+from server.ratelimit import RateLimiter
+from server.services.domain_policy import DomainPolicy
 from server.services.key_cache import KeyCache
 from server.urls import Urls
 from storage.accounts import signing_key
@@ -63,6 +65,15 @@ class Services:
     # Set once at start: the instance actor signs GETs and instance-level activities.
     instance_actor_id: int = 0
     instance_key: SigningKey | None = None
+    # Domain blocks, the allow-list and suspended remote actors, cached in memory.
+    domains: DomainPolicy = field(init=False)
+    # Rate limits (server.ratelimit); None where nothing is limited (most CLI commands).
+    limiter: RateLimiter | None = None
+
+    def __post_init__(self) -> None:
+        self.domains = DomainPolicy(
+            self.db, own_domain=self.config.instance.domain,
+            allowlist_mode=self.config.federation.allowlist_mode)
 
     @property
     def urls(self) -> Urls:

@@ -17,6 +17,28 @@ class InvalidInput(ServiceError):
     pass
 
 
+class AccountSuspended(ServiceError):
+    """The local account is suspended by a moderator: it may not post, follow or generate."""
+
+
+class PromptRefused(ServiceError):
+    """A prompt refused before generation (blocklist or moderation service); the message
+    says why."""
+
+
+class GenerationDisabled(ServiceError):
+    """An admin switched image generation off for this user."""
+
+
 class Dropped(Exception):
     """An incoming activity that cannot be trusted or makes no sense: it is kept, marked
     ignored, and never retried (raised by the inbox appliers, caught by inbox_apply)."""
+
+
+class RateLimited(ServiceError):
+    """Too many requests of one kind from one client; `retry_after` is the number of whole
+    seconds until the window frees up (sent as HTTP Retry-After)."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -15,7 +15,7 @@ from activitypub import builders
 from activitypub.parse import ParsedActivity, object_id
 from server.services import delivery, notifications
 from server.services.context import Services
-from server.services.errors import Conflict, NotFound, ServiceError
+from server.services.errors import AccountSuspended, Conflict, NotFound, ServiceError
 from server.services.remote import account_for_uri, resolve_account
 from storage import accounts as account_queries
 from storage import follows as follow_queries
@@ -36,6 +36,8 @@ async def _local_person(session: AsyncSession, username: str) -> Account:
     account = await account_queries.local_account_by_username(session, username)
     if account is None or account.actor_type == "Application" or account.deleted_at:
         raise NotFound(f"no local account named {username!r}")
+    if account.suspended_at is not None:
+        raise AccountSuspended(f"the account {username!r} is suspended")
     return account
 
 
@@ -58,6 +60,8 @@ async def follow(services: Services, username: str, handle: str) -> FollowResult
         follower = await _local_person(session, username)
         if target.id == follower.id:
             raise ServiceError("an account cannot follow itself")
+        if target.suspended_at is not None:  # as Mastodon's FollowService
+            raise NotFound(f"{handle} is suspended on this instance")
         if await follow_queries.blocked_either_way(session, follower.id, target.id):
             raise Conflict(f"{handle} cannot be followed: one of you blocks the other")
         existing = await follow_queries.follow_between(session, follower.id, target.id)
@@ -130,7 +134,7 @@ async def _local_target(session: AsyncSession, services: Services,
         return None
     account = await account_queries.account_by_uri(session, uri)
     if account is None or not account.is_local or account.actor_type == "Application" \
-            or account.deleted_at is not None:
+            or account.deleted_at is not None or account.suspended_at is not None:
         return None
     return account
 
@@ -155,8 +159,11 @@ async def on_follow(services: Services, activity: ParsedActivity) -> str:
             if row.state == ACCEPTED:
                 await _answer(session, target, follower, row, accept=True)
             return f"repeated follow, {row.state}"
+        # A silenced follower needs approval even from an unlocked account (Mastodon's
+        # ActivityPub::Activity::Follow: `target_account.locked? || @account.silenced?`).
+        approval = target.manually_approves_followers or follower.silenced_at is not None
         row = Follow(account_id=follower.id, target_account_id=target.id, uri=activity.id,
-                     state=PENDING if target.manually_approves_followers else ACCEPTED)
+                     state=PENDING if approval else ACCEPTED)
         session.add(row)
         await session.flush()
         await notifications.notify(session, target.id, follower.id,

@@ -22,15 +22,15 @@ from activitypub.parse import (
     same_origin,
 )
 from activitypub.vocab import ACTOR_TYPES
-from server.services import follows, interactions
+from server.services import account_deletion, follows, interactions, moves
 from server.services.context import Services
 from server.services.errors import Dropped
 from server.services.remote import RemoteError, fetch_document, store_actor
+from server.services.reports import on_flag
 from storage import accounts as account_queries
 from storage import follows as follow_queries
 from storage import inbox as inbox_store
 from storage import interactions as interaction_queries
-from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,11 @@ async def apply(services: Services, inbox_activity_id: int) -> str:
     if row is None or row.state != "received":
         return "already processed"
     try:
+        rules = await services.domains.rules()
+        if rules.actor_refused(row.actor_uri) or (
+                row.signer_uri is not None and rules.actor_refused(row.signer_uri)):
+            # Received before its server (or itself) was suspended here.
+            raise Dropped("the actor or its server is suspended on this instance")
         if row.inbox_account_id is None and not await concerns_us(services, row.body,
                                                                   row.actor_uri):
             raise Dropped("shared-inbox activity concerns no local or followed account")
@@ -150,9 +155,11 @@ async def on_actor_deleted(services: Services, activity: ParsedActivity) -> str:
         account = await account_queries.account_by_uri(session, activity.actor)
         if account is None or account.is_local:
             return "ignored: unknown account"
-        await follow_queries.delete_follows_involving(session, account.id)
-        await account_queries.delete_remote_content(session, account.id)
-        account.deleted_at = utcnow()
+        if account.deleted_at is not None:
+            return "ignored: already deleted"
+        # Gone from every view now; the account.purge job removes its posts, likes,
+        # notifications and cached media files.
+        await account_deletion.hide_remote_account(session, account)
     services.keys.invalidate_owner(activity.actor)
     return "account deleted"
 
@@ -179,4 +186,8 @@ HANDLERS: dict[str, Handler] = {
     "Delete": interactions.on_delete,
     "Like": interactions.on_like,
     "Announce": interactions.on_announce,
+    # Reports from other servers about our accounts (Mastodon's ActivityPub::Activity::Flag).
+    "Flag": on_flag,
+    # Account migration (Mastodon's ActivityPub::Activity::Move).
+    "Move": moves.on_move,
 }

@@ -19,9 +19,11 @@ from activitypub import builders
 from server.render.text import MentionTarget, find_mentions, format_caption
 from server.render.to_activitypub import AttachmentView, NoteParts, create_activity, note
 from server.services import delivery
+from server.services.blocks import refuse_reply
 from server.services.context import Services
 from server.services.errors import Conflict, InvalidInput, NotFound
 from server.services.media import JPEG_FILE, media_url
+from server.services.moderation_checks import ensure_not_suspended
 from server.services.notifications import notify
 from server.services.remote import RemoteError, resolve_account
 from storage import accounts as account_queries
@@ -60,6 +62,7 @@ async def _author(session: AsyncSession, username: str) -> Account:
     account = await account_queries.local_account_by_username(session, username)
     if account is None or account.actor_type == "Application" or account.deleted_at:
         raise NotFound(f"no local account named {username!r}")
+    await ensure_not_suspended(session, account.id)
     return account
 
 
@@ -180,12 +183,19 @@ async def create_post(services: Services, username: str, *, media_ids: list[int]
                                                                idempotency_key)
             if existing is not None:
                 return _view(existing, author, services)
+    if services.limiter is not None:  # counted after the idempotent replay: retries are free
+        await services.limiter.hit("posting", str(author.id))
     mentions = await _resolve_mentions(services, caption)
     async with services.db.writer.begin() as session:
         author = await _author(session, username)
+        if author.moved_to_uri:  # its followers follow the new account now
+            raise Conflict(f"this account has moved to {author.moved_to_uri} and can no "
+                           "longer post")
         attached = await _attach(session, author, media_ids, alt_texts)
         parent = await _find_parent(services, session, in_reply_to, "reply") \
             if in_reply_to else None
+        if parent is not None and parent.author is not None:
+            await refuse_reply(session, author, parent.author)
         remixed = await _find_parent(services, session, remix_of, "remix") if remix_of else None
         if remixed is not None and remixed.status is not None \
                 and not remixed.status.can_remix:
@@ -385,8 +395,8 @@ async def post_for_viewer(services: Services, username: str, status_id: int,
         author = await account_queries.local_account_by_username(session, username)
         status = await status_queries.by_id(session, status_id)
         if author is None or status is None or status.account_id != author.id \
-                or status.reblog_of_id is not None:
-            raise NotFound("no such post")
+                or status.reblog_of_id is not None or author.suspended_at is not None:
+            raise NotFound("no such post")  # a suspended author's posts are not served
         if status.deleted_at is not None:
             return ServedPost(status, author, gone=True)
         if status.visibility in ("public", "unlisted"):

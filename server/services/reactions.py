@@ -11,6 +11,7 @@ from activitypub.documents import AS_PUBLIC
 from server.services import delivery
 from server.services.context import Services
 from server.services.errors import Conflict, NotFound
+from server.services.moderation_checks import ensure_not_suspended
 from server.services.notifications import notify
 from storage import accounts as account_queries
 from storage import follows as follow_queries
@@ -24,6 +25,7 @@ async def _actor_and_target(session: AsyncSession, username: str,
     actor = await account_queries.local_account_by_username(session, username)
     if actor is None or actor.actor_type == "Application" or actor.deleted_at:
         raise NotFound(f"no local account named {username!r}")
+    await ensure_not_suspended(session, actor.id)
     status = await status_queries.by_id(session, int(ref)) if ref.isdigit() \
         else await status_queries.by_uri(session, ref)
     if status is None or status.deleted_at is not None or status.reblog_of_id is not None:

@@ -105,6 +105,10 @@ async def start_instance(name: str, database_url: str, tmp_path: Path, *,
         "media": {"path": str(tmp_path / name / "media")},
         "federation": {"allow_private_addresses": True, "request_timeout": 5.0},
         "jobs": {"workers": 0, "backoff_base_seconds": 0.01, "backoff_max_seconds": 0.05},
+        # Every instance of a test shares 127.0.0.1 and tests loop fast: limits stay on (the
+        # code path runs) but far above what any test does, unless a test passes its own.
+        "ratelimits": {name: "100000 per minute" for name in
+                       ("signup", "login", "generation", "posting", "inbox", "fetch")},
     }
     for section, values in sections.items():
         raw.setdefault(section, {}).update(values)

@@ -1,0 +1,175 @@
+"""Who is signed in, and CSRF protection for every form: one middleware, once for all routes.
+
+- The `dreamfeed_session` cookie (HttpOnly, SameSite=Lax, Secure on https, Path=/) holds a
+  random token; `current_user(request)` is the session it opens, `require_user(request)`
+  sends a visitor to the sign-in page.
+- CSRF: every POST/PUT/PATCH/DELETE must carry the token of its session in the
+  `csrf_token` form field or the `X-CSRF-Token` header, compared in constant time. Before
+  sign-in the token is a double-submit cookie (`dreamfeed_csrf`) that templates echo in
+  their forms. Exempt: the inboxes (HTTP signatures, no cookies), OAuth's token endpoints,
+  and, when no session cookie is sent, /api/ and requests with an Authorization header (API
+  clients with tokens: a browser cannot add that header to a cross-site form). Handlers
+  of exempt routes must not use current_user().
+- Templates get `signed_in`, `csrf_token()` and `instance_name` without passing them.
+"""
+
+from __future__ import annotations
+
+import hmac
+import warnings
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from aiohttp.web_exceptions import NotAppKeyWarning
+
+from server import appkeys
+from server.services import web_sessions
+from server.services.web_sessions import SignedIn
+
+SESSION_COOKIE = "dreamfeed_session"
+CSRF_COOKIE = "dreamfeed_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+# Routes that never authenticate with the session cookie: the inboxes (HTTP signatures) and
+# OAuth's token endpoints (client credentials in the body). Not /oauth/authorize: a form.
+CSRF_EXEMPT_ROUTES = {"/inbox", "/users/{username}/inbox", "/actor/inbox", "/oauth/token",
+                      "/oauth/revoke"}
+# The client API authenticates with bearer tokens; exempt only while no session cookie rides
+# along (with one, the request could be a forged cross-site one).
+API_PREFIX = "/api/"
+
+SIGNED_IN: web.RequestKey[SignedIn | None] = web.RequestKey("signed_in")
+# A fresh pre-session CSRF token to set as a cookie on the way out.
+_NEW_CSRF: web.RequestKey[str] = web.RequestKey("new_csrf_cookie")
+_STALE_SESSION: web.RequestKey[bool] = web.RequestKey("stale_session_cookie")
+
+
+def current_user(request: web.Request) -> SignedIn | None:
+    return request.get(SIGNED_IN)
+
+
+def require_user(request: web.Request) -> SignedIn:
+    """The signed-in user; otherwise a redirect to the sign-in page (GET) or a 401."""
+    user = current_user(request)
+    if user is not None:
+        return user
+    if request.method in SAFE_METHODS:
+        raise web.HTTPSeeOther(request.app.router["sign_in"].url_for()
+                               .with_query(next=request.path_qs))
+    raise web.HTTPUnauthorized(text="sign in first")
+
+
+def csrf_token(request: web.Request) -> str:
+    """The token forms must send back: the session's, or the pre-session cookie's (made
+    now, and set on the response, when the browser has none)."""
+    user = current_user(request)
+    if user is not None:
+        return user.csrf_token
+    existing = request.get(_NEW_CSRF) or request.cookies.get(CSRF_COOKIE, "")
+    if 20 <= len(existing) <= 128:
+        return existing
+    request[_NEW_CSRF] = web_sessions.new_token()
+    return request[_NEW_CSRF]
+
+
+def set_session_cookie(request: web.Request, response: web.StreamResponse, token: str) -> None:
+    response.set_cookie(SESSION_COOKIE, token, **_cookie_options(request),
+                        max_age=int(web_sessions.SESSION_LIFETIME.total_seconds()))
+    # The pre-session token is spent: after sign-in forms use the session's.
+    response.del_cookie(CSRF_COOKIE, path="/")
+
+
+def clear_session_cookie(response: web.StreamResponse) -> None:
+    response.del_cookie(SESSION_COOKIE, path="/")
+
+
+def _cookie_options(request: web.Request) -> dict[str, Any]:
+    secure = request.app[appkeys.CONFIG].instance.scheme == "https"
+    return {"path": "/", "httponly": True, "samesite": "Lax", "secure": secure}
+
+
+def page_context(request: web.Request) -> dict[str, Any]:
+    """What every page's template gets (base.html shows who is signed in)."""
+    return {"signed_in": current_user(request), "csrf_token": lambda: csrf_token(request),
+            "instance_name": request.app[appkeys.CONFIG].instance.name}
+
+
+def render(request: web.Request, template: str, context: dict[str, Any], *,
+           status: int = 200) -> web.Response:
+    return aiohttp_jinja2.render_template(template, request, context, status=status)
+
+
+def _csrf_exempt(request: web.Request) -> bool:
+    if request.method in SAFE_METHODS:
+        return True
+    route = request.match_info.route.resource
+    if route is not None and route.canonical in CSRF_EXEMPT_ROUTES:
+        return True
+    if SESSION_COOKIE in request.cookies:
+        return False
+    return "Authorization" in request.headers or request.path.startswith(API_PREFIX)
+
+
+async def _supplied_token(request: web.Request) -> str:
+    header = request.headers.get(CSRF_HEADER)
+    if header:
+        return header
+    if request.content_type not in FORM_TYPES:
+        return ""
+    # aiohttp keeps the parsed form: the handler's own request.post() reads it again.
+    value = (await request.post()).get(CSRF_FIELD)
+    return value if isinstance(value, str) else ""
+
+
+async def _check_csrf(request: web.Request) -> None:
+    user = current_user(request)
+    expected = user.csrf_token if user is not None else request.cookies.get(CSRF_COOKIE, "")
+    supplied = await _supplied_token(request)
+    if not expected or not supplied \
+            or not hmac.compare_digest(expected.encode(), supplied.encode()):
+        raise _forbidden(request)
+
+
+def _forbidden(request: web.Request) -> web.HTTPForbidden:
+    body = aiohttp_jinja2.render_string("auth_error.html", request, {
+        "title": "Form expired",
+        "message": "This form could not be accepted: its security token is missing or "
+                   "does not match your session. Go back, reload the page and try again."})
+    return web.HTTPForbidden(text=body, content_type="text/html")
+
+
+@web.middleware
+async def session_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    token = request.cookies.get(SESSION_COOKIE, "")
+    user = await web_sessions.load(request.app[appkeys.DATABASE], token) if token else None
+    request[SIGNED_IN] = user
+    request[_STALE_SESSION] = bool(token) and user is None
+    with warnings.catch_warnings():
+        # aiohttp_jinja2 reads per-request template context under a plain string key.
+        warnings.simplefilter("ignore", NotAppKeyWarning)
+        request[aiohttp_jinja2.REQUEST_CONTEXT_KEY] = page_context(request)
+    try:
+        if not _csrf_exempt(request):
+            await _check_csrf(request)
+        response = await handler(request)
+    except web.HTTPException as exc:
+        _finish(request, exc)
+        raise
+    _finish(request, response)
+    return response
+
+
+def _finish(request: web.Request, response: web.StreamResponse) -> None:
+    if request[_STALE_SESSION] and SESSION_COOKIE not in response.cookies:
+        clear_session_cookie(response)  # expired or revoked: stop sending it
+    user = request[SIGNED_IN]
+    if user is not None and user.refreshed and SESSION_COOKIE not in response.cookies:
+        # The session slid forward: so does the cookie's lifetime.
+        set_session_cookie(request, response, request.cookies[SESSION_COOKIE])
+    new_csrf = request.get(_NEW_CSRF)
+    if new_csrf and CSRF_COOKIE not in response.cookies:
+        response.set_cookie(CSRF_COOKIE, new_csrf, **_cookie_options(request))

@@ -1,0 +1,141 @@
+"""Browser sessions: sign in, find the session behind a cookie, sign out.
+
+The cookie holds a random 256-bit token; the database keeps only its SHA-256, so a leaked
+database (or backup) opens no sessions. Every sign-in makes a new token (no session fixation:
+nothing a browser held before signing in becomes the session). Sessions last 30 days from
+the last visit; last_seen_at is written at most once an hour, so browsing costs no writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from server import passwords
+from server.ratelimit import RateLimiter
+from server.services.errors import ServiceError
+from storage import web_sessions as session_queries
+from storage.database import Database
+from storage.types import utcnow
+
+SESSION_LIFETIME = timedelta(days=30)
+TOUCH_INTERVAL = timedelta(hours=1)
+MAX_LOGIN = 320
+
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified when the login is unknown, so a wrong name costs as long as a wrong
+    password (no user enumeration by timing)."""
+    return passwords.hash_password(secrets.token_hex(16))
+
+
+class SignInRefused(ServiceError):
+    """Wrong credentials, or an account that may not sign in; the message says which
+    (never whether a name exists)."""
+
+
+def _verify(password_hash: str | None, password: str) -> bool:
+    matches = passwords.verify_password(password_hash or _dummy_hash(), password)
+    return matches and password_hash is not None
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    user_id: int
+    account_id: int
+    username: str
+    admin: bool
+    # Every state-changing form of this session carries it (see server.handlers.session).
+    csrf_token: str
+    # The SHA-256 of the cookie's token: the row's key.
+    session_id: str
+    # The expiry was just pushed forward: the cookie's should follow.
+    refreshed: bool = False
+
+
+def new_token() -> str:
+    """256 random bits, URL-safe (cookies and form fields)."""
+    return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def sign_in(db: Database, login: str, password: str, *, ip: str, user_agent: str,
+                  limiter: RateLimiter | None = None) -> tuple[str, SignedIn]:
+    """Check the credentials and open a new session: (cookie token, session). With a
+    limiter, attempts count per client address (`[ratelimits] login`; RateLimited)."""
+    if limiter is not None:
+        await limiter.hit("login", ip)
+    login = login.strip()
+    if not login or not password or len(login) > MAX_LOGIN \
+            or len(password) > passwords.MAX_LENGTH:
+        raise SignInRefused("wrong username or password")
+    async with db.reader() as session:
+        found = await session_queries.user_by_login(session, login)
+    # argon2 is CPU-bound (tens of ms): keep it off the event loop.
+    ok = await asyncio.to_thread(_verify, found[0].password_hash if found else None, password)
+    if found is None or not ok:
+        raise SignInRefused("wrong username or password")
+    user, account = found
+    if account.deleted_at is not None:
+        raise SignInRefused("this account was deleted")
+    if account.suspended_at is not None:
+        raise SignInRefused("this account is suspended")
+    if not user.approved:
+        raise SignInRefused("your sign-up is waiting for approval by the moderators")
+    return await start_session(db, user_id=user.id, account_id=account.id,
+                               username=account.username, admin=user.admin, ip=ip,
+                               user_agent=user_agent)
+
+
+async def start_session(db: Database, *, user_id: int, account_id: int, username: str,
+                        admin: bool, ip: str, user_agent: str) -> tuple[str, SignedIn]:
+    """A new session for a user already checked (signed in, or just signed up)."""
+    token = new_token()
+    csrf = new_token()
+    now = utcnow()
+    async with db.writer.begin() as session:
+        await session_queries.remove_expired(session, user_id, now)
+        await session_queries.add(session, session_id=token_digest(token), user_id=user_id,
+                                  csrf_token=csrf, ip=ip, user_agent=user_agent, now=now,
+                                  expires_at=now + SESSION_LIFETIME)
+        await session_queries.mark_login(session, user_id, now)
+    return token, SignedIn(user_id=user_id, account_id=account_id, username=username,
+                           admin=admin, csrf_token=csrf, session_id=token_digest(token))
+
+
+async def load(db: Database, token: str) -> SignedIn | None:
+    """The live session behind a cookie token, or None (unknown, expired, or its user may
+    no longer sign in)."""
+    if not token or len(token) > 128:
+        return None
+    session_id = token_digest(token)
+    async with db.reader() as session:
+        found = await session_queries.with_user(session, session_id)
+    if found is None:
+        return None
+    row, user, account = found
+    now = utcnow()
+    if row.expires_at <= now or not user.approved or account.deleted_at is not None \
+            or account.suspended_at is not None:
+        return None
+    refreshed = now - row.last_seen_at >= TOUCH_INTERVAL
+    if refreshed:
+        async with db.writer.begin() as session:
+            await session_queries.touch(session, session_id, now, now + SESSION_LIFETIME)
+    return SignedIn(user_id=user.id, account_id=account.id, username=account.username,
+                    admin=user.admin, csrf_token=row.csrf_token, session_id=session_id,
+                    refreshed=refreshed)
+
+
+async def sign_out(db: Database, session_id: str) -> None:
+    async with db.writer.begin() as session:
+        await session_queries.remove(session, session_id)
