@@ -10,6 +10,7 @@ from typing import Any
 
 from server.cli.common import (
     CommandError,
+    open_app_database,
     open_database,
     open_services,
     require_migrated,
@@ -20,6 +21,8 @@ from server.jobs.handlers import default_registry
 from server.jobs.registry import JobResources
 from server.jobs.worker import WorkerPool
 from server.logs import setup_logging
+from server.services import dead_letters
+from server.services.errors import ServiceError
 from server.services.generation import open_image_services
 from storage import jobs as job_store
 from storage.jobs import JobRecord
@@ -104,10 +107,12 @@ def _retry_command(args: argparse.Namespace) -> int:
     ids: list[int] | None = None if args.all_dead else args.ids
 
     async def body() -> None:
-        async with open_database(config) as (engine, sessionmaker):
-            await require_migrated(engine)
-            async with sessionmaker() as session, session.begin():
-                count = await job_store.retry_dead_jobs(session, ids)
+        # Through the same service as /admin/deliveries, so both are in the audit log.
+        async with open_app_database(config, migrate=False) as database:
+            try:
+                count = await dead_letters.retry(database, ids, actor_account_id=None)
+            except ServiceError as exc:
+                raise CommandError(str(exc)) from None
         print(f"requeued {count} dead job{'' if count == 1 else 's'}")
         if ids is not None and count < len(set(ids)):
             raise CommandError(f"{len(set(ids)) - count} of the given ids are not dead jobs")
@@ -122,10 +127,9 @@ def _purge_command(args: argparse.Namespace) -> int:
         older_than = utcnow() - timedelta(days=args.older_than_days)
 
     async def body() -> None:
-        async with open_database(config) as (engine, sessionmaker):
-            await require_migrated(engine)
-            async with sessionmaker() as session, session.begin():
-                count = await job_store.purge_dead_jobs(session, older_than=older_than)
+        async with open_app_database(config, migrate=False) as database:
+            count = await dead_letters.purge(database, older_than=older_than,
+                                             actor_account_id=None)
         print(f"purged {count} dead job{'' if count == 1 else 's'}")
 
     return run_command(body)

@@ -6,8 +6,9 @@ client's own HTTP stack is used, not the federation client that refuses private 
 The client does not retry (max_retries=0): the generation job decides, from BackendError's
 `retryable`, whether trying again can help, so a spent quota is never hammered.
 
-The one module that imports openai. It does so lazily: the package takes about a second to
-import, which every `dreamfeed` command would otherwise pay.
+With its sibling server.images.moderation, the only module that imports openai. It does so
+lazily: the package takes about a second to import, which every `dreamfeed` command would
+otherwise pay.
 """
 
 from __future__ import annotations
