@@ -58,3 +58,18 @@ async def remove_expired(session: AsyncSession, user_id: int, now: datetime) -> 
 
 async def mark_login(session: AsyncSession, user_id: int, now: datetime) -> None:
     await session.execute(update(User).where(User.id == user_id).values(last_login_at=now))
+
+
+async def remove_all(session: AsyncSession, user_id: int) -> None:
+    """Every session of the user (after a password change)."""
+    await session.execute(delete(WebSession).where(WebSession.user_id == user_id))
+
+
+async def password_hash(session: AsyncSession, user_id: int) -> str | None:
+    result = await session.execute(select(User.password_hash).where(User.id == user_id))
+    return result.scalar_one_or_none()
+
+
+async def set_password_hash(session: AsyncSession, user_id: int, new_hash: str) -> None:
+    await session.execute(update(User).where(User.id == user_id)
+                          .values(password_hash=new_hash))

@@ -6,7 +6,9 @@
 - CSRF: every POST/PUT/PATCH/DELETE must carry the token of its session in the
   `csrf_token` form field or the `X-CSRF-Token` header, compared in constant time. Before
   sign-in the token is a double-submit cookie (`dreamfeed_csrf`) that templates echo in
-  their forms. Exempt: the inboxes (HTTP signatures, no cookies), OAuth's token endpoints,
+  their forms. A browser's Origin header, when sent, must be this instance (or the host the
+  request was sent to): a cross-site form is refused even before its token is looked at.
+  Exempt: the inboxes (HTTP signatures, no cookies), OAuth's token endpoints,
   and, when no session cookie is sent, /api/ and requests with an Authorization header (API
   clients with tokens: a browser cannot add that header to a cross-site form). Handlers
   of exempt routes must not use current_user().
@@ -18,6 +20,7 @@ from __future__ import annotations
 import hmac
 import warnings
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -95,7 +98,9 @@ def _cookie_options(request: web.Request) -> dict[str, Any]:
 def page_context(request: web.Request) -> dict[str, Any]:
     """What every page's template gets (base.html shows who is signed in)."""
     return {"signed_in": current_user(request), "csrf_token": lambda: csrf_token(request),
-            "instance_name": request.app[appkeys.CONFIG].instance.name}
+            "instance_name": request.app[appkeys.CONFIG].instance.name,
+            # Invite codes still work when sign-ups are closed, but nobody is invited to try.
+            "registrations_open": request.app[appkeys.CONFIG].instance.registrations != "closed"}
 
 
 def render(request: web.Request, template: str, context: dict[str, Any], *,
@@ -125,7 +130,23 @@ async def _supplied_token(request: web.Request) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _same_origin(request: web.Request) -> bool:
+    """Browsers send Origin with every POST; "null" (a sandboxed frame, a cross-site redirect)
+    is not us. Without the header (an old browser, a script) the token alone decides."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    if origin == request.app[appkeys.CONFIG].base_url:
+        return True
+    # Reached under another name than the configured one (an address on the LAN): the
+    # browser set Host itself, so a matching Origin is that same site.
+    netloc = urlsplit(origin).netloc if origin.startswith(("http://", "https://")) else ""
+    return bool(netloc) and netloc.lower() == request.host.lower()
+
+
 async def _check_csrf(request: web.Request) -> None:
+    if not _same_origin(request):
+        raise _forbidden(request)
     user = current_user(request)
     expected = user.csrf_token if user is not None else request.cookies.get(CSRF_COOKIE, "")
     supplied = await _supplied_token(request)

@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from server import passwords
 from server.ratelimit import RateLimiter
-from server.services.errors import ServiceError
+from server.services.errors import InvalidInput, ServiceError
 from storage import web_sessions as session_queries
 from storage.database import Database
 from storage.types import utcnow
@@ -25,7 +25,6 @@ from storage.types import utcnow
 SESSION_LIFETIME = timedelta(days=30)
 TOUCH_INTERVAL = timedelta(hours=1)
 MAX_LOGIN = 320
-
 
 
 @functools.cache
@@ -139,3 +138,35 @@ async def load(db: Database, token: str) -> SignedIn | None:
 async def sign_out(db: Database, session_id: str) -> None:
     async with db.writer.begin() as session:
         await session_queries.remove(session, session_id)
+
+
+class WrongPassword(ServiceError):
+    """The current password given to confirm a change is not the user's."""
+
+
+async def change_password(db: Database, user: SignedIn, current_password: str,
+                          new_password: str, *, ip: str, user_agent: str,
+                          limiter: RateLimiter | None = None) -> tuple[str, SignedIn]:
+    """Set a new password after checking the current one, then end every session of the
+    user, this one included, and open a fresh one: (new cookie token, session) for the
+    handler to set. Whoever held an old cookie (a stolen one too) is signed out. Attempts
+    count against `[ratelimits] login` per address, like sign-ins (RateLimited); raises
+    WrongPassword or InvalidInput (length)."""
+    if limiter is not None:
+        await limiter.hit("login", ip)
+    if not passwords.MIN_LENGTH <= len(new_password) <= passwords.MAX_LENGTH:
+        raise InvalidInput(f"the new password must be {passwords.MIN_LENGTH} to "
+                           f"{passwords.MAX_LENGTH} characters")
+    if len(current_password) > passwords.MAX_LENGTH:
+        raise WrongPassword("the current password is wrong")
+    async with db.reader() as session:
+        stored = await session_queries.password_hash(session, user.user_id)
+    if not await asyncio.to_thread(_verify, stored, current_password):
+        raise WrongPassword("the current password is wrong")
+    new_hash = await asyncio.to_thread(passwords.hash_password, new_password)
+    async with db.writer.begin() as session:
+        await session_queries.set_password_hash(session, user.user_id, new_hash)
+        await session_queries.remove_all(session, user.user_id)
+    return await start_session(db, user_id=user.user_id, account_id=user.account_id,
+                               username=user.username, admin=user.admin, ip=ip,
+                               user_agent=user_agent)
