@@ -61,6 +61,9 @@ class ActorFields:
     published: datetime
     icon_url: str | None = None
     icon_media_type: str | None = None
+    # The profile's header picture (Mastodon reads it from `image`).
+    image_url: str | None = None
+    image_media_type: str | None = None
     suspended: bool = False
     # Account migration: the accounts this one says it also is, and where it moved.
     also_known_as: tuple[str, ...] = ()
@@ -103,6 +106,11 @@ def actor_document(actor: ActorFields) -> dict[str, Any]:
         if actor.icon_media_type:
             icon["mediaType"] = actor.icon_media_type
         doc["icon"] = icon
+    if actor.image_url:
+        image: dict[str, Any] = {"type": "Image", "url": actor.image_url}
+        if actor.image_media_type:
+            image["mediaType"] = actor.image_media_type
+        doc["image"] = image
     if actor.suspended:
         doc["suspended"] = True
     if actor.also_known_as:

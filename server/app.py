@@ -18,6 +18,7 @@ from server.config import Config
 from server.handlers import actors, auth, collections, inbox, media, pages, statuses, wellknown
 from server.handlers import export as export_routes
 from server.handlers import remote_media as remote_media_routes
+from server.handlers import web as web_app
 from server.handlers.ratelimits import fetch_limit_middleware
 from server.handlers.session import session_middleware
 from server.jobs.handlers import default_registry
@@ -137,6 +138,6 @@ def create_app(config: Config, *, migrate: bool = True,
 
     app.router.add_static("/static", PACKAGE_DIR / "static", name="static")
     for module in (wellknown, actors, collections, inbox, statuses, pages, media,
-                   remote_media_routes, auth, export_routes):
+                   remote_media_routes, auth, export_routes, web_app):
         module.setup_routes(app)
     return app

@@ -1,10 +1,11 @@
-"""Actor documents (served to anyone, no signature required) and HTML profiles."""
+"""Actor documents (served to anyone, no signature required). The HTML profile at
+`/@{username}` is the web app's (server.handlers.web.profiles), which hands requests for
+JSON back to `user_actor`."""
 
 from __future__ import annotations
 
 import json
 
-import aiohttp_jinja2
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,7 +13,7 @@ from activitypub import builders
 from activitypub.documents import ACTIVITY_JSON
 from server import appkeys
 from server.handlers.responses import activity_response, wants_activity
-from server.render.to_activitypub import local_actor, note_to_html
+from server.render.to_activitypub import local_actor
 from server.services import accounts as account_service
 from storage import accounts as account_queries
 from storage.models import Account
@@ -50,28 +51,6 @@ async def user_actor(request: web.Request) -> web.StreamResponse:
     raise web.HTTPFound(account.url or request.app[appkeys.URLS].profile(account.username))
 
 
-async def profile_page(request: web.Request) -> web.StreamResponse:
-    """`/@{username}`: HTML for browsers; the actor for servers that ask for JSON."""
-    async with request.app[appkeys.DATABASE].reader() as session:
-        account = await _load_person(request, session)
-        if wants_activity(request):
-            return await _actor_response(request, session, account)
-    if account.suspended_at is not None:
-        # Mastodon answers 403 for a suspended account's page, but keeps serving its actor
-        # (with `suspended: true`) to servers.
-        raise web.HTTPForbidden(text="this account is suspended")
-    config = request.app[appkeys.CONFIG]
-    context = {
-        "instance_name": config.instance.name,
-        "account": account,
-        "display_name": account.display_name or account.username,
-        "handle": f"@{account.username}@{config.instance.domain}",
-        "bio_html": note_to_html(account.note),
-        "actor_url": account.uri,
-    }
-    return aiohttp_jinja2.render_template("profile.html", request, context)
-
-
 async def instance_actor(request: web.Request) -> web.StreamResponse:
     async with request.app[appkeys.DATABASE].reader() as session:
         account = await account_queries.account_by_id(
@@ -85,5 +64,4 @@ async def instance_actor(request: web.Request) -> web.StreamResponse:
 
 def setup_routes(app: web.Application) -> None:
     app.router.add_get("/users/{username}", user_actor)
-    app.router.add_get("/@{username}", profile_page)
     app.router.add_get("/actor", instance_actor)

@@ -1,4 +1,4 @@
-"""Instance-level HTML pages."""
+"""Instance-level HTML pages. The front page `/` is a feed: server/handlers/web/feeds.py."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from server import __version__, appkeys
 from server.services import instance as instance_service
 
 
-async def _instance_context(request: web.Request) -> dict[str, object]:
+async def instance_context(request: web.Request) -> dict[str, object]:
     config = request.app[appkeys.CONFIG]
     async with request.app[appkeys.DATABASE].reader() as session:
         usage = await instance_service.node_usage(session)
@@ -22,16 +22,10 @@ async def _instance_context(request: web.Request) -> dict[str, object]:
     }
 
 
-async def home(request: web.Request) -> web.StreamResponse:
-    return aiohttp_jinja2.render_template("home.html", request,
-                                          await _instance_context(request))
-
-
 async def about(request: web.Request) -> web.StreamResponse:
     return aiohttp_jinja2.render_template("about.html", request,
-                                          await _instance_context(request))
+                                          await instance_context(request))
 
 
 def setup_routes(app: web.Application) -> None:
-    app.router.add_get("/", home)
     app.router.add_get("/about", about)

@@ -1,9 +1,9 @@
 """A post at its id: ActivityPub JSON for servers (followers-only ones only to signed fetches
-from followers), HTML for browsers; deleted posts answer 410 with a Tombstone."""
+from followers); browsers are sent to its page (/@user/ID, server.handlers.web.posts, which
+also answers ActivityPub JSON there); deleted posts answer 410 with a Tombstone."""
 
 from __future__ import annotations
 
-import aiohttp_jinja2
 from aiohttp import web
 
 from activitypub import builders
@@ -51,25 +51,6 @@ async def status_object(request: web.Request) -> web.StreamResponse:
                                                      served.status))
 
 
-async def status_page(request: web.Request) -> web.StreamResponse:
-    if wants_activity(request):
-        return await status_object(request)
-    served = await _served(request)
-    if served.gone:
-        raise web.HTTPGone(text="this post was deleted")
-    services = request.app[appkeys.SERVICES]
-    doc = await posts.render_note(services, served.status)
-    author = served.author
-    return aiohttp_jinja2.render_template("status.html", request, {
-        "instance_name": services.config.instance.name,
-        "status": served.status,
-        "note": doc,
-        "author_name": author.display_name or author.username,
-        "handle": f"@{author.username}@{services.config.instance.domain}",
-        "profile_url": author.url or author.uri,
-    })
-
-
 async def status_activity(request: web.Request) -> web.StreamResponse:
     served = await _served(request)
     if served.gone:
@@ -99,4 +80,3 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/users/{username}/statuses/{status_id}/activity", status_activity)
     app.router.add_get("/users/{username}/statuses/{status_id}/{kind:replies|likes|shares}",
                        status_collection)
-    app.router.add_get("/@{username}/{status_id}", status_page)

@@ -168,6 +168,21 @@ def _megabytes(size: int) -> str:
     return f"{size / 1_048_576:.1f} MB"
 
 
+def process_profile_image(data: bytes, limits: Limits, box: tuple[int, int],
+                          provenance: Provenance | None = None) -> Rendition:
+    """An avatar or header: cropped around the centre to the box's aspect ratio and scaled
+    down to the box (never up), as one JPEG. The provenance packet goes only into images we
+    generated; an upload keeps none of its metadata and gets none of ours. CPU-bound."""
+    image, _fmt = decode(data, limits)
+    flat = _flatten(_normalize(image))
+    factor = min(1.0, flat.width / box[0], flat.height / box[1])
+    size = (max(1, round(box[0] * factor)), max(1, round(box[1] * factor)))
+    fitted = ImageOps.fit(flat, size, method=Image.Resampling.LANCZOS)
+    fitted.info = {}
+    xmp = xmp_packet(provenance) if provenance is not None else b""
+    return _encode(fitted, "JPEG", xmp, quality=JPEG_QUALITY, progressive=True)
+
+
 @dataclass(frozen=True)
 class RemoteImage:
     """Our copy of an image from another server: a JPEG at most DISPLAY_MAX px, a thumbnail,

@@ -13,6 +13,11 @@ class Conflict(ServiceError):
     pass
 
 
+class Forbidden(ServiceError):
+    """The thing exists and the user may see it, but may not do this to it (another
+    person's post to edit or delete)."""
+
+
 class InvalidInput(ServiceError):
     pass
 

@@ -349,12 +349,14 @@ async def edit_post(services: Services, username: str, status_id: int, *,
             status.spoiler_text = spoiler_text.strip()
         if sensitive is not None or spoiler_text:
             status.sensitive = bool(sensitive) or bool(status.spoiler_text)
-        status.edited_at = utcnow()
+        status.edited_at = edited = utcnow()
         await session.flush()
         parts = await note_parts(services, session, status, author)
         obj = note(status, parts, services.config)
         context = obj.pop("@context")
-        update = builders.wrap("Update", f"{status.uri}#updates/{int(utcnow().timestamp())}",
+        # Microseconds: two edits in one second (a quick typo fix) need distinct ids.
+        version = int(edited.timestamp() * 1_000_000)
+        update = builders.wrap("Update", f"{status.uri}#updates/{version}",
                                author.uri, obj, to=obj["to"], cc=obj["cc"], context=context)
         await delivery.publish(session, author.id, update,
                                await audience_inboxes(session, status, parts, []))

@@ -1,0 +1,82 @@
+"""/admin/domains: domain blocks (silence, suspend or noop, with or without media) and the
+allow-list, which [federation] allowlist_mode puts in force; listed either way."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from server.handlers.web.admin.common import (
+    Form,
+    action,
+    confirm,
+    page,
+    require_admin,
+    services,
+)
+from server.handlers.web.common import field
+from server.services import moderation
+from server.services.domain_policy import NOOP, SEVERITIES, SILENCE, SUSPEND, normalize_domain
+from server.services.web_sessions import SignedIn
+
+MAX_DOMAIN = 255
+MAX_COMMENT = 1000
+
+
+async def domain_page(request: web.Request) -> web.Response:
+    require_admin(request)
+    svc = services(request)
+    return await page(request, "admin_domains.html", "domains", {
+        "blocks": await moderation.list_blocks(svc), "allows": await moderation.list_allows(svc),
+        "allowlist_mode": svc.config.federation.allowlist_mode,
+        "severities": SEVERITIES, "SILENCE": SILENCE, "SUSPEND": SUSPEND, "NOOP": NOOP})
+
+
+@action("/admin/domains")
+async def block(request: web.Request, form: Form, user: SignedIn) -> str:
+    severity = field(form, "severity", 16) or SILENCE
+    if severity == SUSPEND:
+        confirm(form)  # a suspension removes the domain's data for good
+    result = await moderation.block_domain(
+        services(request), field(form, "domain", MAX_DOMAIN), severity=severity,
+        reject_media=field(form, "reject_media") == "yes",
+        public_comment=field(form, "public_comment", MAX_COMMENT).strip(),
+        private_comment=field(form, "private_comment", MAX_COMMENT).strip(),
+        actor_account_id=user.account_id)
+    view = result.block
+    verb = "blocked" if result.created else "block updated" if result.changed \
+        else "already blocked"
+    media = ", media rejected" if view.reject_media else ""
+    return f"{view.domain} {verb}: {view.severity}{media}"
+
+
+@action("/admin/domains")
+async def unblock(request: web.Request, form: Form, user: SignedIn) -> str:
+    view = await moderation.unblock_domain(services(request), field(form, "domain", MAX_DOMAIN),
+                                           actor_account_id=user.account_id)
+    return f"{view.domain} unblocked (was {view.severity})"
+
+
+@action("/admin/domains")
+async def allow(request: web.Request, form: Form, user: SignedIn) -> str:
+    text = field(form, "domain", MAX_DOMAIN)
+    added = await moderation.allow_domain(services(request), text,
+                                          actor_account_id=user.account_id)
+    return f"{normalize_domain(text)} {'allowed' if added else 'was already allowed'}"
+
+
+@action("/admin/domains")
+async def disallow(request: web.Request, form: Form, user: SignedIn) -> str:
+    svc = services(request)
+    if svc.config.federation.allowlist_mode:
+        confirm(form)  # in allow-list mode the domain's data is removed
+    text = field(form, "domain", MAX_DOMAIN)
+    await moderation.disallow_domain(svc, text, actor_account_id=user.account_id)
+    return f"{normalize_domain(text)} removed from the allow-list"
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/admin/domains", domain_page)
+    app.router.add_post("/admin/domains/block", block)
+    app.router.add_post("/admin/domains/unblock", unblock)
+    app.router.add_post("/admin/domains/allow", allow)
+    app.router.add_post("/admin/domains/disallow", disallow)

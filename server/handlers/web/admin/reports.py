@@ -1,0 +1,73 @@
+"""/admin/reports: open and resolved reports, one report with its posts, and what can be done
+about it (resolve, reopen, forward to the remote server as a Flag). Suspending or silencing
+the reported account posts to the account actions (/admin/accounts/{id}/...)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from server.handlers.web.admin.common import (
+    Form,
+    action,
+    next_max_id,
+    page,
+    page_of,
+    path_id,
+    require_admin,
+    services,
+)
+from server.handlers.web.common import field
+from server.services import admin_console, reports
+from server.services.errors import NotFound
+from server.services.web_sessions import SignedIn
+from storage.reports import OPEN, RESOLVED
+
+
+async def report_list(request: web.Request) -> web.Response:
+    require_admin(request)
+    state = request.query.get("state", OPEN)
+    state = state if state in (OPEN, RESOLVED) else OPEN
+    views = await reports.list_reports(services(request), state, page_of(request))
+    return await page(request, "admin_reports.html", "reports", {
+        "reports": views, "state": state, "next_max_id": next_max_id(views)})
+
+
+async def report_page(request: web.Request) -> web.Response:
+    require_admin(request)
+    try:
+        found = await admin_console.report_page(services(request), path_id(request))
+    except NotFound as exc:
+        raise web.HTTPNotFound(text=str(exc)) from None
+    return await page(request, "admin_report.html", "reports", {
+        "page": found, "report": found.report, "categories": reports.CATEGORIES})
+
+
+@action("/admin/reports/{id}")
+async def resolve(request: web.Request, form: Form, user: SignedIn) -> str:
+    report_id = path_id(request)
+    await reports.resolve_report(services(request), report_id, note=field(form, "note", 1000),
+                                 actor_account_id=user.account_id)
+    return f"report {report_id} resolved"
+
+
+@action("/admin/reports/{id}")
+async def reopen(request: web.Request, form: Form, user: SignedIn) -> str:
+    report_id = path_id(request)
+    await reports.reopen_report(services(request), report_id,
+                                actor_account_id=user.account_id)
+    return f"report {report_id} reopened"
+
+
+@action("/admin/reports/{id}")
+async def forward(request: web.Request, form: Form, user: SignedIn) -> str:
+    view = await reports.forward_report(services(request), path_id(request),
+                                        actor_account_id=user.account_id)
+    return f"report {view.id} forwarded to {view.target.partition('@')[2]}"
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/admin/reports", report_list)
+    app.router.add_get(r"/admin/reports/{id:\d+}", report_page)
+    app.router.add_post(r"/admin/reports/{id:\d+}/resolve", resolve)
+    app.router.add_post(r"/admin/reports/{id:\d+}/reopen", reopen)
+    app.router.add_post(r"/admin/reports/{id:\d+}/forward", forward)

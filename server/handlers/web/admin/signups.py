@@ -1,0 +1,95 @@
+"""/admin/registrations (the sign-up approval queue) and /admin/invites (invite codes)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from server.handlers.web.admin.common import (
+    Form,
+    action,
+    confirm,
+    page,
+    require_admin,
+    services,
+)
+from server.handlers.web.common import field
+from server.services import registrations
+from server.services.errors import InvalidInput
+from server.services.web_sessions import SignedIn
+
+# The expiry choices Mastodon's invite form offers, in seconds ("" = never).
+EXPIRIES = (("", "Never"), ("1800", "30 minutes"), ("3600", "1 hour"), ("21600", "6 hours"),
+            ("43200", "12 hours"), ("86400", "1 day"), ("604800", "1 week"))
+MAX_USES = (("", "No limit"), ("1", "1 use"), ("5", "5 uses"), ("10", "10 uses"),
+            ("25", "25 uses"), ("50", "50 uses"), ("100", "100 uses"))
+
+
+async def queue(request: web.Request) -> web.Response:
+    require_admin(request)
+    svc = services(request)
+    return await page(request, "admin_registrations.html", "registrations", {
+        "pending": await registrations.pending(svc.db),
+        "mode": svc.config.instance.registrations})
+
+
+@action("/admin/registrations")
+async def approve(request: web.Request, form: Form, user: SignedIn) -> str:
+    username = field(form, "username", 64)
+    await registrations.approve(services(request).db, username,
+                                actor_account_id=user.account_id)
+    return f"approved @{username.strip().lower()}: they can sign in now"
+
+
+@action("/admin/registrations")
+async def reject(request: web.Request, form: Form, user: SignedIn) -> str:
+    confirm(form)  # the sign-up is deleted
+    username = field(form, "username", 64)
+    await registrations.reject(services(request).db, username,
+                               actor_account_id=user.account_id)
+    return f"rejected @{username.strip().lower()}: the sign-up was deleted"
+
+
+async def invites(request: web.Request) -> web.Response:
+    require_admin(request)
+    svc = services(request)
+    include_all = request.query.get("all") == "1"
+    return await page(request, "admin_invites.html", "invites", {
+        "invites": await registrations.list_invites(svc.db, include_inactive=include_all),
+        "all": include_all, "base_url": svc.config.base_url, "expiries": EXPIRIES,
+        "max_uses": MAX_USES, "mode": svc.config.instance.registrations})
+
+
+def _whole(form: Form, name: str, label: str) -> int | None:
+    text = field(form, name, 16).strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise InvalidInput(f"{label} must be a whole number")
+    return int(text)
+
+
+@action("/admin/invites")
+async def create_invite(request: web.Request, form: Form, user: SignedIn) -> str:
+    invite = await registrations.create_invite(
+        services(request).db, actor_account_id=user.account_id,
+        max_uses=_whole(form, "max_uses", "max uses"),
+        expires_in=_whole(form, "expires_in", "expires in"),
+        comment=field(form, "comment", 1000))
+    return f"invite {invite.code} created"
+
+
+@action("/admin/invites")
+async def revoke_invite(request: web.Request, form: Form, user: SignedIn) -> str:
+    code = field(form, "code", 64)
+    await registrations.revoke_invite(services(request).db, code,
+                                      actor_account_id=user.account_id)
+    return f"invite {code.strip()} revoked"
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/admin/registrations", queue)
+    app.router.add_post("/admin/registrations/approve", approve)
+    app.router.add_post("/admin/registrations/reject", reject)
+    app.router.add_get("/admin/invites", invites)
+    app.router.add_post("/admin/invites/create", create_invite)
+    app.router.add_post("/admin/invites/revoke", revoke_invite)

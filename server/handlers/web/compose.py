@@ -1,0 +1,315 @@
+"""The compose flow: prompt -> generation (a job) -> pick results -> caption, alt text,
+content warning, visibility -> post. Replies (?in_reply_to=ID) and remixes (?remix_of=ID)
+go through the same page; so does making an avatar or header from a prompt (?purpose=).
+
+Without JavaScript every step is a form POST answered by a redirect, and a running
+generation's page reloads itself (a <noscript> meta refresh). static/compose.js submits the
+generate form with fetch and polls GET /compose/generations/{id} every second instead.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+from multidict import MultiDictProxy
+
+from server import appkeys
+from server.handlers.session import current_user, render, require_user
+from server.handlers.web.common import field, see_other, wants_json
+from server.services import composer, generation
+from server.services import posts as post_service
+from server.services.errors import (
+    AccountSuspended,
+    Conflict,
+    GenerationDisabled,
+    InvalidInput,
+    NotFound,
+    PromptRefused,
+    RateLimited,
+    ServiceError,
+)
+from server.services.prompt_moderation import ModerationUnavailable
+from server.services.web_sessions import SignedIn
+from storage.ids import parse_id
+
+PURPOSES = ("avatar", "header")
+POLL_SECONDS = 1
+# Seconds between reloads of a running generation's page when scripts are off.
+REFRESH_SECONDS = 2
+
+
+@dataclass(frozen=True)
+class Carry:
+    """What the page keeps through every step: the post it answers or remixes, and why."""
+
+    in_reply_to: int | None = None
+    remix_of: int | None = None
+    remix_image: bool = False
+    purpose: str = ""
+
+    def query(self, **extra: Any) -> dict[str, str]:
+        pairs = {"in_reply_to": self.in_reply_to, "remix_of": self.remix_of,
+                 "remix_image": "1" if self.remix_image else None,
+                 "purpose": self.purpose or None, **extra}
+        return {name: str(value) for name, value in pairs.items() if value is not None}
+
+    def page_url(self, **extra: Any) -> str:
+        query = self.query(**extra)
+        return "/compose" + ("?" + urlencode(query) if query else "")
+
+
+def _carry(params: Mapping[str, Any]) -> Carry:
+    def text(name: str) -> str:
+        value = params.get(name, "")
+        return value if isinstance(value, str) else ""
+
+    purpose = text("purpose")
+    return Carry(in_reply_to=parse_id(text("in_reply_to")), remix_of=parse_id(text("remix_of")),
+                 remix_image=text("remix_image") in ("1", "on"),
+                 purpose=purpose if purpose in PURPOSES else "")
+
+
+def _status_for(exc: ServiceError) -> int:
+    if isinstance(exc, RateLimited | generation.QuotaExceeded):
+        return 429
+    if isinstance(exc, GenerationDisabled | AccountSuspended):
+        return 403
+    if isinstance(exc, ModerationUnavailable):
+        return 503
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, Conflict):
+        return 409
+    return 422  # PromptRefused, InvalidInput
+
+
+def _kind(exc: ServiceError) -> str:
+    """A word for scripts (and the page's styling) saying what went wrong."""
+    for cls, name in ((PromptRefused, "refused"), (generation.QuotaExceeded, "quota"),
+                      (RateLimited, "rate_limited"), (GenerationDisabled, "disabled"),
+                      (ModerationUnavailable, "unavailable"), (NotFound, "not_found"),
+                      (Conflict, "conflict"), (InvalidInput, "invalid")):
+        if isinstance(exc, cls):
+            return name
+    return "refused"
+
+
+# --- the page --------------------------------------------------------------------------------
+
+
+async def _context(request: web.Request, user: SignedIn, carry: Carry,
+                   generation_id: int | None, *, values: Mapping[str, Any] | None = None,
+                   error: str | None = None) -> tuple[dict[str, Any], int]:
+    """Everything compose.html shows, and the status to answer with."""
+    services = request.app[appkeys.SERVICES]
+    images = request.app[appkeys.IMAGES]
+    status, errors = 200, [error] if error else []
+    parent = remix = view = None
+    if carry.in_reply_to is not None:
+        try:
+            parent = await composer.parent_post(services, carry.in_reply_to, user.account_id)
+        except NotFound as exc:
+            status, carry = 404, Carry(None, carry.remix_of, carry.remix_image, carry.purpose)
+            errors.append(f"You cannot reply to that post: {exc}")
+    if carry.remix_of is not None:
+        try:
+            remix = await composer.remix(services, carry.remix_of, user.account_id)
+        except (NotFound, Conflict) as exc:
+            status = _status_for(exc)
+            carry = Carry(carry.in_reply_to, None, False, carry.purpose)
+            errors.append(f"You cannot remix that post: {exc}")
+    if generation_id is not None:
+        try:
+            view = await generation.get_generation(images, generation_id,
+                                                   account_id=user.account_id)
+        except NotFound as exc:
+            status = 404
+            errors.append(str(exc))
+    options = composer.options(images)
+    given = dict(values or {})
+    prompt = view.prompt if view else remix.prompt if remix else ""
+    size = view.size if view else composer.PROFILE_SIZES.get(carry.purpose,
+                                                             options.default_size)
+    form = {
+        "prompt": prompt, "size": size,
+        "quality": view.quality if view else options.default_quality,
+        "style": (view.style or "") if view else "",
+        "n": view.n if view else (2 if carry.purpose else 1),
+        "caption": "", "spoiler_text": "", "sensitive": False,
+        "visibility": composer.default_visibility(parent), "publish_prompt": False,
+        "can_remix": True, "alts": {}, "picked": set(),
+    }
+    form.update({name: value for name, value in given.items() if value is not None})
+    if view and view.state == "done" and not form["picked"]:
+        form["picked"] = {view.media[0].id} if view.media else set()
+    return {
+        "user": user, "carry": carry, "parent": parent, "remix": remix, "generation": view,
+        "state_label": composer.STATE_LABELS.get(view.state, "") if view else "",
+        "running": view is not None and view.state in ("queued", "running"),
+        "options": options, "quota": await composer.quota(images, user.account_id),
+        "visibilities": VISIBILITY_CHOICES, "form": form, "errors": errors,
+        "generate_key": secrets.token_urlsafe(16), "post_key": secrets.token_urlsafe(16),
+        "poll_url": f"/compose/generations/{view.id}" if view else "",
+        "page_url": carry.page_url(generation=view.id) if view else carry.page_url(),
+        "refresh_seconds": REFRESH_SECONDS, "poll_seconds": POLL_SECONDS,
+        "max_caption": post_service.MAX_CAPTION, "max_alt": post_service.MAX_ALT,
+        "max_cw": post_service.MAX_CW, "max_prompt": generation.MAX_PROMPT_LENGTH,
+    }, status
+
+
+VISIBILITY_CHOICES = (
+    ("public", "Public", "Anyone, shown in public timelines"),
+    ("unlisted", "Unlisted", "Anyone with the link, not in public timelines"),
+    ("private", "Followers only", "Only your followers"),
+    ("direct", "Mentioned people only", "Only the accounts you @mention"),
+)
+
+
+async def _page(request: web.Request, user: SignedIn, carry: Carry, generation_id: int | None,
+                *, values: Mapping[str, Any] | None = None, error: str | None = None,
+                status: int | None = None) -> web.Response:
+    context, found_status = await _context(request, user, carry, generation_id,
+                                           values=values, error=error)
+    return render(request, "compose.html", context, status=status or found_status)
+
+
+async def compose_page(request: web.Request) -> web.StreamResponse:
+    user = require_user(request)
+    return await _page(request, user, _carry(request.query),
+                       parse_id(request.query.get("generation")))
+
+
+# --- generating ------------------------------------------------------------------------------
+
+
+def _generation_values(form: MultiDictProxy[Any]) -> dict[str, Any]:
+    return {"prompt": field(form, "prompt", generation.MAX_PROMPT_LENGTH + 1),
+            "size": field(form, "size", 16), "quality": field(form, "quality", 16),
+            "style": field(form, "style", 64), "n": field(form, "n", 4)}
+
+
+async def generate(request: web.Request) -> web.StreamResponse:
+    user = require_user(request)
+    form = await request.post()
+    carry = _carry(form)
+    values = _generation_values(form)
+    images = request.app[appkeys.IMAGES]
+    try:
+        n = int(values["n"] or "1")
+    except ValueError:
+        n = 0  # refused below with the service's own message
+    try:
+        source_media_id = None
+        if carry.remix_of is not None and carry.remix_image:
+            remix = await composer.remix(request.app[appkeys.SERVICES], carry.remix_of,
+                                         user.account_id)
+            source_media_id = remix.media_id
+        view = await generation.request_generation(
+            images, user.account_id, values["prompt"], size=values["size"] or None,
+            quality=values["quality"] or None, style=values["style"] or None, n=n,
+            source_media_id=source_media_id,
+            idempotency_key=field(form, "key", 255) or None,
+            limiter=request.app[appkeys.RATE_LIMITER])
+    except ServiceError as exc:
+        return await _refused(request, user, carry, None, values, exc)
+    url = carry.page_url(generation=view.id)
+    if wants_json(request):
+        return web.json_response({"ok": True, **composer.generation_json(view), "url": url,
+                                  "poll_url": f"/compose/generations/{view.id}"})
+    return see_other(url)
+
+
+async def _refused(request: web.Request, user: SignedIn, carry: Carry,
+                   generation_id: int | None, values: Mapping[str, Any],
+                   exc: ServiceError) -> web.Response:
+    """A refusal said on the compose page itself, with what was typed kept."""
+    status = _status_for(exc)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else {}
+    if wants_json(request):
+        return web.json_response({"ok": False, "error": str(exc), "kind": _kind(exc)},
+                                 status=status, headers=headers)
+    response = await _page(request, user, carry, generation_id, values=values,
+                           error=_headline(exc), status=status)
+    response.headers.update(headers)
+    return response
+
+
+def _headline(exc: ServiceError) -> str:
+    # Service messages start lowercase (they also end CLI lines); the page shows a sentence.
+    message = str(exc)
+    return message[:1].upper() + message[1:]
+
+
+async def generation_state(request: web.Request) -> web.StreamResponse:
+    """The job's state and, when done, its images: polled by compose.js. Owner only."""
+    user = current_user(request)
+    if user is None:  # a script cannot follow the sign-in redirect: say so
+        return web.json_response({"ok": False, "error": "you are signed out: sign in again"},
+                                 status=401)
+    generation_id = parse_id(request.match_info["generation_id"])
+    try:
+        if generation_id is None:
+            raise NotFound("there is no such generation")
+        view = await generation.get_generation(request.app[appkeys.IMAGES], generation_id,
+                                               account_id=user.account_id)
+    except NotFound as exc:
+        return web.json_response({"ok": False, "error": str(exc)}, status=404)
+    return web.json_response({"ok": True, **composer.generation_json(view)},
+                             headers={"Cache-Control": "no-store"})
+
+
+# --- posting ---------------------------------------------------------------------------------
+
+
+def _post_values(form: MultiDictProxy[Any], media_ids: list[int]) -> dict[str, Any]:
+    return {
+        "caption": field(form, "caption"), "spoiler_text": field(form, "spoiler_text"),
+        "sensitive": bool(field(form, "sensitive")),
+        "visibility": field(form, "visibility", 16) or "public",
+        "publish_prompt": bool(field(form, "publish_prompt")),
+        "can_remix": bool(field(form, "can_remix")),
+        "alts": {media_id: field(form, f"alt_{media_id}") for media_id in media_ids},
+        "picked": set(media_ids),
+    }
+
+
+async def post(request: web.Request) -> web.StreamResponse:
+    user = require_user(request)
+    form = await request.post()
+    carry = _carry(form)
+    generation_id = parse_id(field(form, "generation", 32))
+    picked = [parse_id(v) for v in form.getall("media_id", []) if isinstance(v, str)]
+    media_ids = [media_id for media_id in picked if media_id is not None]
+    values = _post_values(form, media_ids)
+    try:
+        if not media_ids:
+            raise InvalidInput("pick at least one image for your post")
+        view = await post_service.create_post(
+            request.app[appkeys.SERVICES], user.username, media_ids=media_ids,
+            caption=values["caption"], alt_texts=[values["alts"][m] for m in media_ids],
+            spoiler_text=values["spoiler_text"], sensitive=values["sensitive"],
+            visibility=values["visibility"], idempotency_key=field(form, "key", 255) or None,
+            in_reply_to=str(carry.in_reply_to) if carry.in_reply_to else None,
+            remix_of=str(carry.remix_of) if carry.remix_of else None,
+            publish_prompt=values["publish_prompt"],
+            # Remixing needs a public or unlisted post; elsewhere the box means nothing.
+            can_remix=values["can_remix"] and values["visibility"] in ("public", "unlisted"))
+    except ServiceError as exc:
+        return await _refused(request, user, carry, generation_id, values, exc)
+    path = f"/@{user.username}/{view.id}"
+    if wants_json(request):
+        return web.json_response({"ok": True, "id": str(view.id), "path": path})
+    return see_other(path)
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/compose", compose_page, name="compose")
+    app.router.add_post("/compose/generate", generate, name="compose_generate")
+    app.router.add_get("/compose/generations/{generation_id}", generation_state,
+                       name="compose_generation")
+    app.router.add_post("/compose/post", post, name="compose_post")

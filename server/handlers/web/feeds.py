@@ -1,0 +1,154 @@
+"""Feeds: the front page, home, local, federated, Discover, hashtags and notifications.
+
+Every feed pages with "load more" links (?max_id=, Discover ?offset=); the same URL with
+`partial=1` answers only the next cards and the next link, which static/app.js appends."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from server import appkeys
+from server.handlers.pages import instance_context
+from server.handlers.session import current_user, render, require_user
+from server.services import discover, feeds
+from server.services.context import Services
+from server.services.errors import NotFound
+from storage.pagination import InvalidPage, Page, parse_page
+
+FEED_TITLES = {"home": "Home", "local": "Local", "federated": "Federated"}
+FEED_BLURBS = {
+    "home": "Posts from you and the people you follow.",
+    "local": "Public posts made on this server.",
+    "federated": "Public posts from this server and every server it knows.",
+}
+
+
+def _services(request: web.Request) -> Services:
+    return request.app[appkeys.SERVICES]
+
+
+def _page(request: web.Request) -> Page:
+    try:
+        return parse_page(request.query)
+    except InvalidPage as exc:
+        raise web.HTTPBadRequest(text=str(exc)) from None
+
+
+def _partial(request: web.Request) -> bool:
+    return request.query.get("partial") == "1"
+
+
+# Query parameters a "load more" link carries over to the next page.
+KEPT_PARAMETERS = ("limit",)
+
+
+def _more_url(request: web.Request, **query: int | None) -> str | None:
+    """This page's URL for the next page (None when there is none)."""
+    if any(value is None for value in query.values()):
+        return None
+    kept = {k: request.query[k] for k in KEPT_PARAMETERS if k in request.query}
+    return f"{request.path}?{urlencode({**kept, **query})}"
+
+
+def _next_path(request: web.Request) -> str:
+    """Where forms on the page return without JavaScript (never the partial URL)."""
+    query = {k: v for k, v in request.query.items() if k != "partial"}
+    return request.path + (f"?{urlencode(query)}" if query else "")
+
+
+def _cards_page(request: web.Request, template: str, context: dict[str, Any],
+                items_template: str = "_feed_items.html") -> web.Response:
+    partial = _partial(request)
+    context = {**context, "next_path": _next_path(request), "partial": partial}
+    return render(request, items_template if partial else template, context)
+
+
+async def _feed_page(request: web.Request, name: str, page: feeds.FeedPage,
+                     **extra: Any) -> web.Response:
+    return _cards_page(request, "feed.html", {
+        "active_page": name, "feed": name, "title": FEED_TITLES.get(name, name),
+        "blurb": FEED_BLURBS.get(name, ""), "cards": page.cards,
+        "more_url": _more_url(request, max_id=page.next_max_id), **extra})
+
+
+async def front(request: web.Request) -> web.StreamResponse:
+    """Signed in: the home feed. Otherwise the landing page with recent local posts."""
+    user = current_user(request)
+    if user is not None:
+        return await home(request)
+    page = await feeds.public(_services(request), "local", Page(), username=None,
+                              account_id=None)
+    context = await instance_context(request)
+    return render(request, "home.html", {
+        **context, "cards": page.cards, "next_path": "/",
+        "more_url": f"/local?max_id={page.next_max_id}" if page.next_max_id else None})
+
+
+async def home(request: web.Request) -> web.StreamResponse:
+    user = require_user(request)
+    page = await feeds.home(_services(request), user.username, user.account_id,
+                            _page(request))
+    return await _feed_page(request, "home", page)
+
+
+async def public(request: web.Request) -> web.StreamResponse:
+    name = "local" if request.path == "/local" else "federated"
+    user = current_user(request)
+    page = await feeds.public(_services(request), name, _page(request),
+                              username=user.username if user else None,
+                              account_id=user.account_id if user else None)
+    return await _feed_page(request, name, page)
+
+
+async def tag(request: web.Request) -> web.StreamResponse:
+    name = request.match_info["tag"].lstrip("#")[:255]
+    user = current_user(request)
+    page = await feeds.hashtag(_services(request), name, _page(request),
+                               username=user.username if user else None,
+                               account_id=user.account_id if user else None)
+    return _cards_page(request, "feed.html", {
+        "active_page": "", "feed": "tag", "title": f"#{name}",
+        "blurb": f"Public posts tagged #{name}.", "cards": page.cards,
+        "more_url": _more_url(request, max_id=page.next_max_id)})
+
+
+async def discover_page(request: web.Request) -> web.StreamResponse:
+    user = current_user(request)
+    try:
+        offset = int(request.query.get("offset", "0"))
+    except ValueError:
+        raise web.HTTPBadRequest(text="offset must be a number") from None
+    page = await discover.popular(_services(request),
+                                  viewer_account_id=user.account_id if user else None,
+                                  offset=offset)
+    return _cards_page(request, "feed.html", {
+        "active_page": "discover", "feed": "discover", "title": "Discover",
+        "blurb": "Popular images made on this server this week, by likes, boosts and "
+                 "remixes.",
+        "cards": page.cards, "more_url": _more_url(request, offset=page.next_offset)})
+
+
+async def notifications_page(request: web.Request) -> web.StreamResponse:
+    user = require_user(request)
+    try:
+        page = await feeds.notifications(_services(request), user.username, user.account_id,
+                                         _page(request))
+    except NotFound:
+        raise web.HTTPNotFound(text="no such account") from None
+    return _cards_page(request, "notifications.html", {
+        "active_page": "notifications", "notifications": page.notifications,
+        "more_url": _more_url(request, max_id=page.next_max_id)},
+        items_template="_notification_items.html")
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/", front, name="front")
+    app.router.add_get("/home", home, name="home")
+    app.router.add_get("/local", public, name="local")
+    app.router.add_get("/federated", public, name="federated")
+    app.router.add_get("/discover", discover_page, name="discover")
+    app.router.add_get("/tags/{tag}", tag, name="tag")
+    app.router.add_get("/notifications", notifications_page, name="notifications")

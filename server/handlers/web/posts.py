@@ -1,0 +1,180 @@
+"""A post's page and what can be done to a post from the web app: like, boost (and take them
+back), edit caption, content warning and alt text, delete.
+
+The page lives at /@user/ID (local posts) and /@user@host/ID (remote posts known here, by
+their local id); ActivityPub clients asking there get the Note (server.handlers.statuses).
+Actions answer JSON for static/app.js ({"ok": true, ...} with the new counts) and a 303
+back for plain forms."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from multidict import MultiDictProxy
+
+from server import appkeys
+from server.handlers.responses import wants_activity
+from server.handlers.session import current_user, render, require_user
+from server.handlers.statuses import status_object
+from server.handlers.web.common import done, failed, field, safe_next, see_other, wants_json
+from server.services import post_page, posts, reactions
+from server.services.errors import (
+    AccountSuspended,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    ServiceError,
+)
+
+MAX_ID = 2**63 - 1  # ids are signed 64-bit: a longer number names no post
+
+
+def _status_id(request: web.Request) -> int:
+    status_id = int(request.match_info["status_id"])  # the routes only match digits
+    if status_id > MAX_ID:
+        raise web.HTTPNotFound(text="no such post")
+    return status_id
+
+
+def refused(request: web.Request, exc: ServiceError) -> web.Response:
+    """A service's refusal as HTTP: 404 not found (or not visible), 403 not allowed,
+    429 with Retry-After when rate limited, 422 for bad input."""
+    if isinstance(exc, RateLimited):
+        response = failed(request, str(exc), status=429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    if isinstance(exc, NotFound):
+        return failed(request, str(exc) or "no such post", status=404)
+    if isinstance(exc, Forbidden | Conflict | AccountSuspended):
+        return failed(request, str(exc), status=403)
+    return failed(request, str(exc), status=422)
+
+
+async def show(request: web.Request) -> web.StreamResponse:
+    if wants_activity(request):
+        return await status_object(request)  # the Note itself (local posts only)
+    services = request.app[appkeys.SERVICES]
+    try:
+        page = await post_page.post_page(services, request.match_info["username"],
+                                         _status_id(request), current_user(request))
+    except post_page.PostGone as exc:
+        return render(request, "error.html", {"message": str(exc)}, status=410)
+    except NotFound:
+        return render(request, "error.html", {"message": "This post does not exist, or you "
+                                              "cannot see it."}, status=404)
+    return render(request, "status.html", {
+        "page": page, "card": page.post,
+        "canonical": f"{services.config.base_url}{page.post.path}",
+    })
+
+
+_ACTIONS = {"like": reactions.like, "unlike": reactions.unlike,
+            "boost": reactions.boost, "unboost": reactions.unboost}
+
+
+async def react(request: web.Request) -> web.StreamResponse:
+    """like, unlike, boost, unboost: repeating one is harmless (the state is the answer)."""
+    user = require_user(request)
+    form = await request.post()
+    action = request.match_info["action"]
+    services = request.app[appkeys.SERVICES]
+    status_id = _status_id(request)
+    try:
+        state = await post_page.reaction_state(services, status_id, user)
+        wanted = action in ("like", "boost")
+        current = state.liked if action in ("like", "unlike") else state.boosted
+        if current != wanted:
+            await _ACTIONS[action](services, user.username, str(status_id))
+            state = await post_page.reaction_state(services, status_id, user)
+    except ServiceError as exc:
+        return refused(request, exc)
+    if action in ("like", "unlike"):
+        return done(request, form, default=state.path, liked=state.liked,
+                    favourites_count=state.favourites_count)
+    return done(request, form, default=state.path, boosted=state.boosted,
+                reblogs_count=state.reblogs_count)
+
+
+async def delete(request: web.Request) -> web.StreamResponse:
+    user = require_user(request)
+    form = await request.post()
+    services = request.app[appkeys.SERVICES]
+    status_id = _status_id(request)
+    try:
+        await post_page.ensure_own(services, status_id, user)
+        await posts.delete_post(services, user.username, status_id)
+    except ServiceError as exc:
+        return refused(request, exc)
+    profile = f"/@{user.username}"
+    if wants_json(request):
+        answer: dict[str, Any] = {"ok": True, "deleted": status_id}
+        if _is_post_page(request.headers.get("Referer", ""), status_id):
+            answer["redirect"] = profile  # its page would answer 410 now
+        return web.json_response(answer)
+    back = safe_next(field(form, "next"), profile)
+    return see_other(profile if _is_post_page(back, status_id) else back)
+
+
+def _is_post_page(url: str, status_id: int) -> bool:
+    return urlsplit(url).path.rstrip("/").endswith(f"/{status_id}")
+
+
+async def edit_form(request: web.Request) -> web.StreamResponse:
+    user = require_user(request)
+    try:
+        post = await post_page.editable(request.app[appkeys.SERVICES], _status_id(request), user)
+    except ServiceError as exc:
+        return refused(request, exc)
+    return render(request, "post_edit.html", {"post": post, "error": None, "values": None})
+
+
+def _edited_values(form: MultiDictProxy[Any]) -> dict[str, Any]:
+    """The fields the form sent; one left out stays as it is (a script may send only the
+    alt texts). The sensitive checkbox counts only with the full form, which always sends
+    spoiler_text: an unticked checkbox sends nothing."""
+    alts = [a[:posts.MAX_ALT + 1] for a in form.getall("alt", []) if isinstance(a, str)]
+    full = "spoiler_text" in form
+    return {"caption": field(form, "caption", posts.MAX_CAPTION + 1)
+            if "caption" in form else None,
+            "spoiler_text": field(form, "spoiler_text", posts.MAX_CW + 1) if full else None,
+            "sensitive": field(form, "sensitive") in ("on", "true", "1") if full else None,
+            "alt_texts": alts[:posts.MAX_IMAGES] if alts else None}
+
+
+async def edit(request: web.Request) -> web.StreamResponse:
+    user = require_user(request)
+    form = await request.post()
+    services = request.app[appkeys.SERVICES]
+    status_id = _status_id(request)
+    values = _edited_values(form)
+    try:
+        post = await post_page.editable(services, status_id, user)
+    except ServiceError as exc:
+        return refused(request, exc)
+    try:
+        await posts.edit_post(services, user.username, status_id, **values)
+    except InvalidInput as exc:
+        if wants_json(request):
+            return refused(request, exc)
+        shown = {"caption": post.caption, "spoiler_text": post.spoiler_text,
+                 "sensitive": post.sensitive, "alt_texts": [i.alt for i in post.images]}
+        shown.update({k: v for k, v in values.items() if v is not None})
+        return render(request, "post_edit.html",
+                      {"post": post, "error": str(exc), "values": shown}, status=422)
+    except ServiceError as exc:
+        return refused(request, exc)
+    return done(request, form, default=post.path, id=status_id, path=post.path)
+
+
+def setup_routes(app: web.Application) -> None:
+    # Digits only: /@user/followers and /@user/following belong to the profile pages.
+    # {username} also matches user@host (a remote post known here).
+    app.router.add_get(r"/@{username}/{status_id:\d+}", show, name="post_page")
+    app.router.add_post(r"/web/posts/{status_id:\d+}/{action:like|unlike|boost|unboost}", react)
+    app.router.add_post(r"/web/posts/{status_id:\d+}/delete", delete)
+    app.router.add_get(r"/web/posts/{status_id:\d+}/edit", edit_form)
+    app.router.add_post(r"/web/posts/{status_id:\d+}/edit", edit)

@@ -1,0 +1,164 @@
+"""The signed-in user's settings: profile (display name, bio, avatar and header, uploaded or
+generated from a prompt through the compose flow) and password; the archive download is
+/settings/export (server.handlers.export). Also serves the avatars and headers of local
+accounts at /media/profiles/{account_id}/{file}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from aiohttp.web_request import FileField
+from multidict import MultiDictProxy
+
+from server import appkeys
+from server.handlers.session import render, require_user, set_session_cookie
+from server.handlers.web.common import field, safe_next, see_other, wants_json
+from server.middlewares import CLIENT_IP
+from server.services import profile_settings, web_sessions
+from server.services.errors import InvalidInput, NotFound, RateLimited, ServiceError
+from server.services.web_sessions import SignedIn
+from storage.ids import parse_id
+
+# Profile images are named by a digest of their bytes: a URL's content never changes.
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def _file(form: MultiDictProxy[Any], name: str) -> bytes | None:
+    """An uploaded file's bytes; None when the field was left empty."""
+    value = form.get(name)
+    if not isinstance(value, FileField) or not value.filename:
+        return None
+    data = value.file.read()
+    return data or None
+
+
+# --- profile ---------------------------------------------------------------------------------
+
+
+async def _profile_page(request: web.Request, user: SignedIn, *,
+                        values: dict[str, str] | None = None, error: str | None = None,
+                        status: int = 200) -> web.Response:
+    current = await profile_settings.profile(request.app[appkeys.SERVICES], user.account_id)
+    form = {"display_name": current.display_name, "note": current.note, **(values or {})}
+    return render(request, "settings_profile.html", {
+        "section": "profile", "profile": current, "form": form, "error": error,
+        "saved": request.query.get("saved") == "1" and error is None,
+        "max_display_name": profile_settings.MAX_DISPLAY_NAME,
+        "max_note": profile_settings.MAX_NOTE}, status=status)
+
+
+async def profile_form(request: web.Request) -> web.StreamResponse:
+    return await _profile_page(request, require_user(request))
+
+
+async def update_profile(request: web.Request) -> web.StreamResponse:
+    user = require_user(request)
+    form = await request.post()
+    values = {"display_name": field(form, "display_name", 400),
+              "note": field(form, "note", 4000)}
+    try:
+        await profile_settings.update_profile(
+            request.app[appkeys.SERVICES], request.app[appkeys.MEDIA_STORE], user.account_id,
+            display_name=values["display_name"], note=values["note"],
+            avatar=_file(form, "avatar"), header=_file(form, "header"),
+            remove_avatar=bool(field(form, "remove_avatar")),
+            remove_header=bool(field(form, "remove_header")))
+    except ServiceError as exc:
+        if wants_json(request):
+            return web.json_response({"ok": False, "error": str(exc)}, status=422)
+        return await _profile_page(request, user, values=values, error=str(exc), status=422)
+    if wants_json(request):
+        return web.json_response({"ok": True})
+    return see_other("/settings/profile?saved=1")
+
+
+async def use_picture(request: web.Request) -> web.StreamResponse:
+    """One of the user's generated images becomes the avatar or header."""
+    user = require_user(request)
+    form = await request.post()
+    media_id = parse_id(field(form, "media_id", 32))
+    try:
+        if media_id is None:
+            raise NotFound("there is no such image of yours")
+        await profile_settings.use_generated_image(
+            request.app[appkeys.SERVICES], request.app[appkeys.MEDIA_STORE], user.account_id,
+            media_id, field(form, "role", 16))
+    except ServiceError as exc:
+        status = 404 if isinstance(exc, NotFound) else 422
+        if wants_json(request):
+            return web.json_response({"ok": False, "error": str(exc)}, status=status)
+        return await _profile_page(request, user, error=str(exc), status=status)
+    if wants_json(request):
+        return web.json_response({"ok": True})
+    target = safe_next(field(form, "next"), "/settings/profile")
+    return see_other(target + "?saved=1" if target == "/settings/profile" else target)
+
+
+async def profile_image(request: web.Request) -> web.StreamResponse:
+    account_id = parse_id(request.match_info["account_id"])
+    data = None if account_id is None else await profile_settings.profile_image(
+        request.app[appkeys.SERVICES], request.app[appkeys.MEDIA_STORE], account_id,
+        request.match_info["filename"])
+    if data is None:
+        raise web.HTTPNotFound(text="no such image")
+    return web.Response(body=data, content_type="image/jpeg", headers={
+        "Cache-Control": IMMUTABLE, "Access-Control-Allow-Origin": "*",
+        "X-Content-Type-Options": "nosniff"})
+
+
+# --- password --------------------------------------------------------------------------------
+
+
+async def password_form(request: web.Request) -> web.StreamResponse:
+    require_user(request)
+    return render(request, "settings_password.html", {
+        "section": "password", "error": None,
+        "changed": request.query.get("changed") == "1"})
+
+
+async def change_password(request: web.Request) -> web.StreamResponse:
+    user = require_user(request)
+    form = await request.post()
+    new = field(form, "new_password", 2048)
+    headers: dict[str, str] = {}
+    try:
+        if new != field(form, "new_password_confirmation", 2048):
+            raise InvalidInput("the two new passwords do not match")
+        token, _ = await web_sessions.change_password(
+            request.app[appkeys.DATABASE], user, field(form, "current_password", 2048), new,
+            ip=request[CLIENT_IP], user_agent=request.headers.get("User-Agent", ""),
+            limiter=request.app[appkeys.RATE_LIMITER])
+    except ServiceError as exc:
+        status = 422
+        if isinstance(exc, RateLimited):
+            status, headers = 429, {"Retry-After": str(exc.retry_after)}
+        if wants_json(request):
+            return web.json_response({"ok": False, "error": str(exc)}, status=status,
+                                     headers=headers)
+        response = render(request, "settings_password.html", {
+            "section": "password", "error": str(exc), "changed": False}, status=status)
+        response.headers.update(headers)
+        return response
+    # Every session ended, this one too: the browser carries on with a fresh one.
+    response = web.json_response({"ok": True}) if wants_json(request) \
+        else see_other("/settings/password?changed=1")
+    set_session_cookie(request, response, token)
+    return response
+
+
+async def settings_index(request: web.Request) -> web.StreamResponse:
+    require_user(request)
+    return see_other("/settings/profile")
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/settings", settings_index, name="settings")
+    app.router.add_get("/settings/profile", profile_form, name="settings_profile")
+    app.router.add_post("/settings/profile", update_profile)
+    app.router.add_post("/settings/profile/picture", use_picture,
+                        name="settings_profile_picture")
+    app.router.add_get("/settings/password", password_form, name="settings_password")
+    app.router.add_post("/settings/password", change_password)
+    app.router.add_get("/media/profiles/{account_id}/{filename}", profile_image,
+                       name="profile_image")

@@ -1,0 +1,219 @@
+"""Acting on accounts from the web app: follow, unfollow, block, unblock, mute, unmute (POST
+/web/accounts/ACTION, field `handle` = user@host), search (/search), answering follow
+requests (/follow_requests) and reporting (/web/report).
+
+Every action answers the new relationship as JSON for scripts ({"ok": true, "following":
+..., "requested": ..., ...}) and otherwise redirects to the form's `next` (default: the
+account's profile).
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from typing import Any
+
+from aiohttp import web
+from multidict import MultiDictProxy
+
+from server import appkeys
+from server.handlers.session import current_user, render, require_user
+from server.handlers.web.common import done, failed, field
+from server.services import account_search, blocks, follows, mutes, profiles, reports, timelines
+from server.services.errors import (
+    AccountSuspended,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    ServiceError,
+)
+from server.services.web_sessions import SignedIn
+from storage.ids import parse_id
+from storage.pagination import InvalidPage, Page, parse_page
+
+HANDLE_LIMIT = 400
+REPORT_POSTS = 20
+REQUESTS_PAGE = 40
+CATEGORY_LABELS = {
+    "spam": "Spam: ads, scams, repetitive or misleading links",
+    "legal": "Illegal content",
+    "violation": "It breaks this server's rules",
+    "other": "Something else",
+}
+
+
+def _status(exc: ServiceError) -> int:
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, AccountSuspended):
+        return 403
+    if isinstance(exc, Conflict):
+        return 409
+    if isinstance(exc, RateLimited):
+        return 429
+    return 422 if isinstance(exc, InvalidInput) else 400
+
+
+def _refused(request: web.Request, exc: ServiceError) -> web.Response:
+    response = failed(request, str(exc), status=_status(exc))
+    if isinstance(exc, RateLimited):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _mute_duration(form: MultiDictProxy[Any]) -> int | None:
+    raw = field(form, "duration", 12).strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidInput("the mute's duration must be a number of seconds") from None
+
+
+async def _act(request: web.Request, user: SignedIn, action: str,
+               form: MultiDictProxy[Any], handle: str) -> None:
+    services = request.app[appkeys.SERVICES]
+    if action == "follow":
+        await follows.follow(services, user.username, handle)
+    elif action == "unfollow":
+        await follows.unfollow(services, user.username, handle)
+    elif action == "block":
+        await blocks.block(services, user.username, handle)
+    elif action == "unblock":
+        await blocks.unblock(services, user.username, handle)
+    elif action == "mute":
+        # An unticked box is absent from the form: notifications then stay visible.
+        await mutes.mute(services, user.username, handle,
+                         notifications=field(form, "notifications", 8) in ("1", "on", "true"),
+                         duration=_mute_duration(form))
+    else:
+        await mutes.unmute(services, user.username, handle)
+
+
+async def account_action(request: web.Request) -> web.StreamResponse:
+    user = require_user(request)
+    form = await request.post()
+    handle = field(form, "handle", HANDLE_LIMIT).strip()
+    if not handle:
+        return failed(request, "Which account? The form named none.", status=400)
+    services = request.app[appkeys.SERVICES]
+    try:
+        await _act(request, user, request.match_info["action"], form, handle)
+    except ServiceError as exc:
+        return _refused(request, exc)
+    rel, path = await profiles.relationship_with(services, user.account_id, handle)
+    return done(request, form, default=path or "/", **rel.as_json())
+
+
+# --- search -------------------------------------------------------------------------------
+
+
+async def search_page(request: web.Request) -> web.StreamResponse:
+    user = current_user(request)
+    services = request.app[appkeys.SERVICES]
+    query = request.query.get("q", "")
+    results = await account_search.search(services, query, resolve=user is not None)
+    rels = {card.id: await profiles.relationship(services, user.account_id if user else None,
+                                                 card.id)
+            for card in results.accounts}
+    return render(request, "search.html", {"results": results, "rels": rels,
+                                           "query": results.query})
+
+
+# --- follow requests ----------------------------------------------------------------------
+
+
+async def follow_requests_page(request: web.Request) -> web.StreamResponse:
+    user = require_user(request)
+    try:
+        page = parse_page(request.query, default=REQUESTS_PAGE, maximum=REQUESTS_PAGE)
+    except InvalidPage as exc:
+        raise web.HTTPBadRequest(text=str(exc)) from None
+    result = await profiles.follow_requests(request.app[appkeys.SERVICES], user.account_id,
+                                            page)
+    return render(request, "follow_requests.html", {
+        "accounts": result.accounts,
+        "next_url": (f"/follow_requests?max_id={result.next_max_id}"
+                     if result.next_max_id else None)})
+
+
+async def answer_request(request: web.Request) -> web.StreamResponse:
+    user = require_user(request)
+    form = await request.post()
+    handle = field(form, "handle", HANDLE_LIMIT).strip()
+    approve = request.match_info["answer"] == "approve"
+    try:
+        await follows.answer_request(request.app[appkeys.SERVICES], user.username, handle,
+                                     approve=approve)
+    except ServiceError as exc:
+        return _refused(request, exc)
+    return done(request, form, default="/follow_requests", handle=handle,
+                followed_by=approve)
+
+
+# --- reports --------------------------------------------------------------------------------
+
+
+async def _report_form(request: web.Request, user: SignedIn, handle: str,
+                       chosen: set[int], *, error: str | None = None,
+                       values: dict[str, str] | None = None,
+                       status: int = 200) -> web.Response:
+    services = request.app[appkeys.SERVICES]
+    try:
+        view = await profiles.profile(services, handle)
+    except NotFound as exc:
+        return failed(request, str(exc), status=404)
+    try:
+        items = await timelines.profile(services, view.handle, Page(limit=REPORT_POSTS),
+                                        viewer=user.username)
+    except NotFound:
+        items = []
+    own = [item for item in items
+           if item.boosted_by is None and item.author_handle.lower() == view.handle.lower()]
+    shown = {item.status_id for item in own}
+    for status_id in sorted(chosen - shown):
+        with suppress(NotFound):  # the post the report started from, older than the list
+            own.insert(0, (await timelines.thread(services, status_id, user.username)).status)
+    return render(request, "report.html", {
+        "profile": view, "posts": own, "chosen": chosen, "categories": CATEGORY_LABELS,
+        "error": error, "values": values or {}, "done": None}, status=status)
+
+
+async def report_page(request: web.Request) -> web.StreamResponse:
+    user = require_user(request)
+    handle = request.query.get("account", "")[:HANDLE_LIMIT].strip()
+    if not handle:
+        return failed(request, "Which account do you want to report?", status=400)
+    post = parse_id(request.query.get("post"))
+    return await _report_form(request, user, handle, {post} if post else set())
+
+
+async def submit_report(request: web.Request) -> web.StreamResponse:
+    user = require_user(request)
+    form = await request.post()
+    handle = field(form, "account", HANDLE_LIMIT).strip()
+    chosen = {value for value in (parse_id(raw) for raw in form.getall("post", [])
+                                  if isinstance(raw, str)) if value is not None}
+    values = {"category": field(form, "category", 32), "comment": field(form, "comment")}
+    try:
+        report = await reports.create_report(
+            request.app[appkeys.SERVICES], user.username, handle, status_ids=sorted(chosen),
+            comment=values["comment"], category=values["category"] or "other",
+            forward=field(form, "forward", 8) in ("1", "on", "true"))
+    except ServiceError as exc:
+        return await _report_form(request, user, handle, chosen, error=str(exc),
+                                  values=values, status=_status(exc))
+    if "application/json" in request.headers.get("Accept", ""):
+        return web.json_response({"ok": True, "report_id": str(report.id)})
+    return render(request, "report.html", {"done": report, "profile": None})
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_post("/web/accounts/{action:follow|unfollow|block|unblock|mute|unmute}",
+                        account_action)
+    app.router.add_get("/search", search_page)
+    app.router.add_get("/follow_requests", follow_requests_page)
+    app.router.add_post("/follow_requests/{answer:approve|reject}", answer_request)
+    app.router.add_get("/web/report", report_page)
+    app.router.add_post("/web/report", submit_report)

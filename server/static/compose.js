@@ -1,0 +1,150 @@
+// The compose page, enhanced: generate without leaving the page when the server refuses
+// (the message shows in place), follow a running generation by polling its state every
+// second, and keep double clicks from posting twice. Without this file every step still
+// works: forms post and redirect, and a running generation's page reloads itself.
+(function () {
+  "use strict";
+
+  var errors = document.getElementById("compose-errors");
+
+  function showError(message) {
+    if (!errors) { window.alert(message); return; }
+    errors.textContent = "";
+    var p = document.createElement("p");
+    p.className = "error";
+    p.textContent = message;
+    errors.appendChild(p);
+    errors.focus();
+  }
+
+  function clearErrors() {
+    if (errors) { errors.textContent = ""; }
+  }
+
+  function readJson(response) {
+    return response.json().catch(function () {
+      return { ok: false, error: "The server answered " + response.status + "; try again." };
+    });
+  }
+
+  // --- generating ---------------------------------------------------------------------
+
+  function enhanceGenerate(form) {
+    var button = form.querySelector("button[type=submit]");
+    var idle = button ? button.textContent : "";
+    form.addEventListener("submit", function (event) {
+      if (!window.fetch || !window.URLSearchParams) { return; }
+      event.preventDefault();
+      if (form.dataset.busy) { return; }
+      form.dataset.busy = "1";
+      if (button) { button.disabled = true; button.textContent = "Starting…"; }
+      clearErrors();
+      fetch(form.action, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Accept": "application/json" },
+        body: new URLSearchParams(new FormData(form))
+      }).then(readJson).then(function (body) {
+        if (body.ok && body.url) {
+          // The page of the running generation: it shows the progress and polls.
+          window.location.assign(body.url);
+          return;
+        }
+        showError(body.error || "The generation could not be started.");
+        done();
+      }).catch(function () {
+        showError("Dreamfeed could not be reached. Check your connection and try again.");
+        done();
+      });
+    });
+
+    function done() {
+      delete form.dataset.busy;
+      if (button) { button.disabled = false; button.textContent = idle; }
+    }
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll("form.js-generate"), enhanceGenerate);
+
+  // --- following a running generation -------------------------------------------------
+
+  var status = document.getElementById("gen-status");
+  if (status && status.dataset.poll && window.fetch) {
+    var interval = Math.max(Number(status.dataset.interval) || 1, 0.5) * 1000;
+    var created = Date.parse(status.dataset.created || "") || Date.now();
+    var label = status.querySelector(".gen-label");
+    var elapsed = status.querySelector(".gen-elapsed");
+    var message = status.querySelector(".gen-message");
+    var finished = false;
+
+    var tick = function () {
+      if (elapsed) {
+        var seconds = Math.max(0, Math.round((Date.now() - created) / 1000));
+        elapsed.textContent = seconds + " s";
+      }
+    };
+    tick();
+    var clock = window.setInterval(tick, 1000);
+
+    var show = function (body) {
+      status.dataset.state = body.state;
+      Array.prototype.forEach.call(status.querySelectorAll(".gen-steps li"), function (li) {
+        if (li.dataset.step === body.state) { li.setAttribute("aria-current", "step"); }
+        else { li.removeAttribute("aria-current"); }
+      });
+      if (label && body.label) { label.textContent = body.label; }
+      if (message) {
+        message.hidden = !body.error;
+        message.textContent = body.error || "";
+      }
+    };
+
+    var poll = function () {
+      fetch(status.dataset.poll, {
+        credentials: "same-origin", cache: "no-store",
+        headers: { "Accept": "application/json" }
+      }).then(readJson).then(function (body) {
+        if (!body.ok) {
+          window.clearInterval(clock);
+          showError(body.error || "This generation is gone.");
+          return;
+        }
+        show(body);
+        if (body.state === "done" || body.state === "failed") {
+          finished = true;
+          window.clearInterval(clock);
+          // The server renders the results (or the failure) with every form they need.
+          window.location.replace(status.dataset.page);
+          return;
+        }
+        window.setTimeout(poll, interval);
+      }).catch(function () {
+        if (message) {
+          message.hidden = false;
+          message.textContent = "Connection lost; still trying…";
+        }
+        window.setTimeout(poll, interval * 3);
+      });
+    };
+    window.setTimeout(poll, interval);
+    window.addEventListener("pageshow", function (event) {
+      // Back to a cached page of a finished generation: show the real state.
+      if (event.persisted && finished) { window.location.reload(); }
+    });
+  }
+
+  // --- posting ------------------------------------------------------------------------
+
+  var postForm = document.getElementById("post-form");
+  if (postForm) {
+    postForm.addEventListener("submit", function (event) {
+      if (!postForm.querySelector("input[name=media_id]:checked")) {
+        event.preventDefault();
+        showError("Pick at least one image for your post.");
+        return;
+      }
+      var button = postForm.querySelector("button[type=submit]");
+      // The form carries an idempotency key too: a second submit would post nothing new.
+      if (button) { window.setTimeout(function () { button.disabled = true; }, 0); }
+    });
+  }
+})();

@@ -1,0 +1,103 @@
+"""Queries for a post's page beyond its thread: the remix chain above it, the remixes of it,
+and who liked and boosted it. Accounts and posts hidden from the viewer (blocks either way,
+the viewer's mutes, suspended accounts, posts it may not see) are left out in SQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from storage.models import Account, Favourite, Status
+from storage.mutes import muted_ids
+from storage.timelines import blocked_ids, visible_to
+from storage.types import utcnow
+
+# How far up a remix chain the page climbs (each level is one small query).
+MAX_REMIX_DEPTH = 5
+
+
+def _shown_account(column: InstrumentedAttribute[int], viewer_id: int | None
+                   ) -> ColumnElement[bool]:
+    """The account id column names an account the viewer may see listed: not suspended,
+    not blocked either way, not muted by the viewer."""
+    clause: ColumnElement[bool] = column.not_in(
+        select(Account.id).where(Account.suspended_at.is_not(None)))
+    if viewer_id is None:
+        return clause
+    return and_(clause, column.not_in(blocked_ids(viewer_id)),
+                column.not_in(muted_ids(viewer_id, utcnow())))
+
+
+async def remix_parents(session: AsyncSession, status: Status,
+                        depth: int = MAX_REMIX_DEPTH) -> list[int]:
+    """Ids up the remix chain, nearest first (the post it remixes, then that one's source),
+    `depth` at most; a loop stops it. Stored posts only; visibility is checked by the caller."""
+    chain: list[int] = []
+    parent_id = status.remix_of_id
+    seen = {status.id}
+    while parent_id is not None and parent_id not in seen and len(chain) < depth:
+        seen.add(parent_id)
+        row = (await session.execute(select(Status.id, Status.remix_of_id)
+                                     .where(Status.id == parent_id))).first()
+        if row is None:
+            break
+        chain.append(row[0])
+        parent_id = row[1]
+    return chain
+
+
+async def remixes(session: AsyncSession, status_id: int, viewer_id: int | None,
+                  limit: int = 12) -> list[int]:
+    """Visible remixes of a post, newest first."""
+    result = await session.execute(
+        select(Status.id).where(Status.remix_of_id == status_id,
+                                Status.reblog_of_id.is_(None),
+                                visible_to(Status, viewer_id),
+                                _shown_account(Status.account_id, viewer_id))
+        .order_by(Status.id.desc()).limit(limit))
+    return list(result.scalars().all())
+
+
+async def likers(session: AsyncSession, status_id: int, viewer_id: int | None,
+                 limit: int = 40) -> list[Account]:
+    """Accounts known here that liked the post, most recent first."""
+    result = await session.execute(
+        select(Account).join(Favourite, Favourite.account_id == Account.id)
+        .where(Favourite.status_id == status_id, Account.deleted_at.is_(None),
+               _shown_account(Account.id, viewer_id))
+        .order_by(Favourite.id.desc()).limit(limit))
+    return list(result.scalars().all())
+
+
+async def boosters(session: AsyncSession, status_id: int, viewer_id: int | None,
+                   limit: int = 40) -> list[Account]:
+    """Accounts known here that boost the post (boosts not taken back), most recent first."""
+    result = await session.execute(
+        select(Account).join(Status, Status.account_id == Account.id)
+        .where(Status.reblog_of_id == status_id, Status.deleted_at.is_(None),
+               Account.deleted_at.is_(None), _shown_account(Account.id, viewer_id))
+        .order_by(Status.id.desc()).limit(limit))
+    return list(result.scalars().all())
+
+
+async def viewer_reacted(session: AsyncSession, status_id: int,
+                         account_id: int) -> tuple[bool, bool]:
+    """(liked, boosted) by this account."""
+    liked = (await session.execute(select(Favourite.id).where(
+        Favourite.status_id == status_id, Favourite.account_id == account_id))).first()
+    boosted = (await session.execute(select(Status.id).where(
+        Status.reblog_of_id == status_id, Status.account_id == account_id,
+        Status.deleted_at.is_(None)))).first()
+    return liked is not None, boosted is not None
+
+
+async def shown(session: AsyncSession, status_ids: list[int],
+                viewer_id: int | None) -> set[int]:
+    """Which of these posts the viewer may see listed (visible, author not hidden)."""
+    if not status_ids:
+        return set()
+    result = await session.execute(select(Status.id).where(
+        Status.id.in_(status_ids), Status.reblog_of_id.is_(None),
+        visible_to(Status, viewer_id), _shown_account(Status.account_id, viewer_id)))
+    return set(result.scalars().all())

@@ -1,0 +1,196 @@
+"""The web app end to end, in Chromium, across two instances (the issue's "done when"):
+
+sign up on a -> compose: generate -> post -> the post on the profile and in home; bob on b
+follows alice by handle through /search and sees her post in b's home; bob likes, boosts
+and replies; alice sees all three (counts on the post page, notifications); a post with a
+content warning hides its image until clicked; a visitor who is not signed in sees the
+public profile but not a followers-only post. Screenshots (desktop and phone) of the compose
+flow, home, post page and profile go to test-artifacts/screenshots/e2e-*.png.
+
+Bob follows before alice posts: like Mastodon, a new follower is not sent older posts.
+Jobs (generation, deliveries) do not run by themselves here: the test runs the queues at
+the points where a person would wait.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.federation.conftest import StartInstance
+from tests.federation.harness import Instance, settle
+from tests.web.conftest import DESKTOP, screenshot
+
+PASSWORD = "a long enough password"
+TIMEOUT_MS = 20_000
+
+
+def _area(size: str) -> int:
+    width, _, height = size.partition("x")
+    return int(width) * int(height) if width.isdigit() and height.isdigit() else 1 << 30
+
+
+async def _sign_in(page: Any, instance: Instance, login: str, password: str) -> None:
+    await page.goto(instance.base + "/auth/sign_in")
+    await page.fill('input[name="login"]', login)
+    await page.fill('input[name="password"]', password)
+    async with page.expect_navigation():
+        await page.press('input[name="password"]', "Enter")
+
+
+async def _compose(page: Any, instance: Instance, prompt: str, *, caption: str,
+                   path: str = "/compose", spoiler: str = "", visibility: str = "public",
+                   shots: Path | None = None) -> str:
+    """Generate one image from `prompt` on the compose page and post it; returns the new
+    post's path (/@user/ID)."""
+    await page.goto(instance.base + path)
+    await page.fill("#prompt", prompt)
+    sizes = await page.eval_on_selector_all('select[name="size"] option',
+                                            "options => options.map(o => o.value)")
+    await page.select_option('select[name="size"]', min(sizes, key=_area))
+    async with page.expect_navigation(url=re.compile(r"generation=\d+")):
+        await page.click('#generate-form button[type="submit"]')
+    # The generation is queued: the page shows its progress and polls while it runs.
+    await page.wait_for_selector("#gen-status")
+    if shots is not None:
+        await screenshot(page, shots, "e2e-compose-progress")
+    await instance.run_jobs()
+    await page.wait_for_selector("#post-form", timeout=TIMEOUT_MS)
+    await page.fill("#caption", caption)
+    if spoiler:
+        await page.fill("#spoiler_text", spoiler)
+    await page.check(f'#post-form input[name="visibility"][value="{visibility}"]')
+    if shots is not None:
+        await screenshot(page, shots, "e2e-compose")
+    async with page.expect_navigation(url=re.compile(r"/@[^/]+/\d+$")):
+        await page.click('#post-form button[type="submit"]')
+    path_only: str = page.url.removeprefix(instance.base)
+    return path_only
+
+
+async def _count(page: Any, card: str, key: str) -> str:
+    text: str = await page.inner_text(f'{card} [data-count="{key}"]')
+    return text.strip()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_sign_up_post_follow_interact_across_two_instances(
+        start: StartInstance, chromium: Any, artifacts: Path) -> None:
+    a = await start("a", instance={"registrations": "open"})
+    b = await start("b")
+    await b.add_user("bob")
+    alice_ctx = await chromium.new_context(viewport=DESKTOP)
+    bob_ctx = await chromium.new_context(viewport=DESKTOP)
+    visitor_ctx = await chromium.new_context(viewport=DESKTOP)
+    # Every page runs under the Content-Security-Policy: anything it blocks (an inline
+    # script or style in a template) is a broken page.
+    blocked: list[str] = []
+    for context in (alice_ctx, bob_ctx, visitor_ctx):
+        context.on("console", lambda message: blocked.append(message.text)
+                   if "Content Security Policy" in message.text else None)
+    try:
+        # --- alice signs up on a (open registrations) -------------------------------------
+        alice = await alice_ctx.new_page()
+        await alice.goto(a.base + "/auth/sign_up")
+        await alice.fill('input[name="username"]', "alice")
+        await alice.fill('input[name="password"]', PASSWORD)
+        await alice.fill('input[name="password_confirmation"]', PASSWORD)
+        async with alice.expect_navigation():
+            await alice.click('form[action="/auth/sign_up"] button[type="submit"]')
+        await alice.goto(a.base + "/auth/sign_in")  # sends whoever is signed in on
+        assert "/auth/" not in alice.url, "not signed in after sign-up"
+
+        # --- bob on b finds alice by handle and follows her ------------------------------
+        bob = await bob_ctx.new_page()
+        await _sign_in(bob, b, "bob", "correct horse")
+        await bob.goto(b.base + "/search")
+        await bob.fill('input[name="q"]', "@" + a.handle("alice"))
+        async with bob.expect_navigation():
+            await bob.press('input[name="q"]', "Enter")
+        async with bob.expect_response(lambda r: r.url.endswith("/web/accounts/follow")) \
+                as answer:
+            await bob.click('form[action="/web/accounts/follow"] button')
+        followed = await (await answer.value).json()
+        assert followed["ok"] and (followed["following"] or followed["requested"]), followed
+        await settle([a, b])
+        await bob.reload()
+        assert await bob.locator('form[action="/web/accounts/unfollow"]').count() == 1
+
+        # --- alice generates and posts; it shows on her profile and in her home ----------
+        post_path = await _compose(alice, a, "a lighthouse at dusk, watercolour",
+                                   caption="Lighthouse at dusk #e2e", shots=artifacts)
+        post_id = post_path.rsplit("/", 1)[1]
+        assert post_path == f"/@alice/{post_id}"
+        await alice.goto(a.base + "/@alice")
+        assert await alice.locator(f'a[href="{post_path}"]').count() > 0, "not on the profile"
+        await screenshot(alice, artifacts, "e2e-profile")
+        await alice.goto(a.base + "/home")
+        await alice.wait_for_selector(f"#post-{post_id}")
+        assert "Lighthouse at dusk" in await alice.inner_text(f"#post-{post_id}")
+        await settle([a, b])
+
+        # --- bob sees it in b's home, likes, boosts and replies ----------------------------
+        await bob.goto(b.base + "/home")
+        card = bob.locator("article.post-card", has_text="Lighthouse at dusk").first
+        await card.wait_for(timeout=TIMEOUT_MS)
+        remote_id = await card.get_attribute("data-post")
+        assert remote_id, "no post card for alice's post in bob's home"
+        mine = f"#post-{remote_id}"
+        for verb, key in (("like", "favourites_count"), ("boost", "reblogs_count")):
+            async with bob.expect_response(lambda r, v=verb: r.url.endswith(f"/{v}")
+                                           and r.request.method == "POST") as answer:
+                await bob.click(f'{mine} form[action$="/{verb}"] button')
+            assert (await answer.value).ok, f"{verb} refused"
+            await bob.wait_for_function(
+                "([sel, key]) => document.querySelector(sel + ` [data-count=\"${key}\"]`)"
+                ".textContent.trim() === '1'", arg=[mine, key], timeout=TIMEOUT_MS)
+        await _compose(bob, b, "a small boat answering the lighthouse",
+                       caption="Lovely light!", path=f"/compose?in_reply_to={remote_id}")
+        await settle([a, b])
+
+        # --- alice sees the like, the boost and the reply ----------------------------------
+        await alice.goto(a.base + post_path)
+        own = f"#post-{post_id}"
+        assert await _count(alice, own, "favourites_count") == "1"
+        assert await _count(alice, own, "reblogs_count") == "1"
+        assert await _count(alice, own, "replies_count") == "1"
+        assert "Lovely light!" in await alice.inner_text("main"), "reply not in the thread"
+        await screenshot(alice, artifacts, "e2e-post")
+        await alice.goto(a.base + "/notifications")
+        for kind in ("favourite", "reblog", "reply"):
+            item = alice.locator(f"article.notification.type-{kind}")
+            assert await item.count() >= 1, f"no {kind} notification"
+            assert "bob" in (await item.first.inner_text()).lower()
+
+        # --- a content warning hides the image until clicked --------------------------------
+        cw_path = await _compose(alice, a, "a very bright sun", caption="Careful, bright",
+                                 spoiler="bright light")
+        await alice.goto(a.base + cw_path)
+        warned = alice.locator("details.cw").first
+        image = warned.locator("img").first
+        assert await warned.get_attribute("open") is None
+        assert not await image.is_visible(), "the image shows before the warning is clicked"
+        await warned.locator("summary").first.click()
+        await image.wait_for(state="visible", timeout=TIMEOUT_MS)
+
+        # --- followers only: not for visitors -----------------------------------------------
+        private_path = await _compose(alice, a, "a secret garden", caption="Only for friends",
+                                      visibility="private")
+        await alice.goto(a.base + "/home")
+        await screenshot(alice, artifacts, "e2e-home")
+        visitor = await visitor_ctx.new_page()
+        response = await visitor.goto(a.base + "/@alice")
+        assert response is not None and response.status == 200
+        assert await visitor.locator(f'a[href="{post_path}"]').count() > 0
+        assert await visitor.locator(f'a[href="{private_path}"]').count() == 0
+        assert "Only for friends" not in await visitor.inner_text("body")
+        response = await visitor.goto(a.base + private_path)
+        assert response is not None and response.status in (403, 404)
+        assert "Only for friends" not in await visitor.inner_text("body")
+        assert blocked == [], blocked
+    finally:
+        for context in (alice_ctx, bob_ctx, visitor_ctx):
+            await context.close()
