@@ -25,12 +25,16 @@ _REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 def content_security_policy(config: Config) -> str:
     """The policy of our HTML pages: scripts, styles, fonts and connections only from this
     origin (static files; no inline code, so injected markup cannot run), images also from
-    the media origin when media sit on a CDN (remote media are cached or proxied by us, so
+    the configured origin and the media CDN's (remote media are cached or proxied by us, so
     no remote hosts), never framed (clickjacking), forms only to us, no <base> rewriting."""
-    media = "'self'"
-    if config.media.base_url:
-        parts = urlsplit(config.media.base_url)
-        media += f" {parts.scheme}://{parts.netloc}"
+    # Media URLs are absolute, on the configured origin: a page reached under another name
+    # (127.0.0.1 for localhost, a second host name behind the proxy) must still show them.
+    origins = ["'self'"]
+    for url in (config.base_url, config.media.base_url):
+        if url:
+            parts = urlsplit(url)
+            origins.append(f"{parts.scheme}://{parts.netloc}")
+    media = " ".join(dict.fromkeys(origins))
     return "; ".join([
         "default-src 'self'", "script-src 'self'", "style-src 'self'",
         f"img-src {media} data: blob:", f"media-src {media}", "font-src 'self'",
