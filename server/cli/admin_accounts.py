@@ -8,11 +8,9 @@ import argparse
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from server.cli.common import CommandError, open_services, run_command
-from server.config import Config
+from server.cli.common import run_with_services
 from server.services import account_moderation
 from server.services.context import Services
-from server.services.errors import ServiceError
 from storage.models import Account
 
 Action = Callable[..., Awaitable[Account]]
@@ -40,18 +38,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     show.set_defaults(handler=_show)
 
 
-def _run(args: argparse.Namespace, action: Callable[[Services], Awaitable[None]]) -> int:
-    config: Config = args.config_obj
-
-    async def body() -> None:
-        async with open_services(config) as services:
-            try:
-                await action(services)
-            except ServiceError as exc:
-                raise CommandError(str(exc)) from None
-
-    return run_command(body)
-
 
 def _act(args: argparse.Namespace) -> int:
     function, done, _ = ACTIONS[args.account_action]
@@ -60,7 +46,7 @@ def _act(args: argparse.Namespace) -> int:
         account = await function(services, args.handle, reason=args.reason)
         print(f"{account_moderation.handle_of(account, services)} {done}")
 
-    return _run(args, action)
+    return run_with_services(args, action)
 
 
 def _when(value: datetime | None) -> str:
@@ -80,4 +66,4 @@ def _show(args: argparse.Namespace) -> int:
         print(f"posts: {state.statuses}  followers: {state.followers}  "
               f"following: {state.following}")
 
-    return _run(args, action)
+    return run_with_services(args, action)

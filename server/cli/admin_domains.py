@@ -4,14 +4,11 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Awaitable, Callable
 
-from server.cli.common import CommandError, open_services, run_command
-from server.config import Config
+from server.cli.common import run_with_services
 from server.services import moderation
 from server.services.context import Services
 from server.services.domain_policy import SEVERITIES, SILENCE, normalize_domain
-from server.services.errors import ServiceError
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,18 +44,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     allowed.set_defaults(handler=_allowed)
 
 
-def _run(args: argparse.Namespace, action: Callable[[Services], Awaitable[None]]) -> int:
-    config: Config = args.config_obj
-
-    async def body() -> None:
-        async with open_services(config) as services:
-            try:
-                await action(services)
-            except ServiceError as exc:
-                raise CommandError(str(exc)) from None
-
-    return run_command(body)
-
 
 def _block(args: argparse.Namespace) -> int:
     async def action(services: Services) -> None:
@@ -71,7 +56,7 @@ def _block(args: argparse.Namespace) -> int:
             else "already blocked"
         print(f"{block.domain} {verb}: {block.severity}{media}")
 
-    return _run(args, action)
+    return run_with_services(args, action)
 
 
 def _unblock(args: argparse.Namespace) -> int:
@@ -79,7 +64,7 @@ def _unblock(args: argparse.Namespace) -> int:
         view = await moderation.unblock_domain(services, args.domain)
         print(f"{view.domain} unblocked (was {view.severity})")
 
-    return _run(args, action)
+    return run_with_services(args, action)
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -94,7 +79,7 @@ def _list(args: argparse.Namespace) -> int:
                                if text)
             print(f"{b.domain}  {b.severity}{flags}  since {b.created_at:%Y-%m-%d}{comments}")
 
-    return _run(args, action)
+    return run_with_services(args, action)
 
 
 def _allow(args: argparse.Namespace) -> int:
@@ -105,7 +90,7 @@ def _allow(args: argparse.Namespace) -> int:
         if not services.config.federation.allowlist_mode:
             print("note: [federation] allowlist_mode is off; the allow-list has no effect")
 
-    return _run(args, action)
+    return run_with_services(args, action)
 
 
 def _disallow(args: argparse.Namespace) -> int:
@@ -113,7 +98,7 @@ def _disallow(args: argparse.Namespace) -> int:
         await moderation.disallow_domain(services, args.domain)
         print(f"{normalize_domain(args.domain)} removed from the allow-list")
 
-    return _run(args, action)
+    return run_with_services(args, action)
 
 
 def _allowed(args: argparse.Namespace) -> int:
@@ -124,4 +109,4 @@ def _allowed(args: argparse.Namespace) -> int:
         for domain in domains:
             print(domain)
 
-    return _run(args, action)
+    return run_with_services(args, action)

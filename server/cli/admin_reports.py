@@ -5,13 +5,14 @@ operator's."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import Awaitable, Callable
 
-from server.cli.common import CommandError, open_services, page_limit, row_id, run_command
-from server.config import Config
+from server.cli.common import (
+    page_limit,
+    row_id,
+    run_with_services,
+)
 from server.services import reports
 from server.services.context import Services
-from server.services.errors import ServiceError
 from server.services.reports import ReportView
 from storage.pagination import Page
 
@@ -41,19 +42,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     forward.set_defaults(handler=_forward)
 
 
-def _run(args: argparse.Namespace,
-         action: Callable[[Services], Awaitable[None]]) -> int:
-    config: Config = args.config_obj
-
-    async def body() -> None:
-        async with open_services(config) as services:
-            try:
-                await action(services)
-            except ServiceError as exc:
-                raise CommandError(str(exc)) from None
-
-    return run_command(body)
-
 
 def _list(args: argparse.Namespace) -> int:
     async def action(services: Services) -> None:
@@ -67,14 +55,14 @@ def _list(args: argparse.Namespace) -> int:
             print(f"{view.id}  {view.created_at:%Y-%m-%d %H:%M}Z  {view.state}  "
                   f"{view.category}  {view.target}  by {view.reporter}{posts}")
 
-    return _run(args, action)
+    return run_with_services(args, action)
 
 
 def _show(args: argparse.Namespace) -> int:
     async def action(services: Services) -> None:
         _print(await reports.get_report(services, args.id))
 
-    return _run(args, action)
+    return run_with_services(args, action)
 
 
 def _print(view: ReportView) -> None:
@@ -102,7 +90,7 @@ def _resolve(args: argparse.Namespace) -> int:
         await reports.resolve_report(services, args.id, note=args.note)
         print(f"report {args.id} resolved")
 
-    return _run(args, action)
+    return run_with_services(args, action)
 
 
 def _reopen(args: argparse.Namespace) -> int:
@@ -110,7 +98,7 @@ def _reopen(args: argparse.Namespace) -> int:
         await reports.reopen_report(services, args.id)
         print(f"report {args.id} reopened")
 
-    return _run(args, action)
+    return run_with_services(args, action)
 
 
 def _forward(args: argparse.Namespace) -> int:
@@ -118,4 +106,4 @@ def _forward(args: argparse.Namespace) -> int:
         view = await reports.forward_report(services, args.id)
         print(f"report {args.id} forwarded to {view.target.partition('@')[2]} as {view.uri}")
 
-    return _run(args, action)
+    return run_with_services(args, action)

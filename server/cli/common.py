@@ -65,6 +65,24 @@ async def open_database(config: Config) -> AsyncIterator[
         await engine.dispose()
 
 
+def run_with_services(args: argparse.Namespace,
+                      action: Callable[[Services], Awaitable[None]]) -> int:
+    """Open the services, run `action`, and turn refusals (a service's or a remote
+    server's) into one line on stderr."""
+    from server.services.remote import RemoteError  # imports the HTTP stack: only here
+
+    config: Config = args.config_obj
+
+    async def body() -> None:
+        async with open_services(config) as services:
+            try:
+                await action(services)
+            except (ServiceError, RemoteError) as exc:
+                raise CommandError(str(exc)) from None
+
+    return run_command(body)
+
+
 def run_command(main: Callable[[], Awaitable[T]]) -> int:
     """Run an async command body; CommandError becomes one line on stderr and exit code 1."""
     try:

@@ -9,15 +9,12 @@ stay on this server.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 
-from server.cli.common import CommandError, open_services, row_id, run_command
-from server.config import Config
+from server.cli.common import row_id, run_with_services
 from server.services import blocks, filters, mutes
 from server.services.context import Services
-from server.services.errors import ServiceError
-from server.services.remote import RemoteError
 
 
 def _seconds(text: str) -> int:
@@ -87,19 +84,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     remove.set_defaults(handler=_filter_remove)
 
 
-def _run(args: argparse.Namespace, action: Callable[[Services], Awaitable[None]]) -> int:
-    """Open the services, run `action`, and turn refusals into one line on stderr."""
-    config: Config = args.config_obj
-
-    async def body() -> None:
-        async with open_services(config) as services:
-            try:
-                await action(services)
-            except (ServiceError, RemoteError) as exc:
-                raise CommandError(str(exc)) from None
-
-    return run_command(body)
-
 
 def _when(at: datetime | None) -> str:
     return "never" if at is None else f"{at:%Y-%m-%d %H:%M:%S} UTC"
@@ -109,14 +93,14 @@ def _block(args: argparse.Namespace) -> int:
     async def action(services: Services) -> None:
         view = await blocks.block(services, args.user, args.handle)
         print(f"{args.user}: blocking {view.handle}")
-    return _run(args, action)
+    return run_with_services(args, action)
 
 
 def _unblock(args: argparse.Namespace) -> int:
     async def action(services: Services) -> None:
         await blocks.unblock(services, args.user, args.handle)
         print(f"{args.user}: no longer blocking {args.handle}")
-    return _run(args, action)
+    return run_with_services(args, action)
 
 
 def _blocks(args: argparse.Namespace) -> int:
@@ -125,7 +109,7 @@ def _blocks(args: argparse.Namespace) -> int:
         print(f"{args.user} blocks {len(views)} account" + ("" if len(views) == 1 else "s"))
         for view in views:
             print(f"  {view.handle}  (since {_when(view.created_at)})")
-    return _run(args, action)
+    return run_with_services(args, action)
 
 
 def _mute(args: argparse.Namespace) -> int:
@@ -135,14 +119,14 @@ def _mute(args: argparse.Namespace) -> int:
                                 duration=args.duration)
         extent = "posts and notifications" if view.hide_notifications else "posts"
         print(f"{args.user}: muting {view.handle} ({extent}) until {_when(view.expires_at)}")
-    return _run(args, action)
+    return run_with_services(args, action)
 
 
 def _unmute(args: argparse.Namespace) -> int:
     async def action(services: Services) -> None:
         await mutes.unmute(services, args.user, args.handle)
         print(f"{args.user}: no longer muting {args.handle}")
-    return _run(args, action)
+    return run_with_services(args, action)
 
 
 def _mutes(args: argparse.Namespace) -> int:
@@ -152,7 +136,7 @@ def _mutes(args: argparse.Namespace) -> int:
         for view in views:
             extent = "posts and notifications" if view.hide_notifications else "posts"
             print(f"  {view.handle}  ({extent}, until {_when(view.expires_at)})")
-    return _run(args, action)
+    return run_with_services(args, action)
 
 
 def _filter_add(args: argparse.Namespace) -> int:
@@ -162,7 +146,7 @@ def _filter_add(args: argparse.Namespace) -> int:
             action="warn" if args.warn else "hide", whole_word=args.whole_word,
             expires_in=args.expires_in)
         print(f"{args.user}: filter {view.id} added: {_describe(view)}")
-    return _run(args, action)
+    return run_with_services(args, action)
 
 
 def _describe(view: filters.FilterView) -> str:
@@ -179,11 +163,11 @@ def _filter_list(args: argparse.Namespace) -> int:
             print(f"{args.user}: no filters")
         for view in views:
             print(f"{view.id}  {_describe(view)}")
-    return _run(args, action)
+    return run_with_services(args, action)
 
 
 def _filter_remove(args: argparse.Namespace) -> int:
     async def action(services: Services) -> None:
         await filters.remove_filter(services, args.user, args.id)
         print(f"{args.user}: filter {args.id} removed")
-    return _run(args, action)
+    return run_with_services(args, action)
