@@ -10,7 +10,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from storage.models import Account, Favourite, Status
 from storage.mutes import muted_ids
-from storage.timelines import blocked_ids, visible_to
+from storage.timelines import blocked_ids, chain_up, visible_to
 from storage.types import utcnow
 
 # How far up a remix chain the page climbs (each level is one small query).
@@ -33,18 +33,7 @@ async def remix_parents(session: AsyncSession, status: Status,
                         depth: int = MAX_REMIX_DEPTH) -> list[int]:
     """Ids up the remix chain, nearest first (the post it remixes, then that one's source),
     `depth` at most; a loop stops it. Stored posts only; visibility is checked by the caller."""
-    chain: list[int] = []
-    parent_id = status.remix_of_id
-    seen = {status.id}
-    while parent_id is not None and parent_id not in seen and len(chain) < depth:
-        seen.add(parent_id)
-        row = (await session.execute(select(Status.id, Status.remix_of_id)
-                                     .where(Status.id == parent_id))).first()
-        if row is None:
-            break
-        chain.append(row[0])
-        parent_id = row[1]
-    return chain
+    return await chain_up(session, status, Status.remix_of_id, depth)
 
 
 async def remixes(session: AsyncSession, status_id: int, viewer_id: int | None,

@@ -296,20 +296,28 @@ async def visible(session: AsyncSession, status_ids: Sequence[int],
     return set(result.scalars().all())
 
 
-async def ancestors(session: AsyncSession, status: Status) -> list[int]:
-    """Ids up the reply chain, oldest first (at most MAX_ANCESTORS; a loop stops it)."""
+async def chain_up(session: AsyncSession, status: Status,
+                   link: InstrumentedAttribute[int | None], depth: int) -> list[int]:
+    """Ids up a chain of posts linked by `link` (Status.in_reply_to_id, Status.remix_of_id),
+    nearest first, `depth` at most; a loop stops it."""
     chain: list[int] = []
-    parent_id = status.in_reply_to_id
+    parent_id: int | None = getattr(status, link.key)
     seen = {status.id}
-    while parent_id is not None and parent_id not in seen and len(chain) < MAX_ANCESTORS:
+    while parent_id is not None and parent_id not in seen and len(chain) < depth:
         seen.add(parent_id)
-        row = (await session.execute(select(Status.id, Status.in_reply_to_id)
+        row = (await session.execute(select(Status.id, link)
                                      .where(Status.id == parent_id))).first()
         if row is None:
             break
         chain.append(row[0])
         parent_id = row[1]
-    return list(reversed(chain))
+    return chain
+
+
+async def ancestors(session: AsyncSession, status: Status) -> list[int]:
+    """Ids up the reply chain, oldest first (at most MAX_ANCESTORS; a loop stops it)."""
+    return list(reversed(await chain_up(session, status, Status.in_reply_to_id,
+                                        MAX_ANCESTORS)))
 
 
 async def descendants(session: AsyncSession, status_id: int,
