@@ -24,7 +24,7 @@ test: $(STAMP)
 ifeq ($(CI),true)
 	$(MAKE) --no-print-directory lint typecheck
 endif
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -28,7 +28,7 @@ async def _load_person(request: web.Request, session: AsyncSession) -> Account:
         if wants_activity(request):
             # A Tombstone in place of the actor, as for deleted posts; the 410 itself is what
             # Mastodon and GoToSocial act on (they drop the account).
-            raise web.HTTPGone(body=json.dumps(builders.tombstone(account.uri, "Person")),
+            raise web.HTTPGone(text=json.dumps(builders.tombstone(account.uri, "Person")),
                                content_type=ACTIVITY_JSON, headers={"Vary": "Accept"})
         raise web.HTTPGone(text="this account was deleted")
     return account
