@@ -141,6 +141,8 @@ class RateLimitsConfig:
     posting: str = "60 per 10 minutes"
     inbox: str = "3000 per 5 minutes"
     fetch: str = "3000 per 5 minutes"
+    # Accounts looked up on other servers from search, per user.
+    lookup: str = "100 per 10 minutes"
 
 
 @dataclass(frozen=True)

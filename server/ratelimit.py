@@ -21,7 +21,7 @@ from limits.storage import storage_from_string
 from server.config import RateLimitsConfig
 from server.services.errors import RateLimited
 
-LimitName = Literal["signup", "login", "generation", "posting", "inbox", "fetch"]
+LimitName = Literal["signup", "login", "generation", "posting", "inbox", "fetch", "lookup"]
 
 # What each limit counts, for the message a refused client sees.
 _WHAT: dict[str, str] = {
@@ -31,6 +31,7 @@ _WHAT: dict[str, str] = {
     "posting": "posts",
     "inbox": "deliveries to this inbox",
     "fetch": "fetches",
+    "lookup": "lookups of remote accounts",
 }
 
 

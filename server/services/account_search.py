@@ -70,7 +70,12 @@ async def _by_handle(services: Services, handle: str, resolve: bool) -> Account 
         return await account_queries.remote_account_by_handle(session, username, host)
 
 
-async def _one(services: Services, query: str, resolve: bool) -> SearchResults:
+async def _one(services: Services, query: str, viewer_account_id: int | None) -> SearchResults:
+    resolve = viewer_account_id is not None
+    if resolve and services.limiter is not None:
+        # Each lookup may make this server query another one: a user cannot make it a
+        # fetching machine. RateLimited goes up to the handler (429 with Retry-After).
+        await services.limiter.hit("lookup", str(viewer_account_id))
     try:
         if query.startswith(("http://", "https://")):
             account = await _by_url(services, query, resolve)
@@ -86,13 +91,15 @@ async def _one(services: Services, query: str, resolve: bool) -> SearchResults:
     return SearchResults(query, message=f"No account found for {query}.")
 
 
-async def search(services: Services, query: str, *, resolve: bool) -> SearchResults:
-    """`resolve`: may look an unknown handle or URL up on its server."""
+async def search(services: Services, query: str, *,
+                 viewer_account_id: int | None) -> SearchResults:
+    """A signed-in viewer's search may look an unknown handle or URL up on its server
+    (rate limited per viewer); a visitor's finds only what is known here."""
     text = " ".join(query.split())[:MAX_QUERY]
     if not text:
         return SearchResults("")
     if text.startswith(("http://", "https://")) or HANDLE_RE.fullmatch(text):
-        return await _one(services, text, resolve)
+        return await _one(services, text, viewer_account_id)
     if text.startswith("#"):
         return SearchResults(text, hashtags=[normalize_tag(t) for t in find_hashtags(text)])
     tags = [normalize_tag(t) for t in find_hashtags("#" + text.replace(" ", ""))]

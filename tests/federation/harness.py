@@ -108,7 +108,8 @@ async def start_instance(name: str, database_url: str, tmp_path: Path, *,
         # Every instance of a test shares 127.0.0.1 and tests loop fast: limits stay on (the
         # code path runs) but far above what any test does, unless a test passes its own.
         "ratelimits": {name: "100000 per minute" for name in
-                       ("signup", "login", "generation", "posting", "inbox", "fetch")},
+                       ("signup", "login", "generation", "posting", "inbox", "fetch",
+                        "lookup")},
     }
     for section, values in sections.items():
         raw.setdefault(section, {}).update(values)

@@ -191,3 +191,25 @@ async def test_fetches_of_our_documents_are_limited(start: StartInstance) -> Non
             assert 0 < int(r.headers["Retry-After"]) <= 60
         # Browsers reading HTML pages are not federation fetches.
         assert (await b.get("/@ivy")).status == 200
+
+
+async def test_remote_lookups_from_search_are_limited_per_user(
+        start: StartInstance, masto: FakeRemote) -> None:
+    a = await start("a", ratelimits=limits(lookup="2 per 10 minutes"))
+    await a.add_user("bob")
+    await a.add_user("cat")
+    masto.add_actor("kim")
+    async with browser(a) as bob, browser(a) as cat, browser(a) as visitor:
+        assert (await bob.sign_in("bob", "correct horse")).status == 303
+        assert (await cat.sign_in("cat", "correct horse")).status == 303
+        found = await bob.get(f"/search?q=@kim@{masto.domain}")
+        assert found.status == 200 and f"kim@{masto.domain}" in found.text
+        assert (await bob.get("/search?q=@nobody@nowhere.test")).status == 200
+        refused = await bob.get(f"/search?q=@kim@{masto.domain}")
+        assert refused.status == 429
+        assert "too many lookups of remote accounts" in refused.text
+        assert 0 < int(refused.headers["Retry-After"]) <= 600
+        # Another user has a budget of their own; visitors never look anything up.
+        assert (await cat.get(f"/search?q=@kim@{masto.domain}")).status == 200
+        for _ in range(3):
+            assert (await visitor.get(f"/search?q=@kim@{masto.domain}")).status == 200

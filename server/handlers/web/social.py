@@ -113,7 +113,11 @@ async def search_page(request: web.Request) -> web.StreamResponse:
     user = current_user(request)
     services = request.app[appkeys.SERVICES]
     query = request.query.get("q", "")
-    results = await account_search.search(services, query, resolve=user is not None)
+    try:
+        results = await account_search.search(
+            services, query, viewer_account_id=user.account_id if user else None)
+    except RateLimited as exc:
+        return _refused(request, exc)
     rels = {card.id: await profiles.relationship(services, user.account_id if user else None,
                                                  card.id)
             for card in results.accounts}
