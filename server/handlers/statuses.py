@@ -4,14 +4,17 @@ also answers ActivityPub JSON there); deleted posts answer 410 with a Tombstone.
 
 from __future__ import annotations
 
+import json
+
 from aiohttp import web
 
 from activitypub import builders
+from activitypub.documents import ACTIVITY_JSON
 from activitypub.signatures import SignatureError
 from server import appkeys
 from server.handlers.responses import activity_response, wants_activity
 from server.services import posts
-from server.services.errors import NotFound
+from server.services.errors import Gone, NotFound
 from server.services.inbox import InboxRequest, verified_signer
 from server.services.remote import RemoteError
 
@@ -30,13 +33,19 @@ async def _viewer(request: web.Request) -> str | None:
 
 
 async def _served(request: web.Request) -> posts.ServedPost:
+    username = request.match_info["username"]
     try:
         status_id = int(request.match_info["status_id"])
-        return await posts.post_for_viewer(request.app[appkeys.SERVICES],
-                                           request.match_info["username"], status_id,
+        return await posts.post_for_viewer(request.app[appkeys.SERVICES], username, status_id,
                                            await _viewer(request))
     except (ValueError, NotFound):
         raise web.HTTPNotFound(text="no such post") from None
+    except Gone as exc:  # a deleted account's posts
+        if wants_activity(request):
+            uri = request.app[appkeys.URLS].status(username, status_id)
+            raise web.HTTPGone(text=json.dumps(builders.tombstone(uri)),
+                               content_type=ACTIVITY_JSON, headers={"Vary": "Accept"}) from None
+        raise web.HTTPGone(text=str(exc)) from None
 
 
 async def status_object(request: web.Request) -> web.StreamResponse:

@@ -18,6 +18,11 @@ class Forbidden(ServiceError):
     person's post to edit or delete)."""
 
 
+class Gone(ServiceError):
+    """It existed and was deleted for good (a post, or everything of a deleted account):
+    answered with 410, as Mastodon does, so other servers drop their copies."""
+
+
 class InvalidInput(ServiceError):
     pass
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.render.sanitize import plain_text
 from server.services import posts, timelines
 from server.services.context import Services
-from server.services.errors import Forbidden, NotFound, ServiceError
+from server.services.errors import Forbidden, Gone, NotFound
 from server.services.post_cards import (
     AccountCard,
     ImageCard,
@@ -34,10 +34,6 @@ from storage import statuses as status_queries
 from storage.models import Account, Status
 
 DESCRIPTION_LENGTH = 300
-
-
-class PostGone(ServiceError):
-    """A local post that was deleted: its page answers 410."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +101,7 @@ async def post_page(services: Services, handle: str, status_id: int,
             services, username, status_id,
             services.urls.actor(viewer.username) if viewer else None)
         if served.gone:
-            raise PostGone("this post was deleted")
+            raise Gone("this post was deleted")
     else:
         async with services.db.reader() as session:
             await _remote_post(session, username, host, status_id)

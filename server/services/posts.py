@@ -21,7 +21,7 @@ from server.render.to_activitypub import AttachmentView, NoteParts, create_activ
 from server.services import delivery
 from server.services.blocks import refuse_reply
 from server.services.context import Services
-from server.services.errors import Conflict, InvalidInput, NotFound
+from server.services.errors import Conflict, Gone, InvalidInput, NotFound
 from server.services.media import JPEG_FILE, media_url
 from server.services.moderation_checks import ensure_not_suspended
 from server.services.notifications import notify
@@ -396,6 +396,8 @@ async def post_for_viewer(services: Services, username: str, status_id: int,
     async with services.db.reader() as session:
         author = await account_queries.local_account_by_username(session, username)
         status = await status_queries.by_id(session, status_id)
+        if author is not None and author.deleted_at is not None:
+            raise Gone("this account was deleted")  # its posts are purged, never reused
         if author is None or status is None or status.account_id != author.id \
                 or status.reblog_of_id is not None or author.suspended_at is not None:
             raise NotFound("no such post")  # a suspended author's posts are not served

@@ -110,8 +110,13 @@ async def test_deleted_account_is_gone_everywhere(start: StartInstance) -> None:
             assert response.status == 410
             body = await response.json(content_type=None)
             assert body["type"] == "Tombstone" and body["id"] == alice.actor_uri
+        # Her posts are gone for good, as Mastodon answers for a deleted account's: 410.
         async with http.get(view.uri, headers={"Accept": AP}) as response:
-            assert response.status in (404, 410)
+            assert response.status == 410
+            body = await response.json(content_type=None)
+            assert body["type"] == "Tombstone" and body["id"] == view.uri
+        async with http.get(f"{a.base}/@alice/{view.id}", allow_redirects=False) as response:
+            assert response.status == 410
         async with http.get(f"{alice.actor_uri}/outbox", headers={"Accept": AP}) as response:
             assert response.status in (404, 410)
     with pytest.raises(Conflict, match="deleted account"):

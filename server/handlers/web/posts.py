@@ -24,6 +24,7 @@ from server.services.errors import (
     AccountSuspended,
     Conflict,
     Forbidden,
+    Gone,
     InvalidInput,
     NotFound,
     RateLimited,
@@ -61,7 +62,7 @@ async def show(request: web.Request) -> web.StreamResponse:
     try:
         page = await post_page.post_page(services, request.match_info["username"],
                                          _status_id(request), current_user(request))
-    except post_page.PostGone as exc:
+    except Gone as exc:
         return render(request, "error.html", {"message": str(exc)}, status=410)
     except NotFound:
         return render(request, "error.html", {"message": "This post does not exist, or you "
