@@ -659,3 +659,21 @@ class WebSession(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
+
+
+# --- read markers (0007) ---------------------------------------------------------------------
+
+
+class Marker(Base):
+    """How far a user has read a timeline (Mastodon's markers): the newest id seen. Only
+    "notifications" is kept so far; what is newer counts as unread."""
+
+    __tablename__ = "markers"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, default=new_id)
+    user_id: Mapped[int] = mapped_column(Id, ForeignKey("users.id", ondelete="CASCADE"))
+    timeline: Mapped[str] = mapped_column(String(32))
+    last_read_id: Mapped[int] = mapped_column(Id)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("user_id", "timeline"),)

@@ -350,6 +350,20 @@ class NotificationEntry:
     status: Status | None
 
 
+def notification_shown(account_id: int) -> ColumnElement[bool]:
+    """The notifications `account_id`'s list shows: not from blocked (either way) or muted
+    accounts, not about deleted posts. The query must outer-join Status on
+    Notification.status_id (storage.markers counts unread ones with the same condition)."""
+    return and_(
+        # admin.* notifications (sign-ups, reports) are never filtered (Mastodon)
+        or_(Notification.type.startswith("admin."), and_(
+            Notification.from_account_id.not_in(blocked_ids(account_id)),
+            Notification.from_account_id.not_in(muted_ids(account_id, notifications=True)))),
+        or_(Notification.status_id.is_(None), Status.deleted_at.is_(None)),
+        # silenced senders only when followed (Mastodon: NotifyService#hellbanned?)
+        _not_restricted(Notification.from_account_id, account_id))
+
+
 async def notifications(session: AsyncSession, account_id: int,
                         page: Page) -> list[NotificationEntry]:
     """An account's notifications, newest first, without those from blocked accounts (either
@@ -358,15 +372,7 @@ async def notifications(session: AsyncSession, account_id: int,
     stmt = (select(Notification, sender, Status)
             .join(sender, sender.id == Notification.from_account_id)
             .outerjoin(Status, Status.id == Notification.status_id)
-            .where(Notification.account_id == account_id,
-                   # admin.* notifications (sign-ups, reports) are never filtered (Mastodon)
-                   or_(Notification.type.startswith("admin."), and_(
-                       Notification.from_account_id.not_in(blocked_ids(account_id)),
-                       Notification.from_account_id.not_in(muted_ids(account_id,
-                                                                     notifications=True)))),
-                   or_(Notification.status_id.is_(None), Status.deleted_at.is_(None)),
-                   # silenced senders only when followed (Mastodon: NotifyService#hellbanned?)
-                   _not_restricted(Notification.from_account_id, account_id)))
+            .where(Notification.account_id == account_id, notification_shown(account_id)))
     rows = (await session.execute(apply_page(stmt, Notification.id, page))).all()
     return finish_page([NotificationEntry(n, a, s) for n, a, s in rows], page)
 

@@ -12,7 +12,10 @@
   and, when no session cookie is sent, /api/ and requests with an Authorization header (API
   clients with tokens: a browser cannot add that header to a cross-site form). Handlers
   of exempt routes must not use current_user().
-- Templates get `signed_in`, `csrf_token()` and `instance_name` without passing them.
+- Templates get `signed_in`, `csrf_token()` and `instance_name` without passing them, and
+  `unread_notifications` (the nav's badge): counted once per request, with one indexed
+  query, only for a signed-in user's page requests (never JSON, ActivityPub, static files,
+  media or "load more" partials).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from aiohttp.typedefs import Handler
 from aiohttp.web_exceptions import NotAppKeyWarning
 
 from server import appkeys
-from server.services import web_sessions
+from server.services import markers, web_sessions
 from server.services.web_sessions import SignedIn
 
 SESSION_COOKIE = "dreamfeed_session"
@@ -49,6 +52,9 @@ SIGNED_IN: web.RequestKey[SignedIn | None] = web.RequestKey("signed_in")
 # A fresh pre-session CSRF token to set as a cookie on the way out.
 _NEW_CSRF: web.RequestKey[str] = web.RequestKey("new_csrf_cookie")
 _STALE_SESSION: web.RequestKey[bool] = web.RequestKey("stale_session_cookie")
+_UNREAD: web.RequestKey[int] = web.RequestKey("unread_notifications")
+# Paths that never answer with a page (no unread count for them).
+NO_PAGE_PREFIXES = ("/static/", "/media/", "/api/", "/.well-known/", "/nodeinfo/")
 
 
 def current_user(request: web.Request) -> SignedIn | None:
@@ -99,8 +105,19 @@ def page_context(request: web.Request) -> dict[str, Any]:
     """What every page's template gets (base.html shows who is signed in)."""
     return {"signed_in": current_user(request), "csrf_token": lambda: csrf_token(request),
             "instance_name": request.app[appkeys.CONFIG].instance.name,
+            "unread_notifications": request.get(_UNREAD, 0),
             # Invite codes still work when sign-ups are closed, but nobody is invited to try.
             "registrations_open": request.app[appkeys.CONFIG].instance.registrations != "closed"}
+
+
+def _renders_page(request: web.Request) -> bool:
+    """Whether this request is likely a page the nav is drawn on: a GET that asks for no
+    JSON (scripts, ActivityPub and WebFinger all do) outside static and media paths. A wrong
+    guess costs one small query, or a page whose badge shows no count."""
+    return (request.method in ("GET", "HEAD")
+            and not request.path.startswith(NO_PAGE_PREFIXES)
+            and request.query.get("partial") != "1"
+            and "json" not in request.headers.get("Accept", ""))
 
 
 def render(request: web.Request, template: str, context: dict[str, Any], *,
@@ -169,6 +186,9 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
     user = await web_sessions.load(request.app[appkeys.DATABASE], token) if token else None
     request[SIGNED_IN] = user
     request[_STALE_SESSION] = bool(token) and user is None
+    if user is not None and _renders_page(request):
+        request[_UNREAD] = await markers.unread_notifications(request.app[appkeys.SERVICES],
+                                                              user)
     with warnings.catch_warnings():
         # aiohttp_jinja2 reads per-request template context under a plain string key.
         warnings.simplefilter("ignore", NotAppKeyWarning)

@@ -19,7 +19,7 @@ EXPECTED_TABLES = {"instance_settings", "accounts", "account_keys", "users", "fo
                    "media_attachments", "remote_media", "mentions", "tags", "status_tags",
                    "favourites", "notifications", "tombstones", "mutes", "filters", "reports",
                    "domain_blocks", "domain_allows", "invites", "audit_log",
-                   "prompt_refusals", "web_sessions", "alembic_version"}
+                   "prompt_refusals", "web_sessions", "markers", "alembic_version"}
 
 
 async def test_upgrade_creates_the_schema_and_is_idempotent(database_url: str) -> None:

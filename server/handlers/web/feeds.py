@@ -13,7 +13,7 @@ from aiohttp import web
 from server import appkeys
 from server.handlers.pages import instance_context
 from server.handlers.session import current_user, render, require_user
-from server.services import discover, feeds
+from server.services import discover, feeds, markers
 from server.services.context import Services
 from server.services.errors import NotFound
 from storage.pagination import InvalidPage, Page, parse_page
@@ -132,15 +132,28 @@ async def discover_page(request: web.Request) -> web.StreamResponse:
 
 
 async def notifications_page(request: web.Request) -> web.StreamResponse:
+    """The first page (no max_id) marks everything up to its newest notification read."""
     user = require_user(request)
+    services = _services(request)
+    page_query = _page(request)
+    # The top of the list (min_id pages start further down).
+    first_page = page_query.max_id is None and page_query.min_id is None \
+        and not _partial(request)
+    # Taken before listing: notifications a word filter hides are seen with the page too,
+    # and one arriving while the page is made stays unread.
+    newest = await markers.newest_notification_id(services, user) if first_page else None
     try:
-        page = await feeds.notifications(_services(request), user.username, user.account_id,
-                                         _page(request))
+        page = await feeds.notifications(services, user.username, user.account_id, page_query)
     except NotFound:
         raise web.HTTPNotFound(text="no such account") from None
+    extra: dict[str, Any] = {}
+    if first_page:
+        shown = [n.id for n in page.notifications]
+        await markers.mark_notifications_read(services, user, max([newest or 0, *shown]))
+        extra["unread_notifications"] = 0  # counted before this page marked them read
     return _cards_page(request, "notifications.html", {
         "active_page": "notifications", "notifications": page.notifications,
-        "more_url": _more_url(request, max_id=page.next_max_id)},
+        "more_url": _more_url(request, max_id=page.next_max_id), **extra},
         items_template="_notification_items.html")
 
 
