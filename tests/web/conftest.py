@@ -59,10 +59,16 @@ def artifacts() -> Path:
 
 
 async def screenshot(page: Any, folder: Path, name: str) -> None:
-    """Save the page at desktop and phone widths: NAME-desktop.png and NAME-phone.png."""
+    """Save the whole page at desktop and phone widths: NAME-desktop.png and NAME-phone.png."""
     viewport = page.viewport_size
     for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
         await page.set_viewport_size(size)
+        if label == "phone":
+            # A screen as tall as the page: Chromium's full-page capture keeps the layout
+            # viewport, so the sticky tab bar would be drawn mid-page. (The desktop's
+            # sidebar is a screen tall, so there the real height is kept.)
+            height = await page.evaluate("document.documentElement.scrollHeight")
+            await page.set_viewport_size({**size, "height": max(size["height"], int(height))})
         await page.screenshot(path=str(folder / f"{name}-{label}.png"), full_page=True)
     if viewport:
         await page.set_viewport_size(viewport)

@@ -84,6 +84,7 @@ async def test_public_profile_and_feeds(start: StartInstance,
         assert html.count('href="https://alice.example" target="_blank" '
                           'rel="nofollow noopener noreferrer me"') == 2
         assert "<strong>3</strong> posts" in html  # public and unlisted ones
+        assert "<strong>0</strong> followers" in html
         # The list with replies shows cards; the CW'd one keeps its warning.
         page = await visitor.get("/@alice?tab=replies")
         assert page.status == 200 and f'id="post-{public.id}"' in page.text
