@@ -260,3 +260,21 @@ def parse_activity(doc: Any) -> ParsedActivity:
         object=obj if isinstance(obj, dict) else None,
         raw=doc,
     )
+
+
+# Larger counts are not believed (a hostile server could claim anything; Mastodon's own
+# columns are bigints, but no real account comes near this).
+MAX_TOTAL_ITEMS = 10**12
+
+
+def collection_total(doc: Any) -> int | None:
+    """A collection's `totalItems`, or None when it has none we can use: missing, not a
+    whole number (booleans included), negative or absurd. Servers may hide the count of a
+    followers collection (GoToSocial, Mastodon's "hide network"); then there is nothing to
+    show. Mastodon's ProcessAccountService reads these the same way."""
+    if not isinstance(doc, dict):
+        return None
+    total = doc.get("totalItems")
+    if isinstance(total, bool) or not isinstance(total, int):
+        return None
+    return total if 0 <= total <= MAX_TOTAL_ITEMS else None

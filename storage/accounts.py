@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Account, AccountKey, Status, User
@@ -88,3 +88,14 @@ async def remote_account_by_inbox(session: AsyncSession, inbox: str) -> Account 
     result = await session.execute(select(Account).where(
         Account.domain.is_not(None), Account.inbox_url == inbox).limit(1))
     return result.scalar_one_or_none()
+
+
+async def set_totals(session: AsyncSession, account_id: int, totals: dict[str, int | None],
+                     now: datetime) -> None:
+    """Record a remote account's collection totals (keys: posts_total, followers_total,
+    following_total; the ones absent keep their value)."""
+    allowed = {"posts_total", "followers_total", "following_total"}
+    if not set(totals) <= allowed:
+        raise ValueError(f"unknown totals: {sorted(set(totals) - allowed)}")
+    await session.execute(update(Account).where(Account.id == account_id)
+                          .values(**totals, totals_fetched_at=now))

@@ -86,6 +86,13 @@ class Account(Base):
     moved_to_uri: Mapped[str | None] = mapped_column(String(2048), default=None)
     moved_to_account_id: Mapped[int | None] = mapped_column(Id, default=None)
     also_known_as: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # A remote account's counts as its own server gives them (the totalItems of its outbox,
+    # followers and following collections; NULL when hidden or unknown) and when they were
+    # read (0008). Local accounts are counted from our own tables.
+    posts_total: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    followers_total: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    following_total: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    totals_fetched_at: Mapped[datetime | None] = mapped_column(default=None)
 
     __table_args__ = (
         # Case-insensitive uniqueness: one index for local names, one per remote domain.

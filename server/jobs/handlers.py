@@ -6,7 +6,14 @@ from typing import Any
 
 from server.jobs.delivery import deliver
 from server.jobs.registry import JobContext, JobRegistry
-from server.services import account_deletion, fetch_posts, generation, inbox_apply, threads
+from server.services import (
+    account_deletion,
+    fetch_posts,
+    generation,
+    inbox_apply,
+    remote,
+    threads,
+)
 from server.services.delivery import DELIVER
 from server.services.inbox_writer import APPLY_ACTIVITY
 from server.services.moderation import PURGE_DOMAIN, purge_domain_data
@@ -54,6 +61,10 @@ async def purge_domain(ctx: JobContext, payload: dict[str, Any]) -> None:
     await purge_domain_data(ctx.resources.services, store, str(payload["domain"]))
 
 
+async def fetch_account_totals(ctx: JobContext, payload: dict[str, Any]) -> None:
+    await remote.fetch_totals(ctx.resources.services, int(payload["account_id"]))
+
+
 def default_registry() -> JobRegistry:
     """Every job kind Dreamfeed knows, for `dreamfeed serve` and `dreamfeed worker`."""
     registry = JobRegistry()
@@ -64,4 +75,5 @@ def default_registry() -> JobRegistry:
     registry.register(CACHE_REMOTE, cache_remote_media)
     registry.register(account_deletion.PURGE, purge_account)
     registry.register(PURGE_DOMAIN, purge_domain)
+    registry.register(remote.FETCH_TOTALS, fetch_account_totals)
     return registry

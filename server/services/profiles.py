@@ -78,7 +78,8 @@ class ProfileView:
     discoverable: bool
     moved_to_uri: str | None
     created_at: datetime
-    # Counts only for local accounts: for remote ones we know just what reached us.
+    # Local accounts are counted here; remote ones as their server counts them (its
+    # collections' totalItems, None when hidden or not read yet).
     posts_count: int | None
     followers_count: int | None
     following_count: int | None
@@ -185,15 +186,29 @@ def _state(account: Account) -> str:
     return SUSPENDED if account.suspended_at is not None else OK
 
 
+async def _counts(session: AsyncSession,
+                  account: Account) -> tuple[int | None, int | None, int | None]:
+    """Posts, followers, following. A remote account's server counts it (read now and then,
+    server.services.remote.fetch_totals); what reached us since (posts, follows of and by
+    our users) is a floor under that, much as Mastodon counts up between refreshes. A
+    count its server hides stays hidden."""
+    here = (await status_queries.count_public_by_account(session, account.id),
+            await follow_queries.count_followers(session, account.id),
+            await follow_queries.count_following(session, account.id))
+    if account.is_local:
+        return here
+    posts, followers, following = (
+        None if total is None else max(total, seen) for total, seen in
+        zip((account.posts_total, account.followers_total, account.following_total), here,
+            strict=True))
+    return posts, followers, following
+
+
 async def _view(services: Services, session: AsyncSession, account: Account) -> ProfileView:
     config = services.config
     local = account.is_local
     bio_html = _local_bio(account, services) if local else sanitize_html(account.note)
-    counts: tuple[int | None, int | None, int | None] = (None, None, None)
-    if local:
-        counts = (await status_queries.count_public_by_account(session, account.id),
-                  await follow_queries.count_followers(session, account.id),
-                  await follow_queries.count_following(session, account.id))
+    counts = await _counts(session, account)
     return ProfileView(
         id=account.id, username=account.username,
         domain=account.domain or config.instance.domain, handle=_handle(account, config),

@@ -1,4 +1,5 @@
-"""Remote accounts and keys: resolve by WebFinger or URL, fetch (signed), store, refresh."""
+"""Remote accounts and keys: resolve by WebFinger or URL, fetch (signed), store, refresh,
+and their post/follower/following counts as their own servers give them."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from activitypub.parse import (
     ParsedActor,
     ParsedKey,
     ParseError,
+    collection_total,
     host_of,
     parse_actor,
     parse_key,
@@ -22,6 +24,7 @@ from activitypub.parse import (
     strip_fragment,
 )
 from activitypub.vocab import ACCEPT_ACTIVITY
+from server.jobs.queue import enqueue
 from server.services.context import Services
 from server.services.errors import ServiceError
 from server.services.key_cache import CachedKey
@@ -203,6 +206,7 @@ async def store_actor(services: Services, actor: ParsedActor) -> Account:
                 for key in actor.keys:
                     await _upsert_key(session, account.id, key)
                 await schedule_account_media(session, services.config, account)
+                await schedule_totals(session, account)
             for key in actor.keys:
                 services.keys.invalidate(key.key_id)
             return account
@@ -311,3 +315,46 @@ def _key_in(doc: dict[str, Any], key_id: str) -> ParsedKey | None:
         if key.key_id == key_id:
             return key
     return None
+
+
+# --- counts ------------------------------------------------------------------------------
+
+FETCH_TOTALS = "account.fetch_totals"
+# Which collection holds which count, as Mastodon's ProcessAccountService reads them.
+_TOTALS = (("posts_total", "outbox_url"), ("followers_total", "followers_url"),
+           ("following_total", "following_url"))
+
+
+async def schedule_totals(session: AsyncSession, account: Account) -> None:
+    """Read the account's counts in a job, not inline: an actor is often stored while an
+    inbox request waits on its key, and three more fetches do not belong there."""
+    if not account.is_local:
+        await enqueue(session, FETCH_TOTALS, {"account_id": account.id},
+                      dedupe_key=f"{FETCH_TOTALS}:{account.id}")
+
+
+async def fetch_totals(services: Services, account_id: int) -> None:
+    """Read totalItems of the account's outbox, followers and following collections. A
+    collection that answers without a usable count clears it (the server hides it); one that
+    cannot be fetched keeps the last value, as Mastodon does. Never fails: there is always a
+    next refresh."""
+    async with services.db.reader() as session:
+        account = await account_queries.account_by_id(session, account_id)
+    if account is None or account.is_local or account.deleted_at is not None \
+            or account.suspended_at is not None:
+        return
+    totals: dict[str, int | None] = {}
+    for column, url_attribute in _TOTALS:
+        url = getattr(account, url_attribute)
+        # Only the actor's own server speaks for its counts.
+        if not url or not same_origin(url, account.uri):
+            totals[column] = None
+            continue
+        try:
+            doc, _final_url = await fetch_document(services, url)
+        except RemoteError as exc:
+            log.info("keeping %s of %s: %s", column, account.uri, exc)
+            continue
+        totals[column] = collection_total(doc)
+    async with services.db.writer.begin() as session:
+        await account_queries.set_totals(session, account_id, totals, utcnow())

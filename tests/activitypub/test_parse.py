@@ -8,6 +8,7 @@ import pytest
 
 from activitypub.parse import (
     ParseError,
+    collection_total,
     host_of,
     object_id,
     parse_activity,
@@ -119,3 +120,18 @@ def test_url_helpers() -> None:
     assert not same_origin("https://a.example/x", "https://a.example:444/x")
     assert object_id({"id": "https://a.example/1"}) == "https://a.example/1"
     assert object_id(["https://a.example/1"]) is None
+
+
+@pytest.mark.parametrize(("doc", "expected"), [
+    ({"type": "OrderedCollection", "totalItems": 340}, 340),
+    ({"type": "OrderedCollection", "totalItems": 0}, 0),
+    ({"type": "OrderedCollection"}, None),  # hidden (GoToSocial hide_collections)
+    ({"totalItems": "340"}, None),
+    ({"totalItems": True}, None),
+    ({"totalItems": 3.5}, None),
+    ({"totalItems": -1}, None),
+    ({"totalItems": 10**13}, None),
+    (["not", "a", "collection"], None),
+])
+def test_collection_total(doc: object, expected: int | None) -> None:
+    assert collection_total(doc) == expected

@@ -25,7 +25,7 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, Self
 from urllib.parse import urlsplit
 
@@ -69,6 +69,12 @@ class FakeActor:
     # Image URLs for `icon` and `image` (avatar and header), when set.
     avatar: str = ""
     header: str = ""
+    # totalItems of the outbox, followers and following collections (None: hidden, as
+    # GoToSocial's hide_collections and Mastodon's "hide your network" leave them out).
+    totals: dict[str, int | None] = field(default_factory=lambda: {
+        "outbox": 12, "followers": 340, "following": 56})
+    # Fields to set on (or add to) the actor document as served.
+    overrides: dict[str, Any] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -125,6 +131,15 @@ class FakeActor:
             doc["icon"] = {"type": "Image", "mediaType": "image/png", "url": self.avatar}
         if self.header:
             doc["image"] = {"type": "Image", "mediaType": "image/png", "url": self.header}
+        return {**doc, **self.overrides}
+
+    def collection(self, name: str) -> dict[str, Any]:
+        """Mastodon's answer for an actor's collection: its size and a link to page one."""
+        url = f"{self.id}/{name}"
+        doc: dict[str, Any] = {"@context": AS, "id": url, "type": "OrderedCollection",
+                               "first": f"{url}?page=1"}
+        if self.totals.get(name) is not None:
+            doc["totalItems"] = self.totals[name]
         return doc
 
     def key_document(self) -> dict[str, Any]:
@@ -359,6 +374,13 @@ class FakeRemote:
             if not as2:  # Mastodon answers browsers with the HTML profile
                 return web.Response(text=f"<h1>{actor.username}</h1>", content_type="text/html")
             return _activity_json(actor.key_document() if is_key else actor.document())
+        collection = re.fullmatch(r"/users/([^/]+)/(outbox|followers|following)", path)
+        owner = self.actors.get(collection[1]) if collection else None
+        if collection and owner is not None and path not in self.documents \
+                and path not in self.files:
+            if owner.deleted:
+                return web.json_response({"error": "gone"}, status=410)
+            return _activity_json(owner.collection(collection[2]))
         if path in self.files:
             data, content_type = self.files[path]
             return web.Response(body=data, headers={"Content-Type": content_type})

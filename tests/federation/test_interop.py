@@ -109,9 +109,12 @@ async def test_gotosocial_user_follows_with_rfc9421_and_unfollows_with_hs2019(
 
     assert (await follows.relationships(a.services, "alice")).followers == [gus.handle]
     # keyId /users/gus/main-key -> the stub -> its owner: both fetched with signed GETs
-    # (the fake answers 401 to unsigned ones, as GoToSocial does).
+    # (the fake answers 401 to unsigned ones, as GoToSocial does); then, in a job, the
+    # collections that give his counts.
     fetches = gts.received("GET")
-    assert [f.path for f in fetches] == ["/users/gus/main-key", "/users/gus"]
+    assert [f.path for f in fetches[:2]] == ["/users/gus/main-key", "/users/gus"]
+    assert sorted(f.path for f in fetches[2:]) == [
+        "/users/gus/followers", "/users/gus/following", "/users/gus/outbox"]
     assert all(signed_by_instance_actor(f, a) and f.status == 200 for f in fetches)
     [accept] = gts.deliveries("Accept")
     assert accept.path == "/users/gus/inbox"  # GoToSocial has no shared inbox

@@ -201,6 +201,10 @@ async def test_remote_user_finds_follows_reports_and_blocks(
     assert await page.get_by_role("heading", name="Alice").is_visible()
     tiles = page.locator(".profile-grid .tile")
     assert await tiles.count() == 3
+    # Her server's counts were read before bob followed and she posted; what reached b
+    # since is a floor under them (her public posts, bob's follow).
+    counts = " ".join((await page.locator(".counts").inner_text()).split())
+    assert counts == "2 posts 1 follower 0 following"
     cover = page.locator(".tile-cw summary")
     assert await cover.count() == 1 and "spiders" in await cover.inner_text()
     covered_image = page.locator(".tile-cw .tile-link img")
