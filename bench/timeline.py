@@ -1,8 +1,10 @@
 """Median and p99 latency of a 20-post timeline page (home, local, federated) with 1,000,000
-posts and 10,000 accounts, on SQLite and PostgreSQL.
+posts and 10,000 accounts, of a page of notifications, and of the unread-notifications count
+that every signed-in page asks for (the nav's badge), on SQLite and PostgreSQL.
 
     .venv/bin/python bench/timeline.py [--posts 1000000] [--accounts 10000] [--follows 200]
-                                       [--runs 200] [--database sqlite|URL] [--explain]
+                                       [--notifications 100000] [--runs 200]
+                                       [--database sqlite|URL] [--explain]
 
 Without --database it runs on SQLite (a temporary file) and then on PostgreSQL at
 $DREAMFEED_TEST_POSTGRES_URL when a server answers there; a PostgreSQL URL names the database
@@ -11,11 +13,16 @@ to administer from: a fresh database is created beside it and dropped afterwards
 Data: accounts (a fifth of them remote), the viewer following `--follows` of them; posts spread
 evenly over accounts and over the last year (ids from storage.ids.new_id(at=...)), 10% boosts,
 5% replies, 80% public / 10% unlisted / 8% private / 2% direct. Rows go in with multi-row
-inserts in chunks of 10,000 (SQLite: synchronous=OFF while loading), then ANALYZE.
+inserts in chunks of 10,000 (SQLite: synchronous=OFF while loading), then ANALYZE. The viewer
+is a user with `--notifications` notifications (likes of random posts and follows) from random
+accounts over the year.
 
 Timed, through storage/timelines.py exactly as the service runs it (page ids, then load):
 `--runs` first pages, then `--runs` deeper pages, each starting at the last id of the page
-before it (so the deep run walks `--runs` x 20 entries back).
+before it (so the deep run walks `--runs` x 20 entries back). The unread count
+(storage/markers.py, capped at 100 as the badge is) is timed with no read marker (everything
+unread: the cap stops it), with the marker 5 notifications below the newest, and with
+everything read.
 """
 
 from __future__ import annotations
@@ -36,16 +43,18 @@ from benchdb import database, postgres_reachable
 from sqlalchemy import Select, event, insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from storage import timelines
+from storage import markers, timelines
 from storage.database import Database, is_sqlite, make_engine
 from storage.ids import id_floor, new_id
 from storage.migrate import upgrade
-from storage.models import Account, Follow, Status
+from storage.models import Account, Follow, Notification, Status, User
 from storage.pagination import Page
 
 DEFAULT_POSTGRES = os.environ.get("DREAMFEED_TEST_POSTGRES_URL",
                                   "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 CHUNK = 10_000
+# The viewer's users.id (a fixed id keeps the loader simple).
+VIEWER_USER = 1
 VISIBILITIES = ["public"] * 80 + ["unlisted"] * 10 + ["private"] * 8 + ["direct"] * 2
 
 
@@ -118,10 +127,32 @@ async def load(engine: AsyncEngine, args: argparse.Namespace) -> int:
         done += count
         if done % 100_000 == 0 or done == args.posts:
             print(f"  {done:,} posts ({time.perf_counter() - started:.0f}s)", flush=True)
+    await load_notifications(engine, args, viewer, accounts, recent, rng)
     async with engine.begin() as conn:
         await conn.execute(text("ANALYZE"))
     print(f"  loaded in {time.perf_counter() - started:.0f}s", flush=True)
     return viewer
+
+
+async def load_notifications(engine: AsyncEngine, args: argparse.Namespace, viewer: int,
+                             accounts: list[int], statuses: list[int],
+                             rng: random.Random) -> None:
+    """The viewer becomes a user (markers belong to users) with notifications spread over the
+    last year: two thirds likes of recent public posts, one third follows."""
+    now = datetime.now(UTC)
+    await _insert(engine, User.__table__, [dict(id=VIEWER_USER, account_id=viewer,
+                                                 password_hash="-", created_at=now)])
+    year = 365 * 24 * 3600
+    rows = []
+    for n in range(args.notifications):
+        at = now - timedelta(seconds=year * (1 - n / args.notifications))
+        like = n % 3 != 2 and bool(statuses)
+        rows.append(dict(id=new_id(at=at), account_id=viewer,
+                         from_account_id=rng.choice(accounts[1:]),
+                         type="favourite" if like else "follow",
+                         status_id=rng.choice(statuses) if like else None, created_at=at))
+    for i in range(0, len(rows), CHUNK):
+        await _insert(engine, Notification.__table__, rows[i:i + CHUNK])
 
 
 # --- timing ----------------------------------------------------------------------------------
@@ -132,10 +163,11 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
 
 
-PageFn = Callable[[AsyncSession, Page], Awaitable[list[timelines.Entry]]]
+PageFn = Callable[[AsyncSession, Page], Awaitable[list[int]]]
 
 
 async def time_pages(db: Database, fetch: PageFn, runs: int) -> dict[str, list[float]]:
+    """`fetch` returns the page's ids, newest first."""
     first: list[float] = []
     deep: list[float] = []
     max_id: int | None = None
@@ -151,8 +183,39 @@ async def time_pages(db: Database, fetch: PageFn, runs: int) -> dict[str, list[f
         deep.append((time.perf_counter() - started) * 1000)
         if not entries:
             break
-        max_id = entries[-1].entry.id
+        max_id = entries[-1]
     return {"first": first, "deep": deep}
+
+
+async def entry_ids_of(entries: Awaitable[list[timelines.Entry]]) -> list[int]:
+    return [e.entry.id for e in await entries]
+
+
+async def notification_ids_of(
+        entries: Awaitable[list[timelines.NotificationEntry]]) -> list[int]:
+    return [e.notification.id for e in await entries]
+
+
+async def time_unread(db: Database, viewer: int, runs: int) -> dict[str, list[float]]:
+    """The badge's count with no marker, with 5 unread, and with none unread."""
+    async with db.reader() as session:
+        newest = await markers.newest_notification_id(session, viewer) or 0
+        page = await timelines.notifications(session, viewer, Page(limit=6))
+    timings: dict[str, list[float]] = {}
+    for label, marker in (("none read", None),
+                          ("5 unread", page[-1].notification.id if len(page) > 5 else None),
+                          ("all read", newest)):
+        if marker is not None:
+            async with db.writer.begin() as session:
+                await markers.upsert(session, VIEWER_USER, markers.NOTIFICATIONS, marker)
+        values = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            async with db.reader() as session:
+                await markers.unread_notifications(session, VIEWER_USER, viewer, cap=100)
+            values.append((time.perf_counter() - started) * 1000)
+        timings[label] = values
+    return timings
 
 
 async def explain(db: Database, query: Select[int]) -> str:
@@ -191,20 +254,26 @@ async def run_backend(url: str, args: argparse.Namespace) -> list[tuple[str, str
         "federated": lambda: timelines.federated_query(viewer),
     }
     fetchers: dict[str, PageFn] = {
-        "home": lambda session, page: timelines.home_page(session, viewer, page),
-        "local": lambda session, page: timelines.timeline(session, queries["local"](), page),
-        "federated": lambda session, page: timelines.timeline(session, queries["federated"](),
-                                                              page),
+        "home": lambda session, page: entry_ids_of(timelines.home_page(session, viewer, page)),
+        "local": lambda session, page: entry_ids_of(
+            timelines.timeline(session, queries["local"](), page)),
+        "federated": lambda session, page: entry_ids_of(
+            timelines.timeline(session, queries["federated"](), page)),
+        "notifications": lambda session, page: notification_ids_of(
+            timelines.notifications(session, viewer, page)),
     }
     results = []
     try:
-        for label, make in queries.items():
-            if args.explain:
-                print(f"  plan of {label}:\n{await explain(db, make())}")
-            timings = await time_pages(db, fetchers[label], args.runs)
+        for label, fetch in fetchers.items():
+            if args.explain and label in queries:
+                print(f"  plan of {label}:\n{await explain(db, queries[label]())}")
+            timings = await time_pages(db, fetch, args.runs)
             for depth, values in timings.items():
                 results.append((name, f"{label} ({depth})", statistics.median(values),
                                 _percentile(values, 0.99)))
+        for state, values in (await time_unread(db, viewer, args.runs)).items():
+            results.append((name, f"unread ({state})", statistics.median(values),
+                            _percentile(values, 0.99)))
     finally:
         await db.dispose()
     return results
@@ -229,9 +298,9 @@ async def main(args: argparse.Namespace) -> None:
     print()
     print(f"20-post pages, {args.posts:,} posts, {args.accounts:,} accounts, viewer follows "
           f"{args.follows}; {args.runs} pages each; {os.cpu_count()} CPUs")
-    print(f"{'backend':12s} {'timeline':22s} {'median ms':>10s} {'p99 ms':>10s}")
+    print(f"{'backend':12s} {'timeline':24s} {'median ms':>10s} {'p99 ms':>10s}")
     for backend, label, median, p99 in results:
-        print(f"{backend:12s} {label:22s} {median:10.2f} {p99:10.2f}")
+        print(f"{backend:12s} {label:24s} {median:10.2f} {p99:10.2f}")
 
 
 if __name__ == "__main__":
@@ -241,6 +310,7 @@ if __name__ == "__main__":
     parser.add_argument("--posts", type=int, default=1_000_000)
     parser.add_argument("--accounts", type=int, default=10_000)
     parser.add_argument("--follows", type=int, default=200)
+    parser.add_argument("--notifications", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--explain", action="store_true", help="print each query's plan")
     asyncio.run(main(parser.parse_args()))
