@@ -18,7 +18,8 @@ All are built from the configured scheme and domain, never from a request's Host
     /actor                                 the instance actor (Application)
     /actor#main-key, /actor/inbox, /actor/outbox
     /inbox                                 shared inbox
-    /media/{id}/{filename}                 a stored media file
+    /media/{id}/{secret}/{filename}        a stored media file (/media/{id}/{filename} for
+                                           files stored before URLs had a secret)
 """
 
 from __future__ import annotations
@@ -93,8 +94,8 @@ class Urls:
     def about(self) -> str:
         return f"{self.base}/about"
 
-    def media(self, media_id: int, filename: str) -> str:
-        return f"{self.base}/media/{media_id}/{filename}"
+    def media(self, media_id: int, secret: str | None, filename: str) -> str:
+        return f"{self.base}/media/{media_path(media_id, secret, filename)}"
 
     def nodeinfo(self, version: str) -> str:
         return f"{self.base}/nodeinfo/{version}"
@@ -106,3 +107,8 @@ class Urls:
     @property
     def authorize_interaction_template(self) -> str:
         return f"{self.base}/authorize_interaction?uri={{uri}}"
+
+
+def media_path(media_id: int, secret: str | None, filename: str) -> str:
+    """A media file's path below /media/ (or below [media] base_url)."""
+    return f"{media_id}/{secret}/{filename}" if secret else f"{media_id}/{filename}"

@@ -6,6 +6,7 @@ Later migrations only add tables and columns to what is here.
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from typing import Any
 
@@ -363,9 +364,17 @@ class GenerationQuota(Base):
     used: Mapped[int] = mapped_column(Integer, default=0)
 
 
+def new_url_secret() -> str:
+    """64 random bits in a media URL, as Mastodon's random file names: ids are time-based,
+    so without it the images of followers-only posts and unposted generations could be
+    found by counting."""
+    return secrets.token_hex(8)
+
+
 class MediaAttachment(Base):
     """A stored image: the original (content-addressed by its SHA-256) and the renditions
-    served at /media/{id}/{file}. Storage keys are opaque to everything but storage/media_files.
+    served at /media/{id}/{secret}/{file}. Storage keys are opaque to everything but
+    storage/media_files.
     """
 
     __tablename__ = "media_attachments"
@@ -403,6 +412,9 @@ class MediaAttachment(Base):
     digital_source_type: Mapped[str] = mapped_column(String(64))
     # Order within its post (0-3).
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # The secret part of its URLs (0009); NULL for older rows, whose URLs (already sent to
+    # other servers, and URLs never change) have none.
+    url_secret: Mapped[str | None] = mapped_column(String(32), default=new_url_secret)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

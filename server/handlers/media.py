@@ -1,4 +1,5 @@
-"""`/media/{id}/{filename}`: stored renditions, immutable, with strong ETags."""
+"""`/media/{id}/{secret}/{filename}` (and `/media/{id}/{filename}` for files from before
+URLs had a secret): stored renditions, immutable, with strong ETags."""
 
 from __future__ import annotations
 
@@ -25,8 +26,10 @@ def _matches(if_none_match: str, etag: str) -> bool:
 async def media_file(request: web.Request) -> web.StreamResponse:
     media_id = parse_id(request.match_info["media_id"])
     filename = request.match_info["filename"]
+    # No secret: a file stored before media URLs had one.
+    secret = request.match_info.get("secret")
     found = None if media_id is None else await media_service.find_media_file(
-        request.app[appkeys.DATABASE], media_id, filename)
+        request.app[appkeys.DATABASE], media_id, secret, filename)
     if found is None:
         raise web.HTTPNotFound(text="no such media file")
     headers = {"ETag": found.etag, "Cache-Control": CACHE_CONTROL,
@@ -43,4 +46,5 @@ async def media_file(request: web.Request) -> web.StreamResponse:
 
 
 def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/media/{media_id}/{secret}/{filename}", media_file)
     app.router.add_get("/media/{media_id}/{filename}", media_file)

@@ -138,7 +138,7 @@ async def parent_post(services: Services, status_id: int, viewer_account_id: int
         if status.local:
             local = await status_queries.attachments(session, status.id)
             if local:
-                preview = (media_url(config, local[0].id, THUMB_FILE), local[0].description)
+                preview = (media_url(config, local[0], THUMB_FILE), local[0].description)
         else:
             remote = await status_queries.remote_media(session, status.id)
             if remote:

@@ -251,9 +251,9 @@ async def get_generation(images: ImageServices, generation_id: int, *,
 
 
 def _media_view(config: Config, m: MediaAttachment) -> MediaView:
-    return MediaView(id=m.id, url=media_url(config, m.id, JPEG_FILE),
-                     webp_url=media_url(config, m.id, WEBP_FILE),
-                     preview_url=media_url(config, m.id, THUMB_FILE), width=m.display_width,
+    return MediaView(id=m.id, url=media_url(config, m, JPEG_FILE),
+                     webp_url=media_url(config, m, WEBP_FILE),
+                     preview_url=media_url(config, m, THUMB_FILE), width=m.display_width,
                      height=m.display_height, blurhash=m.blurhash, description=m.description,
                      generator=m.generator, digital_source_type=m.digital_source_type)
 

@@ -1,16 +1,20 @@
-"""Stored media: public URLs, and finding the file behind /media/{id}/{filename}.
+"""Stored media: public URLs, and finding the file behind /media/{id}/{secret}/{filename}.
 
-URLs are keyed by attachment id and a fixed filename per rendition, so they never change
-once published (Mastodon matches attachments by URL when a post is updated).
+URLs are keyed by attachment id, its random secret and a fixed filename per rendition, so
+they never change once published (Mastodon matches attachments by URL when a post is
+updated). The secret keeps an image private until its URL is shared: ids are time-based, and
+followers-only posts and unposted generations have images too. Rows from before secrets
+(url_secret NULL) keep their /media/{id}/{filename} URLs.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass
 
 from server.config import Config
-from server.urls import Urls
+from server.urls import Urls, media_path
 from storage import media as media_queries
 from storage.database import Database
 from storage.media_files import MediaStore
@@ -25,10 +29,11 @@ RENDITIONS = {
 }
 
 
-def media_url(config: Config, media_id: int, filename: str) -> str:
+def media_url(config: Config, media: MediaAttachment, filename: str) -> str:
     if config.media.base_url:
-        return f"{config.media.base_url.rstrip('/')}/{media_id}/{filename}"
-    return Urls(config.base_url).media(media_id, filename)
+        return (f"{config.media.base_url.rstrip('/')}/"
+                f"{media_path(media.id, media.url_secret, filename)}")
+    return Urls(config.base_url).media(media.id, media.url_secret, filename)
 
 
 @dataclass(frozen=True)
@@ -48,10 +53,21 @@ def rendition(attachment: MediaAttachment, filename: str) -> MediaFile | None:
     return MediaFile(key=key, content_type=content_type, etag=etag)
 
 
-async def find_media_file(db: Database, media_id: int, filename: str) -> MediaFile | None:
+async def find_media_file(db: Database, media_id: int, secret: str | None,
+                          filename: str) -> MediaFile | None:
+    """The file behind a media URL, or None: `secret` must be the attachment's (None only
+    for the rows from before secrets)."""
     async with db.reader() as session:
         attachment = await media_queries.attachment_by_id(session, media_id)
-    return None if attachment is None else rendition(attachment, filename)
+    if attachment is None or not _secret_matches(attachment.url_secret, secret):
+        return None
+    return rendition(attachment, filename)
+
+
+def _secret_matches(expected: str | None, given: str | None) -> bool:
+    if expected is None or given is None:
+        return expected is None and given is None
+    return hmac.compare_digest(expected.encode(), given.encode())
 
 
 async def read_media_file(store: MediaStore, file: MediaFile) -> bytes:

@@ -93,11 +93,11 @@ def account_card(config: Config, account: Account) -> AccountCard:
 
 
 def _local_image(config: Config, media: MediaAttachment) -> ImageCard:
-    return ImageCard(url=media_url(config, media.id, JPEG_FILE),
-                     preview_url=media_url(config, media.id, THUMB_FILE),
+    return ImageCard(url=media_url(config, media, JPEG_FILE),
+                     preview_url=media_url(config, media, THUMB_FILE),
                      width=media.display_width, height=media.display_height,
                      blurhash=media.blurhash or None, alt=media.description,
-                     webp_url=media_url(config, media.id, WEBP_FILE))
+                     webp_url=media_url(config, media, WEBP_FILE))
 
 
 def _remote_image(config: Config, media: RemoteMedia) -> ImageCard:

@@ -276,7 +276,7 @@ async def note_parts(services: Services, session: AsyncSession, status: Status,
                      author: Account) -> NoteParts:
     """Everything besides the row that its Note shows."""
     attachments = [AttachmentView(
-        url=media_url(services.config, m.id, JPEG_FILE), media_type="image/jpeg",
+        url=media_url(services.config, m, JPEG_FILE), media_type="image/jpeg",
         description=m.description, width=m.display_width, height=m.display_height,
         blurhash=m.blurhash) for m in await status_queries.attachments(session, status.id)]
     remix_url = None

@@ -376,9 +376,9 @@ async def feed(services: Services, username: str, self_url: str) -> tuple[
     entries = []
     for post in posts:
         images = [syndication.FeedImage(
-            url=media_service.media_url(config, media.id, media_service.JPEG_FILE),
+            url=media_service.media_url(config, media, media_service.JPEG_FILE),
             media_type="image/jpeg", size=media.jpeg_size, alt=media.description,
-            thumbnail_url=media_service.media_url(config, media.id, media_service.THUMB_FILE),
+            thumbnail_url=media_service.media_url(config, media, media_service.THUMB_FILE),
             width=media.display_width, height=media.display_height)
             for media in attachments.get(post.id, [])]
         entries.append(syndication.FeedEntry(

@@ -41,8 +41,15 @@ def test_bad_values_name_their_key(section: str, values: dict[str, object],
 
 def test_media_urls_follow_media_base_url() -> None:
     from server.services.media import media_url
+    from storage.models import MediaAttachment
 
+    media = MediaAttachment(id=5, url_secret="0123abcd4567ef89")
     ours = build_config({"instance": {"domain": "social.example"}})
-    assert media_url(ours, 5, "image.jpg") == "https://social.example/media/5/image.jpg"
+    assert media_url(ours, media, "image.jpg") == \
+        "https://social.example/media/5/0123abcd4567ef89/image.jpg"
     cdn = build_config({"media": {"base_url": "https://cdn.example/df/"}})
-    assert media_url(cdn, 5, "thumb.jpg") == "https://cdn.example/df/5/thumb.jpg"
+    assert media_url(cdn, media, "thumb.jpg") == \
+        "https://cdn.example/df/5/0123abcd4567ef89/thumb.jpg"
+    # Files stored before URLs had a secret keep the URLs they were published with.
+    legacy = MediaAttachment(id=6, url_secret=None)
+    assert media_url(ours, legacy, "image.jpg") == "https://social.example/media/6/image.jpg"

@@ -12,7 +12,7 @@ from typing import Any
 import blurhash
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import appkeys
@@ -44,13 +44,19 @@ async def test_prompt_to_stored_media(app_client: Client) -> None:
     assert (done.state, done.style, done.seed, done.error) == ("done", "nebula", 11, None)
     assert done.finished_at is not None and len(done.media) == 1
     media = done.media[0]
-    assert media.url == f"http://dreamfeed.test/media/{media.id}/image.jpg"
+    async with app[appkeys.DATABASE].reader() as session:
+        stored = await session.get(MediaAttachment, media.id)
+    assert stored is not None and stored.url_secret is not None
+    secret = stored.url_secret
+    assert len(secret) == 16
+    base = f"/media/{media.id}/{secret}"
+    assert media.url == f"http://dreamfeed.test{base}/image.jpg"
     assert (media.width, media.height) == (256, 256)
     assert blurhash.is_valid_blurhash(media.blurhash)
     assert (media.generator, media.digital_source_type) == ("dreamfeed-procedural 1",
                                                             "algorithmicMedia")
 
-    resp = await app_client.get(f"/media/{media.id}/image.jpg")
+    resp = await app_client.get(f"{base}/image.jpg")
     assert resp.status == 200 and resp.content_type == "image/jpeg"
     assert resp.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     body = await resp.read()
@@ -59,16 +65,22 @@ async def test_prompt_to_stored_media(app_client: Client) -> None:
     assert b"digitalsourcetype/algorithmicMedia" in image.info["xmp"]
     assert b"violet nebula" not in body  # the prompt stays private
     etag = resp.headers["ETag"]
-    again = await app_client.get(f"/media/{media.id}/image.jpg",
-                                 headers={"If-None-Match": etag})
+    again = await app_client.get(f"{base}/image.jpg", headers={"If-None-Match": etag})
     assert again.status == 304 and again.headers["ETag"] == etag
     for filename, content_type in (("image.webp", "image/webp"), ("thumb.jpg", "image/jpeg")):
-        resp = await app_client.get(f"/media/{media.id}/{filename}")
+        resp = await app_client.get(f"{base}/{filename}")
         assert (resp.status, resp.content_type) == (200, content_type)
         assert resp.headers["ETag"] != etag
-    for path in (f"/media/{media.id}/original.png", f"/media/{media.id + 1}/image.jpg",
-                 "/media/abc/image.jpg"):
+    # Without its secret, with another one, or under a guessed id: nothing.
+    for path in (f"{base}/original.png", f"/media/{media.id}/image.jpg",
+                 f"/media/{media.id}/{'0' * 16}/image.jpg", f"/media/{media.id + 1}/image.jpg",
+                 f"/media/{media.id + 1}/{secret}/image.jpg", "/media/abc/image.jpg"):
         assert (await app_client.get(path)).status == 404
+    # A file from before secrets (NULL) is served at the URL it was published with only.
+    async with app[appkeys.DATABASE].writer.begin() as session:
+        await session.execute(update(MediaAttachment).values(url_secret=None))
+    assert (await app_client.get(f"/media/{media.id}/image.jpg")).status == 200
+    assert (await app_client.get(f"{base}/image.jpg")).status == 404
 
     async with app[appkeys.DATABASE].reader() as session:
         row = (await session.execute(select(MediaAttachment))).scalar_one()
