@@ -98,7 +98,7 @@ async def purge_status_batch(session: AsyncSession, account_id: int, live_since:
         Status.account_id == account_id).order_by(Status.id).limit(limit))).scalars())
     if not ids:
         return None
-    keys = await _media_keys_of_statuses(session, ids)
+    keys = await remove_media_of_statuses(session, ids)
     # Boosts of these posts by anyone: they point at nothing once the posts are gone.
     await session.execute(delete(Status).where(Status.reblog_of_id.in_(ids)))
     removed = (await session.execute(
@@ -124,15 +124,18 @@ async def _decrement(session: AsyncSession, column: str, status_ids: Iterable[in
             {counter: case((counter - by < 0, 0), else_=counter - by)}))
 
 
-async def _media_keys_of_statuses(session: AsyncSession,
-                                  status_ids: Sequence[int]) -> list[str]:
+async def remove_media_of_statuses(session: AsyncSession,
+                                   status_ids: Sequence[int]) -> list[str]:
+    """Remove the posts' images (our attachments and cached remote ones); returns the
+    storage keys whose files the caller deletes once this is committed."""
     local = list((await session.execute(select(MediaAttachment).where(
         MediaAttachment.status_id.in_(status_ids)))).scalars())
     keys = await _attachment_keys(session, local)
     await session.execute(delete(MediaAttachment).where(
         MediaAttachment.id.in_([m.id for m in local])))
-    cached = (await session.execute(select(RemoteMedia.cached_key, RemoteMedia.thumb_key).where(
-        RemoteMedia.status_id.in_(status_ids)))).all()
+    cached = (await session.execute(
+        delete(RemoteMedia).where(RemoteMedia.status_id.in_(status_ids))
+        .returning(RemoteMedia.cached_key, RemoteMedia.thumb_key))).all()
     keys += [key for row in cached for key in row if key]
     return keys
 

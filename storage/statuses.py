@@ -22,6 +22,13 @@ from storage.pagination import Page, apply_page, finish_page
 PUBLIC_VISIBILITIES = ("public", "unlisted")
 
 
+async def is_deleted(session: AsyncSession, status_id: int) -> bool:
+    """Whether the post was deleted (soft: a tombstone row) or is gone altogether."""
+    result = await session.execute(select(Status.deleted_at).where(Status.id == status_id))
+    row = result.first()
+    return row is None or row.deleted_at is not None
+
+
 async def count_public_by_account(session: AsyncSession, account_id: int) -> int:
     result = await session.execute(select(func.count()).select_from(Status).where(
         Status.account_id == account_id, Status.deleted_at.is_(None),

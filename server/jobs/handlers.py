@@ -11,6 +11,7 @@ from server.services import (
     fetch_posts,
     generation,
     inbox_apply,
+    media_purge,
     remote,
     threads,
 )
@@ -54,6 +55,14 @@ async def purge_account(ctx: JobContext, payload: dict[str, Any]) -> None:
                                          str(keep) if keep else None)
 
 
+async def purge_post_media(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Remove a deleted post's images (server.services.media_purge)."""
+    config, images = ctx.resources.config, ctx.resources.images
+    store = images.store if images is not None else LocalMediaStore(config.media.path)
+    await media_purge.purge_status_media(ctx.resources.services.db, store,
+                                         int(payload["status_id"]))
+
+
 async def purge_domain(ctx: JobContext, payload: dict[str, Any]) -> None:
     """Remove what a suspended domain left here (server.services.moderation)."""
     config, images = ctx.resources.config, ctx.resources.images
@@ -76,4 +85,5 @@ def default_registry() -> JobRegistry:
     registry.register(account_deletion.PURGE, purge_account)
     registry.register(PURGE_DOMAIN, purge_domain)
     registry.register(remote.FETCH_TOTALS, fetch_account_totals)
+    registry.register(media_purge.PURGE_MEDIA, purge_post_media)
     return registry

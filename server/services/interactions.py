@@ -27,6 +27,7 @@ from server.render.sanitize import sanitize_html
 from server.services import fetch_posts, note_content, notifications
 from server.services.context import Services
 from server.services.errors import Dropped
+from server.services.media_purge import enqueue_media_purge
 from server.services.remote import RemoteError, RemoteGone, account_for_uri, fetch_document
 from server.services.remote_media import schedule_status_media
 from storage import accounts as account_queries
@@ -302,6 +303,7 @@ async def on_delete(services: Services, activity: ParsedActivity) -> str:
         if status.remix_of_id is not None:
             await status_queries.increment(session, status.remix_of_id, "remixes_count", -1)
         await queries.delete_notifications_about(session, status.id)
+        await enqueue_media_purge(session, status.id)  # its cached images go too
     return "post deleted"
 
 

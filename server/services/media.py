@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from server.config import Config
 from server.urls import Urls, media_path
 from storage import media as media_queries
+from storage import statuses as status_queries
 from storage.database import Database
 from storage.media_files import MediaStore
 from storage.models import MediaAttachment
@@ -59,8 +60,12 @@ async def find_media_file(db: Database, media_id: int, secret: str | None,
     for the rows from before secrets)."""
     async with db.reader() as session:
         attachment = await media_queries.attachment_by_id(session, media_id)
-    if attachment is None or not _secret_matches(attachment.url_secret, secret):
-        return None
+        if attachment is None or not _secret_matches(attachment.url_secret, secret):
+            return None
+        # A deleted post's images are gone at once (their rows and files go in a job).
+        if attachment.status_id is not None \
+                and await status_queries.is_deleted(session, attachment.status_id):
+            return None
     return rendition(attachment, filename)
 
 

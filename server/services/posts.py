@@ -23,6 +23,7 @@ from server.services.blocks import refuse_reply
 from server.services.context import Services
 from server.services.errors import Conflict, Gone, InvalidInput, NotFound
 from server.services.media import JPEG_FILE, media_url
+from server.services.media_purge import enqueue_media_purge
 from server.services.moderation_checks import ensure_not_suspended
 from server.services.notifications import notify
 from server.services.remote import RemoteError, resolve_account
@@ -364,7 +365,8 @@ async def edit_post(services: Services, username: str, status_id: int, *,
 
 
 async def delete_post(services: Services, username: str, status_id: int) -> None:
-    """The post becomes a tombstone (its id answers 410); its audience gets a Delete."""
+    """The post becomes a tombstone (its id answers 410); its audience gets a Delete; its
+    images are removed by a job (server.services.media_purge)."""
     async with services.db.writer.begin() as session:
         author, status = await _own_post(session, username, status_id)
         parts = await note_parts(services, session, status, author)
@@ -379,6 +381,7 @@ async def delete_post(services: Services, username: str, status_id: int) -> None
                                  builders.tombstone(status.uri), to=wire["to"],
                                  cc=wire["cc"])
         await delivery.publish(session, author.id, activity, inboxes)
+        await enqueue_media_purge(session, status.id)
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from server.services.domain_policy import domain_candidates
 from server.urls import Urls
 from storage import domain_blocks as domain_queries
 from storage import remote_media as queries
+from storage import statuses as status_queries
 from storage.database import Database
 from storage.media_files import MediaFileMissing, MediaStore
 from storage.models import Account
@@ -294,9 +295,12 @@ class RemoteMediaServer:
             raise NotServable(404, "no such media file")
         async with self.deps.db.reader() as session:
             row = await queries.media_by_id(session, media_id)
-            rejected = row is not None and await rejects_media(
-                session, await domain_queries.status_domain(session, row.status_id))
-        if row is None or rejected:
+            # A deleted post's images are gone at once (server.services.media_purge).
+            hidden = row is not None and (
+                await status_queries.is_deleted(session, row.status_id)
+                or await rejects_media(
+                    session, await domain_queries.status_domain(session, row.status_id)))
+        if row is None or hidden:
             raise NotServable(404, "no such media file")
         if not self.deps.config.media.cache_remote:
             return await self._proxy(row.url)

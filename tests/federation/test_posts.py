@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -15,6 +16,7 @@ from server.services import posts, reactions
 from server.services.context import SigningKey
 from server.services.signing import signer
 from storage import accounts as account_queries
+from storage import statuses as status_queries
 from storage.models import Account, Follow, Status
 from tests.federation.conftest import StartInstance
 from tests.federation.harness import Instance, settle
@@ -183,11 +185,32 @@ async def test_edit_and_delete_federate(start: StartInstance, remote: RecordingI
     [create] = _delivered(remote, "Create")
     assert update["object"]["attachment"][0]["url"] == create["object"]["attachment"][0]["url"]
 
-    await posts.delete_post(a.services, "alice", view.id)
-    await a.run_jobs()
+    image_url = create["object"]["attachment"][0]["url"]
+    port = a.domain.rpartition(":")[2]
+    async with a.app[appkeys.DATABASE].reader() as session:
+        [stored] = await status_queries.attachments(session, view.id)
+    files = [Path(a.config.media.path) / key
+             for key in (stored.original_key, stored.jpeg_key, stored.webp_key, stored.thumb_key)]
+    assert all(f.is_file() for f in files)
+
+    async with aiohttp.ClientSession() as session:
+        async def status_of(url: str, **headers: str) -> int:
+            async with session.get(url.replace(a.base, f"http://127.0.0.1:{port}"),
+                                   headers=headers) as resp:
+                return resp.status
+
+        assert await status_of(image_url) == 200
+        await posts.delete_post(a.services, "alice", view.id)
+        # Its image is gone at once, before the job removes rows and files (Mastodon's
+        # RemoveStatusService removes a deleted status's media too).
+        assert await status_of(image_url) == 404
+        await a.run_jobs()
+        assert await status_of(image_url) == 404
     [delete] = _delivered(remote, "Delete")
     assert delete["object"] == {"id": view.uri, "type": "Tombstone", "formerType": "Note"}
-    port = a.domain.rpartition(":")[2]
+    async with a.app[appkeys.DATABASE].reader() as session:
+        assert await status_queries.attachments(session, view.id) == []
+    assert not any(f.exists() for f in files)
     async with aiohttp.ClientSession() as session, session.get(
             view.uri.replace(a.base, f"http://127.0.0.1:{port}"),
             headers={"Accept": AP}) as resp:

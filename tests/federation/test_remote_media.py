@@ -140,6 +140,28 @@ async def test_image_is_cached_and_served_by_us(a: Instance, masto: FakeRemote,
     assert await cache_jobs(a) == []
 
 
+async def test_deleted_post_takes_its_cached_images_with_it(a: Instance, masto: FakeRemote,
+                                                          carol: FakeActor) -> None:
+    url = masto.serve_bytes("/system/media/1.png", png(300, 200), "image/png")
+    doc = note(carol, attachment=[attachment(url)])
+    assert (await send(masto, carol, a, create(carol, doc))).state == "applied"
+    status = await post(a, doc["id"])
+    assert status is not None
+    await settle([a])
+    [cached] = await media(a, status.id)
+    files = [stored(a, cached.cached_key), stored(a, cached.thumb_key)]
+    served = remote_media_url(a.config, cached.id, "image.jpg")
+    assert all(f.is_file() for f in files) and (await get(masto, served))[0] == 200
+
+    delete = carol.activity("Delete", {"id": doc["id"], "type": "Tombstone"})
+    assert (await send(masto, carol, a, delete)).state == "applied"
+    assert (await get(masto, served))[0] == 404  # at once, before the purge job runs
+    await settle([a])
+    assert await media(a, status.id) == [] and not any(f.exists() for f in files)
+    assert (await get(masto, served))[0] == 404
+    assert len(masto.fetches_of(url)) == 1  # never fetched again for a visitor
+
+
 async def test_refusals_are_recorded_once_without_retries(
         a: Instance, masto: FakeRemote, carol: FakeActor) -> None:
     not_image = masto.serve_bytes("/m/page.png", b"<html>not an image</html>", "image/png")
