@@ -102,7 +102,8 @@ def note(status: Status, parts: NoteParts, config: Config) -> dict[str, Any]:
     author = parts.author
     to, cc = addressing(status.visibility, urls.followers(author.username),
                         [a.uri for a in parts.mentions])
-    tags: list[dict[str, Any]] = [builders.hashtag(name, urls.tag(name)) for name in parts.tags]
+    tags: list[dict[str, Any]] = [builders.hashtag(name, urls.tag(name.lower()))
+                                  for name in parts.tags]
     tags += [builders.mention(a.uri, f"{a.username}@{a.domain or config.instance.domain}")
              for a in parts.mentions]
     if status.remix_of_uri:

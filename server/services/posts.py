@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import builders
-from server.render.text import MentionTarget, find_mentions, format_caption
+from server.render.text import MentionTarget, find_hashtags, find_mentions, format_caption
 from server.render.to_activitypub import AttachmentView, NoteParts, create_activity, note
 from server.services import delivery
 from server.services.blocks import refuse_reply
@@ -285,9 +285,17 @@ async def note_parts(services: Services, session: AsyncSession, status: Status,
         parent = await status_queries.by_id(session, status.remix_of_id)
         remix_url = parent.url if parent else None
     return NoteParts(author=author, attachments=attachments,
-                     tags=await status_queries.tag_names(session, status.id),
+                     tags=_display_forms(status, await status_queries.tag_names(session,
+                                                                                status.id)),
                      mentions=await status_queries.mentioned_accounts(session, status.id),
                      remix_of_url=remix_url)
+
+
+def _display_forms(status: Status, names: list[str]) -> list[str]:
+    """Tags are stored lowercase; a Note names them as its author wrote them, as Mastodon's
+    HashtagSerializer sends display_name (#AIGenerated, not #aigenerated)."""
+    written = {tag.lower(): tag for tag in [AI_TAG, *find_hashtags(status.caption)]}
+    return [written.get(name, name) for name in names]
 
 
 async def audience_inboxes(session: AsyncSession, status: Status, parts: NoteParts,
