@@ -3,7 +3,7 @@ posts and 10,000 accounts, of a page of notifications, and of the unread-notific
 that every signed-in page asks for (the nav's badge), on SQLite and PostgreSQL.
 
     .venv/bin/python bench/timeline.py [--posts 1000000] [--accounts 10000] [--follows 200]
-                                       [--notifications 100000] [--runs 200]
+                                       [--quiet-follows N] [--notifications 100000] [--runs 200]
                                        [--database sqlite|URL] [--explain]
 
 Without --database it runs on SQLite (a temporary file) and then on PostgreSQL at
@@ -86,6 +86,8 @@ async def load(engine: AsyncEngine, args: argparse.Namespace) -> int:
         await _insert(engine, Account.__table__, rows[i:i + CHUNK])
     viewer = accounts[0]
     followed = rng.sample(accounts[1:], min(args.follows, len(accounts) - 1))
+    if args.quiet_follows:
+        followed = await load_quiet_accounts(engine, args.quiet_follows, now)
     await _insert(engine, Follow.__table__, [
         dict(id=new_id(), account_id=viewer, target_account_id=target, state="accepted",
              created_at=now, updated_at=now) for target in followed])
@@ -132,6 +134,30 @@ async def load(engine: AsyncEngine, args: argparse.Namespace) -> int:
         await conn.execute(text("ANALYZE"))
     print(f"  loaded in {time.perf_counter() - started:.0f}s", flush=True)
     return viewer
+
+
+async def load_quiet_accounts(engine: AsyncEngine, count: int, now: datetime) -> list[int]:
+    """`count` accounts with one public post each, spread over the last year: a home made of
+    them never fills a page, so every query window is tried and then the unbounded one."""
+    ids = [new_id(at=now - timedelta(days=400, seconds=n)) for n in range(count)]
+    await _insert(engine, Account.__table__, [
+        dict(id=account_id, username=f"quiet{n}", domain=None,
+             uri=f"https://bench.test/users/quiet{n}",
+             inbox_url=f"https://bench.test/users/quiet{n}/inbox", fields=[], created_at=now,
+             updated_at=now) for n, account_id in enumerate(ids)])
+    posts = []
+    for n, account_id in enumerate(ids):
+        at = now - timedelta(days=365 * (n + 1) / (count + 1))
+        status_id = new_id(at=at)
+        posts.append(dict(
+            id=status_id, uri=f"https://bench.test/s/{status_id}", url=None,
+            account_id=account_id, local=True, visibility="public",
+            content=f"<p>quiet {n}</p>", spoiler_text="", sensitive=False, caption="",
+            can_remix=True, replies_count=0, favourites_count=0, reblogs_count=0,
+            remixes_count=0, created_at=at, updated_at=at, reblog_of_id=None,
+            in_reply_to_id=None, in_reply_to_account_id=None))
+    await _insert(engine, Status.__table__, posts)
+    return ids
 
 
 async def load_notifications(engine: AsyncEngine, args: argparse.Namespace, viewer: int,
@@ -296,8 +322,10 @@ async def main(args: argparse.Namespace) -> None:
             async with database(target, Path(tmp)) as url:
                 results.extend(await run_backend(url, args))
     print()
+    follows = (f"{args.quiet_follows} accounts with one post each" if args.quiet_follows
+               else args.follows)
     print(f"20-post pages, {args.posts:,} posts, {args.accounts:,} accounts, viewer follows "
-          f"{args.follows}; {args.runs} pages each; {os.cpu_count()} CPUs")
+          f"{follows}; {args.runs} pages each; {os.cpu_count()} CPUs")
     print(f"{'backend':12s} {'timeline':24s} {'median ms':>10s} {'p99 ms':>10s}")
     for backend, label, median, p99 in results:
         print(f"{backend:12s} {label:24s} {median:10.2f} {p99:10.2f}")
@@ -311,6 +339,9 @@ if __name__ == "__main__":
     parser.add_argument("--accounts", type=int, default=10_000)
     parser.add_argument("--follows", type=int, default=200)
     parser.add_argument("--notifications", type=int, default=100_000)
+    parser.add_argument("--quiet-follows", type=int, default=0,
+                        help="follow only this many accounts with one post each (instead of "
+                        "--follows): home never fills a page")
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--explain", action="store_true", help="print each query's plan")
     asyncio.run(main(parser.parse_args()))
