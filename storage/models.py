@@ -437,6 +437,9 @@ class RemoteMedia(Base):
     width: Mapped[int | None] = mapped_column(Integer, default=None)
     height: Mapped[int | None] = mapped_column(Integer, default=None)
     blurhash: Mapped[str | None] = mapped_column(String(64), default=None)
+    # In the cached copy's URL (/media/remote/{id}/{secret}/{file}); NULL for rows cached
+    # before migration 0010, which keep their published URLs.
+    url_secret: Mapped[str | None] = mapped_column(String(32), default=new_url_secret)
     # Our cached copy (so visitors' browsers never fetch from other servers):
     # pending -> cached | failed (retried later); "proxied" when caching is off.
     cache_state: Mapped[str] = mapped_column(String(16), default="pending")
