@@ -18,6 +18,7 @@ from server.handlers.session import (
     render,
     set_session_cookie,
 )
+from server.handlers.web.common import safe_next
 from server.middlewares import CLIENT_IP
 from server.services import registrations, web_sessions
 from server.services.errors import RateLimited, ServiceError
@@ -34,13 +35,6 @@ def _field(form: MultiDictProxy[Any], name: str) -> str:
 def _see_other(location: str) -> web.Response:
     # 303 after a POST: the browser follows with a GET.
     return web.Response(status=303, headers={"Location": location})
-
-
-def _safe_next(target: str) -> str:
-    """Only local paths: an open redirect after sign-in would help phishing."""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/"
 
 
 def _too_many(request: web.Request, template: str, context: dict[str, Any],
@@ -116,13 +110,13 @@ async def sign_in_form(request: web.Request) -> web.StreamResponse:
     if current_user(request) is not None:
         raise web.HTTPSeeOther("/")
     return render(request, "auth_sign_in.html", {
-        "values": {"login": "", "next": _safe_next(request.query.get("next", "/"))},
+        "values": {"login": "", "next": safe_next(request.query.get("next", "/"))},
         "error": None})
 
 
 async def sign_in(request: web.Request) -> web.StreamResponse:
     form = await request.post()
-    values = {"login": _field(form, "login"), "next": _safe_next(_field(form, "next"))}
+    values = {"login": _field(form, "login"), "next": safe_next(_field(form, "next"))}
     context = {"values": values, "error": None}
     try:
         token, _ = await web_sessions.sign_in(

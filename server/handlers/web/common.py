@@ -4,6 +4,7 @@ and reading form fields within bounds."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import web
 from multidict import MultiDictProxy
@@ -12,10 +13,23 @@ MAX_FIELD = 4096
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
-    """Only local paths: an open redirect after a form would help phishing."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """Only a local path: an open redirect after a form would help phishing. Browsers drop
+    tabs and newlines from a URL and read a backslash as a slash (`/<TAB>/evil.example` goes
+    to //evil.example), and a CR or LF cannot go in a Location header at all. So: plain ASCII
+    without spaces, and neither it nor its percent-decoding may hold a control character or
+    start like an address elsewhere (an encoded space, `%20`, is harmless and stays)."""
+    if not target or not target.isascii() or " " in target:
+        return default
+    if _local_path(target) and _local_path(unquote(target)):
         return target
     return default
+
+
+def _local_path(path: str) -> bool:
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return False
+    # isprintable() is False for tabs, newlines, other controls and every space but " ".
+    return path.isprintable()
 
 
 def see_other(location: str) -> web.Response:
