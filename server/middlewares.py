@@ -14,12 +14,16 @@ from aiohttp.typedefs import Handler, Middleware
 
 from server.client_ip import client_ip, parse_networks
 from server.config import Config
+from storage.database import unavailable_reason
 
 log = logging.getLogger("dreamfeed.request")
 
 REQUEST_ID = web.RequestKey("request_id", str)
 CLIENT_IP = web.RequestKey("client_ip", str)
 _REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
+# Seconds a client is asked to wait while the database is unreachable: long enough not to
+# hammer a database coming back up, short enough that a brief outage costs little.
+DATABASE_RETRY_AFTER = 30
 
 
 def content_security_policy(config: Config) -> str:
@@ -99,4 +103,26 @@ def make_middlewares(config: Config) -> list[Middleware]:
         response.headers["X-Request-Id"] = request[REQUEST_ID]
         return response
 
-    return [security_headers, request_context]
+    @web.middleware
+    async def database_unavailable(request: web.Request,
+                                   handler: Handler) -> web.StreamResponse:
+        # An unreachable database is an outage, not a bug: 503 with Retry-After (senders and
+        # proxies retry it) and one warning line, instead of a 500 with a traceback per
+        # request. Any other exception goes on to request_context's 500.
+        try:
+            return await handler(request)
+        except web.HTTPException:
+            raise
+        except Exception as exc:
+            reason = unavailable_reason(exc)
+            if reason is None:
+                raise
+            log.warning("database unavailable: %s", reason, extra={
+                "request_id": request[REQUEST_ID], "path": request.path})
+            raise web.HTTPServiceUnavailable(
+                text="the database is unavailable; retry later",
+                headers={"Retry-After": str(DATABASE_RETRY_AFTER)}) from None
+
+    # database_unavailable sits inside request_context (request id, the request's log line)
+    # and before the app's own middlewares (the session middleware reads the database).
+    return [security_headers, request_context, database_unavailable]

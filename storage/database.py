@@ -11,10 +11,12 @@ locks (FOR UPDATE SKIP LOCKED) where needed.
 
 from __future__ import annotations
 
+import traceback
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -111,3 +113,50 @@ async def check_connection(engine: AsyncEngine) -> None:
     except Exception as exc:  # every driver raises its own types
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DatabaseUnavailable(reason) from exc
+
+
+# PostgreSQL SQLSTATEs that describe the server, not the statement: connection exceptions
+# (08), out of resources (53: too many connections, disk full), operator intervention
+# (57P: shutdown, crash, starting up, database dropped), system errors (58: I/O), the
+# database gone (3D000) or our credentials refused (28). A retry later can succeed.
+_POSTGRES_UNAVAILABLE = ("08", "53", "57P", "58", "3D000", "28")
+# SQLite result codes of the same kind: the file cannot be opened, stays locked past
+# busy_timeout, fails to read or write, or the disk is full. Plain SQLITE_READONLY is left
+# out: a write on a query_only reader is a bug; only its extended codes (file moved, directory
+# read-only, cannot lock) are the environment's.
+_SQLITE_UNAVAILABLE = ("SQLITE_CANTOPEN", "SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_IOERR",
+                       "SQLITE_FULL", "SQLITE_READONLY_")
+
+
+def unavailable_reason(exc: BaseException) -> str | None:
+    """A one-line reason when `exc` says the database cannot be used right now (unreachable,
+    gone, refusing connections, locked, out of disk); None for anything else, which is a bug
+    and stays one (bad SQL, a missing table, a constraint)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if _says_unavailable(current):
+            text = str(current).strip()
+            first = text.splitlines()[0] if text else ""
+            return f"{type(current).__name__}: {first}" if first else type(current).__name__
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _says_unavailable(exc: BaseException) -> bool:
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True  # the dialect recognised a dropped connection
+    if isinstance(exc, sa_exc.TimeoutError | sa_exc.DisconnectionError):
+        return True  # no pooled connection came free in time / the pool gave up on one
+    sqlstate = getattr(exc, "sqlstate", None)
+    if isinstance(sqlstate, str) and sqlstate.startswith(_POSTGRES_UNAVAILABLE):
+        return True
+    errorname = getattr(exc, "sqlite_errorname", None)
+    if isinstance(errorname, str) and errorname.startswith(_SQLITE_UNAVAILABLE):
+        return True
+    # asyncpg lets socket errors through as they are (refused, unreachable, timed out): only
+    # one raised inside the driver is about the database, not a remote server we fetched.
+    return isinstance(exc, OSError) and any(
+        str(frame.f_globals.get("__name__", "")).startswith("asyncpg.")
+        for frame, _ in traceback.walk_tb(exc.__traceback__))
