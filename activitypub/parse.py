@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from activitypub.usernames import is_valid_remote_username
 from activitypub.vocab import ACTOR_TYPES
 
 MAX_NAME = 255
@@ -188,6 +189,8 @@ def parse_actor(doc: Any, fetched_from: str | None = None) -> ParsedActor:
     username = doc.get("preferredUsername")
     if not isinstance(username, str) or not username.strip() or len(username) > MAX_NAME:
         raise ParseError("preferredUsername is required")
+    if not is_valid_remote_username(username.strip(), host_of(actor_id)):
+        raise ParseError("preferredUsername must be letters, digits, _ . - (as Mastodon's)")
     inbox = doc.get("inbox")
     if not isinstance(inbox, str) or not same_origin(inbox, actor_id):
         raise ParseError("inbox must be a URL on the actor's origin")
