@@ -36,6 +36,13 @@ CONTENT_DROPPED_TAGS = frozenset({"script", "style", "template"})
 _BLOCK_TAG = re.compile(r"<(/?)(?:h[1-6]|div|section|article|header|footer|aside|figure|"
                         r"figcaption|table|tr|dl|dt|dd|details|summary)\b", re.IGNORECASE)
 _KEPT_CLASS = re.compile(r"(?:h|p|u|dt|e)-[\w-]+|mention|hashtag|ellipsis|invisible")
+# A JSON body may carry lone surrogates (\ud800); nh3 hands text to Rust as UTF-8, which cannot
+# hold them (UnicodeEncodeError), so they become U+FFFD first, as an HTML parser would.
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _encodable(html: str) -> str:
+    return _LONE_SURROGATE.sub("\ufffd", html)
 
 
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
@@ -63,7 +70,7 @@ def sanitize_html(html: str) -> str:
     if not html:
         return ""
     cleaned = nh3.clean(
-        _BLOCK_TAG.sub(r"<\1p", html),
+        _BLOCK_TAG.sub(r"<\1p", _encodable(html)),
         tags=set(ALLOWED_TAGS),
         clean_content_tags=set(CONTENT_DROPPED_TAGS),
         attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
@@ -79,7 +86,7 @@ def sanitize_html(html: str) -> str:
 def plain_text(html: str, limit: int | None = None) -> str:
     """The visible text of (remote or local) post HTML on one line, for listings such as
     `dreamfeed notifications`; cut at `limit` characters with an ellipsis."""
-    spaced = re.sub(r"(?i)<br\s*/?>|</p\s*>", " ", html)
+    spaced = re.sub(r"(?i)<br\s*/?>|</p\s*>", " ", _encodable(html))
     text = nh3.clean(spaced, tags=set(), clean_content_tags=set(CONTENT_DROPPED_TAGS))
     # nh3 leaves the text HTML-escaped; undo that for a terminal.
     text = " ".join(unescape(text).split())

@@ -105,13 +105,22 @@ async def webfinger(services: Services, username: str, domain: str) -> str:
         doc = response.json()
     except FetchError as exc:
         raise RemoteError(str(exc)) from None
+    actor = webfinger_actor(doc)
+    if actor is None:
+        raise RemoteError(f"WebFinger for {username}@{domain} names no ActivityPub actor")
+    return actor
+
+
+def webfinger_actor(doc: Any) -> str | None:
+    """The actor URL of a WebFinger answer (JRD): its first `self` link of an ActivityPub
+    media type whose href is a URL we would keep; None when there is none."""
     links = doc.get("links") if isinstance(doc, dict) else None
     for link in links if isinstance(links, list) else []:
         if (isinstance(link, dict) and link.get("rel") == "self"
                 and _is_activity_type(link.get("type")) and isinstance(link.get("href"), str)
                 and host_of(link["href"])):
             return str(link["href"])
-    raise RemoteError(f"WebFinger for {username}@{domain} names no ActivityPub actor")
+    return None
 
 
 def _is_activity_type(media_type: Any) -> bool:
