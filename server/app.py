@@ -26,6 +26,7 @@ from server.jobs.registry import JobResources
 from server.jobs.worker import WorkerPool
 from server.middlewares import make_middlewares
 from server.ratelimit import RateLimiter
+from server.render import bidi
 from server.services.context import Services, load_instance_key
 from server.services.errors import ServiceError
 from server.services.generation import open_image_services
@@ -69,7 +70,8 @@ def create_app(config: Config, *, migrate: bool = True,
     app[appkeys.CONFIG] = config
     app[appkeys.URLS] = Urls(config.base_url)
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(PACKAGE_DIR / "templates"),
-                         autoescape=jinja2.select_autoescape(default=True))
+                         autoescape=jinja2.select_autoescape(default=True),
+                         filters={"isolate": bidi.isolate, "bdi": bidi.bdi})
 
     async def database_ctx(app: web.Application) -> AsyncIterator[None]:
         database = Database(config.database.url, pool_size=config.database.pool_size)

@@ -314,7 +314,7 @@ async def test_report_about_a_remote_account_is_forwarded_and_acted_on(
         assert f"Forward to {host}" not in page.text and "yes," in page.text
         # The remote account can be found, silenced and suspended from here too.
         page = await client.get(f"/admin/accounts?q=bob@{host}&origin=remote")
-        found = re.search(r'href="/admin/accounts/(\d+)">@' + re.escape(b.handle("bob")),
+        found = re.search(r'href="/admin/accounts/(\d+)"><bdi>@' + re.escape(b.handle("bob")),
                           page.text)
         assert found, page.text
         account_page = f"/admin/accounts/{found.group(1)}"

@@ -73,10 +73,12 @@ async def test_public_profile_and_feeds(start: StartInstance,
         assert 'class="tile-cw"' in html and "spiders" in html  # the CW'd tile stays covered
         actor = a.actor("alice")
         assert f'<link rel="alternate" type="application/activity+json" href="{actor}">' in html
-        assert f'type="application/rss+xml" title="Alice &lt;3 (RSS)" href="{a.base}/@alice.rss"' \
-            in html
+        # Names are isolated (FSI ... PDI) wherever they sit beside other text.
+        assert f'type="application/rss+xml" title="\u2068Alice &lt;3\u2069 (RSS)" ' \
+            f'href="{a.base}/@alice.rss"' in html
         assert f'href="{a.base}/@alice.atom"' in html
-        assert _meta(html, "og:title") == f"Alice &lt;3 (@alice@{a.domain})"
+        assert _meta(html, "og:title") == \
+            f"\u2068Alice &lt;3\u2069 (\u2068@alice@{a.domain}\u2069)"
         assert _meta(html, "og:description") == "Painter of foxes. alice.example #foxes"
         assert _meta(html, "og:url") == f"{a.base}/@alice"
         assert _meta(html, "og:type") == "profile" and _meta(html, "twitter:card") == "summary"

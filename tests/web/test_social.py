@@ -88,7 +88,7 @@ async def test_follow_requests_mutes_blocks_and_lists(start: StartInstance) -> N
         status, state = await _act(dave, "/web/accounts/block", {"handle": carol})
         assert state["blocking"] is True and state["following"] is False
         page = await dave.get("/@carol")
-        assert "You blocked @" in page.text and "profile-grid" not in page.text
+        assert "You blocked <bdi>@" in page.text and "profile-grid" not in page.text
         # A plain form redirects to the account's profile.
         page = await dave.post("/web/accounts/unblock", {"handle": carol}, form_page="/search")
         assert page.status == 303 and page.location == "/@carol"
