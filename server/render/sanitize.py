@@ -79,8 +79,10 @@ def sanitize_html(html: str) -> str:
         link_rel=LINK_REL,
         url_schemes=set(URL_SCHEMES),
     )
-    # Nested blocks (a div in a div) leave empty paragraphs behind once both are <p>.
-    return cleaned.replace("<p></p>", "")
+    # Nested blocks (a div in a div) leave empty paragraphs behind once both are <p>. A
+    # leading U+FEFF goes too: the HTML parser takes it for a byte-order mark and drops it
+    # on the next pass, so keeping one would break idempotence ("</p>\ufeff").
+    return cleaned.replace("<p></p>", "").lstrip("\ufeff")
 
 
 def plain_text(html: str, limit: int | None = None) -> str:
