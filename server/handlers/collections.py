@@ -11,6 +11,7 @@ from aiohttp import web
 from activitypub import builders
 from server import appkeys
 from server.handlers.responses import activity_response
+from server.handlers.signed_get import signed_viewer
 from server.services import collections as collection_service
 from server.services.errors import NotFound
 from storage.pagination import InvalidPage, parse_page
@@ -28,7 +29,9 @@ async def _collection(request: web.Request, kind: str) -> web.Response:
             return activity_response(builders.ordered_collection(
                 collection_id, total, first=f"{collection_id}?page=true"))
         page = parse_page(request.query, default=PAGE_SIZE, maximum=PAGE_SIZE)
-        items, next_max_id = await collection_service.page(services, username, kind, page)
+        viewer = await signed_viewer(request) if kind == "outbox" else None
+        items, next_max_id = await collection_service.page(services, username, kind, page,
+                                                           viewer)
     except NotFound as exc:
         raise web.HTTPNotFound(text=str(exc)) from None
     except InvalidPage as exc:

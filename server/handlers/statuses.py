@@ -1,6 +1,7 @@
 """A post at its id: ActivityPub JSON for servers (followers-only ones only to signed fetches
-from followers); browsers are sent to its page (/@user/ID, server.handlers.web.posts, which
-also answers ActivityPub JSON there); deleted posts answer 410 with a Tombstone."""
+from followers, none to an account its author blocks: server.handlers.signed_get); browsers
+are sent to its page (/@user/ID, server.handlers.web.posts, which also answers ActivityPub
+JSON there); deleted posts answer 410 with a Tombstone."""
 
 from __future__ import annotations
 
@@ -10,26 +11,11 @@ from aiohttp import web
 
 from activitypub import builders
 from activitypub.documents import ACTIVITY_JSON
-from activitypub.signatures import SignatureError
 from server import appkeys
 from server.handlers.responses import activity_response, wants_activity
+from server.handlers.signed_get import signed_viewer
 from server.services import posts
 from server.services.errors import Gone, NotFound
-from server.services.inbox import InboxRequest, verified_signer
-from server.services.remote import RemoteError
-
-
-async def _viewer(request: web.Request) -> str | None:
-    """The actor who signed this GET, if it is signed and the signature holds."""
-    if "Signature" not in request.headers and "Signature-Input" not in request.headers:
-        return None
-    try:
-        key = await verified_signer(request.app[appkeys.SERVICES], InboxRequest(
-            method=request.method, path_qs=request.raw_path, headers=request.headers,
-            body=b"", inbox_account_id=None))
-    except (SignatureError, RemoteError):
-        return None
-    return key.owner_uri
 
 
 async def _served(request: web.Request) -> posts.ServedPost:
@@ -37,7 +23,7 @@ async def _served(request: web.Request) -> posts.ServedPost:
     try:
         status_id = int(request.match_info["status_id"])
         return await posts.post_for_viewer(request.app[appkeys.SERVICES], username, status_id,
-                                           await _viewer(request))
+                                           await signed_viewer(request))
     except (ValueError, NotFound):
         raise web.HTTPNotFound(text="no such post") from None
     except Gone as exc:  # a deleted account's posts

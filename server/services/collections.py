@@ -11,6 +11,8 @@ from server.services.accounts import find_local_account
 from server.services.context import Services
 from server.services.errors import NotFound
 from server.services.posts import note_parts
+from storage import accounts as account_queries
+from storage import blocks as block_queries
 from storage import follows as follow_queries
 from storage import statuses as status_queries
 from storage.models import Account
@@ -36,12 +38,16 @@ async def total(services: Services, username: str, kind: str) -> int:
         return await status_queries.count_public_by_account(session, account.id)
 
 
-async def page(services: Services, username: str, kind: str,
-               page: Page) -> tuple[list[Any], int | None]:
-    """The page's items and the max_id of the next (older) page, if there may be one."""
+async def page(services: Services, username: str, kind: str, page: Page,
+               viewer_uri: str | None = None) -> tuple[list[Any], int | None]:
+    """The page's items and the max_id of the next (older) page, if there may be one.
+    `viewer_uri`: who signed the fetch; an account the owner blocks sees an empty outbox, as
+    Mastodon's Status.permitted_for gives it none."""
     async with services.db.reader() as session:
         account = await _owner(session, username)
         items: list[Any]
+        if kind == "outbox" and await _blocked(session, account, viewer_uri):
+            return [], None
         if kind == "outbox":
             statuses = await status_queries.public_page_by_account(session, account.id, page)
             items = [create_activity(status, await note_parts(services, session, status,
@@ -54,3 +60,8 @@ async def page(services: Services, username: str, kind: str,
             items = [other.uri for _, other in rows]
             ids = [follow.id for follow, _ in rows]
     return items, (ids[-1] if len(ids) == page.limit else None)
+
+
+async def _blocked(session: AsyncSession, owner: Account, viewer_uri: str | None) -> bool:
+    viewer = await account_queries.account_by_uri(session, viewer_uri) if viewer_uri else None
+    return viewer is not None and await block_queries.blocks(session, owner.id, viewer.id)

@@ -28,6 +28,7 @@ from server.services.moderation_checks import ensure_not_suspended
 from server.services.notifications import notify
 from server.services.remote import RemoteError, resolve_account
 from storage import accounts as account_queries
+from storage import blocks as block_queries
 from storage import follows as follow_queries
 from storage import media as media_queries
 from storage import statuses as status_queries
@@ -402,7 +403,8 @@ class ServedPost:
 async def post_for_viewer(services: Services, username: str, status_id: int,
                           viewer_uri: str | None) -> ServedPost:
     """A local post as someone may see it. Followers-only posts need an accepted follower's
-    signed fetch; direct posts a mentioned actor's. The instance actor grants nothing.
+    signed fetch; direct posts a mentioned actor's; none is served to an account the author
+    blocks. The instance actor grants nothing.
     Invisible and missing posts are both NotFound, so their existence does not leak."""
     async with services.db.reader() as session:
         author = await account_queries.local_account_by_username(session, username)
@@ -414,10 +416,14 @@ async def post_for_viewer(services: Services, username: str, status_id: int,
             raise NotFound("no such post")  # a suspended author's posts are not served
         if status.deleted_at is not None:
             return ServedPost(status, author, gone=True)
-        if status.visibility in ("public", "unlisted"):
-            return ServedPost(status, author, gone=False)
         viewer = await account_queries.account_by_uri(session, viewer_uri) \
             if viewer_uri else None
+        if viewer is not None and await block_queries.blocks(session, author.id, viewer.id):
+            # As Mastodon's StatusPolicy#show?: to an account its author blocks, the post
+            # does not exist (what an unsigned fetch gets is another matter).
+            raise NotFound("no such post")
+        if status.visibility in ("public", "unlisted"):
+            return ServedPost(status, author, gone=False)
         if viewer is not None and viewer.actor_type != "Application" \
                 and await _may_see(session, status, author, viewer):
             return ServedPost(status, author, gone=False)
