@@ -28,6 +28,7 @@ from server.services import fetch_posts, note_content, notifications
 from server.services.context import Services
 from server.services.errors import Dropped
 from server.services.media_purge import enqueue_media_purge
+from server.services.posts import can_see
 from server.services.remote import RemoteError, RemoteGone, account_for_uri, fetch_document
 from server.services.remote_media import schedule_status_media
 from storage import accounts as account_queries
@@ -117,15 +118,25 @@ class _Context:
                     or self.addressed)
 
 
-async def _context(session: AsyncSession, note: ParsedNote) -> _Context:
+async def _context(session: AsyncSession, note: ParsedNote, author: Account) -> _Context:
     mentioned_uris = {mention.href for mention in note.mentions}
     addressed = await queries.local_accounts_by_uri(session, note.addressees)
     # A Mention notifies only an account the note is also addressed to (INTEROP.md): a tag
     # alone does not deliver a post, and must not reveal a non-public one.
-    return _Context(parent=await _live_post(session, note.in_reply_to),
-                    remix_source=await _live_post(session, note.remix_of),
+    return _Context(parent=await _seen_post(session, note.in_reply_to, author),
+                    remix_source=await _seen_post(session, note.remix_of, author),
                     addressed=addressed,
                     mentioned=[a for a in addressed if a.uri in mentioned_uris])
+
+
+async def _seen_post(session: AsyncSession, uri: str | None, author: Account) -> Status | None:
+    """The post a new one replies to or remixes, unless it is one of ours its author may not
+    see (a direct post it is not in, or its author blocks it): that one does not exist for
+    it, so it is neither counted nor notified nor linked."""
+    status = await _live_post(session, uri)
+    if status is not None and status.local and not await can_see(session, status, author):
+        return None
+    return status
 
 
 def _clamped(at: datetime | None) -> datetime:
@@ -181,7 +192,7 @@ async def store_remote_note(services: Services, note: ParsedNote, author: Accoun
             return "ignored: deleted before it arrived", None
         if await status_queries.by_uri(session, note.id) is not None:
             return "ignored: post already stored", None
-        context = await _context(session, note)
+        context = await _context(session, note, author)
         if fetched:
             if visibility not in PUBLIC_VISIBILITIES:
                 return "ignored: a fetched post must be public", None
@@ -319,6 +330,9 @@ async def on_like(services: Services, activity: ParsedActivity) -> str:
         status = await _live_post(session, activity.object_id)
         if status is None or not status.local:
             return "ignored: no such local post"
+        if not await can_see(session, status, liker):
+            # As a local reader gets 404: a post it may not see does not exist for it.
+            return "ignored: no such local post"
         if await status_queries.favourite_by(session, liker.id, status.id) is not None \
                 or await queries.favourite_by_uri(session, activity.id) is not None:
             return "ignored: already liked"
@@ -371,6 +385,8 @@ async def on_announce(services: Services, activity: ParsedActivity) -> str:
             return "ignored: boost of a remote post by someone nobody here follows"
         if target.visibility not in PUBLIC_VISIBILITIES and target.account_id != booster.id:
             return "ignored: a non-public post cannot be boosted"
+        if target.local and not await can_see(session, target, booster):
+            return "ignored: boost of a post the booster cannot see"  # its author blocks it
         if await status_queries.boost_of(session, booster.id, target.id) is not None:
             return "ignored: already boosted"
         session.add(Status(uri=activity.id, account_id=booster.id, local=False,

@@ -418,26 +418,33 @@ async def post_for_viewer(services: Services, username: str, status_id: int,
             return ServedPost(status, author, gone=True)
         viewer = await account_queries.account_by_uri(session, viewer_uri) \
             if viewer_uri else None
-        if viewer is not None and await block_queries.blocks(session, author.id, viewer.id):
-            # As Mastodon's StatusPolicy#show?: to an account its author blocks, the post
-            # does not exist (what an unsigned fetch gets is another matter).
-            raise NotFound("no such post")
-        if status.visibility in ("public", "unlisted"):
+        if viewer is None and status.visibility in ("public", "unlisted"):
             return ServedPost(status, author, gone=False)
-        if viewer is not None and viewer.actor_type != "Application" \
-                and await _may_see(session, status, author, viewer):
+        if viewer is not None and await can_see(session, status, viewer):
             return ServedPost(status, author, gone=False)
     raise NotFound("no such post")
 
 
-async def _may_see(session: AsyncSession, status: Status, author: Account,
-                   viewer: Account) -> bool:
-    if viewer.id == author.id:
+async def can_see(session: AsyncSession, status: Status, viewer: Account) -> bool:
+    """Whether `viewer` may see `status`, as Mastodon's StatusPolicy#show?: never when the
+    author blocks the viewer (the post does not exist for it); public and unlisted posts
+    otherwise; followers-only ones by accepted followers; direct ones by those mentioned;
+    the instance actor sees no more than anyone. A remote account's Like, boost or reply
+    counts only on a post it can see, as a local one's."""
+    if await block_queries.blocks(session, status.account_id, viewer.id):
+        return False
+    if status.visibility in ("public", "unlisted"):
+        return True
+    return viewer.actor_type != "Application" and await _may_see(session, status, viewer)
+
+
+async def _may_see(session: AsyncSession, status: Status, viewer: Account) -> bool:
+    if viewer.id == status.account_id:
         return True
     if viewer.id in {a.id for a in await status_queries.mentioned_accounts(session, status.id)}:
         return True
     if status.visibility == "private":
-        follow = await follow_queries.follow_between(session, viewer.id, author.id)
+        follow = await follow_queries.follow_between(session, viewer.id, status.account_id)
         return follow is not None and follow.state == "accepted"
     return False
 
