@@ -21,6 +21,7 @@ from server.handlers import remote_media as remote_media_routes
 from server.handlers import web as web_app
 from server.handlers.ratelimits import fetch_limit_middleware
 from server.handlers.session import session_middleware
+from server.images import decode_slots
 from server.jobs.handlers import default_registry
 from server.jobs.registry import JobResources
 from server.jobs.worker import WorkerPool
@@ -69,6 +70,8 @@ def create_app(config: Config, *, migrate: bool = True,
                           client_max_size=config.server.max_body_size)
     app[appkeys.CONFIG] = config
     app[appkeys.URLS] = Urls(config.base_url)
+    # Process-wide: requests, in-process workers and generation share the decode slots.
+    decode_slots.configure(config.media.decode_concurrency)
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(PACKAGE_DIR / "templates"),
                          autoescape=jinja2.select_autoescape(default=True),
                          filters={"isolate": bidi.isolate, "bdi": bidi.bdi})

@@ -68,6 +68,13 @@ class MediaConfig:
     # Largest image accepted, in pixels (checked before decoding) and in bytes.
     max_pixels: int = 33_177_600
     max_size: int = 16_777_216
+    # Lower pixel limits (also checked before decoding) for images of remote posts and remote
+    # avatars, and for local avatars and headers: 4096x4096, what Mastodon accepted before
+    # 4.2 (Attachmentable::MAX_MATRIX_LIMIT); it serves originals of at most 3840x2160.
+    remote_max_pixels: int = 16_777_216
+    profile_max_pixels: int = 16_777_216
+    # Images decoded at once in this process; each may hold ~4 bytes per pixel while it runs.
+    decode_concurrency: int = 2
     # Keep our own copy of remote posts' images and avatars (visitors never reach other
     # servers); false: proxy them through this server on every request instead.
     cache_remote: bool = True
@@ -345,6 +352,11 @@ def _check_media_and_generator(config: Config) -> None:
             raise ConfigError(f"{name} must start with http:// or https://, not {url!r}")
     if config.media.max_pixels < 1 or config.media.max_size < 1:
         raise ConfigError("media.max_pixels and media.max_size must be positive")
+    if min(config.media.remote_max_pixels, config.media.profile_max_pixels) < 1:
+        raise ConfigError("media.remote_max_pixels and media.profile_max_pixels must be "
+                          "positive")
+    if config.media.decode_concurrency < 1:
+        raise ConfigError("media.decode_concurrency must be at least 1")
     gen = config.generator
     width, sep, height = gen.size.partition("x")
     if gen.size != "auto" and not (sep and width.isdigit() and height.isdigit()):

@@ -20,6 +20,9 @@ All are built from the configured scheme and domain, never from a request's Host
     /inbox                                 shared inbox
     /media/{id}/{secret}/{filename}        a stored media file (/media/{id}/{filename} for
                                            files stored before URLs had a secret)
+    /media/remote/{id}/{secret}/{filename} our copy of a remote post's image (likewise
+                                           /media/remote/{id}/{filename} for older rows)
+    /media/avatars/{account_id}/{filename} our copy of a remote account's avatar or header
 """
 
 from __future__ import annotations

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Account, RemoteMedia
+from storage.models import Account, RemoteMedia, Status
+from storage.statuses import PUBLIC_VISIBILITIES
 
 PENDING, CACHED, FAILED, PROXIED = "pending", "cached", "failed", "proxied"
 ACCOUNT_ROLES = ("avatar", "header")
@@ -55,6 +57,26 @@ def account_key_is_current(account: Account, role: str) -> bool:
 
 async def media_by_id(session: AsyncSession, media_id: int) -> RemoteMedia | None:
     return await session.get(RemoteMedia, media_id)
+
+
+@dataclass(frozen=True)
+class MediaPost:
+    """What serving a post's cached image needs to know of the post."""
+
+    deleted: bool
+    public: bool  # public or unlisted: anyone may see it
+    domain: str | None
+
+
+async def post_of_media(session: AsyncSession, status_id: int) -> MediaPost | None:
+    result = await session.execute(
+        select(Status.deleted_at, Status.visibility, Account.domain)
+        .join(Account, Account.id == Status.account_id).where(Status.id == status_id))
+    row = result.first()
+    if row is None:
+        return None
+    return MediaPost(deleted=row.deleted_at is not None,
+                     public=row.visibility in PUBLIC_VISIBILITIES, domain=row.domain)
 
 
 async def media_of_status(session: AsyncSession, status_id: int) -> list[RemoteMedia]:

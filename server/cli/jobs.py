@@ -17,6 +17,7 @@ from server.cli.common import (
     run_command,
 )
 from server.config import Config
+from server.images import decode_slots
 from server.jobs.handlers import default_registry
 from server.jobs.registry import JobResources
 from server.jobs.worker import WorkerPool
@@ -139,6 +140,7 @@ def _worker_command(args: argparse.Namespace) -> int:
     config: Config = args.config_obj
     concurrency: int = args.concurrency or config.jobs.workers or 2
     setup_logging(config.logging.level, config.logging.format)
+    decode_slots.configure(config.media.decode_concurrency)
 
     async def body() -> None:
         async with open_services(config, migrate=False) as services, \

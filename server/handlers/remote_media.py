@@ -1,10 +1,13 @@
-"""Remote media served from this server: `/media/remote/{id}/{file}` (a remote post's image:
-image.jpg, thumb.jpg) and `/media/avatars/{account_id}/{file}` (avatar.jpg, header.jpg).
+"""Remote media served from this server: `/media/remote/{id}/{secret}/{file}` (a remote
+post's image: image.jpg, thumb.jpg; `/media/remote/{id}/{file}` for rows cached before URLs
+had a secret, and neither form serves the other) and `/media/avatars/{account_id}/{file}`
+(avatar.jpg, header.jpg).
 
-Cached copies are answered with strong ETags; a missing or failed copy is re-fetched once
-while the visitor waits (briefly), else 404 (refused for good) or 503 with Retry-After (try
-again soon). With `[media] cache_remote = false` the remote file is proxied. Visitors are
-never redirected to the remote host.
+Cached copies are answered with strong ETags, `private` for images of posts that are not
+public. A missing or failed copy is passed through from the remote server (never decoded
+here) while a job caches it, else 404 (refused for good) or 503 with Retry-After (try again
+soon). With `[media] cache_remote = false` the remote file is proxied. Visitors are never
+redirected to the remote host.
 """
 
 from __future__ import annotations
@@ -43,7 +46,9 @@ class RemoteMediaHandlers:
 
     async def attachment(self, request: web.Request) -> web.StreamResponse:
         server = self.server(request.app)
-        return await _answer(request, lambda media_id, name: server.attachment(media_id, name))
+        secret = request.match_info.get("secret")
+        return await _answer(request,
+                             lambda media_id, name: server.attachment(media_id, secret, name))
 
     async def account_image(self, request: web.Request) -> web.StreamResponse:
         server = self.server(request.app)
@@ -72,5 +77,6 @@ async def _answer(request: web.Request,
 
 def setup_routes(app: web.Application) -> None:
     handlers = RemoteMediaHandlers()
+    app.router.add_get("/media/remote/{row_id}/{secret}/{filename}", handlers.attachment)
     app.router.add_get("/media/remote/{row_id}/{filename}", handlers.attachment)
     app.router.add_get("/media/avatars/{row_id}/{filename}", handlers.account_image)

@@ -142,7 +142,7 @@ async def parent_post(services: Services, status_id: int, viewer_account_id: int
         else:
             remote = await status_queries.remote_media(session, status.id)
             if remote:
-                preview = (remote_media_url(config, remote[0].id, REMOTE_THUMB),
+                preview = (remote_media_url(config, remote[0], REMOTE_THUMB),
                            remote[0].description or "")
     path = f"/@{author.username}/{status.id}" if author.is_local \
         else f"/@{author.username}@{author.domain}/{status.id}"

@@ -101,8 +101,8 @@ def _local_image(config: Config, media: MediaAttachment) -> ImageCard:
 
 
 def _remote_image(config: Config, media: RemoteMedia) -> ImageCard:
-    return ImageCard(url=remote_media_url(config, media.id, REMOTE_IMAGE),
-                     preview_url=remote_media_url(config, media.id, REMOTE_THUMB),
+    return ImageCard(url=remote_media_url(config, media, REMOTE_IMAGE),
+                     preview_url=remote_media_url(config, media, REMOTE_THUMB),
                      width=media.width or 0, height=media.height or 0,
                      blurhash=media.blurhash, alt=media.description or "")
 

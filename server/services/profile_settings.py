@@ -93,8 +93,12 @@ class _NewImage:
 
 async def _process(services: Services, role: str, data: bytes,
                    provenance: Provenance | None) -> tuple[str, bytes]:
-    limits = Limits(max_pixels=services.config.media.max_pixels,
-                    max_size=services.config.media.max_size)
+    media = services.config.media
+    # A lower pixel limit than posts' (checked before decoding): what we keep is at most
+    # 400x400 or 1500x500, as Mastodon's Account::Avatar (AVATAR_GEOMETRY) and
+    # Account::Header (MAX_PIXELS = 750,000), and a decode costs 4 bytes per source pixel.
+    limits = Limits(max_pixels=min(media.max_pixels, media.profile_max_pixels),
+                    max_size=media.max_size)
     try:
         jpeg = await asyncio.to_thread(process_profile_image, data, limits, ROLES[role],
                                        provenance)

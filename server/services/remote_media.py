@@ -22,7 +22,6 @@ import hashlib
 import logging
 import random
 import time
-from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,13 +32,13 @@ from server.config import Config
 from server.images.pipeline import Limits, MediaError, RemoteImage, identify, process_remote
 from server.jobs.queue import RetryAfter, enqueue
 from server.services.domain_policy import domain_candidates
-from server.urls import Urls
+from server.services.media import _secret_matches
+from server.urls import Urls, media_path
 from storage import domain_blocks as domain_queries
 from storage import remote_media as queries
-from storage import statuses as status_queries
 from storage.database import Database
 from storage.media_files import MediaFileMissing, MediaStore
-from storage.models import Account
+from storage.models import Account, RemoteMedia
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -58,9 +57,12 @@ def _media_base(config: Config) -> str:
     return Urls(config.base_url).base + "/media"
 
 
-def remote_media_url(config: Config, media_id: int, file: str = IMAGE_FILE) -> str:
-    """Where we serve a remote attachment (image.jpg or thumb.jpg); never the remote URL."""
-    return f"{_media_base(config)}/remote/{media_id}/{file}"
+def remote_media_url(config: Config, media: RemoteMedia, file: str = IMAGE_FILE) -> str:
+    """Where we serve a remote attachment (image.jpg or thumb.jpg); never the remote URL.
+    With the row's random secret, as our own media's (server.services.media): ids are
+    time-based, and a followers-only post's images must not be found by counting. Rows from
+    before secrets (url_secret NULL) keep their published /media/remote/{id}/{file}."""
+    return f"{_media_base(config)}/remote/{media_path(media.id, media.url_secret, file)}"
 
 
 def account_media_url(config: Config, account_id: int, role: str) -> str:
@@ -117,8 +119,12 @@ class RemoteMediaDeps:
 
     @property
     def limits(self) -> Limits:
-        return Limits(max_pixels=self.config.media.max_pixels,
-                      max_size=self.config.media.max_size)
+        # Lower than our own posts' limit: a remote Mastodon serves originals of at most
+        # 3840x2160 (MediaAttachment::IMAGE_STYLES original pixels 8,294,400), and another
+        # server's file must not cost us more memory to decode than that allows for.
+        media = self.config.media
+        return Limits(max_pixels=min(media.max_pixels, media.remote_max_pixels),
+                      max_size=media.max_size)
 
 
 class CacheFailure(Exception):
@@ -257,17 +263,25 @@ class NotServable(Exception):
 
 
 IMMUTABLE = "public, max-age=31536000, immutable"
+# A non-public post's image: browsers may keep it, shared caches (a CDN, a proxy) may not.
+PRIVATE_CACHE = "private, max-age=86400"
 ACCOUNT_CACHE = "public, max-age=3600"  # an avatar URL keeps its address when it changes
 PROXY_CACHE = "public, max-age=86400"
-SYNC_TIMEOUT = 5.0  # a visitor waits at most this long for a re-fetch
-COOLDOWN = 300.0  # after a failed re-fetch on view, the next one waits this long
+# Remote bytes passed through while our copy is being made: the next view gets our copy.
+WHILE_CACHING = "no-store"
+SYNC_TIMEOUT = 5.0  # a visitor waits at most this long for the remote file
+COOLDOWN = 300.0  # after a failed fetch on view, the next one waits this long
+# A fetched file answers the views that follow for this long (while its job caches it), so a
+# crowd of visitors is one fetch; at most REUSE_BYTES of such files are kept at once.
+REUSE = 10.0
+REUSE_BYTES = 32 * 1024 * 1024
 
 
 def _unavailable(outcome: Any, message: str) -> NotServable:
     """404 for a permanent refusal; 503 (try again soon) for a temporary failure, a fetch
     still running, or a re-fetch in its cooldown."""
     if isinstance(outcome, CacheFailure) and not outcome.temporary:
-        return NotServable(404, message)
+        return NotServable(404, f"{message}: {outcome.message}")
     return NotServable(503, message)
 
 
@@ -276,55 +290,49 @@ def _etag(text: str) -> str:
 
 
 class RemoteMediaServer:
-    """Serves cached copies; re-fetches a missing or failed one on view.
+    """Serves cached copies; a missing one is passed through from the remote server.
 
-    A re-fetch on view is shared by concurrent requests for the same file, waited for at
-    most SYNC_TIMEOUT (it carries on in the background and fills the cache), and not repeated
+    No image is ever decoded for a visitor: a decode costs 4 bytes per pixel whatever the
+    file's size, and anyone can ask for a not-yet-cached image. A missing or failed copy is
+    fetched on view (checked by its header only), served as it came, and its caching job
+    queued: the job decodes, under the process's decode slots. The fetch on view is shared by
+    concurrent requests for the same file, waited for at most SYNC_TIMEOUT, and not repeated
     for COOLDOWN after it failed, so a broken remote file cannot make us fetch per visitor.
     One per process; state is in memory only.
     """
 
     def __init__(self, deps: RemoteMediaDeps) -> None:
         self.deps = deps
-        self._inflight: dict[str, asyncio.Task[Any]] = {}
+        self._inflight: dict[str, asyncio.Task[ServedFile]] = {}
         # name -> (monotonic time the cooldown ends, the failure when it was a CacheFailure)
         self._failed: dict[str, tuple[float, CacheFailure | None]] = {}
+        self._kept_bytes = 0
 
-    async def attachment(self, media_id: int, filename: str) -> ServedFile:
+    async def attachment(self, media_id: int, secret: str | None,
+                         filename: str) -> ServedFile:
+        """`secret` must be the row's (None only for rows from before secrets)."""
         if filename not in (IMAGE_FILE, THUMB_FILE):
             raise NotServable(404, "no such media file")
         async with self.deps.db.reader() as session:
             row = await queries.media_by_id(session, media_id)
+            post = None if row is None else await queries.post_of_media(session, row.status_id)
             # A deleted post's images are gone at once (server.services.media_purge).
-            hidden = row is not None and (
-                await status_queries.is_deleted(session, row.status_id)
-                or await rejects_media(
-                    session, await domain_queries.status_domain(session, row.status_id)))
-        if row is None or hidden:
+            hidden = post is None or post.deleted or await rejects_media(session, post.domain)
+        if row is None or post is None or hidden \
+                or not _secret_matches(row.url_secret, secret):
             raise NotServable(404, "no such media file")
         if not self.deps.config.media.cache_remote:
-            return await self._proxy(row.url)
-        for refetched in (False, True):
-            key = row.cached_key if filename == IMAGE_FILE else row.thumb_key
-            if row.cache_state == queries.CACHED and key:
-                try:
-                    return ServedFile(await self.deps.store.read(key), row.cached_type or JPEG,
-                                      _etag(key), IMMUTABLE)
-                except MediaFileMissing:
-                    log.warning("cached remote media file missing; re-fetching",
-                                extra={"media_id": media_id, "key": key})
-            if refetched:
-                break
-            outcome = await self._refetch(f"media:{media_id}", {"media_id": media_id},
-                                          lambda: cache_attachment(self.deps, media_id))
-            async with self.deps.db.reader() as session:
-                row = await queries.media_by_id(session, media_id)
-            if row is None:
-                raise NotServable(404, "no such media file")
-            if outcome is not True:
-                error = row.cache_error or "not fetched yet"
-                raise _unavailable(outcome, f"this remote image could not be cached: {error}")
-        raise NotServable(404, "this remote image could not be cached")
+            return await self._proxy(row.url, PROXY_CACHE if post.public else PRIVATE_CACHE)
+        key = row.cached_key if filename == IMAGE_FILE else row.thumb_key
+        if row.cache_state == queries.CACHED and key:
+            try:
+                return ServedFile(await self.deps.store.read(key), row.cached_type or JPEG,
+                                  _etag(key), IMMUTABLE if post.public else PRIVATE_CACHE)
+            except MediaFileMissing:
+                log.warning("cached remote media file missing; fetching it again",
+                            extra={"media_id": media_id, "key": key})
+        return await self._pass_through(f"media:{media_id}", {"media_id": media_id}, row.url,
+                                        "this remote image is not available")
 
     async def account_image(self, account_id: int, filename: str) -> ServedFile:
         role = ACCOUNT_FILES.get(filename)
@@ -337,33 +345,35 @@ class RemoteMediaServer:
         if not url:
             raise NotServable(404, f"this account has no {role}")
         if not self.deps.config.media.cache_remote:
-            return await self._proxy(url, cache_control=ACCOUNT_CACHE)
+            return await self._proxy(url, ACCOUNT_CACHE)
         if key and queries.account_key_is_current(account, role):
             try:
                 return ServedFile(await self.deps.store.read(key), JPEG, _etag(key),
                                   ACCOUNT_CACHE)
             except MediaFileMissing:
-                log.warning("cached %s missing; re-fetching", role,
+                log.warning("cached %s missing; fetching it again", role,
                             extra={"account_id": account_id, "key": key})
-        outcome = await self._refetch(
-            f"{role}:{account_id}", {"account_id": account_id, "role": role},
-            lambda: cache_account_image(self.deps, account_id, role))
-        if isinstance(outcome, str):
-            return ServedFile(await self.deps.store.read(outcome), JPEG, _etag(outcome),
-                              ACCOUNT_CACHE)
-        raise _unavailable(outcome, f"this account's {role} could not be cached")
+        return await self._pass_through(f"{role}:{account_id}",
+                                        {"account_id": account_id, "role": role}, url,
+                                        f"this account's {role} is not available")
 
-    async def _refetch(self, name: str, job: dict[str, Any],
-                       fetch: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
-        """Run `fetch` once for all concurrent callers. Its result; the CacheFailure; None
-        when it took longer than SYNC_TIMEOUT or failed less than COOLDOWN ago. A temporary
-        failure or a timeout leaves a queued job to finish the work."""
+    async def _proxy(self, url: str, cache_control: str) -> ServedFile:
+        """`cache_remote = false`: the remote file through us on every request."""
+        try:
+            return await _checked_fetch(self.deps, url, cache_control)
+        except CacheFailure as exc:
+            raise NotServable(503 if exc.temporary else 404, exc.message) from None
+
+    async def _pass_through(self, name: str, job: dict[str, Any], url: str,
+                            message: str) -> ServedFile:
+        """The remote file as it came (header-checked), shared by concurrent visitors, with
+        the caching job queued; NotServable when it cannot be had now."""
         until, failure = self._failed.get(name, (0.0, None))
         if until > time.monotonic():
-            return failure
+            raise _unavailable(failure, message)
         task = self._inflight.get(name)
         if task is None:
-            task = asyncio.create_task(fetch())
+            task = asyncio.create_task(self._fetch_and_queue(name, job, url))
             self._inflight[name] = task
             task.add_done_callback(lambda done: self._finished(name, done))
         try:
@@ -371,36 +381,56 @@ class RemoteMediaServer:
                 return await asyncio.shield(task)
         except TimeoutError:
             await self._queue(name, job)
-            return None
+            raise _unavailable(None, message) from None
+        except CacheFailure as exc:
+            raise _unavailable(exc, message) from None
+
+    async def _fetch_and_queue(self, name: str, job: dict[str, Any], url: str) -> ServedFile:
+        try:
+            served = await _checked_fetch(self.deps, url, WHILE_CACHING)
         except CacheFailure as exc:
             if exc.temporary:
                 await self._queue(name, job)
-            return exc
+            raise
+        await self._queue(name, job)
+        return served
 
     async def _queue(self, name: str, job: dict[str, Any]) -> None:
         async with self.deps.db.writer.begin() as session:
             await enqueue(session, CACHE_REMOTE, job, dedupe_key=f"{CACHE_REMOTE}:{name}")
 
-    def _finished(self, name: str, task: asyncio.Task[Any]) -> None:
-        self._inflight.pop(name, None)
+    def _finished(self, name: str, task: asyncio.Task[ServedFile]) -> None:
         error = None if task.cancelled() else task.exception()
+        if error is None and not task.cancelled():
+            size = len(task.result().data)
+            if self._kept_bytes + size <= REUSE_BYTES:
+                self._kept_bytes += size
+                asyncio.get_running_loop().call_later(REUSE, self._forget, name, task, size)
+                return
+        self._inflight.pop(name, None)
         if task.cancelled() or error is not None:
             if len(self._failed) > 10_000:
                 self._failed.clear()
             failure = error if isinstance(error, CacheFailure) else None
             self._failed[name] = (time.monotonic() + COOLDOWN, failure)
             if error is not None and failure is None:
-                log.error("re-fetching remote media failed", exc_info=error)
+                log.error("fetching remote media on view failed", exc_info=error)
 
-    async def _proxy(self, url: str, cache_control: str = PROXY_CACHE) -> ServedFile:
-        """The remote file through us (bounded by the size limit, its type read from its
-        header by the pipeline, not from the remote's Content-Type)."""
-        try:
-            data = await fetch_bytes(self.deps, url)
-            content_type = await asyncio.to_thread(identify, data, self.deps.limits)
-        except CacheFailure as exc:
-            raise NotServable(503 if exc.temporary else 404, exc.message) from None
-        except MediaError as exc:
-            raise NotServable(404, f"refused: {exc}") from None
-        return ServedFile(data, content_type, _etag(hashlib.sha256(data).hexdigest()),
-                          cache_control)
+
+    def _forget(self, name: str, task: asyncio.Task[ServedFile], size: int) -> None:
+        self._kept_bytes -= size
+        if self._inflight.get(name) is task:
+            del self._inflight[name]
+
+
+async def _checked_fetch(deps: RemoteMediaDeps, url: str, cache_control: str) -> ServedFile:
+    """The remote file through us (bounded by the size limit, its type and pixel count read
+    from its header, never from the remote's Content-Type; nothing decoded). CacheFailure
+    when it cannot be had or is refused."""
+    data = await fetch_bytes(deps, url)
+    try:
+        content_type = identify(data, deps.limits)
+    except MediaError as exc:
+        raise CacheFailure(f"refused: {exc}", temporary=False) from None
+    return ServedFile(data, content_type, _etag(hashlib.sha256(data).hexdigest()),
+                      cache_control)

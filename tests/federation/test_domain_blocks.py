@@ -252,8 +252,8 @@ async def test_reject_media_stops_caching_and_serving(a: Instance, masto: FakeRe
     assert status is not None  # the post itself is kept
     [row] = await media(a, status.id)
     assert row.cached_key is None and await queued(a, CACHE_REMOTE) == []
-    for media_id in (row.id, cached.id):
-        code, _, _ = await get(masto, remote_media_url(a.config, media_id, "image.jpg"))
+    for served in (row, cached):
+        code, _, _ = await get(masto, remote_media_url(a.config, served, "image.jpg"))
         assert code == 404
     assert masto.fetches_of(url) == []
 

@@ -127,13 +127,13 @@ async def test_image_is_cached_and_served_by_us(a: Instance, masto: FakeRemote,
     assert sent.cache_state == "cached" and sent.blurhash == "LEHV6nWB2yk8pyo0adR*.7kCMdnj"
     assert len(masto.fetches_of(url)) == 1
 
-    status, headers, body = await get(masto, remote_media_url(a.config, mine.id, "image.jpg"))
+    status, headers, body = await get(masto, remote_media_url(a.config, mine, "image.jpg"))
     assert status == 200 and headers["Content-Type"] == "image/jpeg"
     assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert body != source and Image.open(io.BytesIO(body)).size == (900, 600)
-    status, _, thumb = await get(masto, remote_media_url(a.config, mine.id, "thumb.jpg"))
+    status, _, thumb = await get(masto, remote_media_url(a.config, mine, "thumb.jpg"))
     assert status == 200 and Image.open(io.BytesIO(thumb)).size == (400, 267)
-    status, _, _ = await get(masto, remote_media_url(a.config, mine.id, "image.jpg"),
+    status, _, _ = await get(masto, remote_media_url(a.config, mine, "image.jpg"),
                              **{"If-None-Match": headers["ETag"]})
     assert status == 304
     assert len(masto.fetches_of(url)) == 1  # visitors never caused a fetch
@@ -150,7 +150,7 @@ async def test_deleted_post_takes_its_cached_images_with_it(a: Instance, masto: 
     await settle([a])
     [cached] = await media(a, status.id)
     files = [stored(a, cached.cached_key), stored(a, cached.thumb_key)]
-    served = remote_media_url(a.config, cached.id, "image.jpg")
+    served = remote_media_url(a.config, cached, "image.jpg")
     assert all(f.is_file() for f in files) and (await get(masto, served))[0] == 200
 
     delete = carol.activity("Delete", {"id": doc["id"], "type": "Tombstone"})
@@ -183,7 +183,7 @@ async def test_refusals_are_recorded_once_without_retries(
 
     # A visitor gets a clear 404; the re-fetch on view happens once, then cools down.
     for _ in range(2):
-        status, headers, text = await get(masto, remote_media_url(a.config, rows[0].id,
+        status, headers, text = await get(masto, remote_media_url(a.config, rows[0],
                                                                   "image.jpg"))
         assert status == 404 and b"not an image" in text
         assert headers["Cache-Control"] == "no-store"
@@ -197,22 +197,30 @@ async def test_network_errors_retry_later_through_the_queue(
     assert row.cache_state == "failed" and "fetching failed" in (row.cache_error or "")
     [job] = await cache_jobs(a)
     assert job.state == "queued" and job.run_at > utcnow() + timedelta(seconds=30)
-    status, headers, _ = await get(masto, remote_media_url(a.config, row.id, "image.jpg"))
+    status, headers, _ = await get(masto, remote_media_url(a.config, row, "image.jpg"))
     assert status == 503 and headers["Retry-After"] == "60"
 
 
 async def test_missing_cached_file_is_fetched_again(a: Instance, masto: FakeRemote,
                                                     carol: FakeActor) -> None:
-    url = masto.serve_bytes("/m/1.png", png(300, 200), "image/png")
+    source = png(300, 200)
+    url = masto.serve_bytes("/m/1.png", source, "image/png")
     [row] = await post_with(a, masto, carol, [attachment(url)])
     stored(a, row.cached_key).unlink()
 
-    status, headers, body = await get(masto, remote_media_url(a.config, row.id, "image.jpg"))
-    assert status == 200 and headers["Content-Type"] == "image/jpeg"
-    assert Image.open(io.BytesIO(body)).size == (300, 200)
-    assert len(masto.fetches_of(url)) == 2
+    # Passed through as it came (checked by its header, never decoded for a visitor), not
+    # kept by anyone's cache; the caching job makes our copy.
+    status, headers, body = await get(masto, remote_media_url(a.config, row, "image.jpg"))
+    assert status == 200 and headers["Content-Type"] == "image/png" and body == source
+    assert headers["Cache-Control"] == "no-store"
+    assert [job.state for job in await cache_jobs(a)] == ["queued"]
+    await settle([a])
+    assert len(masto.fetches_of(url)) == 3  # arrival, the visitor's view, the job
     [again] = await media(a, row.status_id)
     assert again.cache_state == "cached" and stored(a, again.cached_key).is_file()
+    status, headers, body = await get(masto, remote_media_url(a.config, row, "image.jpg"))
+    assert status == 200 and headers["Content-Type"] == "image/jpeg"
+    assert Image.open(io.BytesIO(body)).size == (300, 200)
 
 
 async def test_with_caching_off_the_same_url_proxies(start: StartInstance,
@@ -228,10 +236,10 @@ async def test_with_caching_off_the_same_url_proxies(start: StartInstance,
     assert row.cache_state == "proxied" and row.cached_key is None
     assert masto.fetches_of(url) == [] and await cache_jobs(a) == []
 
-    status, headers, body = await get(masto, remote_media_url(a.config, row.id, "image.jpg"))
+    status, headers, body = await get(masto, remote_media_url(a.config, row, "image.jpg"))
     assert status == 200 and body == source and headers["Content-Type"] == "image/png"
     assert "Location" not in headers and len(masto.fetches_of(url)) == 1
-    status, _, _ = await get(masto, remote_media_url(a.config, refused.id, "image.jpg"))
+    status, _, _ = await get(masto, remote_media_url(a.config, refused, "image.jpg"))
     assert status == 404
     assert not (Path(a.config.media.path) / "remote").exists()
 
@@ -259,8 +267,69 @@ async def test_avatar_and_header_are_cached(a: Instance, masto: FakeRemote) -> N
 
 def test_local_urls_are_ours_and_follow_the_media_base_url(tmp_path: Path) -> None:
     config = make_test_config("sqlite+aiosqlite://", tmp_path)
-    assert remote_media_url(config, 7, "thumb.jpg") == \
+    assert remote_media_url(config, RemoteMedia(id=7, url_secret="5ec4e7"), "thumb.jpg") == \
+        "http://dreamfeed.test/media/remote/7/5ec4e7/thumb.jpg"
+    # A row cached before URLs had a secret keeps the URL it was published under.
+    assert remote_media_url(config, RemoteMedia(id=7, url_secret=None), "thumb.jpg") == \
         "http://dreamfeed.test/media/remote/7/thumb.jpg"
     cdn = make_test_config("sqlite+aiosqlite://", tmp_path,
                            media={"base_url": "https://cdn.example/m/"})
     assert account_media_url(cdn, 9, "avatar") == "https://cdn.example/m/avatars/9/avatar.jpg"
+
+
+async def set_secret(a: Instance, row: RemoteMedia, secret: str | None) -> None:
+    async with a.app[appkeys.DATABASE].writer.begin() as session:
+        found = await session.get(RemoteMedia, row.id)
+        assert found is not None
+        found.url_secret = secret
+
+
+def without_secret(url: str) -> str:
+    """/media/remote/{id}/{secret}/{file} -> /media/remote/{id}/{file}."""
+    head, _secret, file = url.rsplit("/", 2)
+    return f"{head}/{file}"
+
+
+async def test_followers_only_images_need_their_secret_and_stay_private(
+        a: Instance, masto: FakeRemote, carol: FakeActor) -> None:
+    url = masto.serve_bytes("/m/1.png", png(300, 200), "image/png")
+    [public] = await post_with(a, masto, carol, [attachment(url)])
+    doc = note(carol, to=[f"{carol.id}/followers"], cc=[], attachment=[attachment(url)])
+    assert (await send(masto, carol, a, create(carol, doc))).state == "applied"
+    status = await post(a, doc["id"])
+    assert status is not None and status.visibility == "private"
+    [private] = await media(a, status.id)
+    assert private.cache_state == "cached" and private.url_secret
+
+    served = remote_media_url(a.config, private, "image.jpg")
+    assert f"/media/remote/{private.id}/{private.url_secret}/image.jpg" in served
+    code, headers, _ = await get(masto, served)
+    assert code == 200 and headers["Cache-Control"] == "private, max-age=86400"
+    code, headers, _ = await get(masto, remote_media_url(a.config, private, "thumb.jpg"))
+    assert code == 200 and headers["Cache-Control"].startswith("private")
+    # The id alone (counted from time-based ids), a wrong or another row's secret: nothing.
+    assert public.url_secret and public.url_secret != private.url_secret
+    for guess in (without_secret(served), served.replace(private.url_secret, "0" * 16),
+                  served.replace(private.url_secret, public.url_secret)):
+        code, headers, _ = await get(masto, guess)
+        assert code == 404 and headers["Cache-Control"] == "no-store"
+    code, headers, _ = await get(masto, remote_media_url(a.config, public, "image.jpg"))
+    assert code == 200 and headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
+async def test_rows_from_before_secrets_keep_their_urls(a: Instance, masto: FakeRemote,
+                                                        carol: FakeActor) -> None:
+    url = masto.serve_bytes("/m/1.png", png(300, 200), "image/png")
+    [row] = await post_with(a, masto, carol, [attachment(url)])
+    secret = row.url_secret
+    assert secret
+    with_secret = remote_media_url(a.config, row, "image.jpg")
+    await set_secret(a, row, None)  # as migration 0010 leaves rows cached before it
+    [old] = await media(a, row.status_id)
+    published = remote_media_url(a.config, old, "image.jpg")
+    assert published == without_secret(with_secret)
+    assert (await get(masto, published))[0] == 200
+    assert (await get(masto, with_secret))[0] == 404  # neither form serves the other
+    await set_secret(a, row, secret)
+    assert (await get(masto, published))[0] == 404
+    assert (await get(masto, with_secret))[0] == 200

@@ -111,3 +111,17 @@ def test_bad_input_gets_a_clear_error(data: bytes, limits: Limits, message: str)
 def test_unknown_source_type_is_refused() -> None:
     with pytest.raises(ValueError, match="digital source type"):
         Provenance("digitalCapture", "camera", "Dreamfeed")
+
+
+def test_large_jpeg_is_decoded_at_reduced_scale_upright() -> None:
+    """A JPEG is decoded at the scale we keep (draft): sizes and orientation come out as
+    from a full decode."""
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to display
+    buffer = io.BytesIO()
+    Image.new("RGB", (5000, 3000), (10, 200, 30)).save(buffer, "JPEG", exif=exif)
+    result = process_image(buffer.getvalue(), MODEL, LIMITS)
+    assert (result.width, result.height) == (3000, 5000)
+    assert (result.jpeg.width, result.jpeg.height) == (1229, 2048)
+    assert (result.thumb.width, result.thumb.height) == (240, 400)
+    assert "exif" not in open_image(result.jpeg.data).info
