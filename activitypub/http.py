@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import json
 import re
 import socket
 from collections.abc import Awaitable, Callable, Mapping
@@ -26,7 +25,9 @@ from aiohttp.resolver import DefaultResolver
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
+from activitypub import jsonbody
 from activitypub.addresses import AddressPolicy, parse_ip
+from activitypub.jsonbody import JSONInputError
 
 __all__ = [
     "BlockedAddressError",
@@ -108,8 +109,8 @@ class HttpResponse:
 
     def json(self) -> Any:
         try:
-            return json.loads(self.body)
-        except (ValueError, RecursionError) as exc:  # RecursionError: "[[[[..." nesting
+            return jsonbody.loads(self.body)
+        except JSONInputError as exc:
             raise FetchError(f"response body is not valid JSON: {exc}", self.url) from exc
 
 

@@ -6,6 +6,7 @@ answer 400 with it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,21 +17,51 @@ from activitypub.vocab import ACTOR_TYPES
 MAX_NAME = 255
 MAX_SUMMARY = 20_000
 MAX_FIELDS = 16
+# The activity_type column's size.
+MAX_TYPE = 64
+# The size of every URI column: a longer one could not be stored (PostgreSQL refuses it).
+MAX_URI = 2048
+# Control characters and whitespace (urlsplit silently drops tabs and newlines; PostgreSQL
+# cannot store NUL) and surrogates: a str from JSON holds only lone ones ("\ud800"),
+# which cannot be encoded as UTF-8, so SQLite and every encoder refuse them.
+_BAD_URI_CHARS = re.compile(r"[\x00-\x20\x7f-\x9f\s\ud800-\udfff]")
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 class ParseError(ValueError):
     """A document that does not have the shape we require."""
 
 
-def host_of(url: str) -> str:
-    """The authority (host[:port], lowercase) of an http(s) URL; '' if it is not one."""
+def remote_uri(value: Any) -> str | None:
+    """`value` if it is a URI we can keep: absolute http(s) with a host, at most MAX_URI
+    characters, no whitespace, control characters or lone surrogates; else None. Every
+    URI taken from a remote document passes here before it is stored or fetched."""
+    if not isinstance(value, str) or len(value) > MAX_URI or _BAD_URI_CHARS.search(value):
+        return None
     try:
-        parts = urlsplit(url)
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 -- raises ValueError on a port out of range
     except ValueError:
-        return ""
+        return None
     if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return value
+
+
+def clean_text(value: str) -> str:
+    """Remote text made storable: NUL removed (PostgreSQL text cannot hold it), lone
+    surrogates replaced with U+FFFD (they cannot be encoded as UTF-8)."""
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    return _LONE_SURROGATE.sub("\ufffd", value)
+
+
+def host_of(url: str) -> str:
+    """The authority (host[:port], lowercase) of an http(s) URL; '' if it is not one we
+    would keep (see remote_uri)."""
+    if remote_uri(url) is None:
         return ""
-    return parts.netloc.rpartition("@")[2].lower()
+    return urlsplit(url).netloc.rpartition("@")[2].lower()
 
 
 def same_origin(a: str, b: str) -> bool:
@@ -42,18 +73,21 @@ def same_origin(a: str, b: str) -> bool:
     return bool(host_of(a)) and (pa.scheme, host_of(a)) == (pb.scheme, host_of(b))
 
 
+def origin_of(url: str) -> str:
+    """scheme://host[:port] of a URL we would keep; '' for anything else."""
+    host = host_of(url)
+    return f"{urlsplit(url).scheme.lower()}://{host}" if host else ""
+
+
 def strip_fragment(url: str) -> str:
     return url.partition("#")[0]
 
 
 def object_id(value: Any) -> str | None:
     """`"https://..."` or `{"id": "https://..."}` -> the id; anything else -> None."""
-    if isinstance(value, str):
-        return value if host_of(value) else None
     if isinstance(value, dict):
-        inner = value.get("id")
-        return inner if isinstance(inner, str) and host_of(inner) else None
-    return None
+        return remote_uri(value.get("id"))
+    return remote_uri(value)
 
 
 def _types(doc: dict[str, Any]) -> list[str]:
@@ -73,7 +107,7 @@ def first_type(doc: dict[str, Any]) -> str:
 def _text(doc: dict[str, Any], key: str, limit: int) -> str:
     value = doc.get(key)
     if isinstance(value, str):
-        return value[:limit]
+        return clean_text(value[:limit])
     return ""
 
 
@@ -86,7 +120,7 @@ def _url(value: Any) -> str | None:
                 return found
         return None
     if isinstance(value, str):
-        return value if host_of(value) else None
+        return remote_uri(value)
     if isinstance(value, dict):
         return _url(value.get("href")) or _url(value.get("url"))
     return None
@@ -131,12 +165,12 @@ def parse_key(doc: Any, default_owner: str | None = None) -> ParsedKey:
     """A `publicKey` object (Mastodon's Key, or a CryptographicKey)."""
     if not isinstance(doc, dict):
         raise ParseError("publicKey must be an object")
-    key_id = doc.get("id")
-    owner = doc.get("owner") or default_owner
+    key_id = remote_uri(doc.get("id"))
+    owner = remote_uri(doc.get("owner") or default_owner)
     pem = doc.get("publicKeyPem")
-    if not isinstance(key_id, str) or not host_of(key_id):
+    if key_id is None:
         raise ParseError("publicKey.id must be a URL")
-    if not isinstance(owner, str) or not host_of(owner):
+    if owner is None:
         raise ParseError("publicKey.owner must be a URL")
     if not isinstance(pem, str) or "PUBLIC KEY" not in pem:
         raise ParseError("publicKey.publicKeyPem must be a PEM public key")
@@ -167,7 +201,8 @@ def _fields(doc: dict[str, Any]) -> list[dict[str, str]]:
         if isinstance(item, dict) and first_type(item) == "PropertyValue":
             name, value = item.get("name"), item.get("value")
             if isinstance(name, str) and isinstance(value, str):
-                fields.append({"name": name[:MAX_NAME], "value": value[:2048]})
+                fields.append({"name": clean_text(name[:MAX_NAME]),
+                               "value": clean_text(value[:2048])})
         if len(fields) >= MAX_FIELDS:
             break
     return fields
@@ -178,8 +213,8 @@ def parse_actor(doc: Any, fetched_from: str | None = None) -> ParsedActor:
     must share (so one server cannot speak for another's actors)."""
     if not isinstance(doc, dict):
         raise ParseError("actor must be a JSON object")
-    actor_id = doc.get("id")
-    if not isinstance(actor_id, str) or not host_of(actor_id):
+    actor_id = remote_uri(doc.get("id"))
+    if actor_id is None:
         raise ParseError("actor id must be an http(s) URL")
     if fetched_from is not None and not same_origin(actor_id, fetched_from):
         raise ParseError(f"actor id {actor_id} is not on the origin it was fetched from")
@@ -191,8 +226,8 @@ def parse_actor(doc: Any, fetched_from: str | None = None) -> ParsedActor:
         raise ParseError("preferredUsername is required")
     if not is_valid_remote_username(username.strip(), host_of(actor_id)):
         raise ParseError("preferredUsername must be letters, digits, _ . - (as Mastodon's)")
-    inbox = doc.get("inbox")
-    if not isinstance(inbox, str) or not same_origin(inbox, actor_id):
+    inbox = remote_uri(doc.get("inbox"))
+    if inbox is None or not same_origin(inbox, actor_id):
         raise ParseError("inbox must be a URL on the actor's origin")
     endpoints = doc.get("endpoints")
     shared = endpoints.get("sharedInbox") if isinstance(endpoints, dict) else None
@@ -204,7 +239,7 @@ def parse_actor(doc: Any, fetched_from: str | None = None) -> ParsedActor:
         summary=_text(doc, "summary", MAX_SUMMARY),
         url=_url(doc.get("url")),
         inbox=inbox,
-        shared_inbox=shared if isinstance(shared, str) and host_of(shared) else None,
+        shared_inbox=remote_uri(shared),
         outbox=object_id(doc.get("outbox")),
         followers=object_id(doc.get("followers")),
         following=object_id(doc.get("following")),
@@ -245,10 +280,11 @@ def parse_activity(doc: Any) -> ParsedActivity:
     """The envelope every inbox accepts: an object with an id, a type and an actor."""
     if not isinstance(doc, dict):
         raise ParseError("activity must be a JSON object")
-    activity_id = doc.get("id")
-    if not isinstance(activity_id, str) or not host_of(activity_id):
-        raise ParseError("activity id must be an http(s) URL")
-    kind = first_type(doc)
+    activity_id = remote_uri(doc.get("id"))
+    if activity_id is None:
+        raise ParseError(f"activity id must be an http(s) URL of at most {MAX_URI} "
+                         "characters, without spaces or control characters")
+    kind = clean_text(first_type(doc))[:MAX_TYPE]
     if not kind:
         raise ParseError("activity type is required")
     actor = object_id(doc.get("actor"))

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
 
-from activitypub.parse import ParseError, first_type, host_of, object_id
+from activitypub.parse import ParseError, clean_text, first_type, object_id, remote_uri
 from activitypub.vocab import ACTOR_TYPES, PUBLIC, PUBLIC_ALIASES
 
 NOTE_TYPES = frozenset({"Note", "Article", "Page", "Question"})
@@ -108,8 +108,8 @@ def parse_note(doc: Any) -> ParsedNote:
     """A post object. Raises ParseError naming the field that is wrong."""
     if not isinstance(doc, dict):
         raise ParseError("note must be a JSON object")
-    note_id = doc.get("id")
-    if not isinstance(note_id, str) or not host_of(note_id):
+    note_id = remote_uri(doc.get("id"))
+    if note_id is None:
         raise ParseError("note id must be an http(s) URL")
     kind = first_type(doc)
     if kind not in NOTE_TYPES:
@@ -190,17 +190,19 @@ def _content(doc: dict[str, Any]) -> tuple[str, str | None]:
                 break
     if content is not None and not isinstance(content, str):
         raise ParseError("note content must be a string")
-    return (content or "")[:MAX_CONTENT], language
+    # Cleaned here, not in the sanitizer: a lone surrogate makes nh3 (Rust) fail, which
+    # would fail the job on every retry.
+    return clean_text((content or "")[:MAX_CONTENT]), language
 
 
 def _plain(value: Any, limit: int) -> str:
-    return value[:limit] if isinstance(value, str) else ""
+    return clean_text(value[:limit]) if isinstance(value, str) else ""
 
 
 def _optional_text(value: Any, limit: int) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
-    return value.strip()[:limit]
+    return clean_text(value.strip()[:limit])
 
 
 def _int(value: Any, low: int, high: int) -> int | None:
@@ -231,13 +233,13 @@ def _link(value: Any, prefer: str | None = None) -> str | None:
     candidates: list[tuple[str, str]] = []
     for item in value if isinstance(value, list) else [value]:
         if isinstance(item, str):
-            if host_of(item):
+            if remote_uri(item):
                 candidates.append((item, ""))
         elif isinstance(item, dict):
             href = item.get("href") if isinstance(item.get("href"), str) else item.get("url")
             media_type = item.get("mediaType")
             media = media_type if isinstance(media_type, str) else ""
-            if isinstance(href, str) and host_of(href):
+            if isinstance(href, str) and remote_uri(href):
                 candidates.append((href, media))
             elif isinstance(href, list | dict):
                 nested = _link(href, prefer)
@@ -289,7 +291,8 @@ def _attachment(item: Any) -> ParsedAttachment | None:
     if not isinstance(item, dict) or first_type(item) not in ATTACHMENT_TYPES:
         return None
     media_type = item.get("mediaType")
-    media_type = media_type.strip().lower()[:64] if isinstance(media_type, str) else None
+    media_type = clean_text(media_type.strip().lower()[:64]) \
+        if isinstance(media_type, str) else None
     if media_type and not media_type.startswith("image/"):
         return None
     url = _link(item.get("url"), prefer="image/") or _link(item.get("href"))
@@ -310,10 +313,10 @@ def _alt_text(item: dict[str, Any]) -> str:
     to `summary` (HTML), so that is the fallback, reduced to plain text."""
     name = item.get("name")
     if isinstance(name, str) and name.strip():
-        return name.strip()[:MAX_ALT]
+        return clean_text(name.strip()[:MAX_ALT])
     summary = item.get("summary")
     if isinstance(summary, str) and summary.strip():
-        return html_to_text(summary)[:MAX_ALT]
+        return clean_text(html_to_text(summary)[:MAX_ALT])
     return ""
 
 
@@ -349,8 +352,7 @@ def _hashtags(value: Any) -> list[ParsedHashtag]:
                 or name.isdigit():
             continue
         href = item.get("href")
-        tags.setdefault(name, ParsedHashtag(name, href if isinstance(href, str)
-                                            and host_of(href) else None))
+        tags.setdefault(name, ParsedHashtag(name, remote_uri(href)))
         if len(tags) >= MAX_TAGS:
             break
     return list(tags.values())
@@ -365,7 +367,7 @@ def _mentions(value: Any) -> list[ParsedMention]:
         if href is None:
             continue
         name = item.get("name")
-        mentions.setdefault(href, ParsedMention(href, name[:MAX_NAME]
+        mentions.setdefault(href, ParsedMention(href, clean_text(name[:MAX_NAME])
                                                 if isinstance(name, str) else ""))
         if len(mentions) >= MAX_TAGS:
             break

@@ -28,6 +28,7 @@ from server.jobs.worker import WorkerPool
 from server.middlewares import make_middlewares
 from server.ratelimit import RateLimiter
 from server.render import bidi
+from server.services import inbox_retention
 from server.services.context import Services, load_instance_key
 from server.services.errors import ServiceError
 from server.services.generation import open_image_services
@@ -112,6 +113,8 @@ def create_app(config: Config, *, migrate: bool = True,
     async def inbox_writer_ctx(app: web.Application) -> AsyncIterator[None]:
         writer = InboxWriter(app[appkeys.DATABASE])
         await writer.start()
+        # Received activities are kept for a bounded time: seed the hourly purge.
+        await inbox_retention.schedule_purge(app[appkeys.DATABASE])
         app[appkeys.INBOX_WRITER] = writer
         yield
         await writer.stop()

@@ -120,6 +120,9 @@ class FederationConfig:
     max_redirects: int = 3
     # Federate only with domains on the allow-list (`dreamfeed admin domain allow`).
     allowlist_mode: bool = False
+    # Days a received activity's record is kept (its body goes once applied): the window in
+    # which a redelivery is recognised. Longer than senders retry (Mastodon ~3 days).
+    inbox_retention_days: int = 7
 
 
 @dataclass(frozen=True)
@@ -421,6 +424,8 @@ def _finish(config: Config) -> Config:
         raise ConfigError(
             "database.url must start with sqlite+aiosqlite:// or postgresql+asyncpg://, "
             f"not {url.split('://')[0]!r}")
+    if config.federation.inbox_retention_days < 1:
+        raise ConfigError("federation.inbox_retention_days must be at least 1")
     if config.jobs.workers < 0:
         raise ConfigError("jobs.workers must not be negative")
     if config.jobs.lease_seconds < 1:

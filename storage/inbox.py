@@ -1,12 +1,17 @@
-"""Durable storage of received activities, idempotent on the activity id."""
+"""Durable storage of received activities, idempotent on (activity id, signing origin).
+
+Rows are kept for a bounded time (the dedup window) and their bodies only until applied or
+ignored: see purge_older_than and mark.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,12 +19,20 @@ from storage.ids import new_id
 from storage.models import InboxActivity
 from storage.types import utcnow
 
+# What an applied or ignored activity keeps of its outcome: enough to debug, not a copy of
+# whatever a remote server put in an error message.
+MAX_NOTE = 500
+# Rows deleted per statement by the purge, so a large backlog never holds a long lock.
+PURGE_CHUNK = 2000
+
 
 @dataclass(frozen=True)
 class NewActivity:
     activity_id: str
     activity_type: str
     actor_uri: str
+    # scheme://host[:port] of the signer's keyId: one server cannot claim another's ids.
+    origin: str
     signer_key_id: str | None
     signer_uri: str | None
     inbox_account_id: int | None
@@ -27,36 +40,57 @@ class NewActivity:
 
 
 async def insert_new(session: AsyncSession, items: Sequence[NewActivity]) -> list[int | None]:
-    """Insert each activity unless its id is already stored, in one statement; returns the
-    new row id per item, None for a duplicate (of a stored row or of an earlier item)."""
+    """Insert each activity unless (its id, its origin) is already stored, in one statement;
+    returns the new row id per item, None for a duplicate (of a stored row or of an earlier
+    item)."""
     if not items:
         return []
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     now = utcnow()
-    rows = [{"id": new_id(), "activity_id": item.activity_id,
+    rows = [{"id": new_id(), "activity_id": item.activity_id, "origin": item.origin,
              "activity_type": item.activity_type[:64], "actor_uri": item.actor_uri,
              "signer_key_id": item.signer_key_id, "signer_uri": item.signer_uri,
              "inbox_account_id": item.inbox_account_id, "body": item.body,
              "state": "received", "received_at": now} for item in items]
     stmt = (insert(InboxActivity).values(rows)
-            .on_conflict_do_nothing(index_elements=["activity_id"])
-            .returning(InboxActivity.id, InboxActivity.activity_id))
-    created = {activity_id: row_id for row_id, activity_id in await session.execute(stmt)}
-    # The first item with a new activity id gets the row; repeats within the batch do not.
-    return [created.pop(item.activity_id, None) for item in items]
+            .on_conflict_do_nothing(index_elements=["activity_id", "origin"])
+            .returning(InboxActivity.id, InboxActivity.activity_id, InboxActivity.origin))
+    created = {(activity_id, origin): row_id
+               for row_id, activity_id, origin in await session.execute(stmt)}
+    # The first item with a new key gets the row; repeats within the batch do not.
+    return [created.pop((item.activity_id, item.origin), None) for item in items]
 
 
 async def get(session: AsyncSession, row_id: int) -> InboxActivity | None:
     return await session.get(InboxActivity, row_id)
 
 
-async def by_activity_id(session: AsyncSession, activity_id: str) -> InboxActivity | None:
-    result = await session.execute(
-        select(InboxActivity).where(InboxActivity.activity_id == activity_id))
+async def by_activity_id(session: AsyncSession, activity_id: str,
+                         origin: str | None = None) -> InboxActivity | None:
+    """The first row received with this id (from `origin`, when given)."""
+    stmt = select(InboxActivity).where(InboxActivity.activity_id == activity_id)
+    if origin is not None:
+        stmt = stmt.where(InboxActivity.origin == origin)
+    result = await session.execute(stmt.order_by(InboxActivity.received_at,
+                                                 InboxActivity.id).limit(1))
     return result.scalar_one_or_none()
 
 
 async def mark(session: AsyncSession, row_id: int, state: str, note: str | None = None) -> None:
+    """Record the outcome and drop the body: the row stays only to recognise redeliveries
+    (and to say what happened), and a body may be up to a megabyte of anything."""
+    if note is not None and len(note) > MAX_NOTE:
+        note = note[:MAX_NOTE - 1] + "…"
     await session.execute(update(InboxActivity).where(InboxActivity.id == row_id).values(
-        state=state, error=note, processed_at=utcnow()))
+        state=state, error=note, processed_at=utcnow(), body=None))
+
+
+async def purge_older_than(session: AsyncSession, cutoff: datetime) -> int:
+    """Delete up to PURGE_CHUNK rows received before `cutoff`; returns how many went."""
+    ids = (await session.execute(
+        select(InboxActivity.id).where(InboxActivity.received_at < cutoff)
+        .order_by(InboxActivity.received_at).limit(PURGE_CHUNK))).scalars().all()
+    if ids:
+        await session.execute(delete(InboxActivity).where(InboxActivity.id.in_(ids)))
+    return len(ids)

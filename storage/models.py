@@ -232,14 +232,18 @@ class Block(Base):
 class InboxActivity(Base):
     """An activity as received, stored before we answer 202 and applied later by a job.
 
-    Unique on the activity id, so a redelivery is recognised and answered without a
-    second application.
+    Unique on (activity id, signing origin), so a redelivery is recognised and answered
+    without a second application, while a server cannot claim another's activity id first.
+    Kept for `federation.inbox_retention_days` (the dedup window), its body only until
+    it is applied or ignored.
     """
 
     __tablename__ = "inbox_activities"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, default=new_id)
-    activity_id: Mapped[str] = mapped_column(String(2048), unique=True)
+    activity_id: Mapped[str] = mapped_column(String(2048))
+    # scheme://host[:port] of the signer's keyId.
+    origin: Mapped[str] = mapped_column(String(2048))
     activity_type: Mapped[str] = mapped_column(String(64))
     actor_uri: Mapped[str] = mapped_column(String(2048))
     # keyId that signed the request and the actor that owns it (may differ from actor_uri
@@ -248,12 +252,18 @@ class InboxActivity(Base):
     signer_uri: Mapped[str | None] = mapped_column(String(2048), default=None)
     # The local account whose inbox received it (NULL: the shared inbox).
     inbox_account_id: Mapped[int | None] = mapped_column(Id, default=None)
-    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # NULL once applied or ignored: only dedup and debugging need the row after that.
+    body: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     # received -> applied | ignored | failed
     state: Mapped[str] = mapped_column(String(16), default="received")
     error: Mapped[str | None] = mapped_column(Text, default=None)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    __table_args__ = (
+        UniqueConstraint("activity_id", "origin", name="uq_inbox_activities_activity_id_origin"),
+        Index("ix_inbox_activities_received_at", "received_at"),
+    )
 
 
 class OutgoingActivity(Base):

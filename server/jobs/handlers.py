@@ -11,6 +11,7 @@ from server.services import (
     fetch_posts,
     generation,
     inbox_apply,
+    inbox_retention,
     media_purge,
     remote,
     threads,
@@ -24,6 +25,13 @@ from storage.media_files import LocalMediaStore
 
 async def apply_inbox_activity(ctx: JobContext, payload: dict[str, Any]) -> None:
     await inbox_apply.apply(ctx.resources.services, int(payload["inbox_activity_id"]))
+
+
+async def purge_inbox(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Received activities past the retention (server.services.inbox_retention)."""
+    slot = payload.get("slot")
+    await inbox_retention.purge_job(ctx.resources.services.db, ctx.resources.config,
+                                    int(slot) if slot is not None else None)
 
 
 async def generate_images(ctx: JobContext, payload: dict[str, Any]) -> None:
@@ -79,6 +87,7 @@ def default_registry() -> JobRegistry:
     registry = JobRegistry()
     registry.register(DELIVER, deliver)
     registry.register(APPLY_ACTIVITY, apply_inbox_activity)
+    registry.register(inbox_retention.PURGE_INBOX, purge_inbox)
     registry.register(generation.GENERATE, generate_images)
     registry.register(fetch_posts.FETCH_PARENT, fetch_parent)
     registry.register(CACHE_REMOTE, cache_remote_media)

@@ -1,26 +1,35 @@
 """Receiving activities: the checks an inbox makes, in order, before it answers 202.
 
-1. body size (the handler; 413)
+1. body size (the handler; 413), then JSON of bounded depth (400)
 2. Delete/Update of an actor we don't know -> 202 without fetching its key: the key is gone
    with the account, and a 401 would make the sender retry for days
    then moderation, still before any key fetch: an actor or keyId on a server suspended here
    (or off the allow-list) -> 403; an actor suspended here -> 202, dropped
 3. HTTP signature (cavage or RFC 9421) with the key fetched or cached -> 401
 4. digest of the body (checked with the signature) -> 401
-5. JSON shape -> 400
-6. durable, idempotent store of the activity and its apply job -> 202
+5. activity shape (ids are URIs we can store) -> 400
+6. durable store of the activity and its apply job, idempotent on (id, signer's origin)
+   -> 202
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from activitypub.parse import ParseError, first_type, host_of, object_id, parse_activity
+from activitypub import jsonbody
+from activitypub.jsonbody import JSONInputError
+from activitypub.parse import (
+    ParseError,
+    first_type,
+    host_of,
+    object_id,
+    origin_of,
+    parse_activity,
+)
 from activitypub.signatures import SignatureError, parse_request_signature
 from server.services.context import Services
 from server.services.errors import RateLimited
@@ -55,8 +64,8 @@ class InboxAnswer:
 
 def _json(body: bytes) -> Any:
     try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        return jsonbody.loads(body)
+    except JSONInputError:
         return None
 
 
@@ -145,6 +154,9 @@ def signer_host(key: CachedKey) -> str:
 async def receive(services: Services, writer: InboxWriter,
                   request: InboxRequest) -> InboxAnswer:
     doc = _json(request.body)
+    if doc is None:
+        # Refused before the signature check: costs no key fetch, and says what is wrong.
+        return InboxAnswer(400, "body is not JSON (or is nested too deeply)")
     if await _unknown_actor_goodbye(services, doc):
         return InboxAnswer(202, "unknown actor: nothing to do")
     refusal = await moderation_refusal(services, doc)
@@ -175,14 +187,12 @@ async def receive(services: Services, writer: InboxWriter,
             await limiter.hit("inbox", f"host:{signer_host(key)}")
     except RateLimited as exc:
         return InboxAnswer(429, str(exc), exc.retry_after)
-    if doc is None:
-        return InboxAnswer(400, "body is not JSON")
     try:
         activity = parse_activity(doc)
     except ParseError as exc:
         return InboxAnswer(400, str(exc))
     created = await writer.store(NewActivity(
         activity_id=activity.id, activity_type=activity.type, actor_uri=activity.actor,
-        signer_key_id=key.key_id, signer_uri=key.owner_uri,
+        origin=origin_of(key.key_id), signer_key_id=key.key_id, signer_uri=key.owner_uri,
         inbox_account_id=request.inbox_account_id, body=doc))
     return InboxAnswer(202, "accepted" if created else "already received")

@@ -15,6 +15,7 @@ from typing import Any
 from activitypub.parse import (
     ParsedActivity,
     ParseError,
+    clean_text,
     first_type,
     object_id,
     parse_activity,
@@ -40,7 +41,7 @@ Handler = Callable[[Services, ParsedActivity], Awaitable[str]]
 async def apply(services: Services, inbox_activity_id: int) -> str:
     async with services.db.reader() as session:
         row = await inbox_store.get(session, inbox_activity_id)
-    if row is None or row.state != "received":
+    if row is None or row.state != "received" or row.body is None:
         return "already processed"
     try:
         rules = await services.domains.rules()
@@ -59,7 +60,8 @@ async def apply(services: Services, inbox_activity_id: int) -> str:
     except Dropped as exc:
         outcome, state = f"dropped: {exc}", "ignored"
     async with services.db.writer.begin() as session:
-        await inbox_store.mark(session, inbox_activity_id, state, outcome)
+        # Outcomes may quote remote text (an error message): made storable first.
+        await inbox_store.mark(session, inbox_activity_id, state, clean_text(outcome))
     log.info("inbox activity %s: %s", row.activity_id, outcome)
     return outcome
 

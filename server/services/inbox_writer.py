@@ -3,7 +3,9 @@
 A commit costs far more than an insert (SQLite does one fsync-bound commit at a time), so
 requests that arrive together are written together: each request hands its activity to the
 writer task and waits for *its own* row to be committed before answering 202. Nothing is
-acknowledged before it is on disk, and a burst costs one commit instead of hundreds.
+acknowledged before it is on disk, and a burst costs one commit instead of hundreds. When a
+shared commit fails, each request is written again alone: one sender's bad row never fails
+another's delivery.
 """
 
 from __future__ import annotations
@@ -71,16 +73,34 @@ class InboxWriter:
 
     async def _write(self, batch: list[_Pending]) -> None:
         try:
-            async with self._db.writer.begin() as session:
-                ids = await inbox_store.insert_new(session, [p.item for p in batch])
-                await enqueue_many(session, APPLY_ACTIVITY, [
-                    {"inbox_activity_id": row_id} for row_id in ids if row_id is not None])
+            ids = await self._commit([p.item for p in batch])
         except Exception as exc:
-            log.exception("inbox batch of %d failed", len(batch))
+            if len(batch) == 1:
+                log.exception("inbox write failed")
+                _settle(batch[0], exc)
+                return
+            # One request's row can fail the whole commit (a value the database refuses):
+            # write each alone, so only the request whose own write fails gets the error.
+            log.warning("inbox batch of %d failed (%s); writing each alone",
+                        len(batch), type(exc).__name__)
             for pending in batch:
-                if not pending.done.done():
-                    pending.done.set_exception(exc)
+                await self._write([pending])
             return
         for pending, row_id in zip(batch, ids, strict=True):
-            if not pending.done.done():
-                pending.done.set_result(row_id is not None)
+            _settle(pending, row_id is not None)
+
+    async def _commit(self, items: list[NewActivity]) -> list[int | None]:
+        async with self._db.writer.begin() as session:
+            ids = await inbox_store.insert_new(session, items)
+            await enqueue_many(session, APPLY_ACTIVITY, [
+                {"inbox_activity_id": row_id} for row_id in ids if row_id is not None])
+        return ids
+
+
+def _settle(pending: _Pending, outcome: bool | BaseException) -> None:
+    if pending.done.done():  # the request went away (client disconnected)
+        return
+    if isinstance(outcome, BaseException):
+        pending.done.set_exception(outcome)
+    else:
+        pending.done.set_result(outcome)

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import builders
-from activitypub.parse import ParsedActivity, object_id, same_origin
+from activitypub.parse import ParsedActivity, clean_text, object_id, same_origin
 from server.render.sanitize import plain_text
 from server.services import delivery, notifications
 from server.services.context import Services
@@ -165,7 +165,7 @@ async def on_flag(services: Services, activity: ParsedActivity) -> str:
     if reporter.is_local:
         raise Dropped("a Flag from one of our own actors cannot arrive by an inbox")
     content = activity.raw.get("content")
-    comment = (content if isinstance(content, str) else "")[:MAX_REMOTE_COMMENT]
+    comment = clean_text((content if isinstance(content, str) else "")[:MAX_REMOTE_COMMENT])
     uri = activity.id if same_origin(activity.id, reporter.uri) else None
     async with services.db.writer.begin() as session:
         if uri is not None and await report_queries.by_uri(session, uri) is not None:

@@ -22,6 +22,7 @@ from storage.models import (
     InboxActivity,
     MediaAttachment,
     Notification,
+    OutgoingActivity,
     RemoteMedia,
     Status,
     User,
@@ -145,8 +146,12 @@ async def test_deleted_account_is_gone_everywhere(start: StartInstance) -> None:
             InboxActivity.activity_id == f"{alice.actor_uri}#delete"))).scalar_one()
     assert received.state == "applied", received.error
     assert received.signer_uri == alice.actor_uri
-    assert received.body["object"] == alice.actor_uri
-    assert received.body["to"] == ["https://www.w3.org/ns/activitystreams#Public"]
+    assert received.body is None  # dropped once applied; what a sent is kept there
+    async with a.app[appkeys.DATABASE].reader() as session:
+        sent = (await session.execute(select(OutgoingActivity).where(
+            OutgoingActivity.activity_id == f"{alice.actor_uri}#delete"))).scalar_one()
+    assert sent.body["object"] == alice.actor_uri
+    assert sent.body["to"] == ["https://www.w3.org/ns/activitystreams#Public"]
 
     # b keeps nothing of alice: posts, boosts of them, follows, likes, notifications.
     remote_alice = await _account(b, alice.actor_uri)
