@@ -193,6 +193,9 @@ async def _render(request: web.Request, params: ImageParams, size: tuple[int, in
         load.images -= params.n
     return web.json_response({
         "created": int(time.time()),
+        # The model that drew them, whatever `model` the request named (this engine draws
+        # them all): what a client publishes as the image's model.
+        "model": engine.name,
         "data": results,
         "background": "opaque",
         "output_format": params.output_format,

@@ -93,7 +93,9 @@ async def mark_running(session: AsyncSession, generation_id: int) -> Generation 
 async def finish_generation(session: AsyncSession, generation_id: int, *, state: str,
                             error: str | None = None, error_code: str | None = None,
                             style: str | None = None, seed: int | None = None,
-                            at: datetime | None = None) -> None:
+                            model: str | None = None, at: datetime | None = None) -> None:
+    """`model`: the one the service says drew the images, which replaces the one asked for
+    (a generator may ignore the request's `model`)."""
     values: dict[str, Any] = {"state": state, "error": error, "error_code": error_code}
     if state in (DONE, FAILED):
         values["finished_at"] = at or utcnow()
@@ -101,5 +103,7 @@ async def finish_generation(session: AsyncSession, generation_id: int, *, state:
         values["style"] = style
     if seed is not None:
         values["seed"] = seed
+    if model is not None:
+        values["model"] = model
     await session.execute(update(Generation).where(Generation.id == generation_id)
                           .values(**values))

@@ -52,6 +52,8 @@ class GeneratedImage:
     # What made it, for provenance: the model, or the generator engine with its version.
     generator: str
     digital_source_type: str
+    # The model that drew it, as the service says (published with the prompt when asked).
+    model: str = ""
     seed: int | None = None
     style: str | None = None
     revised_prompt: str | None = None
@@ -153,6 +155,7 @@ class ImageBackend:
 
     def _images(self, response: ImagesResponse) -> list[GeneratedImage]:
         generator, source_type = self._provenance(response)
+        model = self._model_used(response)
         images = []
         for item in response.data or []:
             if not item.b64_json:
@@ -166,13 +169,21 @@ class ImageBackend:
             extra = item.model_extra or {}
             seed, style = extra.get("seed"), extra.get("style")
             images.append(GeneratedImage(
-                data=data, generator=generator, digital_source_type=source_type,
+                data=data, generator=generator, digital_source_type=source_type, model=model,
                 seed=seed if isinstance(seed, int) else None,
                 style=style if isinstance(style, str) else None,
                 revised_prompt=item.revised_prompt))
         if not images:
             raise BackendError("bad_response", "The image service returned no images.")
         return images
+
+    def _model_used(self, response: ImagesResponse) -> str:
+        """The model the service says drew the images (Dreamfeed's generator names its
+        engine); else the one we asked for: OpenAI draws with the model requested."""
+        said = getattr(response, "model", None) or (response.model_extra or {}).get("model")
+        if isinstance(said, str) and said.strip():
+            return said.strip()[:128]
+        return self.model or "unknown model"
 
     def _provenance(self, response: ImagesResponse) -> tuple[str, str]:
         """Dreamfeed's generator names its engine and what it makes; anything else is taken

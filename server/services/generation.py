@@ -290,7 +290,8 @@ async def run_generation(images: ImageServices, generation_id: int) -> None:
             await media_queries.add_attachment(session, **_attachment_row(
                 keys, generation, image, source))
         await gen_queries.finish_generation(session, generation.id, state=DONE,
-                                            style=made[0].style, seed=made[0].seed)
+                                            style=made[0].style, seed=made[0].seed,
+                                            model=made[0].model or None)
 
 
 async def _call_backend(images: ImageServices, generation: Generation) -> list[GeneratedImage]:
