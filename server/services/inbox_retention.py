@@ -31,12 +31,12 @@ def _slot_start(slot: int) -> datetime:
 
 
 async def schedule_purge(db: Database, after_slot: int | None = None) -> None:
-    """Enqueue the next purge at the start of the next hour: at start, and by each run
-    (`after_slot`: its own slot, so that a run a little early, by a clock ahead, still
-    queues a later slot than its own and the chain goes on)."""
-    slot = int(utcnow().timestamp()) // INTERVAL_SECONDS + 1
-    if after_slot is not None:
-        slot = max(slot, after_slot + 1)
+    """Enqueue the next purge at the start of an hour. At start (no `after_slot`), an hour
+    or more away: nothing short-lived (a test, a CLI command) finds it due. By each run, the
+    next hour, and always after `after_slot`, the run's own: a run a little early (a clock
+    ahead) must still queue a later slot than its own, or the chain would end."""
+    now_slot = int(utcnow().timestamp()) // INTERVAL_SECONDS
+    slot = now_slot + 2 if after_slot is None else max(now_slot + 1, after_slot + 1)
     async with db.writer.begin() as session:
         await enqueue(session, PURGE_INBOX, {"slot": slot}, run_at=_slot_start(slot),
                       dedupe_key=f"{PURGE_INBOX}:{slot}")

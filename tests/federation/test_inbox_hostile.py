@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import select, update
 
 from server import appkeys
+from server.config import ConfigError, build_config
 from server.services.inbox_retention import PURGE_INBOX
 from storage import inbox as inbox_store
 from storage.inbox import NewActivity
@@ -234,6 +235,12 @@ async def test_rows_past_the_retention_are_purged_by_the_hourly_job(
     assert json.loads(reply.text)["status"] == "already received"
     reply = await masto.deliver(carol, inbox(a), old)
     assert json.loads(reply.text)["status"] == "accepted"
+
+
+def test_retention_is_bounded_and_at_least_a_day() -> None:
+    assert build_config({}).federation.inbox_retention_days == 7
+    with pytest.raises(ConfigError, match="inbox_retention_days"):
+        build_config({"federation": {"inbox_retention_days": 0}})
 
 
 # --- text that cannot be encoded ------------------------------------------------------------
