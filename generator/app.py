@@ -118,7 +118,7 @@ async def get_model(request: web.Request) -> web.Response:
 async def generations(request: web.Request) -> web.Response:
     try:
         body = json.loads(await request.read())
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # Recursion: "[[[[..." nesting
         raise ApiError(400, "We could not parse the JSON body of your request. (HINT: This "
                        "likely means you aren't using your HTTP library correctly.)") from None
     if not isinstance(body, dict):

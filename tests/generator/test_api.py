@@ -169,6 +169,10 @@ async def test_models_and_unknown_paths(client: openai.AsyncOpenAI, base_url: st
         async with session.post(f"{base_url}/images/generations", data=b"{oops") as resp:
             assert resp.status == 400
             assert "JSON" in (await resp.json())["error"]["message"]
+        # tests/data/hostile/deep-nesting.txt: RecursionError in json.loads, once a 500.
+        async with session.post(f"{base_url}/images/generations",
+                                data=b"[" * 100_000) as resp:
+            assert resp.status == 400
 
 
 class _Gate(Engine):
