@@ -25,7 +25,8 @@ def register(subparsers: Any) -> None:
     post.add_argument("--alt", action="append", default=[],
                       help="alt text, once per image in order (default: none)")
     post.add_argument("--alt-from-prompt", action="store_true",
-                      help="use the prompt as every image's alt text")
+                      help="use the prompt as every image's alt text (this makes the prompt "
+                      "public, even without --publish-prompt)")
     post.add_argument("--visibility", choices=posts.VISIBILITIES, default="public")
     post.add_argument("--cw", default="", help="content warning (hides the images)")
     post.add_argument("--sensitive", action="store_true", help="hide the images until clicked")

@@ -134,6 +134,19 @@
 
   // --- posting ------------------------------------------------------------------------
 
+  // "Use my prompt as the alt text": shows the prompt in the box, to read and edit, when
+  // ticked, and takes it back out when unticked. Nothing fills the box otherwise: alt text
+  // is public and the prompt is not. (Without scripts the server uses the prompt for a box
+  // left empty with the tick.)
+  Array.prototype.forEach.call(document.querySelectorAll(".use-prompt input"), function (box) {
+    var alt = document.getElementById(box.dataset.alt || "");
+    if (!alt) { return; }
+    box.addEventListener("change", function () {
+      if (box.checked && !alt.value.trim()) { alt.value = box.dataset.prompt || ""; }
+      else if (!box.checked && alt.value === box.dataset.prompt) { alt.value = ""; }
+    });
+  });
+
   var postForm = document.getElementById("post-form");
   if (postForm) {
     postForm.addEventListener("submit", function (event) {

@@ -87,7 +87,9 @@ async def test_generate_follow_progress_pick_and_post(start: StartInstance) -> N
         assert 'http-equiv="refresh"' not in results.text
         assert 'id="post-form"' in results.text and "Regenerate" in results.text
         assert f'name="alt_{first["id"]}"' in results.text
-        assert "a lighthouse at dusk</textarea>" in results.text  # alt text prefilled
+        # Alt text is public: it is never filled in with the (private) prompt.
+        assert re.search(r'name="alt_\d+"[^>]*>\s*</textarea>', results.text)
+        assert not re.search(r'name="alt_\d+"[^>]*>a lighthouse', results.text)
 
         posted = await _form(b, "/compose/post", [
             ("generation", generation_id), ("media_id", first["id"]),
@@ -298,5 +300,5 @@ async def test_compose_in_chromium(start: StartInstance, chromium: Any,
         media = await status_queries.attachments(session, status_id)
     assert len(media) == 2
     assert media[0].description == "A white lighthouse glowing at dusk"
-    assert media[1].description == "a lighthouse at dusk, watercolour"
+    assert media[1].description == ""  # nothing written, nothing taken from the prompt
     await page.close()

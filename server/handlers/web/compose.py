@@ -142,7 +142,7 @@ async def _context(request: web.Request, user: SignedIn, carry: Carry,
         "n": view.n if view else (2 if carry.purpose else 1),
         "caption": "", "spoiler_text": "", "sensitive": False,
         "visibility": composer.default_visibility(parent), "publish_prompt": False,
-        "can_remix": True, "alts": {}, "picked": set(),
+        "can_remix": True, "alts": {}, "alt_prompt": set(), "picked": set(),
     }
     form.update({name: value for name, value in given.items() if value is not None})
     if view and view.state == "done" and not form["picked"]:
@@ -274,8 +274,24 @@ def _post_values(form: MultiDictProxy[Any], media_ids: list[int]) -> dict[str, A
         "publish_prompt": bool(field(form, "publish_prompt")),
         "can_remix": bool(field(form, "can_remix")),
         "alts": {media_id: field(form, f"alt_{media_id}") for media_id in media_ids},
+        # Images whose author chose to use the prompt as alt text (it then goes public).
+        "alt_prompt": {media_id for media_id in media_ids
+                       if field(form, f"alt_prompt_{media_id}")},
         "picked": set(media_ids),
     }
+
+
+async def _alt_texts(request: web.Request, user: SignedIn, generation_id: int | None,
+                     values: dict[str, Any], media_ids: list[int]) -> list[str]:
+    """What was typed; the prompt only where its author chose "use my prompt" and typed
+    nothing (alt text is public: the prompt never lands there by default)."""
+    alts: dict[int, str] = values["alts"]
+    wanted = [m for m in media_ids if not alts[m].strip() and m in values["alt_prompt"]]
+    if not wanted or generation_id is None:
+        return [alts[m] for m in media_ids]
+    view = await generation.get_generation(request.app[appkeys.IMAGES], generation_id,
+                                           account_id=user.account_id)
+    return [view.prompt if m in wanted else alts[m] for m in media_ids]
 
 
 async def post(request: web.Request) -> web.StreamResponse:
@@ -291,7 +307,8 @@ async def post(request: web.Request) -> web.StreamResponse:
             raise InvalidInput("pick at least one image for your post")
         view = await post_service.create_post(
             request.app[appkeys.SERVICES], user.username, media_ids=media_ids,
-            caption=values["caption"], alt_texts=[values["alts"][m] for m in media_ids],
+            caption=values["caption"],
+            alt_texts=await _alt_texts(request, user, generation_id, values, media_ids),
             spoiler_text=values["spoiler_text"], sensitive=values["sensitive"],
             visibility=values["visibility"], idempotency_key=field(form, "key", 255) or None,
             in_reply_to=str(carry.in_reply_to) if carry.in_reply_to else None,
