@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from server.jobs.queue import enqueue_many
 from storage import inbox as inbox_store
-from storage.database import Database
+from storage.database import Database, unavailable_reason
 from storage.inbox import NewActivity
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,14 @@ class InboxWriter:
         try:
             ids = await self._commit([p.item for p in batch])
         except Exception as exc:
+            outage = unavailable_reason(exc)
+            if outage is not None:
+                # The database is gone for everyone: retrying each row alone would only
+                # fail again. The middleware answers 503 and logs the one line.
+                log.warning("inbox batch of %d not written: %s", len(batch), outage)
+                for pending in batch:
+                    _settle(pending, exc)
+                return
             if len(batch) == 1:
                 log.exception("inbox write failed")
                 _settle(batch[0], exc)

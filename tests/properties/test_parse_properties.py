@@ -76,13 +76,6 @@ def _storable(result: Any) -> None:
         assert "\x00" not in text
 
 
-URI_BUG = pytest.mark.xfail(
-    reason="URI validation in activitypub/parse.py (control characters, lone surrogates, "
-           "more than 2048 characters) is being fixed by another change of issue 14",
-    strict=False)
-
-
-@URI_BUG
 @PROPERTY_SETTINGS
 @given(ANY_JSON)
 @example("https://remote.example/" + "a" * MAX_URI)
@@ -102,7 +95,6 @@ def test_collection_total(value: Any) -> None:
     assert total is None or (isinstance(total, int) and total >= 0)
 
 
-@URI_BUG
 @PROPERTY_SETTINGS
 @given(ANY_JSON | overriding(ACTIVITY))
 @example({**ACTIVITY, "id": "https://remote.example/\ud800"})

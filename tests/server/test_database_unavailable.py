@@ -100,9 +100,6 @@ async def test_inbox_and_pages_answer_503_while_the_database_is_gone(
     assert statuses == [503, 503]
 
 
-@pytest.mark.xfail(reason="server/services/inbox_writer.py logs every failed batch with "
-                          "log.exception, an outage included (owned by the inbox-writer "
-                          "change of issue 14)", strict=False)
 async def test_the_inbox_writer_logs_an_outage_without_a_traceback(
         start: StartInstance, masto: FakeRemote, caplog: pytest.LogCaptureFixture) -> None:
     records = await _outage(start, masto, caplog)
