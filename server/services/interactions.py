@@ -28,7 +28,7 @@ from server.services import fetch_posts, note_content, notifications
 from server.services.context import Services
 from server.services.errors import Dropped
 from server.services.media_purge import enqueue_media_purge
-from server.services.posts import can_see
+from server.services.posts import audience_includes, can_see
 from server.services.remote import RemoteError, RemoteGone, account_for_uri, fetch_document
 from server.services.remote_media import schedule_status_media
 from storage import accounts as account_queries
@@ -130,11 +130,13 @@ async def _context(session: AsyncSession, note: ParsedNote, author: Account) -> 
 
 
 async def _seen_post(session: AsyncSession, uri: str | None, author: Account) -> Status | None:
-    """The post a new one replies to or remixes, unless it is one of ours its author may not
-    see (a direct post it is not in, or its author blocks it): that one does not exist for
-    it, so it is neither counted nor notified nor linked."""
+    """The post a new one replies to or remixes, unless it is one of ours written for an
+    audience its author is not in (a direct post it is not in): that one does not exist for
+    it, so it is neither counted nor notified nor linked. A blocked author's reply stays
+    linked: reading hides it while the block lasts, and an unblock brings it back."""
     status = await _live_post(session, uri)
-    if status is not None and status.local and not await can_see(session, status, author):
+    if status is not None and status.local \
+            and not await audience_includes(session, status, author):
         return None
     return status
 

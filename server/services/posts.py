@@ -433,6 +433,13 @@ async def can_see(session: AsyncSession, status: Status, viewer: Account) -> boo
     counts only on a post it can see, as a local one's."""
     if await block_queries.blocks(session, status.account_id, viewer.id):
         return False
+    return await audience_includes(session, status, viewer)
+
+
+async def audience_includes(session: AsyncSession, status: Status, viewer: Account) -> bool:
+    """Whether `viewer` is in the audience `status` was written for, blocks aside: a reply
+    from a blocked account is kept (shown to nobody while the block lasts, back after it),
+    a reply to a direct post its author is not in is not."""
     if status.visibility in ("public", "unlisted"):
         return True
     return viewer.actor_type != "Application" and await _may_see(session, status, viewer)
