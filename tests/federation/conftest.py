@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.conftest import create_postgres_database, drop_postgres_database
+from tests.federation.fake_remote import FakeRemote
 from tests.federation.harness import Instance, start_instance
 
 StartInstance = Callable[..., Coroutine[Any, Any, Instance]]
@@ -29,6 +30,21 @@ async def start(database_url: str, tmp_path: Path) -> AsyncIterator[StartInstanc
     for instance in reversed(started):
         await instance.runner.cleanup()
     await _drop(created_dbs)
+
+
+@pytest.fixture
+async def a(start: StartInstance) -> Instance:
+    """Instance "a" with a local user alice: where most federation tests start."""
+    instance = await start("a")
+    await instance.add_user("alice")
+    return instance
+
+
+@pytest.fixture
+async def masto() -> AsyncIterator[FakeRemote]:
+    """A fake Mastodon-like server ("masto") on loopback."""
+    async with FakeRemote("masto") as fake:
+        yield fake
 
 
 async def _database_for(name: str, database_url: str, tmp_path: Path,

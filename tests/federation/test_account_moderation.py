@@ -3,7 +3,7 @@ server and two Dreamfeed instances), with the audit entries each action writes."
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import pytest
 from aiohttp import web
@@ -37,12 +37,6 @@ from tests.federation.interactions_helpers import (
 from tests.federation.test_domain_blocks import publish_to, queued
 
 ACTIVITY = "application/activity+json"
-
-
-@pytest.fixture
-async def masto() -> AsyncIterator[FakeRemote]:
-    async with FakeRemote("masto") as fake:
-        yield fake
 
 
 @pytest.fixture

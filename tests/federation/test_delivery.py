@@ -40,8 +40,9 @@ async def _publish(a: Instance, account_id: int, inboxes: list[str], n: int = 1)
 
 
 async def _jobs(a: Instance, state: str | None = None) -> list[job_store.JobRecord]:
+    """The delivery jobs (the hourly inbox purge is queued beside them at start)."""
     async with a.app[appkeys.DATABASE].reader() as session:
-        return await job_store.list_jobs(session, state=state)
+        return await job_store.list_jobs(session, state=state, kind=delivery.DELIVER)
 
 
 async def _host(a: Instance, host: str) -> DeliveryHost | None:

@@ -6,7 +6,6 @@ reject_media stops media caching; allow-list mode; every action audited."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -44,12 +43,6 @@ from tests.federation.interactions_helpers import (
     send,
 )
 from tests.federation.test_remote_media import attachment, get, png
-
-
-@pytest.fixture
-async def masto() -> AsyncIterator[FakeRemote]:
-    async with FakeRemote("masto") as fake:
-        yield fake
 
 
 @pytest.fixture

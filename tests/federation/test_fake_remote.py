@@ -5,19 +5,11 @@ here, so these run once, not per database."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import Awaitable
 from typing import Any
-
-import pytest
 
 from tests.federation.fake_remote import FakeRemote, Reply, cavage_headers
 from tests.federation.fake_signatures import ACTIVITY_JSON, FRESH_SECONDS
-
-
-@pytest.fixture
-async def masto() -> AsyncIterator[FakeRemote]:
-    async with FakeRemote("masto") as fake:
-        yield fake
 
 
 async def test_the_fakes_verifier_refuses_what_it_should(masto: FakeRemote) -> None:

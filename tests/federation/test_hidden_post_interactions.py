@@ -6,11 +6,8 @@ from tests/data/hostile/, sent signed by a fake Mastodon over HTTP."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from server import appkeys
 from server.services import blocks
@@ -38,12 +35,6 @@ def _payload(name: str, **values: str) -> dict[str, Any]:
         text = text.replace("{" + key + "}", value)
     doc: dict[str, Any] = json.loads(text)
     return doc
-
-
-@pytest.fixture
-async def masto() -> AsyncIterator[FakeRemote]:
-    async with FakeRemote("masto") as fake:
-        yield fake
 
 
 async def _direct_post_to(a: Instance, recipient_uri: str) -> Status:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -19,7 +18,6 @@ from server import appkeys
 from server.services.remote_media import CACHE_REMOTE, remote_media_url
 from storage import jobs as job_store
 from storage.models import RemoteMedia
-from tests.federation.conftest import StartInstance
 from tests.federation.fake_remote import FakeActor, FakeRemote
 from tests.federation.harness import Instance, settle
 from tests.federation.interactions_helpers import alice_follows, create, media, note, post, send
@@ -29,19 +27,6 @@ HOSTILE = Path(__file__).parent.parent / "data" / "hostile"
 BOMB = (HOSTILE / "png-5760x5760-rgba-decode-bomb.png").read_bytes()
 REFUSAL = "5760x5760 = 33,177,600 pixels; the limit is 16,777,216"
 VISITORS = 12
-
-
-@pytest.fixture
-async def masto() -> AsyncIterator[FakeRemote]:
-    async with FakeRemote("masto") as fake:
-        yield fake
-
-
-@pytest.fixture
-async def a(start: StartInstance) -> Instance:
-    instance = await start("a")
-    await instance.add_user("alice")
-    return instance
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ actor we know. Payloads come from tests/data/hostile/, served by a fake Mastodon
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +26,6 @@ PAYLOADS = ["actor-username-rtl-override.json", "actor-username-zero-width-space
 def _payload(name: str) -> dict[str, Any]:
     doc: dict[str, Any] = json.loads((HOSTILE / name).read_text(encoding="utf-8"))
     return doc
-
-
-@pytest.fixture
-async def masto() -> AsyncIterator[FakeRemote]:
-    async with FakeRemote("masto") as fake:
-        yield fake
 
 
 async def _usernames(a: Instance) -> set[str]:

@@ -26,7 +26,6 @@ from storage import inbox as inbox_store
 from storage.inbox import NewActivity
 from storage.models import InboxActivity, Job
 from storage.types import utcnow
-from tests.federation.conftest import StartInstance
 from tests.federation.fake_remote import AS_PUBLIC, FakeActor, FakeRemote, Reply
 from tests.federation.harness import Instance, settle
 from tests.federation.hostile_payloads import payload
@@ -37,22 +36,9 @@ POISONED_IDS = ("activity-id-nul-byte.json", "activity-id-lone-surrogate.json",
 
 
 @pytest.fixture
-async def masto() -> AsyncIterator[FakeRemote]:
-    async with FakeRemote("masto") as fake:
-        yield fake
-
-
-@pytest.fixture
 async def evil() -> AsyncIterator[FakeRemote]:
     async with FakeRemote("evil") as fake:
         yield fake
-
-
-@pytest.fixture
-async def a(start: StartInstance) -> Instance:
-    instance = await start("a")
-    await instance.add_user("alice")
-    return instance
 
 
 def inbox(a: Instance) -> str:

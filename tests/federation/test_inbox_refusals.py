@@ -10,7 +10,6 @@ import hashlib
 import hmac
 import json
 import os
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,12 +59,6 @@ class Scene:
     async def assert_accepts_proper_signature(self) -> None:
         reply = await self.send(self.follow())
         assert reply.status == 202, reply.text
-
-
-@pytest.fixture
-async def masto() -> AsyncIterator[FakeRemote]:
-    async with FakeRemote("masto") as fake:
-        yield fake
 
 
 async def scene(start: StartInstance, masto: FakeRemote, **sections: dict[str, Any]) -> Scene:

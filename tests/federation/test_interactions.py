@@ -3,10 +3,8 @@ remote posts, replies, mentions, likes, boosts, edits and deletes."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from sqlalchemy import update
 
 from server import appkeys
@@ -30,19 +28,6 @@ from tests.federation.interactions_helpers import (
     send,
     tags_of,
 )
-
-
-@pytest.fixture
-async def masto() -> AsyncIterator[FakeRemote]:
-    async with FakeRemote("masto") as fake:
-        yield fake
-
-
-@pytest.fixture
-async def a(start: StartInstance) -> Instance:
-    instance = await start("a")
-    await instance.add_user("alice")
-    return instance
 
 
 def two_images() -> list[dict[str, Any]]:

@@ -23,12 +23,6 @@ from tests.federation.harness import Instance, settle
 
 
 @pytest.fixture
-async def masto() -> AsyncIterator[FakeRemote]:
-    async with FakeRemote("masto") as fake:
-        yield fake
-
-
-@pytest.fixture
 async def gts() -> AsyncIterator[FakeRemote]:
     # GoToSocial refuses unsigned GETs on its ActivityPub endpoints.
     async with FakeRemote("gts", require_signed_get=True) as fake:

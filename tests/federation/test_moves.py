@@ -4,8 +4,6 @@ must be dropped (a target that does not list the origin, an actor moving someone
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import aiohttp
 import pytest
 
@@ -115,12 +113,6 @@ async def test_remote_account_moves_in(start: StartInstance) -> None:
 
     removed = await moves.remove_alias(a.services, "bob2", b.actor("bob"))
     assert removed.also_known_as == []
-
-
-@pytest.fixture
-async def masto() -> AsyncIterator[FakeRemote]:
-    async with FakeRemote("masto") as fake:
-        yield fake
 
 
 async def test_move_to_a_target_without_the_alias_is_dropped(

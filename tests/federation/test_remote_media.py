@@ -8,7 +8,6 @@ import io
 import random
 import struct
 import zlib
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -61,12 +60,6 @@ def bomb_png(side: int = 100_000) -> bytes:
 
 def attachment(url: str, **fields: Any) -> dict[str, Any]:
     return {"type": "Document", "mediaType": "image/png", "url": url, "name": "alt", **fields}
-
-
-@pytest.fixture
-async def masto() -> AsyncIterator[FakeRemote]:
-    async with FakeRemote("masto") as fake:
-        yield fake
 
 
 @pytest.fixture

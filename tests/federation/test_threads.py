@@ -5,17 +5,13 @@ depth, safe from cycles), thread() for a post page, and Question/Article shown a
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import pytest
-
 from server.services.fetch_posts import MAX_DEPTH
 from server.services.timelines import thread
 from storage.models import Status
-from tests.federation.conftest import StartInstance
 from tests.federation.fake_remote import AS_PUBLIC, FakeActor, FakeRemote
 from tests.federation.harness import Instance
 from tests.federation.interactions_helpers import (
@@ -30,19 +26,6 @@ from tests.federation.interactions_helpers import (
 )
 
 NOTES = Path(__file__).parent.parent / "data" / "notes"
-
-
-@pytest.fixture
-async def masto() -> AsyncIterator[FakeRemote]:
-    async with FakeRemote("masto") as fake:
-        yield fake
-
-
-@pytest.fixture
-async def a(start: StartInstance) -> Instance:
-    instance = await start("a")
-    await instance.add_user("alice")
-    return instance
 
 
 def chain(masto: FakeRemote, authors: list[FakeActor], length: int) -> list[dict[str, Any]]:
