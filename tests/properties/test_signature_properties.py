@@ -11,8 +11,10 @@ from pathlib import Path
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from activitypub.sigcore import MalformedSignatureError, SignatureError, SignatureRequest
 from activitypub.signatures import (
+    MalformedSignatureError,
+    SignatureError,
+    SignatureRequest,
     parse_cavage_signature_header,
     parse_request_signature,
     sign_cavage,

@@ -1,8 +1,7 @@
-"""What both HTTP-signature schemes share: errors, keys, the time window, header and URL
-canonicalisation, and the parsed `SignatureRequest` that does the cryptography.
-
-Import from `activitypub.signatures`, which re-exports the public names; this module only
-keeps that one under its size.
+"""What both HTTP-signature schemes share besides keys: the validity window (Mastodon's
+SignedRequest rules), header and URL canonicalisation (RFC 9110 field combining, RFC 9421
+section 2.2 derived components), the body-digest check, and the parsed `SignatureRequest`
+that does the cryptography once the caller has fetched the key.
 """
 
 from __future__ import annotations
@@ -10,19 +9,49 @@ from __future__ import annotations
 import base64
 import binascii
 import email.utils
-import functools
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 from urllib.parse import SplitResult
 
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
+from activitypub.signatures.errors import (
+    BadSignatureError,
+    DigestMismatchError,
+    FutureSignatureError,
+    MalformedSignatureError,
+    MissingComponentError,
+    StaleSignatureError,
+    UnsupportedAlgorithmError,
+)
+from activitypub.signatures.keys import (
+    CAVAGE_ALGORITHMS,
+    RFC9421_ALGORITHMS,
+    key_kind,
+    load_public_key,
+    verifies,
+)
+
+__all__ = [
+    "CLOCK_SKEW_MARGIN",
+    "DEFAULT_VALIDITY",
+    "EXPIRATION_WINDOW_LIMIT",
+    "Now",
+    "Scheme",
+    "SignatureRequest",
+    "authority",
+    "b64decode_signature",
+    "check_digest",
+    "check_time_window",
+    "combined_headers",
+    "field_value",
+    "has_body",
+    "http_date",
+    "origin_form",
+    "target_uri_of",
+    "unix_time",
+]
 
 # Mastodon's SignedRequest constants, in seconds: a signature is valid for five minutes from
 # its creation (or until an explicit expiry, at most twelve hours after it), with an hour of
@@ -30,126 +59,11 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPubl
 CLOCK_SKEW_MARGIN = 3600
 DEFAULT_VALIDITY = 300
 EXPIRATION_WINDOW_LIMIT = 12 * 3600
-MIN_RSA_KEY_BITS = 1024  # the cavage draft's own test key is 1024-bit
 
-PublicKey = RSAPublicKey | Ed25519PublicKey
-PrivateKey = RSAPrivateKey | Ed25519PrivateKey
 Scheme = Literal["cavage", "rfc9421"]
 Now = float | datetime | None
 
-# Which declared algorithm names fit which key type. Anything else is refused.
-CAVAGE_ALGORITHMS = {"rsa-sha256": ("rsa",), "hs2019": ("rsa", "ed25519"), "ed25519": ("ed25519",)}
-RFC9421_ALGORITHMS = {"rsa-v1_5-sha256": ("rsa",), "ed25519": ("ed25519",)}
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-class SignatureError(Exception):
-    """A request signature that must not be trusted; the message says why."""
-
-
-class MissingSignatureError(SignatureError):
-    """The request carries no Signature (or Signature-Input) header."""
-
-
-class MalformedSignatureError(SignatureError):
-    """A signature or related header that cannot be parsed."""
-
-
-class UnsupportedComponentError(MalformedSignatureError):
-    """An RFC 9421 component (or component parameter) this verifier does not implement."""
-
-
-class MissingComponentError(SignatureError):
-    """A component the policy requires is not signed, or a signed one is absent."""
-
-
-class SignatureTimeError(SignatureError):
-    """The signature is outside its validity window."""
-
-
-class StaleSignatureError(SignatureTimeError):
-    """Created too long ago, or past its `expires`."""
-
-
-class FutureSignatureError(SignatureTimeError):
-    """Created more than the allowed clock skew in the future."""
-
-
-class DigestMismatchError(SignatureError):
-    """The body does not match the signed Digest / Content-Digest (or offers no SHA-256)."""
-
-
-class UnsupportedAlgorithmError(SignatureError):
-    """An algorithm we refuse, or one that does not fit the key's type."""
-
-
-class InvalidKeyError(SignatureError):
-    """The PEM cannot be loaded, or holds a key of a type or size we refuse."""
-
-
-class BadSignatureError(SignatureError):
-    """The signature does not verify with the given key."""
-
-
-# --- keys -------------------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=1024)
-def load_public_key(pem: str) -> PublicKey:
-    """A public key from PEM (SPKI or PKCS#1), cached by its text: parsing costs more than a
-    verification. Raises InvalidKeyError."""
-    try:
-        key = serialization.load_pem_public_key(pem.strip().encode("ascii"))
-    except (ValueError, UnicodeError, TypeError, UnsupportedAlgorithm) as exc:
-        raise InvalidKeyError(f"cannot load public key: {exc}") from exc
-    if isinstance(key, RSAPublicKey):
-        _check_rsa_size(key.key_size)
-        return key
-    if isinstance(key, Ed25519PublicKey):
-        return key
-    raise InvalidKeyError(f"unsupported public key type {type(key).__name__}")
-
-
-@functools.lru_cache(maxsize=64)
-def load_private_key(pem: str) -> PrivateKey:
-    """A private key from unencrypted PEM, cached: loading an RSA key checks it, which is slow."""
-    try:
-        key = serialization.load_pem_private_key(pem.strip().encode("ascii"), password=None)
-    except (ValueError, UnicodeError, TypeError, UnsupportedAlgorithm) as exc:
-        raise InvalidKeyError(f"cannot load private key: {exc}") from exc
-    if isinstance(key, RSAPrivateKey):
-        _check_rsa_size(key.key_size)
-        return key
-    if isinstance(key, Ed25519PrivateKey):
-        return key
-    raise InvalidKeyError(f"unsupported private key type {type(key).__name__}")
-
-
-def _check_rsa_size(bits: int) -> None:
-    if bits < MIN_RSA_KEY_BITS:
-        raise InvalidKeyError(f"RSA key of {bits} bits is too small")
-
-
-def key_kind(key: PublicKey | PrivateKey) -> str:
-    return "rsa" if isinstance(key, RSAPublicKey | RSAPrivateKey) else "ed25519"
-
-
-def sign_bytes(key: PrivateKey, data: bytes) -> bytes:
-    """RSASSA-PKCS1-v1_5 with SHA-256 for RSA keys, Ed25519 for Ed25519 keys."""
-    if isinstance(key, RSAPrivateKey):
-        return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
-    return key.sign(data)
-
-
-def _verifies(key: PublicKey, signature: bytes, data: bytes) -> bool:
-    try:
-        if isinstance(key, RSAPublicKey):
-            key.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
-        else:
-            key.verify(signature, data)
-    except InvalidSignature:
-        return False
-    return True
 
 
 # --- time -------------------------------------------------------------------------------------
@@ -241,6 +155,19 @@ def b64decode_signature(value: str) -> bytes:
         raise MalformedSignatureError("the signature is not base64") from exc
 
 
+def check_digest(
+    header: str, body: bytes | None, matches: Callable[[str, bytes], bool], name: str
+) -> None:
+    """Raise DigestMismatchError unless the signed `Digest` / `Content-Digest` value matches
+    the body; `matches` is the activitypub.digests check for that header."""
+    try:
+        ok = matches(header, body or b"")
+    except ValueError as exc:
+        raise DigestMismatchError(f"{name}: {exc}") from exc
+    if not ok:
+        raise DigestMismatchError(f"{name} does not match the body")
+
+
 # --- the parsed signature ---------------------------------------------------------------------
 
 
@@ -267,5 +194,5 @@ class SignatureRequest:
             raise UnsupportedAlgorithmError(
                 f"algorithm {self.algorithm!r} does not fit a {key_kind(key)} key"
             )
-        if not any(_verifies(key, self.signature, data) for data in self.signed_data):
+        if not any(verifies(key, self.signature, data) for data in self.signed_data):
             raise BadSignatureError(f"signature does not verify with key {self.key_id}")
