@@ -1,0 +1,70 @@
+"""SQLAlchemy 2 models. Plain rows: decisions live in server/services, not here.
+
+One module per group of tables; everything is re-exported here, so `from storage.models
+import X` is the way to use them, and importing this package registers every table on
+`Base.metadata` (Alembic's env relies on it).
+
+Every primary key is a 64-bit time-sortable id from storage.ids; every timestamp is UTC-aware.
+Later migrations only add tables and columns to what is here.
+"""
+
+from __future__ import annotations
+
+from storage.models.accounts import Account, AccountKey, InstanceSetting, Marker, User, WebSession
+from storage.models.base import Base, Id
+from storage.models.federation import DeliveryHost, InboxActivity, OutgoingActivity, Tombstone
+from storage.models.jobs import Job
+from storage.models.media import (
+    Generation,
+    GenerationQuota,
+    MediaAttachment,
+    RemoteMedia,
+    new_url_secret,
+)
+from storage.models.moderation import (
+    AuditEntry,
+    DomainAllow,
+    DomainBlock,
+    Invite,
+    PromptRefusal,
+    Report,
+)
+from storage.models.relationships import Block, Filter, Follow, Mute
+from storage.models.statuses import Favourite, Mention, Notification, Status, StatusTag, Tag
+
+__all__ = [
+    "Account",
+    "AccountKey",
+    "AuditEntry",
+    "Base",
+    "Block",
+    "DeliveryHost",
+    "DomainAllow",
+    "DomainBlock",
+    "Favourite",
+    "Filter",
+    "Follow",
+    "Generation",
+    "GenerationQuota",
+    "Id",
+    "InboxActivity",
+    "InstanceSetting",
+    "Invite",
+    "Job",
+    "Marker",
+    "MediaAttachment",
+    "Mention",
+    "Mute",
+    "Notification",
+    "OutgoingActivity",
+    "PromptRefusal",
+    "RemoteMedia",
+    "Report",
+    "Status",
+    "StatusTag",
+    "Tag",
+    "Tombstone",
+    "User",
+    "WebSession",
+    "new_url_secret",
+]

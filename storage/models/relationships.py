@@ -1,0 +1,82 @@
+"""How accounts relate to one another: follows, blocks, mutes (local only, 0006) and each
+person's word and hashtag filters (0006)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.ids import new_id
+from storage.models.base import Base, Id
+from storage.types import utcnow
+
+
+class Follow(Base):
+    """`account` follows `target_account`; pending until the target accepts."""
+
+    __tablename__ = "follows"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, default=new_id)
+    account_id: Mapped[int] = mapped_column(Id, ForeignKey("accounts.id", ondelete="CASCADE"))
+    target_account_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    # The Follow activity's id (ours or the remote's), so Accept/Undo can name it.
+    uri: Mapped[str | None] = mapped_column(String(2048), unique=True, default=None)
+    # "pending" or "accepted".
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (UniqueConstraint("account_id", "target_account_id"),)
+
+
+class Block(Base):
+    """`account` blocks `target_account` (either side may be remote)."""
+
+    __tablename__ = "blocks"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, default=new_id)
+    account_id: Mapped[int] = mapped_column(Id, ForeignKey("accounts.id", ondelete="CASCADE"))
+    target_account_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    uri: Mapped[str | None] = mapped_column(String(2048), unique=True, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("account_id", "target_account_id"),)
+
+
+class Mute(Base):
+    """`account` mutes `target_account`: a local-only filter, never federated."""
+
+    __tablename__ = "mutes"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, default=new_id)
+    account_id: Mapped[int] = mapped_column(Id, ForeignKey("accounts.id", ondelete="CASCADE"))
+    target_account_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    # Also hide the muted account's notifications.
+    hide_notifications: Mapped[bool] = mapped_column(Boolean, default=True)
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("account_id", "target_account_id"),)
+
+
+class Filter(Base):
+    """A user's word or hashtag filter (`#AIGenerated` matches the post's tags)."""
+
+    __tablename__ = "filters"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, default=new_id)
+    account_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    phrase: Mapped[str] = mapped_column(String(255))
+    whole_word: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Where it applies: any of home, notifications, public, thread, account.
+    contexts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # "hide" drops the post; "warn" shows it behind the filter's name.
+    action: Mapped[str] = mapped_column(String(16), default="hide")
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
