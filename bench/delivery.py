@@ -12,9 +12,9 @@ checks every signature with the sender's public key (--no-verify to skip) and co
 
 - deliver: a real instance (SQLite in a temporary directory, or a fresh database beside the
   PostgreSQL one --database names, dropped afterwards) with one local user; one
-  `server.services.delivery.publish()` transaction queues a Create to the 1,000 inboxes (timed
-  apart), then a WorkerPool of --concurrency tasks is started and timed until the jobs table is
-  empty.
+  `server.services.federation.outbound.delivery.publish()` transaction queues a Create to the
+  1,000 inboxes (timed apart), then a WorkerPool of --concurrency tasks is started and timed
+  until the jobs table is empty.
 - ceiling: in the same process, `--concurrency` tasks that sign each request (sign_cavage, the
   same key) and POST it with one aiohttp session, with the same connection limits as our HTTP
   client (100 in all, 8 per host) and the same order (the queue's: sorted by inbox).
@@ -52,8 +52,8 @@ from server.app import create_app
 from server.config import build_config
 from server.jobs.handlers import default_registry
 from server.jobs.worker import WorkerPool
-from server.services.accounts import create_local_user
-from server.services.delivery import publish
+from server.services.accounts.users import create_local_user
+from server.services.federation.outbound.delivery import publish
 from storage import jobs as job_store
 from storage.accounts import signing_key
 from storage.models import Job

@@ -22,7 +22,7 @@ from aiohttp import web
 from server import appkeys
 from server.app import create_app
 from server.config import build_config
-from server.services.accounts import create_local_user
+from server.services.accounts.users import create_local_user
 
 ENDPOINTS = {
     "webfinger": ("/.well-known/webfinger?resource=acct:alice@bench.test", {}),

@@ -63,9 +63,9 @@ from server.app import create_app
 from server.config import build_config
 from server.jobs.handlers import default_registry
 from server.jobs.worker import WorkerPool
-from server.services import generation
-from server.services.accounts import create_local_user
-from server.services.posts import create_post
+from server.services.accounts.users import create_local_user
+from server.services.generation import generate
+from server.services.statuses.posts import create_post
 from storage import jobs as job_store
 from storage.accounts import signing_key
 from storage.follows import count_followers, follower_inboxes
@@ -125,10 +125,10 @@ class FanoutReceiver(ReceiverProcess):
 async def make_image(app: web.Application, account_id: int) -> list[int]:
     """One small image through the real pipeline (as tests/federation/harness.py does)."""
     images = app[appkeys.IMAGES]
-    view = await generation.request_generation(images, account_id, "a lighthouse in fog",
+    view = await generate.request_generation(images, account_id, "a lighthouse in fog",
                                                size="256x256", n=1)
     await app[appkeys.WORKER_POOL].run_until_empty()
-    done = await generation.get_generation(images, view.id)
+    done = await generate.get_generation(images, view.id)
     assert done.state == "done", done.error
     return [media.id for media in done.media]
 

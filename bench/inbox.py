@@ -58,7 +58,7 @@ from server.app import create_app
 from server.config import build_config
 from server.jobs.handlers import default_registry
 from server.jobs.worker import WorkerPool
-from server.services.accounts import create_local_user
+from server.services.accounts.users import create_local_user
 from storage.models import InboxActivity, Job
 
 DOMAIN = "bench.test"  # our instance's public host; requests carry it in Host

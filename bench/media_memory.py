@@ -50,8 +50,8 @@ from aiohttp import web
 from PIL import Image
 
 from server.config import build_config
-from server.services.accounts import create_local_user
-from server.services.remote_media import remote_media_url
+from server.services.accounts.users import create_local_user
+from server.services.federation.remote_media import remote_media_url
 from storage.database import Database
 from storage.models import Account, RemoteMedia, Status
 

@@ -28,12 +28,12 @@ from server.jobs.worker import WorkerPool
 from server.middlewares import make_middlewares
 from server.ratelimit import RateLimiter
 from server.render import bidi
-from server.services import inbox_retention
 from server.services.context import Services, load_instance_key
 from server.services.errors import ServiceError
-from server.services.generation import open_image_services
-from server.services.inbox_writer import InboxWriter
-from server.services.instance import prepare_instance
+from server.services.federation.inbound import inbox_retention
+from server.services.federation.inbound.inbox_writer import InboxWriter
+from server.services.federation.instance import prepare_instance
+from server.services.generation.generate import open_image_services
 from server.urls import Urls
 from storage.database import Database, DatabaseUnavailable, check_connection
 from storage.media_files import LocalMediaStore

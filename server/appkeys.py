@@ -9,8 +9,8 @@ from server.config import Config
 from server.jobs.worker import WorkerPool
 from server.ratelimit import RateLimiter
 from server.services.context import Services
-from server.services.generation import ImageServices
-from server.services.inbox_writer import InboxWriter
+from server.services.federation.inbound.inbox_writer import InboxWriter
+from server.services.generation.generate import ImageServices
 from server.urls import Urls
 from storage.database import Database
 from storage.media_files import MediaStore

@@ -58,7 +58,7 @@ async def unread_notifications(session: AsyncSession, user_id: int, account_id: 
     (account_id, id) index from the marker up and stops after `cap` rows. The block, mute,
     deletion and silencing conditions are the list's own (storage.timelines); they are
     uncorrelated subqueries that the database evaluates only when some row is unread.
-    Word filters are not applied (they run in Python, server.services.filters): a
+    Word filters are not applied (they run in Python, server.services.social.filters): a
     notification one of them hides still counts until the list is read past it."""
     last_read = (select(Marker.last_read_id)
                  .where(Marker.user_id == user_id, Marker.timeline == NOTIFICATIONS)

@@ -9,8 +9,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from server.cli.common import run_with_services
-from server.services import account_moderation
 from server.services.context import Services
+from server.services.moderation import account_moderation
 from storage.models import Account
 
 Action = Callable[..., Awaitable[Account]]

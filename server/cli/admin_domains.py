@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 
 from server.cli.common import run_with_services
-from server.services import moderation
 from server.services.context import Services
-from server.services.domain_policy import SEVERITIES, SILENCE, normalize_domain
+from server.services.moderation import domain_blocks
+from server.services.moderation.domain_policy import SEVERITIES, SILENCE, normalize_domain
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,7 +47,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _block(args: argparse.Namespace) -> int:
     async def action(services: Services) -> None:
-        result = await moderation.block_domain(
+        result = await domain_blocks.block_domain(
             services, args.domain, severity=args.severity, reject_media=args.reject_media,
             public_comment=args.public_comment, private_comment=args.private_comment)
         block = result.block
@@ -61,7 +61,7 @@ def _block(args: argparse.Namespace) -> int:
 
 def _unblock(args: argparse.Namespace) -> int:
     async def action(services: Services) -> None:
-        view = await moderation.unblock_domain(services, args.domain)
+        view = await domain_blocks.unblock_domain(services, args.domain)
         print(f"{view.domain} unblocked (was {view.severity})")
 
     return run_with_services(args, action)
@@ -69,7 +69,7 @@ def _unblock(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     async def action(services: Services) -> None:
-        blocks = await moderation.list_blocks(services)
+        blocks = await domain_blocks.list_blocks(services)
         if not blocks:
             print("no blocked domains")
         for b in blocks:
@@ -84,7 +84,7 @@ def _list(args: argparse.Namespace) -> int:
 
 def _allow(args: argparse.Namespace) -> int:
     async def action(services: Services) -> None:
-        added = await moderation.allow_domain(services, args.domain)
+        added = await domain_blocks.allow_domain(services, args.domain)
         print(f"{normalize_domain(args.domain)} "
               f"{'allowed' if added else 'was already allowed'}")
         if not services.config.federation.allowlist_mode:
@@ -95,7 +95,7 @@ def _allow(args: argparse.Namespace) -> int:
 
 def _disallow(args: argparse.Namespace) -> int:
     async def action(services: Services) -> None:
-        await moderation.disallow_domain(services, args.domain)
+        await domain_blocks.disallow_domain(services, args.domain)
         print(f"{normalize_domain(args.domain)} removed from the allow-list")
 
     return run_with_services(args, action)
@@ -103,7 +103,7 @@ def _disallow(args: argparse.Namespace) -> int:
 
 def _allowed(args: argparse.Namespace) -> int:
     async def action(services: Services) -> None:
-        domains = await moderation.list_allows(services)
+        domains = await domain_blocks.list_allows(services)
         mode = "on" if services.config.federation.allowlist_mode else "off"
         print(f"allow-list mode is {mode}; {len(domains)} domain(s) allowed")
         for domain in domains:

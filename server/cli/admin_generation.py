@@ -7,8 +7,8 @@ import argparse
 
 from server.cli.common import CommandError, open_app_database, page_limit, run_command
 from server.config import Config
-from server.services import prompt_moderation
 from server.services.errors import ServiceError
+from server.services.generation import prompt_moderation
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

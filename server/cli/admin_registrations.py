@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from server.cli.common import CommandError, open_app_database, run_command
 from server.config import Config
-from server.services import registrations
+from server.services.accounts import registrations
 from server.services.errors import ServiceError
 from storage.database import Database
 

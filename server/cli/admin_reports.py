@@ -11,9 +11,9 @@ from server.cli.common import (
     row_id,
     run_with_services,
 )
-from server.services import reports
 from server.services.context import Services
-from server.services.reports import ReportView
+from server.services.moderation import reports
+from server.services.moderation.reports import ReportView
 from storage.pagination import Page
 
 

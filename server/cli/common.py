@@ -15,7 +15,7 @@ from server.config import Config
 from server.ratelimit import RateLimiter
 from server.services.context import Services, load_instance_key
 from server.services.errors import ServiceError
-from server.services.instance import prepare_instance
+from server.services.federation.instance import prepare_instance
 from storage.database import (
     Database,
     DatabaseUnavailable,
@@ -69,7 +69,7 @@ def run_with_services(args: argparse.Namespace,
                       action: Callable[[Services], Awaitable[None]]) -> int:
     """Open the services, run `action`, and turn refusals (a service's or a remote
     server's) into one line on stderr."""
-    from server.services.remote import RemoteError  # imports the HTTP stack: only here
+    from server.services.federation.remote import RemoteError  # imports the HTTP stack: only here
 
     config: Config = args.config_obj
 

@@ -10,9 +10,9 @@ import argparse
 
 from server.cli.common import CommandError, open_services, run_command
 from server.config import Config
-from server.services import follows
 from server.services.errors import ServiceError
-from server.services.remote import RemoteError
+from server.services.federation.remote import RemoteError
+from server.services.social import follows
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

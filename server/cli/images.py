@@ -15,10 +15,10 @@ from server.cli.common import CommandError, open_app_database, run_command
 from server.config import Config, ConfigError
 from server.jobs.queue import RetryAfter
 from server.logs import setup_logging
-from server.services import accounts as account_service
-from server.services import generation as generation_service
+from server.services.accounts import users as account_service
 from server.services.errors import ServiceError
-from server.services.generation import GenerationView, ImageServices
+from server.services.generation import generate as generation_service
+from server.services.generation.generate import GenerationView, ImageServices
 from storage import accounts as account_queries
 
 # Longest pause between in-process retries of a failed attempt.

@@ -22,9 +22,9 @@ from server.jobs.handlers import default_registry
 from server.jobs.registry import JobResources
 from server.jobs.worker import WorkerPool
 from server.logs import setup_logging
-from server.services import dead_letters
 from server.services.errors import ServiceError
-from server.services.generation import open_image_services
+from server.services.generation.generate import open_image_services
+from server.services.moderation import dead_letters
 from storage import jobs as job_store
 from storage.jobs import JobRecord
 from storage.types import utcnow

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from server.cli.common import CommandError, open_services, run_command
 from server.config import Config
-from server.services import account_deletion, account_export, moves
+from server.services.accounts import account_deletion, account_export, moves
 from server.services.errors import ServiceError
 from storage.media_files import LocalMediaStore
 

@@ -8,7 +8,7 @@ import argparse
 from server.cli.common import CommandError, open_services, page_limit, row_id, run_command
 from server.config import Config
 from server.services.errors import ServiceError
-from server.services.notifications import NotificationView, list_notifications
+from server.services.social.notifications import NotificationView, list_notifications
 from storage.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 
 

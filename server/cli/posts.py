@@ -11,11 +11,11 @@ from server.cli.common import CommandError, open_services, run_command
 from server.cli.images import add_generation_arguments, generate_now
 from server.config import Config
 from server.logs import setup_logging
-from server.services import generation as generation_service
-from server.services import posts, reactions
 from server.services.context import Services
 from server.services.errors import ServiceError
-from server.services.remote import RemoteError
+from server.services.federation.remote import RemoteError
+from server.services.generation import generate as generation_service
+from server.services.statuses import posts, reactions
 
 
 def register(subparsers: Any) -> None:

@@ -7,8 +7,8 @@ import argparse
 
 from server.cli.common import CommandError, open_services, row_id, run_command
 from server.config import Config
-from server.services import reports
 from server.services.errors import ServiceError
+from server.services.moderation import reports
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

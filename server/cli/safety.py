@@ -13,8 +13,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from server.cli.common import row_id, run_with_services
-from server.services import blocks, filters, mutes
 from server.services.context import Services
+from server.services.social import blocks, filters, mutes
 
 
 def _seconds(text: str) -> int:

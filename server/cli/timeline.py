@@ -9,7 +9,7 @@ import sys
 from server.cli.common import CommandError, open_services, page_limit, row_id, run_command
 from server.config import Config
 from server.services.errors import ServiceError
-from server.services.timelines import TIMELINES, TimelineItem, timeline
+from server.services.reading.timelines import TIMELINES, TimelineItem, timeline
 from storage.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 
 SNIPPET_LENGTH = 60

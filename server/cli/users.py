@@ -9,9 +9,9 @@ import sys
 from server.cli import lifecycle
 from server.cli.common import CommandError, open_database, run_command
 from server.config import Config
-from server.services import accounts as account_service
+from server.services.accounts import users as account_service
 from server.services.errors import ServiceError
-from server.services.instance import prepare_instance
+from server.services.federation.instance import prepare_instance
 from storage.migrate import upgrade
 
 

@@ -14,7 +14,7 @@ from activitypub.documents import ACTIVITY_JSON
 from server import appkeys
 from server.handlers.responses import activity_response, wants_activity
 from server.render.to_activitypub import local_actor
-from server.services import accounts as account_service
+from server.services.accounts import users as account_service
 from storage import accounts as account_queries
 from storage.models import Account
 

@@ -20,9 +20,9 @@ from server.handlers.session import (
 )
 from server.handlers.web.common import safe_next
 from server.middlewares import CLIENT_IP
-from server.services import registrations, web_sessions
+from server.services.accounts import registrations, web_sessions
+from server.services.accounts.web_sessions import SignInRefused
 from server.services.errors import RateLimited, ServiceError
-from server.services.web_sessions import SignInRefused
 
 MAX_FIELD = 1024
 

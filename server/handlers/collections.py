@@ -12,8 +12,8 @@ from activitypub import builders
 from server import appkeys
 from server.handlers.responses import activity_response
 from server.handlers.signed_get import signed_viewer
-from server.services import collections as collection_service
 from server.services.errors import NotFound
+from server.services.federation import collections as collection_service
 from storage.pagination import InvalidPage, parse_page
 
 PAGE_SIZE = 20

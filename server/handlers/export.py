@@ -1,5 +1,5 @@
 """`GET /settings/export`: the signed-in user downloads their archive (a zip, see
-server.services.account_export). Built into a private temporary file, streamed out in
+server.services.accounts.account_export). Built into a private temporary file, streamed out in
 chunks, and removed once sent."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from aiohttp import web
 
 from server import appkeys
 from server.handlers.session import require_user
-from server.services import account_export
+from server.services.accounts import account_export
 from server.services.errors import Conflict, NotFound
 from storage.types import utcnow
 

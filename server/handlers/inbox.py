@@ -8,8 +8,8 @@ from aiohttp import web
 
 from server import appkeys
 from server.middlewares import CLIENT_IP
-from server.services import accounts as account_service
-from server.services.inbox import InboxRequest, receive
+from server.services.accounts import users as account_service
+from server.services.federation.inbound.inbox import InboxRequest, receive
 
 log = logging.getLogger(__name__)
 

@@ -8,13 +8,13 @@ import logging
 from aiohttp import web
 
 from server import appkeys
-from server.services import media as media_service
+from server.services.statuses import media as media_service
 from storage.ids import parse_id
 from storage.media_files import MediaFileMissing
 
 log = logging.getLogger(__name__)
 
-# A URL's content never changes (see server.services.media), so caches may keep it a year.
+# A URL's content never changes (see server.services.statuses.media), so caches may keep it a year.
 CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 

@@ -6,7 +6,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from server import __version__, appkeys
-from server.services import instance as instance_service
+from server.services.federation import instance as instance_service
 
 
 async def instance_context(request: web.Request) -> dict[str, object]:

@@ -10,7 +10,7 @@ from server import appkeys
 from server.handlers.responses import wants_activity
 from server.middlewares import CLIENT_IP
 from server.services.errors import RateLimited
-from server.services.fetch_limits import count_fetch
+from server.services.federation.fetch_limits import count_fetch
 
 
 def too_many(exc: RateLimited) -> web.Response:

@@ -18,7 +18,7 @@ from aiohttp import web
 
 from server import appkeys
 from server.handlers.media import _matches
-from server.services.remote_media import (
+from server.services.federation.remote_media import (
     NotServable,
     RemoteMediaDeps,
     RemoteMediaServer,

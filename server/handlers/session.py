@@ -31,8 +31,9 @@ from aiohttp.typedefs import Handler
 from aiohttp.web_exceptions import NotAppKeyWarning
 
 from server import appkeys
-from server.services import markers, web_sessions
-from server.services.web_sessions import SignedIn
+from server.services.accounts import web_sessions
+from server.services.accounts.web_sessions import SignedIn
+from server.services.social import markers
 
 SESSION_COOKIE = "dreamfeed_session"
 CSRF_COOKIE = "dreamfeed_csrf"

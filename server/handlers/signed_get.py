@@ -12,8 +12,8 @@ from aiohttp import web
 
 from activitypub.signatures import SignatureError
 from server import appkeys
-from server.services.inbox import InboxRequest, SenderRefused, verified_signer
-from server.services.remote import RemoteError
+from server.services.federation.inbound.inbox import InboxRequest, SenderRefused, verified_signer
+from server.services.federation.remote import RemoteError
 
 
 async def signed_viewer(request: web.Request) -> str | None:

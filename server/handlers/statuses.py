@@ -14,8 +14,8 @@ from activitypub.documents import ACTIVITY_JSON
 from server import appkeys
 from server.handlers.responses import activity_response, wants_activity
 from server.handlers.signed_get import signed_viewer
-from server.services import posts
 from server.services.errors import Gone, NotFound
+from server.services.statuses import posts
 
 
 async def _served(request: web.Request) -> posts.ServedPost:

@@ -18,8 +18,8 @@ from activitypub.documents import (
 )
 from server import SOFTWARE_NAME, __version__, appkeys
 from server.handlers.responses import json_response
-from server.services import accounts as account_service
-from server.services import instance as instance_service
+from server.services.accounts import users as account_service
+from server.services.federation import instance as instance_service
 
 NODEINFO_VERSIONS = ("2.0", "2.1")
 CORS = {"Access-Control-Allow-Origin": "*"}

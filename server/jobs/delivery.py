@@ -27,7 +27,7 @@ from activitypub.vocab import ACTIVITY_JSON
 from server.jobs.queue import PermanentJobError, Postpone, RetryAfter
 from server.jobs.registry import JobContext
 from server.services.context import Services, SigningKey
-from server.services.signing import signer
+from server.services.federation.outbound.signing import signer
 from storage import accounts as account_queries
 from storage import delivery_hosts
 from storage import follows as follow_queries

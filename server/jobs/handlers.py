@@ -6,20 +6,15 @@ from typing import Any
 
 from server.jobs.delivery import deliver
 from server.jobs.registry import JobContext, JobRegistry
-from server.services import (
-    account_deletion,
-    fetch_posts,
-    generation,
-    inbox_apply,
-    inbox_retention,
-    media_purge,
-    remote,
-    threads,
-)
-from server.services.delivery import DELIVER
-from server.services.inbox_writer import APPLY_ACTIVITY
-from server.services.moderation import PURGE_DOMAIN, purge_domain_data
-from server.services.remote_media import CACHE_REMOTE, RemoteMediaDeps, run_cache_job
+from server.services.accounts import account_deletion
+from server.services.federation import fetch_posts, remote, threads
+from server.services.federation.inbound import inbox_apply, inbox_retention
+from server.services.federation.inbound.inbox_writer import APPLY_ACTIVITY
+from server.services.federation.outbound.delivery import DELIVER
+from server.services.federation.remote_media import CACHE_REMOTE, RemoteMediaDeps, run_cache_job
+from server.services.generation import generate
+from server.services.moderation.domain_blocks import PURGE_DOMAIN, purge_domain_data
+from server.services.statuses import media_purge
 from storage.media_files import LocalMediaStore
 
 
@@ -28,7 +23,8 @@ async def apply_inbox_activity(ctx: JobContext, payload: dict[str, Any]) -> None
 
 
 async def purge_inbox(ctx: JobContext, payload: dict[str, Any]) -> None:
-    """Received activities past the retention (server.services.inbox_retention)."""
+    """Received activities past the retention
+    (server.services.federation.inbound.inbox_retention)."""
     slot = payload.get("slot")
     await inbox_retention.purge_job(ctx.resources.services.db, ctx.resources.config,
                                     int(slot) if slot is not None else None)
@@ -37,7 +33,7 @@ async def purge_inbox(ctx: JobContext, payload: dict[str, Any]) -> None:
 async def generate_images(ctx: JobContext, payload: dict[str, Any]) -> None:
     if ctx.resources.images is None:
         raise RuntimeError("this worker pool was started without an image backend")
-    await generation.generation_job(ctx.resources.images, int(payload["generation_id"]),
+    await generate.generation_job(ctx.resources.images, int(payload["generation_id"]),
                                     ctx.attempt)
 
 
@@ -54,7 +50,7 @@ async def cache_remote_media(ctx: JobContext, payload: dict[str, Any]) -> None:
 
 
 async def purge_account(ctx: JobContext, payload: dict[str, Any]) -> None:
-    """Remove the data of a deleted account (server.services.account_deletion)."""
+    """Remove the data of a deleted account (server.services.accounts.account_deletion)."""
     config, images = ctx.resources.config, ctx.resources.images
     store = images.store if images is not None else LocalMediaStore(config.media.path)
     keep = payload.get("keep_activity_id")
@@ -64,7 +60,7 @@ async def purge_account(ctx: JobContext, payload: dict[str, Any]) -> None:
 
 
 async def purge_post_media(ctx: JobContext, payload: dict[str, Any]) -> None:
-    """Remove a deleted post's images (server.services.media_purge)."""
+    """Remove a deleted post's images (server.services.statuses.media_purge)."""
     config, images = ctx.resources.config, ctx.resources.images
     store = images.store if images is not None else LocalMediaStore(config.media.path)
     await media_purge.purge_status_media(ctx.resources.services.db, store,
@@ -72,7 +68,7 @@ async def purge_post_media(ctx: JobContext, payload: dict[str, Any]) -> None:
 
 
 async def purge_domain(ctx: JobContext, payload: dict[str, Any]) -> None:
-    """Remove what a suspended domain left here (server.services.moderation)."""
+    """Remove what a suspended domain left here (server.services.moderation.domain_blocks)."""
     config, images = ctx.resources.config, ctx.resources.images
     store = images.store if images is not None else LocalMediaStore(config.media.path)
     await purge_domain_data(ctx.resources.services, store, str(payload["domain"]))
@@ -88,7 +84,7 @@ def default_registry() -> JobRegistry:
     registry.register(DELIVER, deliver)
     registry.register(APPLY_ACTIVITY, apply_inbox_activity)
     registry.register(inbox_retention.PURGE_INBOX, purge_inbox)
-    registry.register(generation.GENERATE, generate_images)
+    registry.register(generate.GENERATE, generate_images)
     registry.register(fetch_posts.FETCH_PARENT, fetch_parent)
     registry.register(CACHE_REMOTE, cache_remote_media)
     registry.register(account_deletion.PURGE, purge_account)

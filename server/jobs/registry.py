@@ -22,7 +22,7 @@ class JobResources:
     # server.services.context.Services: what federation handlers use (typed loosely because
     # services import the queue, which imports this module).
     services: Any = None
-    # server.services.generation.ImageServices: the image backend, media store and pipeline
+    # server.services.generation.generate.ImageServices: the image backend, media store and pipeline
     # limits that generation jobs use (typed loosely for the same reason).
     images: Any = None
 

@@ -49,7 +49,7 @@ def local_actor(account: Account, key: AccountKey, config: Config) -> dict[str, 
         suspended=account.suspended_at is not None,
         also_known_as=tuple(account.also_known_as or ()),
         moved_to=account.moved_to_uri,
-        # Avatar and header: JPEGs we made (server.services.profile_settings).
+        # Avatar and header: JPEGs we made (server.services.accounts.profile_settings).
         icon_url=None if account.suspended_at else account.avatar_url,
         icon_media_type="image/jpeg" if account.avatar_url else None,
         image_url=None if account.suspended_at else account.header_url,

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from activitypub.http import SafeHttpClient
 from server.config import Config
 from server.ratelimit import RateLimiter
-from server.services.domain_policy import DomainPolicy
-from server.services.key_cache import KeyCache
+from server.services.federation.key_cache import KeyCache
+from server.services.moderation.domain_policy import DomainPolicy
 from server.urls import Urls
 from storage.accounts import signing_key
 from storage.database import Database

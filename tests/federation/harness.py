@@ -21,9 +21,9 @@ from aiohttp.typedefs import Middleware
 from server import appkeys
 from server.app import create_app
 from server.config import Config, build_config
-from server.services import generation
-from server.services.accounts import NewUser, create_local_user
+from server.services.accounts.users import NewUser, create_local_user
 from server.services.context import Services
+from server.services.generation import generate
 
 
 class TestResolver(AbstractResolver):
@@ -70,10 +70,10 @@ class Instance:
     async def make_images(self, account_id: int, prompt: str, n: int = 1) -> list[int]:
         """Generate n small images for a local account through the real pipeline."""
         images = self.app[appkeys.IMAGES]
-        view = await generation.request_generation(images, account_id, prompt,
+        view = await generate.request_generation(images, account_id, prompt,
                                                    size="256x256", n=n)
         await self.run_jobs()
-        done = await generation.get_generation(images, view.id)
+        done = await generate.get_generation(images, view.id)
         assert done.state == "done", done.error
         return [media.id for media in done.media]
 

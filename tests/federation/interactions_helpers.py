@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select
 
 from server import appkeys
-from server.services import follows
-from server.services.notifications import list_notifications
+from server.services.social import follows
+from server.services.social.notifications import list_notifications
 from storage import accounts as account_queries
 from storage import inbox as inbox_store
 from storage import statuses as status_queries

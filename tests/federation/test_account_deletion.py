@@ -11,8 +11,10 @@ import pytest
 from sqlalchemy import func, select
 
 from server import appkeys
-from server.services import account_deletion, follows, posts, reactions
+from server.services.accounts import account_deletion
 from server.services.errors import Conflict, NotFound
+from server.services.social import follows
+from server.services.statuses import posts, reactions
 from storage import accounts as account_queries
 from storage.models import (
     Account,

@@ -10,15 +10,12 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from server import appkeys
-from server.services import (
-    account_moderation,
-    follows,
-    generation,
-    moderation,
-    posts,
-    timelines,
-)
 from server.services.errors import AccountSuspended, Conflict, NotFound
+from server.services.generation import generate
+from server.services.moderation import account_moderation, domain_blocks
+from server.services.reading import timelines
+from server.services.social import follows
+from server.services.statuses import posts
 from storage import accounts as account_queries
 from storage import audit
 from storage import jobs as job_store
@@ -86,7 +83,7 @@ async def test_suspended_local_account(a: Instance, masto: FakeRemote) -> None:
         await follows.follow(a.services, "alice", a.handle("ann"))
     alice = await _local(a, "alice")
     with pytest.raises(AccountSuspended):
-        await generation.request_generation(a.app[appkeys.IMAGES], alice, "a cat")
+        await generate.request_generation(a.app[appkeys.IMAGES], alice, "a cat")
     # Nothing of it is served but the (stripped) actor; its posts are hidden.
     status, actor = await get(masto, a.actor("alice"))
     assert status == 200 and isinstance(actor, dict)
@@ -216,7 +213,7 @@ async def test_two_instances_a_suspends_b(start: StartInstance) -> None:
     # bob's server got the Reject: the follow is gone on both sides.
     assert (await follows.relationships(b.services, "bob")).following == []
     await account_moderation.unsuspend(a.services, b.handle("bob"))
-    await moderation.block_domain(a.services, b.domain, severity="suspend")
+    await domain_blocks.block_domain(a.services, b.domain, severity="suspend")
     await settle([a, b])
     seen.clear()
     await follows.follow(b.services, "bob", a.handle("alice"))

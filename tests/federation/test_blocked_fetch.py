@@ -8,9 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from server import appkeys
-from server.services import blocks, moderation, posts
 from server.services.context import SigningKey
-from server.services.signing import signer
+from server.services.federation.outbound.signing import signer
+from server.services.moderation import domain_blocks
+from server.services.social import blocks
+from server.services.statuses import posts
 from storage import accounts as account_queries
 from tests.federation.conftest import StartInstance
 from tests.federation.harness import Instance
@@ -70,6 +72,6 @@ async def test_a_suspended_servers_signed_fetch_gets_404(start: StartInstance) -
     view = await posts.create_post(a.services, "alice", media_ids=media, caption="Beam")
     assert (await _fetch_as(b, "carol", view.uri))[0] == 200
 
-    await moderation.block_domain(a.services, b.domain, severity="suspend")
+    await domain_blocks.block_domain(a.services, b.domain, severity="suspend")
     assert (await _fetch_as(b, "carol", view.uri))[0] == 404
     assert (await _fetch_as(b, "carol", f"{a.actor('alice')}/outbox?page=true"))[0] == 404

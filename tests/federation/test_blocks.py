@@ -11,9 +11,11 @@ import pytest
 from sqlalchemy import delete, select
 
 from server import appkeys
-from server.services import blocks, follows, posts, timelines
 from server.services.errors import Conflict, NotFound, ServiceError
-from server.services.notifications import list_notifications
+from server.services.reading import timelines
+from server.services.social import blocks, follows
+from server.services.social.notifications import list_notifications
+from server.services.statuses import posts
 from storage.models import Account, Block, OutgoingActivity, Status
 from storage.pagination import Page
 from tests.federation.conftest import StartInstance

@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiohttp
 
 from server import appkeys
-from server.services import follows
+from server.services.social import follows
 from storage.models import Status
 from tests.federation.conftest import StartInstance
 from tests.federation.harness import Instance, settle

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from server import appkeys
-from server.services import delivery
+from server.services.federation.outbound import delivery
 from storage import jobs as job_store
 from storage.models import Account, DeliveryHost, Follow
 from storage.types import utcnow

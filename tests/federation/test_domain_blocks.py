@@ -12,11 +12,14 @@ import pytest
 from sqlalchemy import func, select
 
 from server import appkeys
-from server.services import delivery, follows, moderation, timelines
 from server.services.errors import InvalidInput, NotFound
-from server.services.moderation import PURGE_DOMAIN
-from server.services.remote import RemoteRefused, resolve_account
-from server.services.remote_media import CACHE_REMOTE, remote_media_url
+from server.services.federation.outbound import delivery
+from server.services.federation.remote import RemoteRefused, resolve_account
+from server.services.federation.remote_media import CACHE_REMOTE, remote_media_url
+from server.services.moderation import domain_blocks
+from server.services.moderation.domain_blocks import PURGE_DOMAIN
+from server.services.reading import timelines
+from server.services.social import follows
 from storage import accounts as account_queries
 from storage import audit
 from storage import jobs as job_store
@@ -110,7 +113,7 @@ async def test_suspend_refuses_everything_and_removes_the_data(
     assert len(await queued(a, "deliver")) == 1
 
     # The bare host: the block covers its ports and subdomains.
-    result = await moderation.block_domain(a.services, "MASTO.test", severity="suspend",
+    result = await domain_blocks.block_domain(a.services, "MASTO.test", severity="suspend",
                                            private_comment="spam wave")
     assert (result.created, result.block.severity) == (True, "suspend")
     assert [j.payload for j in await queued(a, PURGE_DOMAIN)] == [{"domain": "masto.test"}]
@@ -145,7 +148,7 @@ async def test_suspend_refuses_everything_and_removes_the_data(
     assert masto.received() == []
 
     # Lifting the block does not bring the data back.
-    await moderation.unblock_domain(a.services, "masto.test")
+    await domain_blocks.unblock_domain(a.services, "masto.test")
     assert (await account(a, carol)).suspended_at is None
     assert await count(a, Status, Status.account_id == carol_row.id) == 0
     reply = await masto.deliver(carol, f"{a.base}/inbox", create(carol, note(carol)))
@@ -160,7 +163,7 @@ async def test_activities_received_before_the_block_are_dropped(
     doc = note(carol)
     reply = await masto.deliver(carol, f"{a.base}/inbox", create(carol, doc))
     assert reply.status == 202  # stored, not applied yet
-    await moderation.block_domain(a.services, masto.domain, severity="suspend")
+    await domain_blocks.block_domain(a.services, masto.domain, severity="suspend")
     await settle([a])
     async with a.app[appkeys.DATABASE].reader() as session:
         row = await session.scalar(select(InboxActivity).where(
@@ -182,7 +185,7 @@ async def test_silence_hides_from_public_timelines_but_not_from_followers(
         return [i.uri for i in items]
 
     assert doc["id"] in ids(await timelines.federated(a.services, Page(), viewer="ann"))
-    await moderation.block_domain(a.services, masto.domain, severity="silence")
+    await domain_blocks.block_domain(a.services, masto.domain, severity="silence")
     assert (await account(a, carol)).silenced_at is not None
 
     assert doc["id"] not in ids(await timelines.federated(a.services, Page(), viewer="ann"))
@@ -206,7 +209,7 @@ async def test_silence_hides_from_public_timelines_but_not_from_followers(
         n.type for n in await timelines.notifications(a.services, "alice", Page())]
 
     # Changing the block to noop (just an update) lifts the domain's silence.
-    result = await moderation.block_domain(a.services, masto.domain, severity="noop")
+    result = await domain_blocks.block_domain(a.services, masto.domain, severity="noop")
     assert (result.created, result.changed) == (False, True)
     assert (await account(a, carol)).silenced_at is None
     assert doc["id"] in ids(await timelines.federated(a.services, Page(), viewer="ann"))
@@ -231,7 +234,7 @@ async def test_reject_media_stops_caching_and_serving(a: Instance, masto: FakeRe
     assert cached.cache_state == "cached" and cached.cached_key is not None
     cached_file = Path(a.config.media.path) / str(cached.cached_key)
 
-    await moderation.block_domain(a.services, masto.domain, severity="noop",
+    await domain_blocks.block_domain(a.services, masto.domain, severity="noop",
                                   reject_media=True)
     masto.forget()
     await settle([a])  # the clean-up job deletes the cached files
@@ -256,9 +259,9 @@ async def test_allowlist_mode(start: StartInstance, masto: FakeRemote) -> None:
     await a.add_user("alice")
     async with FakeRemote("other") as other:
         carol, mallory = masto.add_actor("carol"), other.add_actor("mallory")
-        assert await moderation.allow_domain(a.services, masto.domain)
-        assert not await moderation.allow_domain(a.services, masto.domain)
-        assert await moderation.list_allows(a.services) == [masto.domain]
+        assert await domain_blocks.allow_domain(a.services, masto.domain)
+        assert not await domain_blocks.allow_domain(a.services, masto.domain)
+        assert await domain_blocks.list_allows(a.services) == [masto.domain]
 
         reply = await other.deliver(mallory, f"{a.actor('alice')}/inbox",
                                     mallory.activity("Follow", a.actor("alice")))
@@ -275,13 +278,13 @@ async def test_allowlist_mode(start: StartInstance, masto: FakeRemote) -> None:
         assert row.state == "applied"
         assert (await follows.relationships(a.services, "alice")).followers == [carol.handle]
 
-        await moderation.disallow_domain(a.services, masto.domain)
+        await domain_blocks.disallow_domain(a.services, masto.domain)
         await settle([a])  # no longer allowed: its accounts' data go
         assert (await follows.relationships(a.services, "alice")).followers == []
         reply = await masto.deliver(carol, f"{a.base}/inbox", create(carol, note(carol)))
         assert reply.status == 403
         # Allowed again, it federates again (its key is fetched anew).
-        await moderation.allow_domain(a.services, masto.domain)
+        await domain_blocks.allow_domain(a.services, masto.domain)
         row = await send(masto, carol, a, carol.activity("Follow", a.actor("alice")),
                          f"{a.actor('alice')}/inbox")
         assert row.state == "applied"
@@ -292,19 +295,19 @@ async def test_allowlist_mode(start: StartInstance, masto: FakeRemote) -> None:
 
 async def test_bad_domain_input(a: Instance) -> None:
     with pytest.raises(InvalidInput, match="own domain"):
-        await moderation.block_domain(a.services, a.domain)
+        await domain_blocks.block_domain(a.services, a.domain)
     with pytest.raises(InvalidInput, match="severity"):
-        await moderation.block_domain(a.services, "x.example", severity="nuke")
+        await domain_blocks.block_domain(a.services, "x.example", severity="nuke")
     for bad in ("two words", "", "a..b", "x.example/path", "-"*300 + "\u2603.example"):
         with pytest.raises(InvalidInput, match="not a domain"):
-            await moderation.block_domain(a.services, bad)
+            await domain_blocks.block_domain(a.services, bad)
     # Non-ASCII names are stored as Mastodon stores them (punycode).
-    result = await moderation.block_domain(a.services, "Bücher.example")
+    result = await domain_blocks.block_domain(a.services, "Bücher.example")
     assert result.block.domain == "xn--bcher-kva.example"
-    await moderation.unblock_domain(a.services, "bücher.example")
+    await domain_blocks.unblock_domain(a.services, "bücher.example")
     with pytest.raises(NotFound):
-        await moderation.unblock_domain(a.services, "never.example")
+        await domain_blocks.unblock_domain(a.services, "never.example")
     with pytest.raises(NotFound):
-        await moderation.disallow_domain(a.services, "never.example")
+        await domain_blocks.disallow_domain(a.services, "never.example")
     # Nothing is recorded for refused input.
     assert [x for x, _ in await actions(a)] == ["domain.unblock", "domain.block"]

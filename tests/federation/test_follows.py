@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from server import appkeys
-from server.services import follows
+from server.services.social import follows
 from storage.models import Account
 from tests.federation.conftest import StartInstance
 from tests.federation.harness import settle

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from server import appkeys
-from server.services import blocks
-from server.services.remote import account_for_uri
+from server.services.federation.remote import account_for_uri
+from server.services.social import blocks
 from storage.models import Mention, Status
 from tests.federation.conftest import StartInstance
 from tests.federation.fake_remote import AS_PUBLIC, FakeRemote

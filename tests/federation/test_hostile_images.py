@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from server import appkeys
-from server.services.remote_media import CACHE_REMOTE, remote_media_url
+from server.services.federation.remote_media import CACHE_REMOTE, remote_media_url
 from storage import jobs as job_store
 from storage.models import RemoteMedia
 from tests.federation.fake_remote import FakeActor, FakeRemote

@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 
 from server import appkeys
 from server.config import ConfigError, build_config
-from server.services.inbox_retention import PURGE_INBOX
+from server.services.federation.inbound.inbox_retention import PURGE_INBOX
 from storage import inbox as inbox_store
 from storage.inbox import NewActivity
 from storage.models import InboxActivity, Job

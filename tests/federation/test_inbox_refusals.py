@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from server import appkeys
-from server.services import follows
+from server.services.social import follows
 from storage import inbox as inbox_store
 from storage.models import InboxActivity
 from tests.federation.conftest import StartInstance

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from server import appkeys
-from server.services import follows
-from server.services.remote import resolve_account
+from server.services.federation.remote import resolve_account
+from server.services.social import follows
 from storage import accounts as account_queries
 from storage import inbox as inbox_store
 from storage.models import Account, InboxActivity

@@ -8,8 +8,10 @@ import aiohttp
 import pytest
 
 from server import appkeys
-from server.services import blocks, follows, moves, mutes, posts
+from server.services.accounts import moves
 from server.services.errors import Conflict
+from server.services.social import blocks, follows, mutes
+from server.services.statuses import posts
 from storage import accounts as account_queries
 from storage.models import Account
 from tests.federation.conftest import StartInstance

@@ -11,9 +11,11 @@ import pytest
 from sqlalchemy import update
 
 from server import appkeys
-from server.services import filters, follows, mutes, posts, timelines
 from server.services.errors import InvalidInput, NotFound, ServiceError
-from server.services.notifications import list_notifications
+from server.services.reading import timelines
+from server.services.social import filters, follows, mutes
+from server.services.social.notifications import list_notifications
+from server.services.statuses import posts
 from storage.models import Filter, Mute, Status
 from storage.pagination import Page
 from storage.types import utcnow

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from server import appkeys
-from server.services import notifications
 from server.services.errors import NotFound
-from server.services.notifications import list_notifications, notify
+from server.services.social import notifications
+from server.services.social.notifications import list_notifications, notify
 from storage.models import Block
 from storage.pagination import Page
 from tests.federation.conftest import StartInstance

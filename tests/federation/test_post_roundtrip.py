@@ -7,7 +7,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from server import appkeys
-from server.services import follows, posts, reactions
+from server.services.social import follows
+from server.services.statuses import posts, reactions
 from storage.models import Notification, RemoteMedia, Status
 from tests.federation.conftest import StartInstance
 from tests.federation.harness import Instance, settle

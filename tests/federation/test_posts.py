@@ -12,9 +12,9 @@ import aiohttp
 import pytest
 
 from server import appkeys
-from server.services import posts, reactions
 from server.services.context import SigningKey
-from server.services.signing import signer
+from server.services.federation.outbound.signing import signer
+from server.services.statuses import posts, reactions
 from storage import accounts as account_queries
 from storage import statuses as status_queries
 from storage.models import Account, Follow, Status
@@ -141,7 +141,7 @@ async def test_followers_only_post_is_served_only_to_followers(start: StartInsta
     alice = await a.add_user("alice")
     await b.add_user("bob")
     await b.add_user("carol")
-    from server.services import follows
+    from server.services.social import follows
     await follows.follow(b.services, "bob", a.handle("alice"))
     await settle([a, b])
     media = await a.make_images(alice.account_id, "a secret garden")
@@ -279,12 +279,12 @@ async def test_remix_links_its_parent(start: StartInstance, remote: RecordingInb
                                      publish_prompt=True)
     source = await posts.remix_source(a.services, str(parent.id))
     assert source.prompt == "a koi" and source.media_id is not None
-    from server.services import generation
+    from server.services.generation import generate
     images = a.app[appkeys.IMAGES]
-    view = await generation.request_generation(images, bob.account_id, "a koi, in gold",
+    view = await generate.request_generation(images, bob.account_id, "a koi, in gold",
                                                size="256x256", source_media_id=source.media_id)
     await a.run_jobs()
-    done = await generation.get_generation(images, view.id)
+    done = await generate.get_generation(images, view.id)
     remix = await posts.create_post(a.services, "bob", media_ids=[m.id for m in done.media],
                                     remix_of=parent.uri)
     await a.run_jobs()

@@ -5,7 +5,7 @@ the generator ignores). Real generator on loopback, real post, fetched over HTTP
 from __future__ import annotations
 
 from server import appkeys
-from server.services import posts
+from server.services.statuses import posts
 from storage.generations import get_generation
 from storage.media import attachment_by_id
 from tests.federation.conftest import StartInstance

@@ -17,7 +17,11 @@ from multidict import CIMultiDict
 from PIL import Image
 
 from server import appkeys
-from server.services.remote_media import CACHE_REMOTE, account_media_url, remote_media_url
+from server.services.federation.remote_media import (
+    CACHE_REMOTE,
+    account_media_url,
+    remote_media_url,
+)
 from storage import accounts as account_queries
 from storage import jobs as job_store
 from storage.models import Account, RemoteMedia

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from server import appkeys
-from server.services.remote import account_for_uri, resolve_account
+from server.services.federation.remote import account_for_uri, resolve_account
 from storage import accounts as account_queries
 from storage.models import Account
 from tests.federation.conftest import StartInstance

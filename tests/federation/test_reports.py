@@ -16,10 +16,10 @@ from sqlalchemy import func, select
 
 from activitypub.parse import parse_activity
 from server import appkeys
-from server.services import reports
 from server.services.errors import Conflict, InvalidInput, NotFound
-from server.services.notifications import list_notifications
-from server.services.remote import resolve_account
+from server.services.federation.remote import resolve_account
+from server.services.moderation import reports
+from server.services.social.notifications import list_notifications
 from storage import audit
 from storage import inbox as inbox_store
 from storage.models import OutgoingActivity, Report, Status

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from server.services.fetch_posts import MAX_DEPTH
-from server.services.timelines import thread
+from server.services.federation.fetch_posts import MAX_DEPTH
+from server.services.reading.timelines import thread
 from storage.models import Status
 from tests.federation.fake_remote import AS_PUBLIC, FakeActor, FakeRemote
 from tests.federation.harness import Instance

@@ -12,8 +12,10 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server import appkeys
-from server.services import follows, posts, timelines
-from server.services.notifications import notify
+from server.services.reading import timelines
+from server.services.social import follows
+from server.services.social.notifications import notify
+from server.services.statuses import posts
 from storage.database import make_sessionmaker
 from storage.ids import new_id
 from storage.models import Account, Block, Follow, Mention, Notification, Status, StatusTag, Tag

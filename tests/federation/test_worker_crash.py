@@ -14,7 +14,7 @@ from aiohttp.typedefs import Handler
 from sqlalchemy import func, select
 
 from server import appkeys
-from server.services import follows
+from server.services.social import follows
 from storage.models import Follow, InboxActivity, OutgoingActivity
 from tests.federation.conftest import StartInstance
 from tests.federation.harness import settle

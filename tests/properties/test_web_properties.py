@@ -21,7 +21,7 @@ from server.render.sanitize import (
     plain_text,
     sanitize_html,
 )
-from server.services.remote import webfinger_actor
+from server.services.federation.remote import webfinger_actor
 from tests.properties.strategies import ANY_JSON, FIELDS, PROPERTY_SETTINGS, TEXT, URLS
 from tests.properties.test_parse_properties import kept
 

@@ -94,7 +94,7 @@ async def test_inbox_and_pages_answer_503_while_the_database_is_gone(
     assert all(r.exc_info is None for r in warnings)  # one line each, no traceback
     # The inbox writer's own log line is checked by the next test.
     assert [r.getMessage() for r in records
-            if r.exc_info and r.name != "server.services.inbox_writer"] == []
+            if r.exc_info and r.name != "server.services.federation.inbound.inbox_writer"] == []
     statuses = [getattr(r, "status", None) for r in records
                 if r.name == "dreamfeed.request" and getattr(r, "ms", None) is not None]
     assert statuses == [503, 503]

@@ -7,7 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from server.services.domain_policy import DomainRules, domain_candidates, normalize_domain
+from server.services.moderation.domain_policy import (
+    DomainRules,
+    domain_candidates,
+    normalize_domain,
+)
 from storage.domain_blocks import Snapshot
 
 SINCE = datetime(2026, 1, 1, tzinfo=UTC)

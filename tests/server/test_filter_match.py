@@ -1,10 +1,10 @@
-"""The filter matcher on its own (server.services.filters.judge), with Mastodon's rules:
+"""The filter matcher on its own (server.services.social.filters.judge), with Mastodon's rules:
 case-insensitive, whole-word boundaries only at word-character ends, matched against content
 warning, text, alt texts and (Dreamfeed) the post's hashtags; contexts and actions."""
 
 from __future__ import annotations
 
-from server.services.filters import CONTEXTS, Rule, Subject, judge, searchable_text
+from server.services.social.filters import CONTEXTS, Rule, Subject, judge, searchable_text
 
 
 def rule(phrase: str, *, whole_word: bool = True, action: str = "hide",

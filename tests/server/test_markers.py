@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from server.handlers import session as web_session
-from server.services import follows, mutes
-from server.services import markers as marker_service
+from server.services.accounts.web_sessions import SignedIn
 from server.services.context import Services
-from server.services.web_sessions import SignedIn
+from server.services.social import follows, mutes
+from server.services.social import markers as marker_service
 from storage import markers
 from storage.database import make_sessionmaker
 from storage.models import Account, Block, Mute, Notification, User

@@ -12,8 +12,9 @@ import pytest
 
 from server import appkeys
 from server.config import RateLimitsConfig
-from server.services import generation, posts
 from server.services.errors import RateLimited
+from server.services.generation import generate
+from server.services.statuses import posts
 from tests.federation.conftest import StartInstance
 from tests.federation.fake_remote import FakeRemote
 from tests.federation.harness import Instance
@@ -82,7 +83,7 @@ async def test_normal_use_with_default_limits_is_never_limited(
 
 
 async def _account_id(instance: Instance, username: str) -> int:
-    from server.services.accounts import find_local_account
+    from server.services.accounts.users import find_local_account
     async with instance.app[appkeys.DATABASE].reader() as session:
         account = await find_local_account(session, username)
     assert account is not None
@@ -111,10 +112,10 @@ async def test_generation_is_limited_per_user(start: StartInstance) -> None:
     images = a.app[appkeys.IMAGES]
     limiter = a.services.limiter
     for prompt in ("one", "two"):
-        await generation.request_generation(images, fin.account_id, prompt, size="256x256",
+        await generate.request_generation(images, fin.account_id, prompt, size="256x256",
                                             limiter=limiter)
     with pytest.raises(RateLimited) as refused:
-        await generation.request_generation(images, fin.account_id, "three", size="256x256",
+        await generate.request_generation(images, fin.account_id, "three", size="256x256",
                                             limiter=limiter)
     assert refused.value.retry_after >= 1 and "too many image generations" in str(refused.value)
 

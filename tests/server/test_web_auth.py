@@ -9,7 +9,7 @@ from yarl import URL
 
 from server import appkeys
 from server.handlers.session import CSRF_COOKIE, SESSION_COOKIE
-from server.services.web_sessions import token_digest
+from server.services.accounts.web_sessions import token_digest
 from storage.models import User, WebSession
 from tests.federation.conftest import StartInstance
 from tests.federation.harness import Instance

@@ -7,7 +7,8 @@ import io
 import json
 import zipfile
 
-from server.services import account_deletion, posts
+from server.services.accounts import account_deletion
+from server.services.statuses import posts
 from tests.federation.conftest import StartInstance
 from tests.server.web_helpers import browser
 

@@ -13,7 +13,9 @@ import aiohttp
 import pytest
 
 from server import appkeys
-from server.services import account_moderation, posts, registrations, reports
+from server.services.accounts import registrations
+from server.services.moderation import account_moderation, reports
+from server.services.statuses import posts
 from storage import audit
 from storage import jobs as job_store
 from storage.pagination import Page

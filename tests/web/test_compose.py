@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from server import appkeys
-from server.services import posts as post_service
-from server.services import prompt_moderation
+from server.services.generation import prompt_moderation
+from server.services.statuses import posts as post_service
 from storage import accounts as account_queries
 from storage import statuses as status_queries
 from storage.models import Status

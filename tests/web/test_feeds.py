@@ -11,7 +11,8 @@ import pytest
 from playwright.async_api import expect
 
 from server import appkeys
-from server.services import filters, posts, reactions
+from server.services.social import filters
+from server.services.statuses import posts, reactions
 from tests.federation.harness import Instance
 from tests.server.web_helpers import browser
 from tests.web.conftest import DESKTOP, screenshot

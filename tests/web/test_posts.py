@@ -13,7 +13,8 @@ import aiohttp
 import pytest
 
 from server import appkeys
-from server.services import follows, posts
+from server.services.social import follows
+from server.services.statuses import posts
 from storage import statuses as status_queries
 from tests.federation.conftest import StartInstance
 from tests.federation.harness import Instance, settle

@@ -15,8 +15,9 @@ from sqlalchemy import update
 
 from server import appkeys
 from server.render.syndication import ATOM_NS, MEDIA_NS
-from server.services import posts, reports
-from server.services import profiles as profile_service
+from server.services.moderation import reports
+from server.services.reading import profiles as profile_service
+from server.services.statuses import posts
 from storage.models import Account
 from storage.pagination import Page
 from storage.types import utcnow

@@ -14,7 +14,7 @@ from yarl import URL
 
 from server import appkeys
 from server.handlers.session import CSRF_COOKIE, SESSION_COOKIE
-from server.services import follows
+from server.services.social import follows
 from storage.models import WebSession
 from tests.federation.conftest import StartInstance
 from tests.federation.fake_remote import FakeActor, FakeRemote, KeyPair

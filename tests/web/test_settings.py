@@ -15,7 +15,7 @@ from yarl import URL
 
 from server import appkeys
 from server.handlers.session import SESSION_COOKIE
-from server.services import follows
+from server.services.social import follows
 from storage import accounts as account_queries
 from storage.models import Account
 from tests.federation.conftest import StartInstance

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import update
 
 from server import appkeys
-from server.services import posts, reports
+from server.services.moderation import reports
+from server.services.statuses import posts
 from storage.models import Account
 from storage.pagination import Page
 from tests.federation.conftest import StartInstance

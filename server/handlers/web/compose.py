@@ -21,8 +21,7 @@ from multidict import MultiDictProxy
 from server import appkeys
 from server.handlers.session import current_user, render, require_user
 from server.handlers.web.common import field, see_other, wants_json
-from server.services import composer, generation
-from server.services import posts as post_service
+from server.services.accounts.web_sessions import SignedIn
 from server.services.errors import (
     AccountSuspended,
     Conflict,
@@ -33,8 +32,10 @@ from server.services.errors import (
     RateLimited,
     ServiceError,
 )
-from server.services.prompt_moderation import ModerationUnavailable
-from server.services.web_sessions import SignedIn
+from server.services.generation import generate as generation_service
+from server.services.generation.prompt_moderation import ModerationUnavailable
+from server.services.reading import composer
+from server.services.statuses import posts as post_service
 from storage.ids import parse_id
 
 PURPOSES = ("avatar", "header")
@@ -75,7 +76,7 @@ def _carry(params: Mapping[str, Any]) -> Carry:
 
 
 def _status_for(exc: ServiceError) -> int:
-    if isinstance(exc, RateLimited | generation.QuotaExceeded):
+    if isinstance(exc, RateLimited | generation_service.QuotaExceeded):
         return 429
     if isinstance(exc, GenerationDisabled | AccountSuspended):
         return 403
@@ -90,7 +91,7 @@ def _status_for(exc: ServiceError) -> int:
 
 def _kind(exc: ServiceError) -> str:
     """A word for scripts (and the page's styling) saying what went wrong."""
-    for cls, name in ((PromptRefused, "refused"), (generation.QuotaExceeded, "quota"),
+    for cls, name in ((PromptRefused, "refused"), (generation_service.QuotaExceeded, "quota"),
                       (RateLimited, "rate_limited"), (GenerationDisabled, "disabled"),
                       (ModerationUnavailable, "unavailable"), (NotFound, "not_found"),
                       (Conflict, "conflict"), (InvalidInput, "invalid")):
@@ -125,7 +126,7 @@ async def _context(request: web.Request, user: SignedIn, carry: Carry,
             errors.append(f"You cannot remix that post: {exc}")
     if generation_id is not None:
         try:
-            view = await generation.get_generation(images, generation_id,
+            view = await generation_service.get_generation(images, generation_id,
                                                    account_id=user.account_id)
         except NotFound as exc:
             status = 404
@@ -158,7 +159,7 @@ async def _context(request: web.Request, user: SignedIn, carry: Carry,
         "page_url": carry.page_url(generation=view.id) if view else carry.page_url(),
         "refresh_seconds": REFRESH_SECONDS, "poll_seconds": POLL_SECONDS,
         "max_caption": post_service.MAX_CAPTION, "max_alt": post_service.MAX_ALT,
-        "max_cw": post_service.MAX_CW, "max_prompt": generation.MAX_PROMPT_LENGTH,
+        "max_cw": post_service.MAX_CW, "max_prompt": generation_service.MAX_PROMPT_LENGTH,
     }, status
 
 
@@ -188,7 +189,7 @@ async def compose_page(request: web.Request) -> web.StreamResponse:
 
 
 def _generation_values(form: MultiDictProxy[Any]) -> dict[str, Any]:
-    return {"prompt": field(form, "prompt", generation.MAX_PROMPT_LENGTH + 1),
+    return {"prompt": field(form, "prompt", generation_service.MAX_PROMPT_LENGTH + 1),
             "size": field(form, "size", 16), "quality": field(form, "quality", 16),
             "style": field(form, "style", 64), "n": field(form, "n", 4)}
 
@@ -209,7 +210,7 @@ async def generate(request: web.Request) -> web.StreamResponse:
             remix = await composer.remix(request.app[appkeys.SERVICES], carry.remix_of,
                                          user.account_id)
             source_media_id = remix.media_id
-        view = await generation.request_generation(
+        view = await generation_service.request_generation(
             images, user.account_id, values["prompt"], size=values["size"] or None,
             quality=values["quality"] or None, style=values["style"] or None, n=n,
             source_media_id=source_media_id,
@@ -255,7 +256,7 @@ async def generation_state(request: web.Request) -> web.StreamResponse:
     try:
         if generation_id is None:
             raise NotFound("there is no such generation")
-        view = await generation.get_generation(request.app[appkeys.IMAGES], generation_id,
+        view = await generation_service.get_generation(request.app[appkeys.IMAGES], generation_id,
                                                account_id=user.account_id)
     except NotFound as exc:
         return web.json_response({"ok": False, "error": str(exc)}, status=404)
@@ -289,7 +290,7 @@ async def _alt_texts(request: web.Request, user: SignedIn, generation_id: int | 
     wanted = [m for m in media_ids if not alts[m].strip() and m in values["alt_prompt"]]
     if not wanted or generation_id is None:
         return [alts[m] for m in media_ids]
-    view = await generation.get_generation(request.app[appkeys.IMAGES], generation_id,
+    view = await generation_service.get_generation(request.app[appkeys.IMAGES], generation_id,
                                            account_id=user.account_id)
     return [view.prompt if m in wanted else alts[m] for m in media_ids]
 

@@ -13,9 +13,10 @@ from aiohttp import web
 from server import appkeys
 from server.handlers.pages import instance_context
 from server.handlers.session import current_user, render, require_user
-from server.services import discover, feeds, markers
 from server.services.context import Services
 from server.services.errors import NotFound
+from server.services.reading import discover, feeds
+from server.services.social import markers
 from storage.pagination import InvalidPage, Page, parse_page
 
 FEED_TITLES = {"home": "Home", "local": "Local", "federated": "Federated"}

@@ -19,7 +19,6 @@ from server.handlers.responses import wants_activity
 from server.handlers.session import current_user, render, require_user
 from server.handlers.statuses import status_object
 from server.handlers.web.common import done, failed, field, safe_next, see_other, wants_json
-from server.services import post_page, posts, reactions
 from server.services.errors import (
     AccountSuspended,
     Conflict,
@@ -30,6 +29,8 @@ from server.services.errors import (
     RateLimited,
     ServiceError,
 )
+from server.services.reading import post_page
+from server.services.statuses import posts, reactions
 
 MAX_ID = 2**63 - 1  # ids are signed 64-bit: a longer number names no post
 

@@ -17,8 +17,8 @@ from server.handlers import actors
 from server.handlers.responses import wants_activity
 from server.handlers.session import current_user, render
 from server.render import syndication
-from server.services import profiles
 from server.services.errors import NotFound
+from server.services.reading import profiles
 from storage.ids import parse_id
 from storage.pagination import InvalidPage, parse_page
 

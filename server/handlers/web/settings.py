@@ -15,9 +15,9 @@ from server import appkeys
 from server.handlers.session import render, require_user, set_session_cookie
 from server.handlers.web.common import field, safe_next, see_other, wants_json
 from server.middlewares import CLIENT_IP
-from server.services import profile_settings, web_sessions
+from server.services.accounts import profile_settings, web_sessions
+from server.services.accounts.web_sessions import SignedIn
 from server.services.errors import InvalidInput, NotFound, RateLimited, ServiceError
-from server.services.web_sessions import SignedIn
 from storage.ids import parse_id
 
 # Profile images are named by a digest of their bytes: a URL's content never changes.

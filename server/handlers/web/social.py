@@ -18,7 +18,7 @@ from multidict import MultiDictProxy
 from server import appkeys
 from server.handlers.session import current_user, render, require_user
 from server.handlers.web.common import done, failed, field
-from server.services import account_search, blocks, follows, mutes, profiles, reports, timelines
+from server.services.accounts.web_sessions import SignedIn
 from server.services.errors import (
     AccountSuspended,
     Conflict,
@@ -27,7 +27,9 @@ from server.services.errors import (
     RateLimited,
     ServiceError,
 )
-from server.services.web_sessions import SignedIn
+from server.services.moderation import reports
+from server.services.reading import account_search, profiles, timelines
+from server.services.social import blocks, follows, mutes
 from storage.ids import parse_id
 from storage.pagination import InvalidPage, Page, parse_page
 

@@ -9,7 +9,7 @@ from aiohttp.test_utils import TestClient
 from server import appkeys
 from server.app import create_app
 from server.config import Config
-from server.services.accounts import NewUser, create_local_user
+from server.services.accounts.users import NewUser, create_local_user
 
 Client = TestClient[Any, Any]
 

@@ -23,8 +23,8 @@ from generator.engines import make_engine
 from server.app import create_app
 from server.config import Config
 from server.images.backend import ImageBackend
-from server.services.accounts import create_local_user
-from server.services.generation import ImageServices
+from server.services.accounts.users import create_local_user
+from server.services.generation.generate import ImageServices
 from storage.database import Database
 from storage.media_files import LocalMediaStore
 

@@ -40,7 +40,7 @@ def test_bad_values_name_their_key(section: str, values: dict[str, object],
 
 
 def test_media_urls_follow_media_base_url() -> None:
-    from server.services.media import media_url
+    from server.services.statuses.media import media_url
     from storage.models import MediaAttachment
 
     media = MediaAttachment(id=5, url_secret="0123abcd4567ef89")

@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server import appkeys
 from server.config import Config
 from server.jobs.queue import RetryAfter
-from server.services import generation as service
 from server.services.errors import Conflict, InvalidInput, NotFound
-from server.services.generation import ImageServices, QuotaExceeded
+from server.services.generation import generate as service
+from server.services.generation.generate import ImageServices, QuotaExceeded
 from storage import jobs as job_store
 from storage.database import Database
 from storage.generations import quota_used

@@ -18,11 +18,11 @@ from sqlalchemy import func, select
 
 from server.config import Config
 from server.images.backend import ImageBackend
-from server.services import generation as service
-from server.services import prompt_moderation
 from server.services.errors import GenerationDisabled, NotFound, PromptRefused
-from server.services.generation import ImageServices
-from server.services.prompt_moderation import ModerationUnavailable
+from server.services.generation import generate as service
+from server.services.generation import prompt_moderation
+from server.services.generation.generate import ImageServices
+from server.services.generation.prompt_moderation import ModerationUnavailable
 from storage import audit
 from storage.database import Database
 from storage.generations import quota_used

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from server.services.key_cache import CachedKey, KeyCache
+from server.services.federation.key_cache import CachedKey, KeyCache
 
 
 def _key(key_id: str) -> CachedKey:

@@ -21,9 +21,11 @@ from server.handlers.web.admin.common import (
     services,
 )
 from server.handlers.web.common import field
-from server.services import account_moderation, admin_console, prompt_moderation
+from server.services.accounts.web_sessions import SignedIn
 from server.services.errors import InvalidInput, NotFound
-from server.services.web_sessions import SignedIn
+from server.services.generation import prompt_moderation
+from server.services.moderation import account_moderation
+from server.services.reading import admin_console
 from storage.models import Account
 
 MAX_REASON = 500

@@ -20,10 +20,10 @@ from yarl import URL
 from server import appkeys
 from server.handlers.session import render, require_user
 from server.handlers.web.common import failed, field, safe_next, see_other, wants_json
-from server.services import admin_console
+from server.services.accounts.web_sessions import SignedIn
 from server.services.context import Services
 from server.services.errors import Conflict, InvalidInput, NotFound, ServiceError
-from server.services.web_sessions import SignedIn
+from server.services.reading import admin_console
 from storage.ids import parse_id
 from storage.pagination import Page
 

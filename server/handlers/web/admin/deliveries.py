@@ -15,8 +15,8 @@ from server.handlers.web.admin.common import (
     services,
 )
 from server.handlers.web.common import field
-from server.services import dead_letters
-from server.services.web_sessions import SignedIn
+from server.services.accounts.web_sessions import SignedIn
+from server.services.moderation import dead_letters
 from storage.ids import parse_id
 
 PAGE = 50

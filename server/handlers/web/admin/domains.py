@@ -14,9 +14,15 @@ from server.handlers.web.admin.common import (
     services,
 )
 from server.handlers.web.common import field
-from server.services import moderation
-from server.services.domain_policy import NOOP, SEVERITIES, SILENCE, SUSPEND, normalize_domain
-from server.services.web_sessions import SignedIn
+from server.services.accounts.web_sessions import SignedIn
+from server.services.moderation import domain_blocks
+from server.services.moderation.domain_policy import (
+    NOOP,
+    SEVERITIES,
+    SILENCE,
+    SUSPEND,
+    normalize_domain,
+)
 
 MAX_DOMAIN = 255
 MAX_COMMENT = 1000
@@ -26,7 +32,8 @@ async def domain_page(request: web.Request) -> web.Response:
     require_admin(request)
     svc = services(request)
     return await page(request, "admin_domains.html", "domains", {
-        "blocks": await moderation.list_blocks(svc), "allows": await moderation.list_allows(svc),
+        "blocks": await domain_blocks.list_blocks(svc),
+        "allows": await domain_blocks.list_allows(svc),
         "allowlist_mode": svc.config.federation.allowlist_mode,
         "severities": SEVERITIES, "SILENCE": SILENCE, "SUSPEND": SUSPEND, "NOOP": NOOP})
 
@@ -36,7 +43,7 @@ async def block(request: web.Request, form: Form, user: SignedIn) -> str:
     severity = field(form, "severity", 16) or SILENCE
     if severity == SUSPEND:
         confirm(form)  # a suspension removes the domain's data for good
-    result = await moderation.block_domain(
+    result = await domain_blocks.block_domain(
         services(request), field(form, "domain", MAX_DOMAIN), severity=severity,
         reject_media=field(form, "reject_media") == "yes",
         public_comment=field(form, "public_comment", MAX_COMMENT).strip(),
@@ -51,7 +58,7 @@ async def block(request: web.Request, form: Form, user: SignedIn) -> str:
 
 @action("/admin/domains")
 async def unblock(request: web.Request, form: Form, user: SignedIn) -> str:
-    view = await moderation.unblock_domain(services(request), field(form, "domain", MAX_DOMAIN),
+    view = await domain_blocks.unblock_domain(services(request), field(form, "domain", MAX_DOMAIN),
                                            actor_account_id=user.account_id)
     return f"{view.domain} unblocked (was {view.severity})"
 
@@ -59,7 +66,7 @@ async def unblock(request: web.Request, form: Form, user: SignedIn) -> str:
 @action("/admin/domains")
 async def allow(request: web.Request, form: Form, user: SignedIn) -> str:
     text = field(form, "domain", MAX_DOMAIN)
-    added = await moderation.allow_domain(services(request), text,
+    added = await domain_blocks.allow_domain(services(request), text,
                                           actor_account_id=user.account_id)
     return f"{normalize_domain(text)} {'allowed' if added else 'was already allowed'}"
 
@@ -70,7 +77,7 @@ async def disallow(request: web.Request, form: Form, user: SignedIn) -> str:
     if svc.config.federation.allowlist_mode:
         confirm(form)  # in allow-list mode the domain's data is removed
     text = field(form, "domain", MAX_DOMAIN)
-    await moderation.disallow_domain(svc, text, actor_account_id=user.account_id)
+    await domain_blocks.disallow_domain(svc, text, actor_account_id=user.account_id)
     return f"{normalize_domain(text)} removed from the allow-list"
 
 

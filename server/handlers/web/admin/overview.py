@@ -11,7 +11,7 @@ from server.handlers.web.admin.common import (
     require_admin,
     services,
 )
-from server.services import admin_console
+from server.services.reading import admin_console
 
 
 async def dashboard(request: web.Request) -> web.Response:

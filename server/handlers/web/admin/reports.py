@@ -17,9 +17,10 @@ from server.handlers.web.admin.common import (
     services,
 )
 from server.handlers.web.common import field
-from server.services import admin_console, reports
+from server.services.accounts.web_sessions import SignedIn
 from server.services.errors import NotFound
-from server.services.web_sessions import SignedIn
+from server.services.moderation import reports
+from server.services.reading import admin_console
 from storage.reports import OPEN, RESOLVED
 
 

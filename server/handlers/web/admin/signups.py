@@ -13,9 +13,9 @@ from server.handlers.web.admin.common import (
     services,
 )
 from server.handlers.web.common import field
-from server.services import registrations
+from server.services.accounts import registrations
+from server.services.accounts.web_sessions import SignedIn
 from server.services.errors import InvalidInput
-from server.services.web_sessions import SignedIn
 
 # The expiry choices Mastodon's invite form offers, in seconds ("" = never).
 EXPIRIES = (("", "Never"), ("1800", "30 minutes"), ("3600", "1 hour"), ("21600", "6 hours"),

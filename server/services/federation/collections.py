@@ -1,0 +1,67 @@
+"""The contents of a local account's followers, following and outbox collections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.render.to_activitypub import create_activity
+from server.services.accounts.users import find_local_account
+from server.services.context import Services
+from server.services.errors import NotFound
+from server.services.statuses.posts import note_parts
+from storage import accounts as account_queries
+from storage import blocks as block_queries
+from storage import follows as follow_queries
+from storage import statuses as status_queries
+from storage.models import Account
+from storage.pagination import Page
+
+KINDS = ("followers", "following", "outbox")
+
+
+async def _owner(session: AsyncSession, username: str) -> Account:
+    account = await find_local_account(session, username)
+    if account is None or account.deleted_at is not None or account.suspended_at is not None:
+        raise NotFound(f"no account named {username!r} here")
+    return account
+
+
+async def total(services: Services, username: str, kind: str) -> int:
+    async with services.db.reader() as session:
+        account = await _owner(session, username)
+        if kind == "followers":
+            return await follow_queries.count_followers(session, account.id)
+        if kind == "following":
+            return await follow_queries.count_following(session, account.id)
+        return await status_queries.count_public_by_account(session, account.id)
+
+
+async def page(services: Services, username: str, kind: str, page: Page,
+               viewer_uri: str | None = None) -> tuple[list[Any], int | None]:
+    """The page's items and the max_id of the next (older) page, if there may be one.
+    `viewer_uri`: who signed the fetch; an account the owner blocks sees an empty outbox, as
+    Mastodon's Status.permitted_for gives it none."""
+    async with services.db.reader() as session:
+        account = await _owner(session, username)
+        items: list[Any]
+        if kind == "outbox" and await _blocked(session, account, viewer_uri):
+            return [], None
+        if kind == "outbox":
+            statuses = await status_queries.public_page_by_account(session, account.id, page)
+            items = [create_activity(status, await note_parts(services, session, status,
+                                                              account), services.config)
+                     for status in statuses]
+            ids = [status.id for status in statuses]
+        else:
+            rows = await (follow_queries.followers_page if kind == "followers"
+                          else follow_queries.following_page)(session, account.id, page)
+            items = [other.uri for _, other in rows]
+            ids = [follow.id for follow, _ in rows]
+    return items, (ids[-1] if len(ids) == page.limit else None)
+
+
+async def _blocked(session: AsyncSession, owner: Account, viewer_uri: str | None) -> bool:
+    viewer = await account_queries.account_by_uri(session, viewer_uri) if viewer_uri else None
+    return viewer is not None and await block_queries.blocks(session, owner.id, viewer.id)

@@ -1,0 +1,1 @@
+"""Image generation: requests with quotas and idempotency, and prompt safety before a job runs."""

@@ -1,0 +1,399 @@
+"""Image generation, the use-case: request (quota, idempotency key) -> job -> stored media.
+
+A generation is queued, then running, then done (with its media) or failed (with a message
+for the user). Each user has `[generator] daily_limit` images per UTC day, counted when asked
+for; a failure that is not the user's doing gives them back, a refusal by the model's
+moderation does not. The prompt stays private: nothing here publishes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server import __version__
+from server.config import Config
+from server.images.backend import BackendError, GeneratedImage, ImageBackend, ImageRequest
+from server.images.embedded import open_image_backend
+from server.images.pipeline import Limits, MediaError, ProcessedImage, process_image
+from server.images.provenance import Provenance
+from server.jobs.queue import RetryAfter, enqueue
+from server.ratelimit import RateLimiter
+from server.services.errors import Conflict, InvalidInput, NotFound, ServiceError
+from server.services.generation.prompt_moderation import screen_prompt
+from server.services.moderation.moderation_checks import ensure_not_suspended
+from server.services.statuses.media import JPEG_FILE, THUMB_FILE, WEBP_FILE, media_url
+from storage import generations as gen_queries
+from storage import media as media_queries
+from storage.database import Database
+from storage.generations import DONE, FAILED, QUEUED
+from storage.ids import new_id
+from storage.media_files import (
+    LocalMediaStore,
+    MediaFileMissing,
+    MediaStore,
+    original_key,
+    rendition_key,
+)
+from storage.models import Generation, MediaAttachment, Status
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+GENERATE = "generate_images"
+MAX_PROMPT_LENGTH = 4000
+MAX_IMAGES = 4  # Mastodon shows only the first four attachments of a post
+QUALITIES = ("auto", "low", "medium", "high")
+# Runs of the job before a retryable failure (timeout, busy service) becomes final.
+MAX_ATTEMPTS = 3
+# Failures that are the user's doing keep their quota; everything else is given back.
+USER_FAULTS = frozenset({"refused"})
+_SIZE_RE = re.compile(r"(\d{2,4})x(\d{2,4})")
+_STYLE_RE = re.compile(r"[a-z0-9_-]{1,32}")
+
+
+class QuotaExceeded(ServiceError):
+    pass
+
+
+@dataclass(frozen=True)
+class ImageServices:
+    """What generation needs, for the life of the app or of a standalone worker."""
+
+    config: Config
+    db: Database
+    backend: ImageBackend
+    store: MediaStore
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(max_pixels=self.config.media.max_pixels,
+                      max_size=self.config.media.max_size)
+
+
+@asynccontextmanager
+async def open_image_services(config: Config, db: Database,
+                              store: MediaStore | None = None) -> AsyncIterator[ImageServices]:
+    """The backend (starting the in-process generator when configured so) and the store."""
+    async with open_image_backend(config) as backend:
+        yield ImageServices(config=config, db=db, backend=backend,
+                            store=store or LocalMediaStore(config.media.path))
+
+
+@dataclass(frozen=True)
+class MediaView:
+    id: int
+    url: str  # the JPEG: what federates
+    webp_url: str
+    preview_url: str
+    width: int
+    height: int
+    blurhash: str
+    description: str
+    generator: str
+    digital_source_type: str
+
+
+@dataclass(frozen=True)
+class GenerationView:
+    id: int
+    account_id: int
+    state: str
+    prompt: str
+    size: str
+    quality: str
+    style: str | None
+    seed: int | None
+    n: int
+    error: str | None
+    error_code: str | None
+    created_at: datetime
+    finished_at: datetime | None
+    media: tuple[MediaView, ...]
+
+
+@dataclass(frozen=True)
+class _Ask:
+    prompt: str
+    size: str
+    quality: str
+    style: str | None
+    seed: int | None
+    n: int
+    source_media_id: int | None
+
+
+def _validate(config: Config, prompt: str, size: str | None, quality: str | None,
+              style: str | None, seed: int | None, n: int,
+              source_media_id: int | None) -> _Ask:
+    prompt = prompt.strip()
+    if not prompt:
+        raise InvalidInput("the prompt is empty: describe the image you want")
+    if len(prompt) > MAX_PROMPT_LENGTH:
+        raise InvalidInput(f"the prompt is {len(prompt)} characters; at most "
+                           f"{MAX_PROMPT_LENGTH} are allowed")
+    size = size or config.generator.size
+    match = _SIZE_RE.fullmatch(size)
+    if size != "auto" and not (match and all(64 <= int(s) <= 4096 for s in match.groups())):
+        raise InvalidInput(f"size must be WIDTHxHEIGHT (64 to 4096 each) or auto, "
+                           f"not {size!r}")
+    quality = quality or config.generator.quality
+    if quality not in QUALITIES:
+        raise InvalidInput(f"quality must be one of {', '.join(QUALITIES)}, not {quality!r}")
+    if style is not None and not _STYLE_RE.fullmatch(style):
+        raise InvalidInput(f"style must be 1 to 32 of a-z, 0-9, _ and -, not {style!r}")
+    if seed is not None and not 0 <= seed < 2 ** 32:
+        raise InvalidInput("seed must be between 0 and 4294967295")
+    if not 1 <= n <= MAX_IMAGES:
+        raise InvalidInput(f"n must be between 1 and {MAX_IMAGES}")
+    return _Ask(prompt, size, quality, style, seed, n, source_media_id)
+
+
+async def request_generation(images: ImageServices, account_id: int, prompt: str, *,
+                             size: str | None = None, quality: str | None = None,
+                             style: str | None = None, seed: int | None = None, n: int = 1,
+                             source_media_id: int | None = None,
+                             idempotency_key: str | None = None,
+                             job_delay: float | None = None,
+                             limiter: RateLimiter | None = None) -> GenerationView:
+    """Queue a generation for a local account. With `idempotency_key`, asking again (a double
+    click, a retried request) returns the first generation and costs nothing.
+
+    `job_delay` holds the job back: a caller that runs the generation itself (the CLI) leaves
+    the job as a backstop that finds the work done, or does it if that caller died.
+
+    `limiter` (the app's, from Services.limiter) counts requests per account: raises
+    RateLimited over `[ratelimits] generation`."""
+    ask = _validate(images.config, prompt, size, quality, style, seed, n, source_media_id)
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 255:
+        raise InvalidInput("the Idempotency-Key must be 1 to 255 characters")
+    if limiter is not None:
+        await limiter.hit("generation", str(account_id))
+    async with images.db.reader() as session:
+        await ensure_not_suspended(session, account_id)
+    # Disabled users, blocked terms, OpenAI moderation: refused before anything is queued.
+    await screen_prompt(images.config, images.db, account_id, ask.prompt, ask.n)
+    limit = images.config.generator.daily_limit
+    now = utcnow()
+    async with images.db.writer.begin() as session:
+        if source_media_id is not None:
+            source = await media_queries.attachment_by_id(session, source_media_id)
+            if source is None or not await _may_remix(session, source, account_id):
+                raise NotFound("there is no such image you may remix")
+        generation_id = await gen_queries.insert_generation(
+            session, account_id=account_id, prompt=ask.prompt, model=images.backend.model,
+            size=ask.size, quality=ask.quality, style=ask.style, seed=ask.seed, n=ask.n,
+            source_media_id=ask.source_media_id, idempotency_key=idempotency_key,
+            created_at=now)
+        if generation_id is None:
+            assert idempotency_key is not None  # only a repeated key conflicts
+            existing = await gen_queries.generation_by_key(session, account_id, idempotency_key)
+            assert existing is not None
+            if not _same_request(existing, ask):
+                raise Conflict("this Idempotency-Key was already used for a different request")
+            generation_id = existing.id
+        else:
+            if not await gen_queries.reserve_quota(session, account_id, now.date(), ask.n,
+                                                   limit):
+                used = await gen_queries.quota_used(session, account_id, now.date())
+                raise QuotaExceeded(
+                    f"daily image limit reached: {used} of {limit} used today (UTC), "
+                    f"{ask.n} more asked for; it resets at midnight UTC")
+            await enqueue(session, GENERATE, {"generation_id": generation_id},
+                          dedupe_key=f"generation:{generation_id}",
+                          delay=None if job_delay is None else timedelta(seconds=job_delay))
+    return await get_generation(images, generation_id)
+
+
+async def _may_remix(session: AsyncSession, source: MediaAttachment, account_id: int) -> bool:
+    """Your own images, or one in a public post whose author allows remixes."""
+    if source.account_id == account_id:
+        return True
+    if source.status_id is None:
+        return False
+    status = await session.get(Status, source.status_id)
+    return status is not None and status.deleted_at is None and status.can_remix \
+        and status.visibility in ("public", "unlisted")
+
+
+def _same_request(existing: Generation, ask: _Ask) -> bool:
+    return (existing.prompt, existing.size, existing.quality, existing.n,
+            existing.source_media_id) == (ask.prompt, ask.size, ask.quality, ask.n,
+                                          ask.source_media_id) \
+        and (ask.style is None or ask.style == existing.style) \
+        and (ask.seed is None or ask.seed == existing.seed)
+
+
+async def get_generation(images: ImageServices, generation_id: int, *,
+                         account_id: int | None = None) -> GenerationView:
+    """A generation and its media; NotFound for someone else's when `account_id` is given."""
+    async with images.db.reader() as session:
+        generation = await gen_queries.get_generation(session, generation_id)
+        if generation is None or (account_id is not None
+                                  and generation.account_id != account_id):
+            raise NotFound("there is no such generation")
+        media = await media_queries.attachments_for_generation(session, generation_id)
+    return GenerationView(
+        id=generation.id, account_id=generation.account_id, state=generation.state,
+        prompt=generation.prompt, size=generation.size, quality=generation.quality,
+        style=generation.style, seed=generation.seed, n=generation.n, error=generation.error,
+        error_code=generation.error_code, created_at=generation.created_at,
+        finished_at=generation.finished_at,
+        media=tuple(_media_view(images.config, m) for m in media))
+
+
+def _media_view(config: Config, m: MediaAttachment) -> MediaView:
+    return MediaView(id=m.id, url=media_url(config, m, JPEG_FILE),
+                     webp_url=media_url(config, m, WEBP_FILE),
+                     preview_url=media_url(config, m, THUMB_FILE), width=m.display_width,
+                     height=m.display_height, blurhash=m.blurhash, description=m.description,
+                     generator=m.generator, digital_source_type=m.digital_source_type)
+
+
+async def run_generation(images: ImageServices, generation_id: int) -> None:
+    """The job: ask the backend, run the pipeline, store the files and the attachments.
+    Idempotent: a finished generation is left alone."""
+    async with images.db.writer.begin() as session:
+        generation = await gen_queries.mark_running(session, generation_id)
+        if generation is None:
+            return
+        attempt = generation.attempts
+    try:
+        made = await _call_backend(images, generation)
+    except BackendError as exc:
+        if exc.retryable and attempt < MAX_ATTEMPTS:
+            await _set_state(images, generation, QUEUED, exc.code, f"{exc.message} Retrying.")
+            raise RetryAfter(exc.retry_after or 0.0, exc.message) from exc
+        await _fail(images, generation, exc.code, exc.message)
+        return
+    except MediaError as exc:
+        await _fail(images, generation, "invalid", f"The image to remix is unusable: {exc}")
+        return
+    try:
+        processed = [await asyncio.to_thread(process_image, image.data, _provenance(image),
+                                             images.limits) for image in made]
+    except MediaError as exc:
+        await _fail(images, generation, "bad_response",
+                    f"The image service returned an unusable image: {exc}")
+        return
+    stored = [await _store(images.store, image) for image in processed]
+    async with images.db.writer.begin() as session:
+        for keys, image, source in zip(stored, processed, made, strict=True):
+            await media_queries.add_attachment(session, **_attachment_row(
+                keys, generation, image, source))
+        await gen_queries.finish_generation(session, generation.id, state=DONE,
+                                            style=made[0].style, seed=made[0].seed,
+                                            model=made[0].model or None)
+
+
+async def _call_backend(images: ImageServices, generation: Generation) -> list[GeneratedImage]:
+    request = ImageRequest(prompt=generation.prompt, size=generation.size,
+                           quality=generation.quality, n=generation.n, style=generation.style,
+                           seed=generation.seed)
+    if generation.source_media_id is None:
+        return await images.backend.generate(request)
+    async with images.db.reader() as session:
+        source = await media_queries.attachment_by_id(session, generation.source_media_id)
+    if source is None:
+        raise MediaError("it was deleted")
+    try:
+        data = await images.store.read(source.original_key)
+    except MediaFileMissing:
+        raise MediaError("its file is missing") from None
+    name = f"source.{source.original_key.rsplit('.', 1)[-1]}"
+    return await images.backend.edit(request, [(name, data, source.original_type)])
+
+
+def _provenance(image: GeneratedImage) -> Provenance:
+    # The prompt is private until its author publishes it, so it is never written here.
+    return Provenance(digital_source_type=image.digital_source_type,
+                      generator=image.generator, software=f"Dreamfeed {__version__}")
+
+
+@dataclass(frozen=True)
+class _Stored:
+    media_id: int
+    original: str
+    jpeg: str
+    webp: str
+    thumb: str
+
+
+async def _store(store: MediaStore, image: ProcessedImage) -> _Stored:
+    """Write the files under the id the attachment row will have (rendition keys embed it).
+    The original is content-addressed: an identical one is stored once."""
+    media_id = new_id()
+    original = original_key(image.sha256, image.original_extension)
+    if not await store.exists(original):
+        await store.put(original, image.original)
+    keys = []
+    for filename, rendered in ((JPEG_FILE, image.jpeg), (WEBP_FILE, image.webp),
+                               (THUMB_FILE, image.thumb)):
+        keys.append(rendition_key(media_id, rendered.sha256, filename))
+        await store.put(keys[-1], rendered.data)
+    return _Stored(media_id, original, *keys)
+
+
+def _attachment_row(keys: _Stored, generation: Generation, image: ProcessedImage,
+                    source: GeneratedImage) -> dict[str, Any]:
+    return dict(
+        id=keys.media_id, account_id=generation.account_id, generation_id=generation.id,
+        sha256=image.sha256, original_key=keys.original,
+        original_type=image.original_mime, original_size=len(image.original),
+        width=image.width, height=image.height,
+        jpeg_key=keys.jpeg, jpeg_size=len(image.jpeg.data),
+        webp_key=keys.webp, webp_size=len(image.webp.data),
+        display_width=image.jpeg.width, display_height=image.jpeg.height,
+        thumb_key=keys.thumb, thumb_size=len(image.thumb.data),
+        thumb_width=image.thumb.width, thumb_height=image.thumb.height,
+        blurhash=image.blurhash, generator=source.generator[:255],
+        digital_source_type=source.digital_source_type)
+
+
+async def _set_state(images: ImageServices, generation: Generation, state: str,
+                     code: str | None, message: str | None) -> None:
+    async with images.db.writer.begin() as session:
+        await gen_queries.finish_generation(session, generation.id, state=state,
+                                            error=message, error_code=code)
+
+
+async def _fail(images: ImageServices, generation: Generation, code: str,
+                message: str) -> None:
+    log.warning("generation failed", extra={"generation_id": generation.id,
+                                            "error_code": code, "error": message})
+    async with images.db.writer.begin() as session:
+        await gen_queries.finish_generation(session, generation.id, state=FAILED,
+                                            error=message, error_code=code)
+        if code not in USER_FAULTS:
+            await gen_queries.refund_quota(session, generation.account_id,
+                                           generation.created_at.date(), generation.n)
+
+
+async def generation_job(images: ImageServices, generation_id: int, attempt: int) -> None:
+    """The job handler's body. An unexpected error is retried by the queue like any job's,
+    but after MAX_ATTEMPTS runs the generation is failed rather than left 'running'."""
+    try:
+        await run_generation(images, generation_id)
+    except RetryAfter:
+        raise
+    except Exception as exc:
+        if attempt < MAX_ATTEMPTS:
+            raise
+        log.exception("generation crashed; failing it", extra={"generation_id": generation_id})
+        await _fail_after_crash(images, generation_id, type(exc).__name__)
+
+
+async def _fail_after_crash(images: ImageServices, generation_id: int, error: str) -> None:
+    async with images.db.reader() as session:
+        generation = await gen_queries.get_generation(session, generation_id)
+    if generation is not None and generation.state not in (DONE, FAILED):
+        await _fail(images, generation, "internal",
+                    f"Dreamfeed failed while making the image ({error}).")

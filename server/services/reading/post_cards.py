@@ -1,0 +1,187 @@
+"""Posts as the web app shows them: one `PostCard` per post, with its author, images
+(blurhash placeholders, alt text), content warning, counts and what the viewer has done to
+it. Built in a few queries for a whole page of posts, never one query per post."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.config import Config
+from server.render.sanitize import sanitize_html
+from server.services.context import Services
+from server.services.federation.remote_media import IMAGE_FILE as REMOTE_IMAGE
+from server.services.federation.remote_media import THUMB_FILE as REMOTE_THUMB
+from server.services.federation.remote_media import account_media_url, remote_media_url
+from server.services.reading.timelines import TimelineItem
+from server.services.statuses.media import JPEG_FILE, THUMB_FILE, WEBP_FILE, media_url
+from storage import post_cards as queries
+from storage.models import Account, MediaAttachment, RemoteMedia, Status
+
+
+@dataclass(frozen=True)
+class AccountCard:
+    id: int
+    handle: str  # user@host, also for local accounts
+    display_name: str  # falls back to the username
+    profile_path: str  # /@user for local accounts, /@user@host for remote ones
+    avatar_url: str | None  # local, cached or proxied URL; None: draw a placeholder
+    local: bool
+
+
+@dataclass(frozen=True)
+class ImageCard:
+    url: str  # full-size image to show
+    preview_url: str  # a smaller one for grids
+    width: int
+    height: int
+    blurhash: str | None
+    alt: str
+    webp_url: str | None = None  # a smaller encoding of `url`, when we made one
+
+
+@dataclass(frozen=True)
+class PostCard:
+    id: int  # the status id (the boosted one for a boost)
+    path: str  # the post page: /@user/ID (local) or /@user@host/ID (remote)
+    uri: str
+    url: str | None  # the post's own page on its server
+    author: AccountCard
+    content_html: str  # sanitized HTML (remote HTML goes through server.render.sanitize)
+    spoiler_text: str
+    sensitive: bool  # hide images until clicked
+    visibility: str
+    images: list[ImageCard]
+    created_at: datetime
+    edited_at: datetime | None
+    replies_count: int
+    favourites_count: int
+    reblogs_count: int
+    remixes_count: int
+    prompt: str | None  # the published prompt, if any
+    can_remix: bool
+    in_reply_to_id: int | None
+    remix_of_id: int | None
+    # The viewer's own state (False when signed out).
+    liked: bool = False
+    boosted: bool = False
+    own: bool = False  # the viewer wrote it: may edit and delete
+    boosted_by: AccountCard | None = None  # set when shown as a boost in a timeline
+    timeline_id: int | None = None  # the timeline entry: page on with max_id
+    filtered: tuple[str, ...] = field(default_factory=tuple)  # "warn" filters matched
+    why: str | None = None  # Discover's "why you see this" line
+
+
+def account_card(config: Config, account: Account) -> AccountCard:
+    domain = account.domain or config.instance.domain
+    if account.is_local:
+        profile_path = f"/@{account.username}"
+        avatar = account.avatar_url
+    else:
+        profile_path = f"/@{account.username}@{account.domain}"
+        # Remote avatars are served from here (cached or proxied), never from their host.
+        avatar = account_media_url(config, account.id, "avatar") if account.avatar_url else None
+    return AccountCard(id=account.id, handle=f"{account.username}@{domain}",
+                       display_name=account.display_name or account.username,
+                       profile_path=profile_path,
+                       avatar_url=None if account.suspended_at else avatar,
+                       local=account.is_local)
+
+
+def _local_image(config: Config, media: MediaAttachment) -> ImageCard:
+    return ImageCard(url=media_url(config, media, JPEG_FILE),
+                     preview_url=media_url(config, media, THUMB_FILE),
+                     width=media.display_width, height=media.display_height,
+                     blurhash=media.blurhash or None, alt=media.description,
+                     webp_url=media_url(config, media, WEBP_FILE))
+
+
+def _remote_image(config: Config, media: RemoteMedia) -> ImageCard:
+    return ImageCard(url=remote_media_url(config, media, REMOTE_IMAGE),
+                     preview_url=remote_media_url(config, media, REMOTE_THUMB),
+                     width=media.width or 0, height=media.height or 0,
+                     blurhash=media.blurhash, alt=media.description or "")
+
+
+def _content_html(status: Status) -> str:
+    # Local content is built by our own code from escaped parts; remote content was
+    # sanitized when stored and is sanitized again here, so a row written by an older
+    # version (or by hand) can never carry markup the allow-list refuses.
+    return status.content if status.local else sanitize_html(status.content)
+
+
+async def cards(services: Services, session: AsyncSession, status_ids: list[int], *,
+                viewer_account_id: int | None) -> list[PostCard]:
+    """Cards for the given posts, in the given order; missing or deleted ones are left out.
+    Visibility is the caller's business (timelines and threads already screen)."""
+    config = services.config
+    posts = await queries.posts_with_authors(session, status_ids)
+    local_ids = [i for i, (status, _) in posts.items() if status.local]
+    remote_ids = [i for i, (status, _) in posts.items() if not status.local]
+    local_media = await queries.local_images(session, local_ids)
+    remote_media = await queries.remote_images(session, remote_ids)
+    liked: set[int] = set()
+    boosted: set[int] = set()
+    if viewer_account_id is not None and posts:
+        liked = await queries.liked_by(session, viewer_account_id, list(posts))
+        boosted = await queries.boosted_by(session, viewer_account_id, list(posts))
+    result: list[PostCard] = []
+    for status_id in status_ids:
+        if status_id not in posts:
+            continue
+        status, author = posts[status_id]
+        author_card = account_card(config, author)
+        if status.local:
+            images = [_local_image(config, m) for m in local_media.get(status.id, [])]
+        else:
+            images = [_remote_image(config, m) for m in remote_media.get(status.id, [])]
+        result.append(PostCard(
+            id=status.id, path=_post_path(author_card, status.id), uri=status.uri,
+            url=status.url, author=author_card, content_html=_content_html(status),
+            spoiler_text=status.spoiler_text, sensitive=status.sensitive,
+            visibility=status.visibility, images=images, created_at=status.created_at,
+            edited_at=status.edited_at, replies_count=status.replies_count,
+            favourites_count=status.favourites_count, reblogs_count=status.reblogs_count,
+            remixes_count=status.remixes_count, prompt=status.prompt,
+            can_remix=status.can_remix and status.visibility in ("public", "unlisted"),
+            in_reply_to_id=status.in_reply_to_id, remix_of_id=status.remix_of_id,
+            liked=status.id in liked, boosted=status.id in boosted,
+            own=viewer_account_id is not None and author.id == viewer_account_id))
+    return result
+
+
+def _post_path(author: AccountCard, status_id: int) -> str:
+    return f"{author.profile_path}/{status_id}"
+
+
+async def timeline_cards(services: Services, session: AsyncSession,
+                         items: Sequence[TimelineItem], *,
+                         viewer_account_id: int | None) -> list[PostCard]:
+    """Cards for timeline items, keeping what the timeline adds: who boosted it, the entry
+    id to page on, and the viewer's "warn" filters it matched."""
+    made = {card.id: card for card in await cards(
+        services, session, [item.status_id for item in items],
+        viewer_account_id=viewer_account_id)}
+    boost_entries = [item.id for item in items if item.boosted_by is not None]
+    boosters = await queries.boosters(session, boost_entries)
+    result: list[PostCard] = []
+    for item in items:
+        card = made.get(item.status_id)
+        if card is None:
+            continue
+        booster = boosters.get(item.id)
+        result.append(dataclasses.replace(
+            card, timeline_id=item.id, filtered=tuple(item.filtered),
+            boosted_by=account_card(services.config, booster) if booster else None))
+    return result
+
+
+async def account_cards_by_uri(services: Services, session: AsyncSession,
+                               uris: Sequence[str]) -> dict[str, AccountCard]:
+    """Account cards for these actor URIs (those we know)."""
+    found = await queries.accounts_by_uri(session, uris)
+    return {uri: account_card(services.config, account) for uri, account in found.items()}

@@ -1,0 +1,80 @@
+"""Mutes: a local user stops seeing an account in home, public and hashtag timelines and in
+threads (and, unless kept, its notifications), while its profile page still shows it, as in
+Mastodon. Local only: the muted account is never told. A mute may expire; an expired mute
+stops applying at once (the queries compare expires_at with now) and is replaced or removed
+like any other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from server.services.context import Services
+from server.services.errors import InvalidInput, NotFound, ServiceError
+from server.services.social.blocks import handle_of, known_account, local_person, target_account
+from storage import mutes as mute_queries
+from storage.models import Mute
+from storage.types import utcnow
+
+# Mastodon sets no upper bound; a year is ample and keeps the dates sane.
+MAX_DURATION = 366 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class MuteView:
+    handle: str  # user@host
+    uri: str
+    hide_notifications: bool
+    expires_at: datetime | None
+    created_at: datetime
+
+
+def _expiry(duration: int | None) -> datetime | None:
+    if duration is None or duration == 0:
+        return None  # 0 means "indefinitely", as in Mastodon's API
+    if not 0 < duration <= MAX_DURATION:
+        raise InvalidInput(f"a mute lasts 1 to {MAX_DURATION} seconds (or 0: until undone)")
+    return utcnow() + timedelta(seconds=duration)
+
+
+async def mute(services: Services, username: str, handle: str, *,
+               notifications: bool = True, duration: int | None = None) -> MuteView:
+    """`username` mutes `handle` (hiding its notifications too unless notifications=False),
+    for `duration` seconds or until unmuted. Muting again updates the mute."""
+    expires_at = _expiry(duration)
+    target = await target_account(services, handle)
+    async with services.db.writer.begin() as session:
+        account = await local_person(session, username)
+        if target.id == account.id:
+            raise ServiceError("an account cannot mute itself")
+        row = await mute_queries.mute_between(session, account.id, target.id)
+        if row is None:
+            row = Mute(account_id=account.id, target_account_id=target.id)
+            session.add(row)
+        row.hide_notifications = notifications
+        row.expires_at = expires_at
+        await session.flush()
+        return MuteView(handle_of(target, services.config.instance.domain), target.uri,
+                        row.hide_notifications, row.expires_at, row.created_at)
+
+
+async def unmute(services: Services, username: str, handle: str) -> None:
+    async with services.db.writer.begin() as session:
+        account = await local_person(session, username)
+        target = await known_account(services, session, handle)
+        row = await mute_queries.mute_between(session, account.id, target.id) \
+            if target is not None else None
+        if row is None or (row.expires_at is not None and row.expires_at <= utcnow()):
+            raise NotFound(f"{username} does not mute {handle}")
+        await mute_queries.delete_mute(session, row.id)
+
+
+async def list_mutes(services: Services, username: str) -> list[MuteView]:
+    """The mutes in force now (expired ones are left out)."""
+    domain = services.config.instance.domain
+    async with services.db.reader() as session:
+        account = await local_person(session, username)
+        rows = await mute_queries.mutes_of(session, account.id, utcnow())
+    return [MuteView(handle_of(other, domain), other.uri, row.hide_notifications,
+                     row.expires_at, row.created_at) for row, other in rows]

@@ -1,0 +1,1 @@
+"""Statuses (posts) of local users: create, edit, delete, favourite and boost, and their media."""

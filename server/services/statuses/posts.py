@@ -1,0 +1,476 @@
+"""Local posts: create, edit and delete AI-image posts, and what they look like on the wire.
+
+A post holds 1 to 4 generated images. Its content is the formatted caption plus a visible AI
+label (Mastodon ignores `generator` and strips file metadata, so the label has to be text
+people see) and, for remixes, a visible "Remix of" link. The change and its deliveries are
+written in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from activitypub import builders
+from server.render.text import MentionTarget, find_hashtags, find_mentions, format_caption
+from server.render.to_activitypub import AttachmentView, NoteParts, create_activity, note
+from server.services.context import Services
+from server.services.errors import Conflict, Gone, InvalidInput, NotFound
+from server.services.federation.outbound import delivery
+from server.services.federation.remote import RemoteError, resolve_account
+from server.services.moderation.moderation_checks import ensure_not_suspended
+from server.services.social.blocks import refuse_reply
+from server.services.social.notifications import notify
+from server.services.statuses.media import JPEG_FILE, media_url
+from server.services.statuses.media_purge import enqueue_media_purge
+from storage import accounts as account_queries
+from storage import blocks as block_queries
+from storage import follows as follow_queries
+from storage import media as media_queries
+from storage import statuses as status_queries
+from storage.generations import get_generation
+from storage.models import Account, MediaAttachment, Mention, Status, StatusTag
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+VISIBILITIES = ("public", "unlisted", "private", "direct")
+MAX_IMAGES = 4
+MAX_CAPTION = 2000
+MAX_ALT = 1500
+MAX_CW = 500
+AI_TAG = "AIGenerated"
+
+
+@dataclass(frozen=True)
+class PostView:
+    id: int
+    uri: str
+    url: str
+    visibility: str
+
+
+def _view(status: Status, author: Account, services: Services) -> PostView:
+    return PostView(status.id, status.uri,
+                    status.url or services.urls.status_page(author.username, status.id),
+                    status.visibility)
+
+
+async def _author(session: AsyncSession, username: str) -> Account:
+    account = await account_queries.local_account_by_username(session, username)
+    if account is None or account.actor_type == "Application" or account.deleted_at:
+        raise NotFound(f"no local account named {username!r}")
+    await ensure_not_suspended(session, account.id)
+    return account
+
+
+def _check(caption: str, spoiler_text: str, visibility: str, alt_texts: list[str]) -> None:
+    if visibility not in VISIBILITIES:
+        raise InvalidInput(f"visibility must be one of {', '.join(VISIBILITIES)}")
+    if len(caption) > MAX_CAPTION:
+        raise InvalidInput(f"the caption is longer than {MAX_CAPTION} characters")
+    if len(spoiler_text) > MAX_CW:
+        raise InvalidInput(f"the content warning is longer than {MAX_CW} characters")
+    if any(len(alt) > MAX_ALT for alt in alt_texts):
+        raise InvalidInput(f"alt text is limited to {MAX_ALT} characters")
+
+
+async def _resolve_mentions(services: Services, caption: str) -> dict[str, MentionTarget]:
+    """Each @user@host in the caption that resolves to an account; the rest stay text."""
+    targets: dict[str, MentionTarget] = {}
+    for handle in find_mentions(caption, services.config.instance.domain)[:20]:
+        try:
+            account = await resolve_account(services, handle)
+        except (RemoteError, NotFound, InvalidInput) as exc:
+            log.info("mention %s not resolved: %s", handle, exc)
+            continue
+        except Exception as exc:  # a mention must never sink the post
+            log.info("mention %s not resolved: %s", handle, exc)
+            continue
+        targets[handle] = MentionTarget(account.uri, account.url or account.uri, handle)
+    return targets
+
+
+def _label_html(services: Services, generator: str) -> str:
+    """The visible AI label: a short line and the #AIGenerated hashtag, linked."""
+    tag_url = escape(services.urls.tag(AI_TAG.lower()))
+    return (f'<p>AI-generated image · made with {escape(generator)} on Dreamfeed '
+            f'<a href="{tag_url}" class="mention hashtag" rel="tag">#<span>{AI_TAG}</span>'
+            "</a></p>")
+
+
+def _remix_html(url: str) -> str:
+    return (f'<p>Remix of <a href="{escape(url)}" rel="nofollow noopener noreferrer" '
+            f'target="_blank">{escape(url)}</a></p>')
+
+
+@dataclass(frozen=True)
+class _Content:
+    html: str
+    tags: list[str]
+    mentions: list[MentionTarget]
+
+
+def _compose(services: Services, caption: str, generator: str,
+             mentions: dict[str, MentionTarget], remix_url: str | None) -> _Content:
+    formatted = format_caption(caption, tag_url=services.urls.tag,
+                               local_domain=services.config.instance.domain,
+                               mentions=mentions)
+    html = formatted.html + (_remix_html(remix_url) if remix_url else "") + \
+        _label_html(services, generator)
+    tags = list(dict.fromkeys([t.lower() for t in formatted.hashtags] + [AI_TAG.lower()]))
+    return _Content(html, tags, formatted.mentions)
+
+
+async def _attach(session: AsyncSession, author: Account, media_ids: list[int],
+                  alt_texts: list[str]) -> list[MediaAttachment]:
+    if not 1 <= len(media_ids) <= MAX_IMAGES:
+        raise InvalidInput(f"a post has 1 to {MAX_IMAGES} images")
+    if len(set(media_ids)) != len(media_ids):
+        raise InvalidInput("the same image is attached twice")
+    if alt_texts and len(alt_texts) != len(media_ids):
+        raise InvalidInput("give one alt text per image, or none")
+    attached: list[MediaAttachment] = []
+    for position, media_id in enumerate(media_ids):
+        media = await media_queries.attachment_by_id(session, media_id)
+        if media is None or media.account_id != author.id:
+            raise NotFound(f"no image {media_id} of yours")
+        if media.status_id is not None:
+            raise Conflict(f"image {media_id} is already in a post")
+        media.position = position
+        if alt_texts:
+            media.description = alt_texts[position].strip()
+        attached.append(media)
+    return attached
+
+
+@dataclass(frozen=True)
+class _Parent:
+    status: Status | None
+    uri: str
+    url: str
+    author: Account | None
+
+
+async def _find_parent(services: Services, session: AsyncSession, ref: str,
+                       what: str) -> _Parent:
+    """A post named by its id (ours) or its URI (ours or a stored remote one)."""
+    status = await status_queries.by_id(session, int(ref)) if ref.isdigit() \
+        else await status_queries.by_uri(session, ref)
+    if status is None or status.deleted_at is not None:
+        if ref.startswith(("http://", "https://")) and what == "reply":
+            return _Parent(None, ref, ref, None)  # reply to a post we don't store
+        raise NotFound(f"no post {ref} to {what}")
+    author = await account_queries.account_by_id(session, status.account_id)
+    return _Parent(status, status.uri, status.url or status.uri, author)
+
+
+async def create_post(services: Services, username: str, *, media_ids: list[int],
+                      caption: str = "", alt_texts: list[str] | None = None,
+                      spoiler_text: str = "", sensitive: bool = False,
+                      visibility: str = "public", language: str | None = None,
+                      idempotency_key: str | None = None, in_reply_to: str | None = None,
+                      remix_of: str | None = None, publish_prompt: bool = False,
+                      can_remix: bool | None = None) -> PostView:
+    alt_texts = alt_texts or []
+    _check(caption, spoiler_text, visibility, alt_texts)
+    async with services.db.reader() as session:
+        author = await _author(session, username)
+        if idempotency_key:
+            existing = await status_queries.by_idempotency_key(session, author.id,
+                                                               idempotency_key)
+            if existing is not None:
+                return _view(existing, author, services)
+    if services.limiter is not None:  # counted after the idempotent replay: retries are free
+        await services.limiter.hit("posting", str(author.id))
+    mentions = await _resolve_mentions(services, caption)
+    async with services.db.writer.begin() as session:
+        author = await _author(session, username)
+        if author.moved_to_uri:  # its followers follow the new account now
+            raise Conflict(f"this account has moved to {author.moved_to_uri} and can no "
+                           "longer post")
+        attached = await _attach(session, author, media_ids, alt_texts)
+        parent = await _find_parent(services, session, in_reply_to, "reply") \
+            if in_reply_to else None
+        if parent is not None and parent.author is not None:
+            await refuse_reply(session, author, parent.author)
+        remixed = await _find_parent(services, session, remix_of, "remix") if remix_of else None
+        if remixed is not None and remixed.status is not None \
+                and not remixed.status.can_remix:
+            raise Conflict("the author of that post does not allow remixes")
+        generator = attached[0].generator
+        content = _compose(services, caption, generator, mentions,
+                           remixed.url if remixed else None)
+        status = Status(
+            uri="", account_id=author.id, local=True, visibility=visibility,
+            content=content.html, caption=caption, spoiler_text=spoiler_text.strip(),
+            sensitive=sensitive or bool(spoiler_text.strip()), language=language,
+            idempotency_key=idempotency_key, generator_name=generator,
+            can_remix=visibility in ("public", "unlisted") if can_remix is None else can_remix,
+            in_reply_to_uri=parent.uri if parent else None,
+            in_reply_to_id=parent.status.id if parent and parent.status else None,
+            in_reply_to_account_id=parent.author.id if parent and parent.author else None,
+            remix_of_uri=remixed.uri if remixed else None,
+            remix_of_id=remixed.status.id if remixed and remixed.status else None)
+        if publish_prompt:
+            await _publish_prompt(session, status, attached[0])
+        session.add(status)
+        await session.flush()
+        status.uri = services.urls.status(author.username, status.id)
+        status.url = services.urls.status_page(author.username, status.id)
+        for media in attached:
+            media.status_id = status.id
+        await _link_tags_and_mentions(session, status, content)
+        if parent and parent.status:
+            await status_queries.increment(session, parent.status.id, "replies_count")
+        if remixed and remixed.status:
+            await status_queries.increment(session, remixed.status.id, "remixes_count")
+        parts = await note_parts(services, session, status, author)
+        await _notify_locals(session, status, author, parent, remixed, parts)
+        # The authors of what it replies to and remixes hear of it even if they don't follow.
+        extra = [p.author for p in (parent, remixed) if p is not None and p.author is not None]
+        await delivery.publish(session, author.id, create_activity(status, parts,
+                                                                   services.config),
+                               await audience_inboxes(session, status, parts, extra))
+        return _view(status, author, services)
+
+
+async def _notify_locals(session: AsyncSession, status: Status, author: Account,
+                         parent: _Parent | None, remixed: _Parent | None,
+                         parts: NoteParts) -> None:
+    """Local people this post concerns hear of it here (remote ones on their server)."""
+    for other, kind in ((remixed, "remix"), (parent, "reply")):
+        if other is not None and other.author is not None and other.author.is_local:
+            await notify(session, other.author.id, author.id, kind, status.id)
+    for account in parts.mentions:
+        if account.is_local:
+            await notify(session, account.id, author.id, "mention", status.id)
+
+
+async def _publish_prompt(session: AsyncSession, status: Status,
+                          media: MediaAttachment) -> None:
+    """Publish the prompt (and model, seed) only because the author asked to."""
+    if media.generation_id is None:
+        return
+    generation = await get_generation(session, media.generation_id)
+    if generation is not None:
+        status.prompt, status.model, status.seed = (generation.prompt, generation.model,
+                                                    generation.seed)
+
+
+async def _link_tags_and_mentions(session: AsyncSession, status: Status,
+                                  content: _Content) -> None:
+    for name in content.tags:
+        tag = await status_queries.tag_for(session, name)
+        session.add(StatusTag(status_id=status.id, tag_id=tag.id))
+    for target in content.mentions:
+        account = await account_queries.account_by_uri(session, target.actor_uri)
+        if account is not None:
+            session.add(Mention(status_id=status.id, account_id=account.id))
+    await session.flush()
+
+
+async def note_parts(services: Services, session: AsyncSession, status: Status,
+                     author: Account) -> NoteParts:
+    """Everything besides the row that its Note shows."""
+    attachments = [AttachmentView(
+        url=media_url(services.config, m, JPEG_FILE), media_type="image/jpeg",
+        description=m.description, width=m.display_width, height=m.display_height,
+        blurhash=m.blurhash) for m in await status_queries.attachments(session, status.id)]
+    remix_url = None
+    if status.remix_of_id is not None:
+        parent = await status_queries.by_id(session, status.remix_of_id)
+        remix_url = parent.url if parent else None
+    return NoteParts(author=author, attachments=attachments,
+                     tags=_display_forms(status, await status_queries.tag_names(session,
+                                                                                status.id)),
+                     mentions=await status_queries.mentioned_accounts(session, status.id),
+                     remix_of_url=remix_url)
+
+
+def _display_forms(status: Status, names: list[str]) -> list[str]:
+    """Tags are stored lowercase; a Note names them as its author wrote them, as Mastodon's
+    HashtagSerializer sends display_name (#AIGenerated, not #aigenerated)."""
+    written = {tag.lower(): tag for tag in [AI_TAG, *find_hashtags(status.caption)]}
+    return [written.get(name, name) for name in names]
+
+
+async def audience_inboxes(session: AsyncSession, status: Status, parts: NoteParts,
+                           extra: list[Account]) -> list[str]:
+    """Where a post's activities go: followers' servers (shared inbox preferred) unless it is
+    direct, every mentioned remote actor, and the remote author it replies to."""
+    inboxes: list[str] = []
+    if status.visibility != "direct":
+        inboxes += await follow_queries.follower_inboxes(session, parts.author.id)
+    inboxes += [delivery.personal_inbox(a) for a in [*parts.mentions, *extra]
+                if not a.is_local and a.deleted_at is None]
+    return inboxes
+
+
+async def render_note(services: Services, status: Status) -> dict[str, Any]:
+    async with services.db.reader() as session:
+        author = await account_queries.account_by_id(session, status.account_id)
+        if author is None:
+            raise NotFound("post without author")
+        return note(status, await note_parts(services, session, status, author),
+                    services.config)
+
+
+async def _own_post(session: AsyncSession, username: str, status_id: int
+                    ) -> tuple[Account, Status]:
+    author = await _author(session, username)
+    status = await status_queries.by_id(session, status_id)
+    if status is None or status.account_id != author.id or status.deleted_at is not None \
+            or status.reblog_of_id is not None:
+        raise NotFound(f"no post {status_id} of {username}")
+    return author, status
+
+
+async def edit_post(services: Services, username: str, status_id: int, *,
+                    caption: str | None = None, alt_texts: list[str] | None = None,
+                    spoiler_text: str | None = None,
+                    sensitive: bool | None = None) -> PostView:
+    """Change caption, alt text, content warning or sensitivity; followers get an Update."""
+    _check(caption or "", spoiler_text or "", "public", alt_texts or [])
+    mentions = await _resolve_mentions(services, caption) if caption is not None else {}
+    async with services.db.writer.begin() as session:
+        author, status = await _own_post(session, username, status_id)
+        if alt_texts is not None:
+            media = await status_queries.attachments(session, status.id)
+            if len(alt_texts) != len(media):
+                raise InvalidInput(f"this post has {len(media)} images: give one alt text each")
+            for item, alt in zip(media, alt_texts, strict=True):
+                item.description = alt.strip()
+        if caption is not None:
+            remix_url = None
+            if status.remix_of_id is not None:
+                parent = await status_queries.by_id(session, status.remix_of_id)
+                remix_url = parent.url if parent else status.remix_of_uri
+            content = _compose(services, caption, status.generator_name or "Dreamfeed",
+                               mentions, remix_url or status.remix_of_uri)
+            status.caption, status.content = caption, content.html
+            await status_queries.replace_tags_and_mentions(session, status.id)
+            await _link_tags_and_mentions(session, status, content)
+        if spoiler_text is not None:
+            status.spoiler_text = spoiler_text.strip()
+        if sensitive is not None or spoiler_text:
+            status.sensitive = bool(sensitive) or bool(status.spoiler_text)
+        status.edited_at = edited = utcnow()
+        await session.flush()
+        parts = await note_parts(services, session, status, author)
+        obj = note(status, parts, services.config)
+        context = obj.pop("@context")
+        # Microseconds: two edits in one second (a quick typo fix) need distinct ids.
+        version = int(edited.timestamp() * 1_000_000)
+        update = builders.wrap("Update", f"{status.uri}#updates/{version}",
+                               author.uri, obj, to=obj["to"], cc=obj["cc"], context=context)
+        await delivery.publish(session, author.id, update,
+                               await audience_inboxes(session, status, parts, []))
+        return _view(status, author, services)
+
+
+async def delete_post(services: Services, username: str, status_id: int) -> None:
+    """The post becomes a tombstone (its id answers 410); its audience gets a Delete; its
+    images are removed by a job (server.services.statuses.media_purge)."""
+    async with services.db.writer.begin() as session:
+        author, status = await _own_post(session, username, status_id)
+        parts = await note_parts(services, session, status, author)
+        inboxes = await audience_inboxes(session, status, parts, [])
+        wire = note(status, parts, services.config)
+        status.deleted_at = utcnow()
+        if status.in_reply_to_id is not None:
+            await status_queries.increment(session, status.in_reply_to_id, "replies_count", -1)
+        if status.remix_of_id is not None:
+            await status_queries.increment(session, status.remix_of_id, "remixes_count", -1)
+        activity = builders.wrap("Delete", f"{status.uri}#delete", author.uri,
+                                 builders.tombstone(status.uri), to=wire["to"],
+                                 cc=wire["cc"])
+        await delivery.publish(session, author.id, activity, inboxes)
+        await enqueue_media_purge(session, status.id)
+
+
+@dataclass(frozen=True)
+class ServedPost:
+    status: Status
+    author: Account
+    gone: bool
+
+
+async def post_for_viewer(services: Services, username: str, status_id: int,
+                          viewer_uri: str | None) -> ServedPost:
+    """A local post as someone may see it. Followers-only posts need an accepted follower's
+    signed fetch; direct posts a mentioned actor's; none is served to an account the author
+    blocks. The instance actor grants nothing.
+    Invisible and missing posts are both NotFound, so their existence does not leak."""
+    async with services.db.reader() as session:
+        author = await account_queries.local_account_by_username(session, username)
+        status = await status_queries.by_id(session, status_id)
+        if author is not None and author.deleted_at is not None:
+            raise Gone("this account was deleted")  # its posts are purged, never reused
+        if author is None or status is None or status.account_id != author.id \
+                or status.reblog_of_id is not None or author.suspended_at is not None:
+            raise NotFound("no such post")  # a suspended author's posts are not served
+        if status.deleted_at is not None:
+            return ServedPost(status, author, gone=True)
+        viewer = await account_queries.account_by_uri(session, viewer_uri) \
+            if viewer_uri else None
+        if viewer is None and status.visibility in ("public", "unlisted"):
+            return ServedPost(status, author, gone=False)
+        if viewer is not None and await can_see(session, status, viewer):
+            return ServedPost(status, author, gone=False)
+    raise NotFound("no such post")
+
+
+async def can_see(session: AsyncSession, status: Status, viewer: Account) -> bool:
+    """Whether `viewer` may see `status`, as Mastodon's StatusPolicy#show?: never when the
+    author blocks the viewer (the post does not exist for it); public and unlisted posts
+    otherwise; followers-only ones by accepted followers; direct ones by those mentioned;
+    the instance actor sees no more than anyone. A remote account's Like, boost or reply
+    counts only on a post it can see, as a local one's."""
+    if await block_queries.blocks(session, status.account_id, viewer.id):
+        return False
+    return await audience_includes(session, status, viewer)
+
+
+async def audience_includes(session: AsyncSession, status: Status, viewer: Account) -> bool:
+    """Whether `viewer` is in the audience `status` was written for, blocks aside: a reply
+    from a blocked account is kept (shown to nobody while the block lasts, back after it),
+    a reply to a direct post its author is not in is not."""
+    if status.visibility in ("public", "unlisted"):
+        return True
+    return viewer.actor_type != "Application" and await _may_see(session, status, viewer)
+
+
+async def _may_see(session: AsyncSession, status: Status, viewer: Account) -> bool:
+    if viewer.id == status.account_id:
+        return True
+    if viewer.id in {a.id for a in await status_queries.mentioned_accounts(session, status.id)}:
+        return True
+    if status.visibility == "private":
+        follow = await follow_queries.follow_between(session, viewer.id, status.account_id)
+        return follow is not None and follow.state == "accepted"
+    return False
+
+
+@dataclass(frozen=True)
+class RemixSource:
+    uri: str
+    prompt: str | None  # only when its author published it
+    media_id: int | None  # its first image, when it is one of ours (for the edits API)
+
+
+async def remix_source(services: Services, ref: str) -> RemixSource:
+    """What a remix may start from: a post whose author allows remixes (remote posts only
+    when they said canRemix), its published prompt, and its first image if we hold it."""
+    async with services.db.reader() as session:
+        parent = await _find_parent(services, session, ref, "remix")
+        status = parent.status
+        if status is None or not status.can_remix or status.visibility not in ("public",
+                                                                               "unlisted"):
+            raise Conflict("the author of that post does not allow remixes")
+        media = await status_queries.attachments(session, status.id) if status.local else []
+    return RemixSource(status.uri, status.prompt, media[0].id if media else None)
