@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import DeliveryHost
@@ -42,9 +41,3 @@ async def record_failure(session: AsyncSession, host: str, error: str,
     row.paused_until = paused_until
     return row.consecutive_failures
 
-
-async def paused_hosts(session: AsyncSession) -> list[DeliveryHost]:
-    result = await session.execute(
-        select(DeliveryHost).where(DeliveryHost.paused_until > utcnow())
-        .order_by(DeliveryHost.host))
-    return list(result.scalars().all())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import MediaAttachment
@@ -28,9 +28,3 @@ async def attachments_for_generation(session: AsyncSession,
                                    .order_by(MediaAttachment.id))
     return list(result.scalars())
 
-
-async def count_with_original(session: AsyncSession, sha256: str) -> int:
-    """How many attachments share one content-addressed original."""
-    result = await session.execute(select(func.count()).select_from(MediaAttachment)
-                                   .where(MediaAttachment.sha256 == sha256))
-    return int(result.scalar_one())

@@ -24,14 +24,6 @@ async def posts_with_authors(session: AsyncSession,
     return {status.id: (status, account) for status, account in result.all()}
 
 
-async def accounts_by_id(session: AsyncSession,
-                         account_ids: Sequence[int]) -> dict[int, Account]:
-    if not account_ids:
-        return {}
-    result = await session.execute(select(Account).where(Account.id.in_(list(account_ids))))
-    return {account.id: account for account in result.scalars().all()}
-
-
 async def local_images(session: AsyncSession,
                        status_ids: Sequence[int]) -> dict[int, list[MediaAttachment]]:
     """Attachments of local posts, in position order."""

@@ -134,11 +134,6 @@ def backoff_delay(attempt: int, config: JobsConfig, rng: random.Random | None = 
     return rng.uniform(ceiling / 2, ceiling)
 
 
-def describe_error(exc: BaseException) -> str:
-    """'TypeName: message', shortened to fit last_error."""
-    return _shorten(_error_text(exc))
-
-
 def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 

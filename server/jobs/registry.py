@@ -76,7 +76,3 @@ class JobRegistry:
 
     def __contains__(self, kind: object) -> bool:
         return kind in self._handlers
-
-    @property
-    def kinds(self) -> list[str]:
-        return sorted(self._handlers)

@@ -24,11 +24,6 @@ def personal_inbox(account: Account) -> str:
     return account.inbox_url
 
 
-def preferred_inbox(account: Account) -> str:
-    """For fan-out: one POST per server through its shared inbox when it has one."""
-    return account.shared_inbox_url or account.inbox_url
-
-
 async def publish(session: AsyncSession, account_id: int, activity: dict[str, Any],
                   inboxes: Iterable[str], *, rules: DomainRules | None = None
                   ) -> OutgoingActivity:
