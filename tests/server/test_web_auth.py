@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from argon2 import PasswordHasher
+from sqlalchemy import func, select, update
 from yarl import URL
 
-from server import appkeys
+from server import appkeys, passwords
 from server.handlers.session import CSRF_COOKIE, SESSION_COOKIE
 from server.services.accounts.web_sessions import token_digest
 from storage.models import User, WebSession
@@ -68,6 +69,24 @@ async def test_sign_in_by_name_or_email_and_wrong_password(start: StartInstance)
     async with a.app[appkeys.DATABASE].reader() as session:
         user = (await session.execute(select(User))).scalar_one()
     assert user.last_login_at is not None
+
+
+async def test_sign_in_upgrades_a_hash_made_with_weaker_argon2_parameters(
+        start: StartInstance) -> None:
+    a = await start("a")
+    bob = await a.add_user("bob")
+    weak = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash("correct horse")
+    assert passwords.needs_rehash(weak)
+    async with a.app[appkeys.DATABASE].writer.begin() as session:
+        await session.execute(update(User).where(User.id == bob.user_id)
+                              .values(password_hash=weak))
+    async with browser(a) as b:
+        assert (await b.sign_in("bob", "correct horse")).status == 303
+    async with a.app[appkeys.DATABASE].reader() as session:
+        stored = (await session.execute(select(User))).scalar_one().password_hash
+    assert stored != weak and not passwords.needs_rehash(stored)
+    async with browser(a) as b:  # the upgraded hash still opens the door
+        assert (await b.sign_in("bob", "correct horse")).status == 303
 
 
 async def test_sign_in_redirects_only_to_local_paths(start: StartInstance) -> None:

@@ -90,9 +90,21 @@ async def sign_in(db: Database, login: str, password: str, *, ip: str, user_agen
         raise SignInRefused("this account is suspended")
     if not user.approved:
         raise SignInRefused("your sign-up is waiting for approval by the moderators")
+    await _upgrade_hash(db, user.id, user.password_hash, password)
     return await start_session(db, user_id=user.id, account_id=account.id,
                                username=account.username, admin=user.admin, ip=ip,
                                user_agent=user_agent)
+
+
+async def _upgrade_hash(db: Database, user_id: int, stored: str | None,
+                        password: str) -> None:
+    """Rehash with today's argon2 parameters when the stored hash was made with older ones:
+    a sign-in is the only moment the plain password is at hand."""
+    if stored is None or not passwords.needs_rehash(stored):
+        return
+    new_hash = await asyncio.to_thread(passwords.hash_password, password)
+    async with db.writer.begin() as session:
+        await session_queries.set_password_hash(session, user_id, new_hash)
 
 
 async def start_session(db: Database, *, user_id: int, account_id: int, username: str,
