@@ -8,10 +8,8 @@
   sign-in the token is a double-submit cookie (`dreamfeed_csrf`) that templates echo in
   their forms. A browser's Origin header, when sent, must be this instance (or the host the
   request was sent to): a cross-site form is refused even before its token is looked at.
-  Exempt: the inboxes (HTTP signatures, no cookies), OAuth's token endpoints,
-  and, when no session cookie is sent, /api/ and requests with an Authorization header (API
-  clients with tokens: a browser cannot add that header to a cross-site form). Handlers
-  of exempt routes must not use current_user().
+  Exempt: the inboxes (HTTP signatures, no cookies). Handlers of exempt routes must not
+  use current_user().
 - Templates get `signed_in`, `csrf_token()` and `instance_name` without passing them, and
   `unread_notifications` (the nav's badge): counted once per request, with one indexed
   query, only for a signed-in user's page requests (never JSON, ActivityPub, static files,
@@ -41,13 +39,10 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
-# Routes that never authenticate with the session cookie: the inboxes (HTTP signatures) and
-# OAuth's token endpoints (client credentials in the body). Not /oauth/authorize: a form.
-CSRF_EXEMPT_ROUTES = {"/inbox", "/users/{username}/inbox", "/actor/inbox", "/oauth/token",
-                      "/oauth/revoke"}
-# The client API authenticates with bearer tokens; exempt only while no session cookie rides
-# along (with one, the request could be a forged cross-site one).
-API_PREFIX = "/api/"
+# Routes that never authenticate with the session cookie: the inboxes (HTTP signatures).
+# Only routes that exist: the client API (bearer tokens, OAuth's token endpoints) adds its
+# own when it lands, exempt only while no session cookie rides along.
+CSRF_EXEMPT_ROUTES = {"/inbox", "/users/{username}/inbox", "/actor/inbox"}
 
 SIGNED_IN: web.RequestKey[SignedIn | None] = web.RequestKey("signed_in")
 # A fresh pre-session CSRF token to set as a cookie on the way out.
@@ -130,11 +125,7 @@ def _csrf_exempt(request: web.Request) -> bool:
     if request.method in SAFE_METHODS:
         return True
     route = request.match_info.route.resource
-    if route is not None and route.canonical in CSRF_EXEMPT_ROUTES:
-        return True
-    if SESSION_COOKIE in request.cookies:
-        return False
-    return "Authorization" in request.headers or request.path.startswith(API_PREFIX)
+    return route is not None and route.canonical in CSRF_EXEMPT_ROUTES
 
 
 async def _supplied_token(request: web.Request) -> str:
