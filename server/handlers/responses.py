@@ -9,8 +9,6 @@ from aiohttp import web
 
 from activitypub.documents import ACTIVITY_JSON, wants_activity_json
 
-ACTIVITY_CONTENT_TYPE = f"{ACTIVITY_JSON}; charset=utf-8"
-
 
 def activity_response(document: dict[str, Any], *, status: int = 200) -> web.Response:
     response = web.Response(body=json.dumps(document).encode(), status=status,

@@ -18,8 +18,6 @@ from storage import statuses as status_queries
 from storage.models import Account
 from storage.pagination import Page
 
-KINDS = ("followers", "following", "outbox")
-
 
 async def _owner(session: AsyncSession, username: str) -> Account:
     account = await find_local_account(session, username)

@@ -21,8 +21,6 @@ from server.services.social import notifications as notification_service
 from server.services.social.notifications import NotificationView
 from storage.pagination import Page
 
-PUBLIC_FEEDS = ("local", "federated")
-
 
 @dataclass(frozen=True)
 class FeedPage:
@@ -45,7 +43,7 @@ async def home(services: Services, username: str, account_id: int, page: Page) -
 
 async def public(services: Services, name: str, page: Page, *, username: str | None,
                  account_id: int | None) -> FeedPage:
-    """The local or federated timeline (name in PUBLIC_FEEDS)."""
+    """The local or federated timeline (name: "local" or "federated")."""
     fetch = timelines.local if name == "local" else timelines.federated
     return await _page(services, await fetch(services, page, viewer=username), account_id)
 
