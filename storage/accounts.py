@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
@@ -99,3 +100,15 @@ async def set_totals(session: AsyncSession, account_id: int, totals: dict[str, i
         raise ValueError(f"unknown totals: {sorted(set(totals) - allowed)}")
     await session.execute(update(Account).where(Account.id == account_id)
                           .values(**totals, totals_fetched_at=now))
+
+
+async def local_accounts_by_uri(session: AsyncSession,
+                                uris: Iterable[str]) -> list[Account]:
+    """The local people (not the instance actor, not deleted) among these actor ids."""
+    wanted = sorted(set(uris))
+    if not wanted:
+        return []
+    result = await session.execute(select(Account).where(
+        Account.uri.in_(wanted), Account.domain.is_(None), Account.deleted_at.is_(None),
+        Account.actor_type != "Application"))
+    return list(result.scalars().all())

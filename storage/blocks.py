@@ -1,24 +1,34 @@
-"""Queries on blocks made by local accounts and the follows a block ends."""
+"""Queries on blocks between accounts."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Account, Block, Follow
+from storage.models import Account, Block
 
 
-async def follows_between(session: AsyncSession, a: int, b: int) -> list[Follow]:
-    """Every follow or follow request between two accounts, either way."""
-    result = await session.execute(select(Follow).where(or_(
-        (Follow.account_id == a) & (Follow.target_account_id == b),
-        (Follow.account_id == b) & (Follow.target_account_id == a))).order_by(Follow.id))
-    return list(result.scalars().all())
+async def block_between(session: AsyncSession, account_id: int,
+                        target_account_id: int) -> Block | None:
+    result = await session.execute(select(Block).where(
+        Block.account_id == account_id, Block.target_account_id == target_account_id))
+    return result.scalar_one_or_none()
 
 
-async def delete_follows(session: AsyncSession, follow_ids: list[int]) -> None:
-    if follow_ids:
-        await session.execute(delete(Follow).where(Follow.id.in_(follow_ids)))
+async def block_by_uri(session: AsyncSession, uri: str) -> Block | None:
+    result = await session.execute(select(Block).where(Block.uri == uri))
+    return result.scalar_one_or_none()
+
+
+async def blocked_either_way(session: AsyncSession, a: int, b: int) -> bool:
+    result = await session.execute(select(func.count()).select_from(Block).where(
+        ((Block.account_id == a) & (Block.target_account_id == b))
+        | ((Block.account_id == b) & (Block.target_account_id == a))))
+    return int(result.scalar_one()) > 0
+
+
+async def delete_block(session: AsyncSession, block_id: int) -> None:
+    await session.execute(delete(Block).where(Block.id == block_id))
 
 
 async def blocks_of(session: AsyncSession, account_id: int) -> list[tuple[Block, Account]]:

@@ -1,13 +1,13 @@
-"""Queries on follows and blocks."""
+"""Queries on follows (and follow requests) between accounts."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import case, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Account, Block, Follow
+from storage.models import Account, Follow
 from storage.pagination import Page, apply_page, finish_page
 
 
@@ -71,29 +71,6 @@ async def follower_inboxes(session: AsyncSession, account_id: int) -> Sequence[s
     return [row for row in result.scalars().all() if row]
 
 
-async def block_between(session: AsyncSession, account_id: int,
-                        target_account_id: int) -> Block | None:
-    result = await session.execute(select(Block).where(
-        Block.account_id == account_id, Block.target_account_id == target_account_id))
-    return result.scalar_one_or_none()
-
-
-async def block_by_uri(session: AsyncSession, uri: str) -> Block | None:
-    result = await session.execute(select(Block).where(Block.uri == uri))
-    return result.scalar_one_or_none()
-
-
-async def blocked_either_way(session: AsyncSession, a: int, b: int) -> bool:
-    result = await session.execute(select(func.count()).select_from(Block).where(
-        ((Block.account_id == a) & (Block.target_account_id == b))
-        | ((Block.account_id == b) & (Block.target_account_id == a))))
-    return int(result.scalar_one()) > 0
-
-
-async def delete_block(session: AsyncSession, block_id: int) -> None:
-    await session.execute(delete(Block).where(Block.id == block_id))
-
-
 async def all_follows_of(session: AsyncSession, account_id: int) -> list[tuple[Follow, Account]]:
     """Every follow row touching the account, paired with the account on the other side."""
     other_id = case((Follow.account_id == account_id, Follow.target_account_id),
@@ -111,3 +88,25 @@ async def has_follow_involving(session: AsyncSession, account_uri: str) -> bool:
     result = await session.execute(select(func.count()).select_from(Follow).where(
         (Follow.account_id == account_id) | (Follow.target_account_id == account_id)))
     return int(result.scalar_one()) > 0
+
+
+async def follows_between(session: AsyncSession, a: int, b: int) -> list[Follow]:
+    """Every follow or follow request between two accounts, either way."""
+    result = await session.execute(select(Follow).where(or_(
+        (Follow.account_id == a) & (Follow.target_account_id == b),
+        (Follow.account_id == b) & (Follow.target_account_id == a))).order_by(Follow.id))
+    return list(result.scalars().all())
+
+
+async def delete_follows(session: AsyncSession, follow_ids: list[int]) -> None:
+    if follow_ids:
+        await session.execute(delete(Follow).where(Follow.id.in_(follow_ids)))
+
+
+async def followed_locally(session: AsyncSession, account_id: int) -> bool:
+    """Whether any local account follows this one (an accepted follow)."""
+    result = await session.execute(
+        select(Follow.id).join(Account, Account.id == Follow.account_id)
+        .where(Follow.target_account_id == account_id, Follow.state == "accepted",
+               Account.domain.is_(None)).limit(1))
+    return result.first() is not None

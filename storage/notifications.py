@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -50,3 +50,8 @@ async def page_for(session: AsyncSession, account_id: int,
             .where(Notification.account_id == account_id))
     rows = (await session.execute(apply_page(stmt, Notification.id, page))).all()
     return finish_page([NotificationRow(n, a, s) for n, a, s in rows], page)
+
+
+async def delete_notifications_about(session: AsyncSession, status_id: int) -> None:
+    """A deleted status's notifications point at nothing readable any more."""
+    await session.execute(delete(Notification).where(Notification.status_id == status_id))

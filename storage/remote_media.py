@@ -55,6 +55,11 @@ def account_key_is_current(account: Account, role: str) -> bool:
     return bool(url and key and key.startswith(account_key_prefix(account.id, role, url)))
 
 
+async def add_media(session: AsyncSession, rows: Sequence[RemoteMedia]) -> None:
+    session.add_all(rows)
+    await session.flush()
+
+
 async def media_by_id(session: AsyncSession, media_id: int) -> RemoteMedia | None:
     return await session.get(RemoteMedia, media_id)
 

@@ -1,12 +1,15 @@
-"""Queries on posts."""
+"""Queries on statuses (posts and boosts) and their mentions and tags."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Literal
 
 from sqlalchemy import case, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.ids import new_id
 from storage.models import (
     Account,
     Favourite,
@@ -18,6 +21,7 @@ from storage.models import (
     Tag,
 )
 from storage.pagination import Page, apply_page, finish_page
+from storage.types import utcnow
 
 PUBLIC_VISIBILITIES = ("public", "unlisted")
 
@@ -117,14 +121,59 @@ async def increment(session: AsyncSession, status_id: int, counter: Counter,
                           .values({column: case((column + by < 0, 0), else_=column + by)}))
 
 
-async def favourite_by(session: AsyncSession, account_id: int,
-                       status_id: int) -> Favourite | None:
-    result = await session.execute(select(Favourite).where(
-        Favourite.account_id == account_id, Favourite.status_id == status_id))
-    return result.scalar_one_or_none()
-
-
 async def replace_tags_and_mentions(session: AsyncSession, status_id: int) -> None:
     """Drop a post's tags and mentions before they are written again (after an edit)."""
     await session.execute(delete(StatusTag).where(StatusTag.status_id == status_id))
     await session.execute(delete(Mention).where(Mention.status_id == status_id))
+
+
+async def holds(session: AsyncSession, uri: str) -> bool:
+    """Whether this id is a status, boost or favourite we keep (so activities on it concern
+    us): the one read here that looks at favourites too."""
+    for column in (Status.uri, Favourite.uri):
+        result = await session.execute(select(column).where(column == uri).limit(1))
+        if result.first() is not None:
+            return True
+    return False
+
+
+async def add_mentions(session: AsyncSession, status_id: int,
+                       account_ids: Iterable[int]) -> None:
+    session.add_all([Mention(status_id=status_id, account_id=account_id)
+                     for account_id in sorted(set(account_ids))])
+    await session.flush()
+
+
+async def add_tags(session: AsyncSession, status_id: int, names: Sequence[str]) -> None:
+    """Link a status to these (lowercase) tags, creating the tags that are new."""
+    session.add_all([StatusTag(status_id=status_id, tag_id=tag_id)
+                     for tag_id in await tag_ids(session, names)])
+    await session.flush()
+
+
+async def tag_ids(session: AsyncSession, names: Sequence[str]) -> list[int]:
+    """Ids of these (lowercase) tags, inserting the new ones; safe against a concurrent insert
+    of the same name (ON CONFLICT DO NOTHING, then read back)."""
+    if not names:
+        return []
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    now = utcnow()
+    await session.execute(insert(Tag).values(
+        [{"id": new_id(), "name": name, "created_at": now} for name in names])
+        .on_conflict_do_nothing(index_elements=["name"]))
+    result = await session.execute(select(Tag.id).where(Tag.name.in_(list(names))))
+    return list(result.scalars().all())
+
+
+async def soft_delete(session: AsyncSession, status_id: int) -> bool:
+    """Mark a status deleted; False if it already was (so counters move once)."""
+    result = await session.execute(update(Status).where(
+        Status.id == status_id, Status.deleted_at.is_(None)).values(deleted_at=utcnow()))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def delete_boost(session: AsyncSession, boost_id: int) -> None:
+    """A boost has no content of its own: undoing it removes the row."""
+    await session.execute(delete(Status).where(Status.id == boost_id,
+                                               Status.reblog_of_id.is_not(None)))

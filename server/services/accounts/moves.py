@@ -29,6 +29,7 @@ from server.services.federation.remote import RemoteError, account_for_uri, reso
 from server.services.social import blocks, mutes, notifications
 from storage import account_data
 from storage import accounts as account_queries
+from storage import blocks as block_queries
 from storage import follows as follow_queries
 from storage import mutes as mute_queries
 from storage.ids import new_id
@@ -221,7 +222,7 @@ async def migrate_local_followers(services: Services, session: AsyncSession, ori
         if not origin.is_local:
             await _send_undo_follow(services, session, follow, follower, origin)
         await follow_queries.delete_follow(session, follow.id)
-        if await follow_queries.blocked_either_way(session, follower.id, target.id) \
+        if await block_queries.blocked_either_way(session, follower.id, target.id) \
                 or await follow_queries.follow_between(session, follower.id, target.id):
             continue
         await _follow(services, session, follower, target)

@@ -37,6 +37,7 @@ from server.services.reading.post_cards import (
 from server.services.social.blocks import known_account
 from server.services.statuses import media as media_service
 from storage import accounts as account_queries
+from storage import blocks as block_queries
 from storage import follows as follow_queries
 from storage import mutes as mute_queries
 from storage import profiles as queries
@@ -253,8 +254,8 @@ async def relationship(services: Services, viewer_id: int | None,
     async with services.db.reader() as session:
         out = await follow_queries.follow_between(session, viewer_id, target_id)
         back = await follow_queries.follow_between(session, target_id, viewer_id)
-        blocking = await follow_queries.block_between(session, viewer_id, target_id)
-        blocked_by = await follow_queries.block_between(session, target_id, viewer_id)
+        blocking = await block_queries.block_between(session, viewer_id, target_id)
+        blocked_by = await block_queries.block_between(session, target_id, viewer_id)
         mute = await mute_queries.mute_between(session, viewer_id, target_id)
     muting = mute is not None and (mute.expires_at is None or mute.expires_at > utcnow())
     return Relationship(

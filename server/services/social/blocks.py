@@ -93,7 +93,7 @@ async def block(services: Services, username: str, handle: str) -> BlockView:
         blocker = await local_person(session, username)
         if target.id == blocker.id:
             raise ServiceError("an account cannot block itself")
-        existing = await follow_queries.block_between(session, blocker.id, target.id)
+        existing = await block_queries.block_between(session, blocker.id, target.id)
         if existing is not None:
             return BlockView(handle_of(target, domain), target.uri, existing.created_at)
         await _end_follows(services, session, blocker, target)
@@ -112,14 +112,14 @@ async def _end_follows(services: Services, session: AsyncSession, blocker: Accou
                        target: Account) -> None:
     """Remove the follows and requests both ways, telling a remote target as Mastodon's
     UnfollowService and RejectFollowService do."""
-    rows = await block_queries.follows_between(session, blocker.id, target.id)
+    rows = await follow_queries.follows_between(session, blocker.id, target.id)
     if not target.is_local and target.deleted_at is None:
         for row in rows:
             outgoing = row.account_id == blocker.id
             await delivery.publish(session, blocker.id,
                                    _undo_or_reject(services, row, blocker, target, outgoing),
                                    [delivery.personal_inbox(target)])
-    await block_queries.delete_follows(session, [row.id for row in rows])
+    await follow_queries.delete_follows(session, [row.id for row in rows])
 
 
 def _undo_or_reject(services: Services, row: Follow, blocker: Account, target: Account,
@@ -141,7 +141,7 @@ async def unblock(services: Services, username: str, handle: str) -> None:
         raise NotFound(f"{username} does not block {handle}")
     async with services.db.writer.begin() as session:
         blocker = await local_person(session, username)
-        row = await follow_queries.block_between(session, blocker.id, target.id)
+        row = await block_queries.block_between(session, blocker.id, target.id)
         if row is None:
             raise NotFound(f"{username} does not block {handle}")
         if not target.is_local and target.deleted_at is None:
@@ -149,7 +149,7 @@ async def unblock(services: Services, username: str, handle: str) -> None:
             undo = builders.undo(f"{uri}/undo", blocker.uri,
                                  builders.block(uri, blocker.uri, target.uri))
             await delivery.publish(session, blocker.id, undo, [delivery.personal_inbox(target)])
-        await follow_queries.delete_block(session, row.id)
+        await block_queries.delete_block(session, row.id)
 
 
 async def list_blocks(services: Services, username: str) -> list[BlockView]:

@@ -19,6 +19,7 @@ from server.services.federation.outbound import delivery
 from server.services.federation.remote import account_for_uri, resolve_account
 from server.services.social import notifications
 from storage import accounts as account_queries
+from storage import blocks as block_queries
 from storage import follows as follow_queries
 from storage.ids import new_id
 from storage.models import Account, Block, Follow
@@ -63,7 +64,7 @@ async def follow(services: Services, username: str, handle: str) -> FollowResult
             raise ServiceError("an account cannot follow itself")
         if target.suspended_at is not None:  # as Mastodon's FollowService
             raise NotFound(f"{handle} is suspended on this instance")
-        if await follow_queries.blocked_either_way(session, follower.id, target.id):
+        if await block_queries.blocked_either_way(session, follower.id, target.id):
             raise Conflict(f"{handle} cannot be followed: one of you blocks the other")
         existing = await follow_queries.follow_between(session, follower.id, target.id)
         if existing is not None:
@@ -148,7 +149,7 @@ async def on_follow(services: Services, activity: ParsedActivity) -> str:
         target = await _local_target(session, services, activity.object_id)
         if target is None:
             return "ignored: not a local account"
-        if await follow_queries.blocked_either_way(session, follower.id, target.id):
+        if await block_queries.blocked_either_way(session, follower.id, target.id):
             refused = Follow(account_id=follower.id, target_account_id=target.id,
                              uri=activity.id)
             await _answer(session, target, follower, refused, accept=False)
@@ -239,7 +240,7 @@ async def on_block(services: Services, activity: ParsedActivity) -> str:
             row = await follow_queries.follow_between(session, a, b)
             if row is not None:
                 await follow_queries.delete_follow(session, row.id)
-        if await follow_queries.block_between(session, remote.id, target.id) is None:
+        if await block_queries.block_between(session, remote.id, target.id) is None:
             session.add(Block(account_id=remote.id, target_account_id=target.id,
                               uri=activity.id))
         return "blocked"
@@ -248,15 +249,15 @@ async def on_block(services: Services, activity: ParsedActivity) -> str:
 async def on_undo_block(services: Services, activity: ParsedActivity) -> str:
     remote = await account_for_uri(services, activity.actor)
     async with services.db.writer.begin() as session:
-        row = await follow_queries.block_by_uri(session, activity.object_id or "")
+        row = await block_queries.block_by_uri(session, activity.object_id or "")
         if row is None:
             inner = activity.object or {}
             target = await _local_target(session, services, object_id(inner.get("object")))
-            row = await follow_queries.block_between(session, remote.id, target.id) \
+            row = await block_queries.block_between(session, remote.id, target.id) \
                 if target else None
         if row is None or row.account_id != remote.id:
             return "ignored: no such block"
-        await follow_queries.delete_block(session, row.id)
+        await block_queries.delete_block(session, row.id)
         return "unblocked"
 
 

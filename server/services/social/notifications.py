@@ -19,7 +19,7 @@ from server.services.context import Services
 from server.services.errors import NotFound
 from server.services.social.filters import screen_notifications
 from storage import accounts as account_queries
-from storage import follows as follow_queries
+from storage import blocks as block_queries
 from storage import notifications as notification_queries
 from storage import timelines as timeline_queries
 from storage.pagination import Page
@@ -50,7 +50,7 @@ async def notify(session: AsyncSession, account_id: int, from_account_id: int, t
         raise ValueError(f"unknown notification type {type!r}")
     if account_id == from_account_id:
         return False
-    if await follow_queries.block_between(session, account_id, from_account_id) is not None:
+    if await block_queries.block_between(session, account_id, from_account_id) is not None:
         return False  # someone you block reaches you no more through notifications
     if await notification_queries.exists_like(session, account_id, from_account_id, type,
                                               status_id):

@@ -14,6 +14,7 @@ from server.services.federation.outbound import delivery
 from server.services.moderation.moderation_checks import ensure_not_suspended
 from server.services.social.notifications import notify
 from storage import accounts as account_queries
+from storage import favourites as favourite_queries
 from storage import follows as follow_queries
 from storage import statuses as status_queries
 from storage.models import Account, Favourite, Status
@@ -45,7 +46,7 @@ def _inboxes(author: Account) -> list[str]:
 async def like(services: Services, username: str, ref: str) -> None:
     async with services.db.writer.begin() as session:
         actor, status, author = await _actor_and_target(session, username, ref)
-        if await status_queries.favourite_by(session, actor.id, status.id) is not None:
+        if await favourite_queries.favourite_by(session, actor.id, status.id) is not None:
             return
         favourite = Favourite(account_id=actor.id, status_id=status.id)
         session.add(favourite)
@@ -62,7 +63,7 @@ async def like(services: Services, username: str, ref: str) -> None:
 async def unlike(services: Services, username: str, ref: str) -> None:
     async with services.db.writer.begin() as session:
         actor, status, author = await _actor_and_target(session, username, ref)
-        favourite = await status_queries.favourite_by(session, actor.id, status.id)
+        favourite = await favourite_queries.favourite_by(session, actor.id, status.id)
         if favourite is None:
             raise NotFound("you have not liked that post")
         await session.delete(favourite)

@@ -33,7 +33,7 @@ from server.services.social import follows
 from storage import accounts as account_queries
 from storage import follows as follow_queries
 from storage import inbox as inbox_store
-from storage import interactions as interaction_queries
+from storage import statuses as status_queries
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ async def concerns_us(services: Services, body: dict[str, Any], actor_uri: str) 
             return await account_queries.account_by_uri(session, actor_uri) is not None
         if await follow_queries.has_follow_involving(session, actor_uri):
             return True
-        return target is not None and await interaction_queries.holds(session, target)
+        return target is not None and await status_queries.holds(session, target)
 
 
 async def trusted_activity(services: Services, body: dict[str, Any],

@@ -39,7 +39,10 @@ from server.services.statuses import note_content
 from server.services.statuses.media_purge import enqueue_media_purge
 from server.services.statuses.posts import audience_includes, can_see
 from storage import accounts as account_queries
-from storage import interactions as queries
+from storage import favourites as favourite_queries
+from storage import follows as follow_queries
+from storage import notifications as notification_queries
+from storage import remote_media as remote_media_queries
 from storage import statuses as status_queries
 from storage import threads as thread_queries
 from storage import tombstones
@@ -127,7 +130,7 @@ class _Context:
 
 async def _context(session: AsyncSession, note: ParsedNote, author: Account) -> _Context:
     mentioned_uris = {mention.href for mention in note.mentions}
-    addressed = await queries.local_accounts_by_uri(session, note.addressees)
+    addressed = await account_queries.local_accounts_by_uri(session, note.addressees)
     # A Mention notifies only an account the note is also addressed to (INTEROP.md): a tag
     # alone does not deliver a post, and must not reveal a non-public one.
     return _Context(parent=await _seen_post(session, note.in_reply_to, author),
@@ -206,20 +209,20 @@ async def store_remote_note(services: Services, note: ParsedNote, author: Accoun
             if visibility not in PUBLIC_VISIBILITIES:
                 return "ignored: a fetched post must be public", None
         else:
-            followed = visibility != "direct" and await queries.followed_locally(session,
+            followed = visibility != "direct" and await follow_queries.followed_locally(session,
                                                                                   author.id)
             if not (followed or context.local_interest()):
                 return "ignored: the post concerns no local account", None
         status = _new_status(note, author, visibility, context)
         session.add(status)
         await session.flush()
-        await queries.add_media(session, [RemoteMedia(
+        await remote_media_queries.add_media(session, [RemoteMedia(
             status_id=status.id, position=position, url=media.url, media_type=media.media_type,
             description=media.description, width=media.width, height=media.height,
             blurhash=media.blurhash) for position, media in enumerate(note.attachments)])
         await schedule_status_media(session, services.config, status.id)
-        await queries.add_mentions(session, status.id, [a.id for a in context.mentioned])
-        await queries.add_tags(session, status.id, [tag.name for tag in note.hashtags])
+        await status_queries.add_mentions(session, status.id, [a.id for a in context.mentioned])
+        await status_queries.add_tags(session, status.id, [tag.name for tag in note.hashtags])
         await _count_and_notify(session, status, context)
         await _link_thread(services, session, status, depth)
     return f"stored {visibility} post", status
@@ -316,13 +319,13 @@ async def on_delete(services: Services, activity: ParsedActivity) -> str:
             raise Dropped("only its author may delete a post")
         if status.reblog_of_id is not None:  # some servers retract a boost with Delete
             return await _remove_boost(session, status)
-        if not await queries.soft_delete(session, status.id):
+        if not await status_queries.soft_delete(session, status.id):
             return "ignored: already deleted"
         if status.in_reply_to_id is not None:
             await status_queries.increment(session, status.in_reply_to_id, "replies_count", -1)
         if status.remix_of_id is not None:
             await status_queries.increment(session, status.remix_of_id, "remixes_count", -1)
-        await queries.delete_notifications_about(session, status.id)
+        await notification_queries.delete_notifications_about(session, status.id)
         await enqueue_media_purge(session, status.id)  # its cached images go too
     return "post deleted"
 
@@ -342,8 +345,8 @@ async def on_like(services: Services, activity: ParsedActivity) -> str:
         if not await can_see(session, status, liker):
             # As a local reader gets 404: a post it may not see does not exist for it.
             return "ignored: no such local post"
-        if await status_queries.favourite_by(session, liker.id, status.id) is not None \
-                or await queries.favourite_by_uri(session, activity.id) is not None:
+        if await favourite_queries.favourite_by(session, liker.id, status.id) is not None \
+                or await favourite_queries.favourite_by_uri(session, activity.id) is not None:
             return "ignored: already liked"
         session.add(Favourite(account_id=liker.id, status_id=status.id, uri=activity.id))
         await session.flush()
@@ -360,14 +363,14 @@ async def on_undo_like(services: Services, activity: ParsedActivity) -> str:
         return "ignored: unknown actor"
     inner = activity.object or {}
     async with services.db.writer.begin() as session:
-        like = await queries.favourite_by_uri(session, activity.object_id or "")
+        like = await favourite_queries.favourite_by_uri(session, activity.object_id or "")
         if like is None and inner:
             status = await status_queries.by_uri(session, object_id(inner.get("object")) or "")
-            like = await status_queries.favourite_by(session, actor.id, status.id) \
+            like = await favourite_queries.favourite_by(session, actor.id, status.id) \
                 if status else None
         if like is None or like.account_id != actor.id:
             return "ignored: no such like"
-        await queries.delete_favourite(session, like.id)
+        await favourite_queries.delete_favourite(session, like.id)
         await status_queries.increment(session, like.status_id, "favourites_count", -1)
     return "like undone"
 
@@ -390,7 +393,7 @@ async def on_announce(services: Services, activity: ParsedActivity) -> str:
         target = await _live_post(session, activity.object_id)
         if target is None:
             return "ignored: boost of a post we do not have"
-        if not target.local and not await queries.followed_locally(session, booster.id):
+        if not target.local and not await follow_queries.followed_locally(session, booster.id):
             return "ignored: boost of a remote post by someone nobody here follows"
         if target.visibility not in PUBLIC_VISIBILITIES and target.account_id != booster.id:
             return "ignored: a non-public post cannot be boosted"
@@ -417,7 +420,7 @@ async def _fetch_boosted(services: Services, activity: ParsedActivity,
         return
     async with services.db.reader() as session:
         if await status_queries.by_uri(session, uri) is not None \
-                or not await queries.followed_locally(session, booster.id):
+                or not await follow_queries.followed_locally(session, booster.id):
             return
     try:
         note = await fetch_posts.fetch_note(services, uri)
@@ -448,6 +451,6 @@ async def on_undo_announce(services: Services, activity: ParsedActivity) -> str:
 
 async def _remove_boost(session: AsyncSession, boost: Status) -> str:
     assert boost.reblog_of_id is not None
-    await queries.delete_boost(session, boost.id)
+    await status_queries.delete_boost(session, boost.id)
     await status_queries.increment(session, boost.reblog_of_id, "reblogs_count", -1)
     return "boost undone"
