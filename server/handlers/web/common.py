@@ -9,6 +9,9 @@ from urllib.parse import unquote
 from aiohttp import web
 from multidict import MultiDictProxy
 
+from server.handlers.errors import retry_headers, status_for
+from server.services.errors import ServiceError
+
 MAX_FIELD = 4096
 
 
@@ -54,6 +57,14 @@ def done(request: web.Request, form: MultiDictProxy[Any], *, default: str = "/",
     if wants_json(request):
         return web.json_response({"ok": True, **state})
     return see_other(safe_next(field(form, "next"), default))
+
+
+def refused(request: web.Request, exc: ServiceError) -> web.Response:
+    """A service's refusal, with the status of server.handlers.errors' table (and Retry-After
+    when rate limited)."""
+    response = failed(request, str(exc), status=status_for(exc))
+    response.headers.update(retry_headers(exc))
+    return response
 
 
 def failed(request: web.Request, message: str, *, status: int = 422) -> web.Response:

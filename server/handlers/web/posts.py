@@ -18,15 +18,18 @@ from server import appkeys
 from server.handlers.responses import wants_activity
 from server.handlers.session import current_user, render, require_user
 from server.handlers.statuses import status_object
-from server.handlers.web.common import done, failed, field, safe_next, see_other, wants_json
+from server.handlers.web.common import (
+    done,
+    field,
+    refused,
+    safe_next,
+    see_other,
+    wants_json,
+)
 from server.services.errors import (
-    AccountSuspended,
-    Conflict,
-    Forbidden,
     Gone,
     InvalidInput,
     NotFound,
-    RateLimited,
     ServiceError,
 )
 from server.services.reading import post_page
@@ -40,20 +43,6 @@ def _status_id(request: web.Request) -> int:
     if status_id > MAX_ID:
         raise web.HTTPNotFound(text="no such post")
     return status_id
-
-
-def refused(request: web.Request, exc: ServiceError) -> web.Response:
-    """A service's refusal as HTTP: 404 not found (or not visible), 403 not allowed,
-    429 with Retry-After when rate limited, 422 for bad input."""
-    if isinstance(exc, RateLimited):
-        response = failed(request, str(exc), status=429)
-        response.headers["Retry-After"] = str(exc.retry_after)
-        return response
-    if isinstance(exc, NotFound):
-        return failed(request, str(exc) or "no such post", status=404)
-    if isinstance(exc, Forbidden | Conflict | AccountSuspended):
-        return failed(request, str(exc), status=403)
-    return failed(request, str(exc), status=422)
 
 
 async def show(request: web.Request) -> web.StreamResponse:

@@ -16,12 +16,11 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from server import appkeys
+from server.handlers.errors import status_for
 from server.handlers.session import current_user, render, require_user
-from server.handlers.web.common import done, failed, field
+from server.handlers.web.common import done, failed, field, refused
 from server.services.accounts.web_sessions import SignedIn
 from server.services.errors import (
-    AccountSuspended,
-    Conflict,
     InvalidInput,
     NotFound,
     RateLimited,
@@ -42,25 +41,6 @@ CATEGORY_LABELS = {
     "violation": "It breaks this server's rules",
     "other": "Something else",
 }
-
-
-def _status(exc: ServiceError) -> int:
-    if isinstance(exc, NotFound):
-        return 404
-    if isinstance(exc, AccountSuspended):
-        return 403
-    if isinstance(exc, Conflict):
-        return 409
-    if isinstance(exc, RateLimited):
-        return 429
-    return 422 if isinstance(exc, InvalidInput) else 400
-
-
-def _refused(request: web.Request, exc: ServiceError) -> web.Response:
-    response = failed(request, str(exc), status=_status(exc))
-    if isinstance(exc, RateLimited):
-        response.headers["Retry-After"] = str(exc.retry_after)
-    return response
 
 
 def _mute_duration(form: MultiDictProxy[Any]) -> int | None:
@@ -103,7 +83,7 @@ async def account_action(request: web.Request) -> web.StreamResponse:
     try:
         await _act(request, user, request.match_info["action"], form, handle)
     except ServiceError as exc:
-        return _refused(request, exc)
+        return refused(request, exc)
     rel, path = await profiles.relationship_with(services, user.account_id, handle)
     return done(request, form, default=path or "/", **rel.as_json())
 
@@ -119,7 +99,7 @@ async def search_page(request: web.Request) -> web.StreamResponse:
         results = await account_search.search(
             services, query, viewer_account_id=user.account_id if user else None)
     except RateLimited as exc:
-        return _refused(request, exc)
+        return refused(request, exc)
     rels = {card.id: await profiles.relationship(services, user.account_id if user else None,
                                                  card.id)
             for card in results.accounts}
@@ -153,7 +133,7 @@ async def answer_request(request: web.Request) -> web.StreamResponse:
         await follows.answer_request(request.app[appkeys.SERVICES], user.username, handle,
                                      approve=approve)
     except ServiceError as exc:
-        return _refused(request, exc)
+        return refused(request, exc)
     return done(request, form, default="/follow_requests", handle=handle,
                 followed_by=approve)
 
@@ -209,7 +189,7 @@ async def submit_report(request: web.Request) -> web.StreamResponse:
             forward=field(form, "forward", 8) in ("1", "on", "true"))
     except ServiceError as exc:
         return await _report_form(request, user, handle, chosen, error=str(exc),
-                                  values=values, status=_status(exc))
+                                  values=values, status=status_for(exc))
     if "application/json" in request.headers.get("Accept", ""):
         return web.json_response({"ok": True, "report_id": str(report.id)})
     return render(request, "report.html", {"done": report, "profile": None})

@@ -18,11 +18,12 @@ from multidict import MultiDictProxy
 from yarl import URL
 
 from server import appkeys
+from server.handlers.errors import status_for
 from server.handlers.session import render, require_user
 from server.handlers.web.common import failed, field, safe_next, see_other, wants_json
 from server.services.accounts.web_sessions import SignedIn
 from server.services.context import Services
-from server.services.errors import Conflict, InvalidInput, NotFound, ServiceError
+from server.services.errors import InvalidInput, ServiceError
 from server.services.reading import admin_console
 from storage.ids import parse_id
 from storage.pagination import Page
@@ -81,14 +82,6 @@ def with_message(path: str, key: str, message: str) -> str:
     return str(url.with_query(query))
 
 
-def _status(exc: ServiceError) -> int:
-    if isinstance(exc, NotFound):
-        return 404
-    if isinstance(exc, Conflict):
-        return 409
-    return 422
-
-
 def action(default: str) -> Callable[[Action], Handler]:
     """Wrap an admin action: admins only, the form read once, a ServiceError turned into an
     error message; back to `next` (or `default`, formatted with the route's match_info)."""
@@ -102,7 +95,7 @@ def action(default: str) -> Callable[[Action], Handler]:
                 notice = await body(request, form, user)
             except ServiceError as exc:
                 if wants_json(request):
-                    return failed(request, str(exc), status=_status(exc))
+                    return failed(request, str(exc), status=status_for(exc))
                 return see_other(with_message(back, "error", str(exc)))
             if wants_json(request):
                 return web.json_response({"ok": True, "notice": notice})
