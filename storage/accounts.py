@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Account, AccountKey, Status, User
+from storage.models import Account, AccountKey, User
 
 
 async def local_account_by_username(session: AsyncSession, username: str) -> Account | None:
@@ -76,12 +76,6 @@ async def remote_account_by_handle(session: AsyncSession, username: str,
     result = await session.execute(select(Account).where(
         func.lower(Account.username) == username.lower(), Account.domain == domain.lower()))
     return result.scalar_one_or_none()
-
-
-async def delete_remote_content(session: AsyncSession, account_id: int) -> None:
-    """Everything a deleted remote account left here: its posts and its keys."""
-    await session.execute(delete(Status).where(Status.account_id == account_id))
-    await session.execute(delete(AccountKey).where(AccountKey.account_id == account_id))
 
 
 async def remote_account_by_inbox(session: AsyncSession, inbox: str) -> Account | None:

@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
-from storage.models import Account, Notification, Status
-from storage.pagination import Page, apply_page, finish_page
-
-
-@dataclass(frozen=True)
-class NotificationRow:
-    notification: Notification
-    from_account: Account
-    status: Status | None
+from storage.models import Notification
 
 
 async def exists_like(session: AsyncSession, account_id: int, from_account_id: int,
@@ -37,19 +26,6 @@ async def add(session: AsyncSession, account_id: int, from_account_id: int, kind
     session.add(row)
     await session.flush()
     return row
-
-
-async def page_for(session: AsyncSession, account_id: int,
-                   page: Page) -> list[NotificationRow]:
-    """An account's notifications, newest first, with who sent each and the post it is about
-    (None when it names none)."""
-    sender = aliased(Account)
-    stmt = (select(Notification, sender, Status)
-            .join(sender, sender.id == Notification.from_account_id)
-            .outerjoin(Status, Status.id == Notification.status_id)
-            .where(Notification.account_id == account_id))
-    rows = (await session.execute(apply_page(stmt, Notification.id, page))).all()
-    return finish_page([NotificationRow(n, a, s) for n, a, s in rows], page)
 
 
 async def delete_notifications_about(session: AsyncSession, status_id: int) -> None:
