@@ -28,6 +28,7 @@ endif
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/vulture
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
