@@ -2,7 +2,7 @@
 parent of a reply), with the same origin checks as any object we did not receive from its
 author: the id must be http(s) and not ours, the origin must serve the document under that
 very id (after redirects, still on that origin), and the post's id must be on the same origin
-as its author. Storing it is interactions.store_remote_note's job, the path Create takes.
+as its author. Storing it is inbound.notes.store_remote_note's job, the path Create takes.
 """
 
 from __future__ import annotations

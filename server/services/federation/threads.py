@@ -10,7 +10,7 @@ from typing import Any
 from server.services.context import Services
 from server.services.errors import Dropped
 from server.services.federation import fetch_posts
-from server.services.federation.inbound import interactions
+from server.services.federation.inbound import notes
 from server.services.federation.remote import RemoteGone, account_for_uri
 from storage import statuses as status_queries
 
@@ -32,7 +32,7 @@ async def fetch_parent(services: Services, payload: dict[str, Any]) -> str:
         log.info("parent %s not fetched: %s", uri, exc)
         return f"ignored: {exc}"
     author = await account_for_uri(services, note.attributed_to)
-    outcome, _ = await interactions.store_remote_note(services, note, author, fetched=True,
-                                                      depth=depth - 1)
+    outcome, _ = await notes.store_remote_note(services, note, author, fetched=True,
+                                               depth=depth - 1)
     log.info("parent %s: %s", uri, outcome)
     return outcome

@@ -7,8 +7,8 @@ and a `Block` goes to the target's personal inbox. `Undo{Block}` lifts it
 (unblock_service.rb). Ids as Mastodon's BlockSerializer / UndoBlockSerializer make them:
 `{actor}#blocks/{id}` and `{actor}#blocks/{id}/undo`.
 
-Incoming Blocks (server.services.social.follows.on_block) and what a block hides (storage.timelines,
-server.services.social.notifications) live elsewhere.
+Incoming Blocks (server.services.federation.inbound.blocks) and what a block hides
+(storage.timelines, server.services.social.notifications) live elsewhere.
 """
 
 from __future__ import annotations

@@ -26,10 +26,9 @@ from activitypub.vocab import ACTOR_TYPES
 from server.services.accounts import account_deletion, moves
 from server.services.context import Services
 from server.services.errors import Dropped
-from server.services.federation.inbound import interactions
+from server.services.federation.inbound import blocks, boosts, follows, likes, notes
 from server.services.federation.remote import RemoteError, fetch_document, store_actor
 from server.services.moderation.reports import on_flag
-from server.services.social import follows
 from storage import accounts as account_queries
 from storage import follows as follow_queries
 from storage import inbox as inbox_store
@@ -127,9 +126,9 @@ async def _refetch_object(services: Services, activity: ParsedActivity) -> Parse
 def _handler_for(activity: ParsedActivity) -> Handler | None:
     object_type = activity.object_type
     if activity.type == "Undo":
-        return {"Follow": follows.on_undo_follow, "Block": follows.on_undo_block,
-                "Like": interactions.on_undo_like,
-                "Announce": interactions.on_undo_announce, "": _undo_by_id}.get(object_type)
+        return {"Follow": follows.on_undo_follow, "Block": blocks.on_undo_block,
+                "Like": likes.on_undo_like,
+                "Announce": boosts.on_undo_announce, "": _undo_by_id}.get(object_type)
     if activity.type == "Delete" and (activity.object_id == activity.actor
                                       or object_type in ACTOR_TYPES):
         return on_actor_deleted
@@ -143,8 +142,8 @@ def _handler_for(activity: ParsedActivity) -> Handler | None:
 async def _undo_by_id(services: Services, activity: ParsedActivity) -> str:
     """`Undo` naming its object by id only: whichever of our records has that id."""
     outcome = "ignored: nothing to undo"
-    for undo in (follows.on_undo_follow, follows.on_undo_block, interactions.on_undo_like,
-                 interactions.on_undo_announce):
+    for undo in (follows.on_undo_follow, blocks.on_undo_block, likes.on_undo_like,
+                 boosts.on_undo_announce):
         outcome = await undo(services, activity)
         if not outcome.startswith("ignored"):
             break
@@ -183,13 +182,13 @@ HANDLERS: dict[str, Handler] = {
     "Follow": follows.on_follow,
     "Accept": follows.on_accept,
     "Reject": follows.on_reject,
-    "Block": follows.on_block,
-    # Posts (any Create/Update/Delete not about an actor: the handlers ignore non-posts).
-    "Create": interactions.on_create,
-    "Update": interactions.on_update,
-    "Delete": interactions.on_delete,
-    "Like": interactions.on_like,
-    "Announce": interactions.on_announce,
+    "Block": blocks.on_block,
+    # Statuses (any Create/Update/Delete not about an actor: the handlers ignore non-notes).
+    "Create": notes.on_create,
+    "Update": notes.on_update,
+    "Delete": notes.on_delete,
+    "Like": likes.on_like,
+    "Announce": boosts.on_announce,
     # Reports from other servers about our accounts (Mastodon's ActivityPub::Activity::Flag).
     "Flag": on_flag,
     # Account migration (Mastodon's ActivityPub::Activity::Move).

@@ -1,14 +1,15 @@
-"""What comes back to us: remote posts (Create/Update/Delete of a Note) and what remote
-accounts do to posts (Like, Announce and their Undo). Reached through inbox_apply's dispatch.
+"""Inbound `Create`, `Update` and `Delete` of a Note (or another status type): storing,
+editing and deleting remote statuses. Reached through inbox_apply's dispatch; likes and
+boosts of statuses are in likes.py and boosts.py beside this.
 
 Rules that hold throughout:
 - A post speaks only for its author: attributedTo must be the activity's actor, on the same
   origin as the note's id; only that author may update or delete it.
 - A remote post is kept only when it concerns someone here: its author is followed by a local
   account, or it replies to, remixes, mentions or is addressed to a local account.
-- Everything is idempotent on the remote ids (note id, Like id, Announce id): a redelivered
-  activity finds its row and does nothing. Counters move with the row that justifies them, in
-  one transaction, by SQL increments.
+- Everything is idempotent on the note's id: a redelivered activity finds its row and does
+  nothing. Counters move with the row that justifies them, in one transaction, by SQL
+  increments.
 - Remote HTML is sanitized before it is stored.
 """
 
@@ -19,17 +20,22 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activitypub.parse import ParsedActivity, ParseError, first_type, object_id, same_origin
-from activitypub.parse_note import NOTE_TYPES, ParsedNote, audience, parse_note
-from activitypub.vocab import PUBLIC
+from activitypub.parse import ParsedActivity, ParseError, first_type, same_origin
+from activitypub.parse_note import NOTE_TYPES, ParsedNote, parse_note
 from server.jobs.queue import enqueue
 from server.render.sanitize import sanitize_html
 from server.services.context import Services
 from server.services.errors import Dropped
 from server.services.federation import fetch_posts
+from server.services.federation.inbound.common import (
+    PUBLIC_VISIBILITIES,
+    known_account,
+    live_status,
+    remove_boost,
+    visibility_of,
+)
 from server.services.federation.remote import (
     RemoteError,
-    RemoteGone,
     account_for_uri,
     fetch_document,
 )
@@ -37,9 +43,8 @@ from server.services.federation.remote_media import schedule_status_media
 from server.services.social import notifications
 from server.services.statuses import note_content
 from server.services.statuses.media_purge import enqueue_media_purge
-from server.services.statuses.posts import audience_includes, can_see
+from server.services.statuses.posts import audience_includes
 from storage import accounts as account_queries
-from storage import favourites as favourite_queries
 from storage import follows as follow_queries
 from storage import notifications as notification_queries
 from storage import remote_media as remote_media_queries
@@ -47,41 +52,8 @@ from storage import statuses as status_queries
 from storage import threads as thread_queries
 from storage import tombstones
 from storage.ids import new_id
-from storage.models import Account, Favourite, RemoteMedia, Status
+from storage.models import Account, RemoteMedia, Status
 from storage.types import utcnow
-
-PUBLIC_VISIBILITIES = ("public", "unlisted")
-
-
-def visibility_of(to: list[str], cc: list[str], followers_url: str | None) -> str:
-    """Mastodon's reading of addressing: Public in `to` -> public, in `cc` -> unlisted; the
-    author's followers collection -> private (followers only); anything else -> direct."""
-    if PUBLIC in to:
-        return "public"
-    if PUBLIC in cc:
-        return "unlisted"
-    if followers_url and followers_url in (*to, *cc):
-        return "private"
-    return "direct"
-
-
-async def _live_post(session: AsyncSession, uri: str | None) -> Status | None:
-    """A post (not a boost, not deleted) by its id."""
-    if not uri:
-        return None
-    status = await status_queries.by_uri(session, uri)
-    if status is None or status.deleted_at is not None or status.reblog_of_id is not None:
-        return None
-    return status
-
-
-async def _known_account(services: Services, uri: str) -> Account | None:
-    """For Delete and Undo: an author we never stored has nothing here to take back."""
-    async with services.db.reader() as session:
-        return await account_queries.account_by_uri(session, uri)
-
-
-# --- Create / Update / Delete of a post ------------------------------------------------------
 
 
 async def _incoming_note(services: Services, activity: ParsedActivity) -> ParsedNote | None:
@@ -144,7 +116,7 @@ async def _seen_post(session: AsyncSession, uri: str | None, author: Account) ->
     audience its author is not in (a direct post it is not in): that one does not exist for
     it, so it is neither counted nor notified nor linked. A blocked author's reply stays
     linked: reading hides it while the block lasts, and an unblock brings it back."""
-    status = await _live_post(session, uri)
+    status = await live_status(session, uri)
     if status is not None and status.local \
             and not await audience_includes(session, status, author):
         return None
@@ -274,7 +246,7 @@ async def on_update(services: Services, activity: ParsedActivity) -> str:
         return f"ignored: Update of {activity.object_type or 'an unknown object'}"
     author = await account_for_uri(services, activity.actor)
     async with services.db.writer.begin() as session:
-        status = await _live_post(session, note.id)
+        status = await live_status(session, note.id)
         if status is None:
             return "ignored: no such post"
         if status.local or status.account_id != author.id:
@@ -304,7 +276,7 @@ async def on_delete(services: Services, activity: ParsedActivity) -> str:
     a late redelivery of its Create cannot bring it back."""
     if activity.object_id is None:
         raise Dropped("Delete names no object")
-    author = await _known_account(services, activity.actor)
+    author = await known_account(services, activity.actor)
     if author is None:
         return "ignored: unknown author"
     async with services.db.writer.begin() as session:
@@ -318,7 +290,7 @@ async def on_delete(services: Services, activity: ParsedActivity) -> str:
         if status.local or status.account_id != author.id:
             raise Dropped("only its author may delete a post")
         if status.reblog_of_id is not None:  # some servers retract a boost with Delete
-            return await _remove_boost(session, status)
+            return await remove_boost(session, status)
         if not await status_queries.soft_delete(session, status.id):
             return "ignored: already deleted"
         if status.in_reply_to_id is not None:
@@ -330,127 +302,3 @@ async def on_delete(services: Services, activity: ParsedActivity) -> str:
     return "post deleted"
 
 
-# --- Like ------------------------------------------------------------------------------------
-
-
-async def on_like(services: Services, activity: ParsedActivity) -> str:
-    """A like of one of our posts (Misskey's emoji reactions arrive as Likes too)."""
-    if not activity.object_id or not same_origin(activity.object_id, services.config.base_url):
-        return "ignored: not a like of a local post"
-    liker = await account_for_uri(services, activity.actor)
-    async with services.db.writer.begin() as session:
-        status = await _live_post(session, activity.object_id)
-        if status is None or not status.local:
-            return "ignored: no such local post"
-        if not await can_see(session, status, liker):
-            # As a local reader gets 404: a post it may not see does not exist for it.
-            return "ignored: no such local post"
-        if await favourite_queries.favourite_by(session, liker.id, status.id) is not None \
-                or await favourite_queries.favourite_by_uri(session, activity.id) is not None:
-            return "ignored: already liked"
-        session.add(Favourite(account_id=liker.id, status_id=status.id, uri=activity.id))
-        await session.flush()
-        await status_queries.increment(session, status.id, "favourites_count", 1)
-        await notifications.notify(session, status.account_id, liker.id,
-                                   notifications.FAVOURITE, status.id)
-    return "liked"
-
-
-async def on_undo_like(services: Services, activity: ParsedActivity) -> str:
-    """`Undo` of a Like, embedded (found by its id, else by actor and post) or by id."""
-    actor = await _known_account(services, activity.actor)
-    if actor is None:
-        return "ignored: unknown actor"
-    inner = activity.object or {}
-    async with services.db.writer.begin() as session:
-        like = await favourite_queries.favourite_by_uri(session, activity.object_id or "")
-        if like is None and inner:
-            status = await status_queries.by_uri(session, object_id(inner.get("object")) or "")
-            like = await favourite_queries.favourite_by(session, actor.id, status.id) \
-                if status else None
-        if like is None or like.account_id != actor.id:
-            return "ignored: no such like"
-        await favourite_queries.delete_favourite(session, like.id)
-        await status_queries.increment(session, like.status_id, "favourites_count", -1)
-    return "like undone"
-
-
-# --- Announce --------------------------------------------------------------------------------
-
-
-async def on_announce(services: Services, activity: ParsedActivity) -> str:
-    """A boost of one of our posts, or of a remote post by someone followed here. A post we
-    do not have is fetched from its origin when the booster is followed here."""
-    booster = await account_for_uri(services, activity.actor)
-    visibility = visibility_of(audience(activity.raw.get("to")), audience(activity.raw.get("cc")),
-                               booster.followers_url)
-    if visibility == "direct":
-        return "ignored: a boost addressed to nobody"
-    await _fetch_boosted(services, activity, booster)
-    async with services.db.writer.begin() as session:
-        if await status_queries.by_uri(session, activity.id) is not None:
-            return "ignored: boost already stored"
-        target = await _live_post(session, activity.object_id)
-        if target is None:
-            return "ignored: boost of a post we do not have"
-        if not target.local and not await follow_queries.followed_locally(session, booster.id):
-            return "ignored: boost of a remote post by someone nobody here follows"
-        if target.visibility not in PUBLIC_VISIBILITIES and target.account_id != booster.id:
-            return "ignored: a non-public post cannot be boosted"
-        if target.local and not await can_see(session, target, booster):
-            return "ignored: boost of a post the booster cannot see"  # its author blocks it
-        if await status_queries.boost_of(session, booster.id, target.id) is not None:
-            return "ignored: already boosted"
-        session.add(Status(uri=activity.id, account_id=booster.id, local=False,
-                           visibility=visibility, reblog_of_id=target.id))
-        await session.flush()
-        await status_queries.increment(session, target.id, "reblogs_count", 1)
-        if target.local:
-            await notifications.notify(session, target.account_id, booster.id,
-                                       notifications.REBLOG, target.id)
-    return "boosted"
-
-
-async def _fetch_boosted(services: Services, activity: ParsedActivity,
-                         booster: Account) -> None:
-    """Fetch and store the boosted post when we lack it and someone here follows the
-    booster (whose followers then see it, whoever wrote it)."""
-    uri = activity.object_id
-    if not uri or same_origin(uri, services.config.base_url):
-        return
-    async with services.db.reader() as session:
-        if await status_queries.by_uri(session, uri) is not None \
-                or not await follow_queries.followed_locally(session, booster.id):
-            return
-    try:
-        note = await fetch_posts.fetch_note(services, uri)
-        author = await account_for_uri(services, note.attributed_to)
-    except RemoteGone:
-        return
-    except RemoteError as exc:
-        raise Dropped(f"the boosted post could not be fetched: {exc}") from None
-    await store_remote_note(services, note, author, fetched=True)
-
-
-async def on_undo_announce(services: Services, activity: ParsedActivity) -> str:
-    """`Undo` of an Announce, embedded (by its id, else by actor and post) or by id."""
-    actor = await _known_account(services, activity.actor)
-    if actor is None:
-        return "ignored: unknown actor"
-    inner = activity.object or {}
-    async with services.db.writer.begin() as session:
-        boost = await status_queries.by_uri(session, activity.object_id or "")
-        if (boost is None or boost.reblog_of_id is None) and inner:
-            target = await status_queries.by_uri(session, object_id(inner.get("object")) or "")
-            boost = await status_queries.boost_of(session, actor.id, target.id) \
-                if target else None
-        if boost is None or boost.reblog_of_id is None or boost.account_id != actor.id:
-            return "ignored: no such boost"
-        return await _remove_boost(session, boost)
-
-
-async def _remove_boost(session: AsyncSession, boost: Status) -> str:
-    assert boost.reblog_of_id is not None
-    await status_queries.delete_boost(session, boost.id)
-    await status_queries.increment(session, boost.reblog_of_id, "reblogs_count", -1)
-    return "boost undone"
