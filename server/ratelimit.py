@@ -19,7 +19,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
 from server.config import RateLimitsConfig
-from server.services.errors import RateLimited
+from server.errors import RateLimited
 
 LimitName = Literal["signup", "login", "generation", "posting", "inbox", "fetch", "lookup"]
 

@@ -1,8 +1,8 @@
 """Errors that services raise for handlers and the CLI to turn into messages."""
 
-
-class ServiceError(Exception):
-    """A request the service refuses, with a message fit to show the user."""
+# The base and RateLimited live in the low server.errors (the rate limiter raises one).
+from server.errors import RateLimited as RateLimited
+from server.errors import ServiceError as ServiceError
 
 
 class NotFound(ServiceError):
@@ -43,12 +43,3 @@ class GenerationDisabled(ServiceError):
 class Dropped(Exception):
     """An incoming activity that cannot be trusted or makes no sense: it is kept, marked
     ignored, and never retried (raised by the inbox appliers, caught by inbox_apply)."""
-
-
-class RateLimited(ServiceError):
-    """Too many requests of one kind from one client; `retry_after` is the number of whole
-    seconds until the window frees up (sent as HTTP Retry-After)."""
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
