@@ -9,10 +9,9 @@ import signal
 import sys
 from typing import Any
 
-from generator.engines import make_engine
-from generator.runner import running_generator
 from server.cli.common import CommandError, open_app_database, run_command
-from server.config import Config, ConfigError
+from server.config import Config
+from server.images.embedded import load_engine, serving_alone
 from server.jobs.queue import RetryAfter
 from server.logs import setup_logging
 from server.services.accounts import users as account_service
@@ -111,10 +110,7 @@ def _print(view: GenerationView) -> None:
 def _serve_command(args: argparse.Namespace) -> int:
     config: Config = args.config_obj
     setup_logging(config.logging.level, config.logging.format)
-    try:
-        engine = make_engine(config.generator.engine)
-    except ValueError as exc:
-        raise ConfigError(f"generator.engine: {exc}") from None
+    engine = load_engine(config.generator.engine)
     token = args.token or config.generator.token
     if not token:
         token = secrets.token_urlsafe(32)
@@ -123,8 +119,7 @@ def _serve_command(args: argparse.Namespace) -> int:
 
     async def body() -> None:
         try:
-            async with running_generator(engine, token, host=args.host, port=args.port,
-                                         access_log=True) as url:
+            async with serving_alone(engine, token, host=args.host, port=args.port) as url:
                 print(f"generator ({engine.name}) serving the Images API at {url}; "
                       "SIGTERM or Ctrl-C stops it", flush=True)
                 await _wait_for_signal()

@@ -1,13 +1,19 @@
 """Opening the image backend a process needs: Dreamfeed's own generator on a loopback port
-(the embedded default: no key, no internet), or the configured OpenAI-compatible service."""
+(the embedded default: no key, no internet), or the configured OpenAI-compatible service.
+
+The one bridge from server to the generator package (an import-linter contract says so):
+whatever else needs the generator in-process (its styles, `dreamfeed generator serve`) asks
+here, everything else speaks to it over HTTP."""
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
 from generator.engines import ENGINES, make_engine
+from generator.engines.base import Engine
 from generator.runner import running_generator
 from server.config import Config, ConfigError
 from server.images.backend import ImageBackend
@@ -52,3 +58,27 @@ async def open_image_backend(config: Config) -> AsyncIterator[ImageBackend]:
         yield backend
     finally:
         await backend.close()
+
+
+def load_engine(name: str) -> Engine:
+    """An engine of Dreamfeed's generator by name (`generator.engine`)."""
+    try:
+        return make_engine(name)
+    except ValueError as exc:
+        raise ConfigError(f"generator.engine: {exc}") from None
+
+
+@functools.cache
+def engine_styles(name: str) -> tuple[str, ...]:
+    """The styles an engine of Dreamfeed's generator draws (the compose page lists them)."""
+    return tuple(make_engine(name).styles)
+
+
+@asynccontextmanager
+async def serving_alone(engine: Engine, token: str, *, host: str,
+                        port: int) -> AsyncIterator[str]:
+    """The generator alone on host:port with its access log, until the block ends; yields
+    the Images API's base URL."""
+    async with running_generator(engine, token, host=host, port=port,
+                                 access_log=True) as url:
+        yield url

@@ -4,12 +4,11 @@ post a reply or remix starts from (checked against what the viewer may see)."""
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any
 
 from server.config import Config
-from server.images.embedded import EmbeddedBackend
+from server.images.embedded import EmbeddedBackend, engine_styles
 from server.render.sanitize import plain_text
 from server.services.context import Services
 from server.services.errors import NotFound
@@ -50,20 +49,13 @@ class ComposeOptions:
     max_images: int
 
 
-@functools.cache
-def _engine_styles(engine: str) -> tuple[str, ...]:
-    from generator.engines import make_engine
-
-    return tuple(make_engine(engine).styles)
-
-
 def options(images: ImageServices) -> ComposeOptions:
     config = images.config.generator
     sizes = [Choice(value, f"{label} ({value})") for value, label in PRESET_SIZES]
     if config.size not in {value for value, _ in PRESET_SIZES}:
         sizes.insert(0, Choice(config.size, f"Default ({config.size})"))
     # Only our own generator is known to take a style: others may refuse the parameter.
-    styles = _engine_styles(config.engine) if isinstance(images.backend, EmbeddedBackend) \
+    styles = engine_styles(config.engine) if isinstance(images.backend, EmbeddedBackend) \
         else ()
     return ComposeOptions(
         sizes=tuple(sizes), qualities=tuple(Choice(q, QUALITY_LABELS[q]) for q in QUALITIES),
