@@ -10,7 +10,6 @@ from aiohttp import web
 from server import appkeys
 from server.services.statuses import media as media_service
 from storage.ids import parse_id
-from storage.media_files import MediaFileMissing
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +35,11 @@ async def media_file(request: web.Request) -> web.StreamResponse:
                "Access-Control-Allow-Origin": "*", "X-Content-Type-Options": "nosniff"}
     if _matches(request.headers.get("If-None-Match", ""), found.etag):
         return web.Response(status=304, headers=headers)
-    try:
-        data = await media_service.read_media_file(request.app[appkeys.MEDIA_STORE], found)
-    except MediaFileMissing:
+    data = await media_service.read_media_file(request.app[appkeys.MEDIA_STORE], found)
+    if data is None:
         log.error("media file missing from the store", extra={"media_id": media_id,
                                                                "key": found.key})
-        raise web.HTTPNotFound(text="no such media file") from None
+        raise web.HTTPNotFound(text="no such media file")
     return web.Response(body=data, content_type=found.content_type, headers=headers)
 
 

@@ -11,8 +11,7 @@ from server.services.federation import instance as instance_service
 
 async def instance_context(request: web.Request) -> dict[str, object]:
     config = request.app[appkeys.CONFIG]
-    async with request.app[appkeys.DATABASE].reader() as session:
-        usage = await instance_service.node_usage(session)
+    usage = await instance_service.node_usage(request.app[appkeys.DATABASE])
     return {
         "instance_name": config.instance.name,
         "domain": config.instance.domain,

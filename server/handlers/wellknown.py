@@ -63,13 +63,12 @@ async def webfinger(request: web.Request) -> web.Response:
     config = request.app[appkeys.CONFIG]
     urls = request.app[appkeys.URLS]
     instance_actor_name = instance_service.instance_actor_username(config)
-    async with request.app[appkeys.DATABASE].reader() as session:
-        if username == instance_actor_name:
-            document = webfinger_document(
-                subject=f"acct:{instance_actor_name}@{config.instance.domain}",
-                actor_id=urls.instance_actor, profile_url=urls.about, subscribe_template=None)
-            return json_response(document, content_type=JRD_JSON, cors=True, max_age=3 * 86400)
-        account = await account_service.find_local_account(session, username)
+    if username == instance_actor_name:
+        document = webfinger_document(
+            subject=f"acct:{instance_actor_name}@{config.instance.domain}",
+            actor_id=urls.instance_actor, profile_url=urls.about, subscribe_template=None)
+        return json_response(document, content_type=JRD_JSON, cors=True, max_age=3 * 86400)
+    account = await account_service.local_account(request.app[appkeys.DATABASE], username)
     if account is None:
         raise web.HTTPNotFound(text="no such account on this instance", headers=CORS)
     if account.deleted_at is not None:
@@ -99,8 +98,7 @@ async def nodeinfo(request: web.Request) -> web.Response:
     if version not in NODEINFO_VERSIONS:
         raise web.HTTPNotFound(text=f"NodeInfo {version} is not served here")
     config = request.app[appkeys.CONFIG]
-    async with request.app[appkeys.DATABASE].reader() as session:
-        usage = await instance_service.node_usage(session)
+    usage = await instance_service.node_usage(request.app[appkeys.DATABASE])
     document = nodeinfo_document(
         version, software_name=SOFTWARE_NAME, software_version=__version__, usage=usage,
         open_registrations=config.instance.registrations != "closed",

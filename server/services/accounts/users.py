@@ -14,9 +14,10 @@ from activitypub.keys import generate_rsa_keypair
 from server import passwords
 from server.config import Config, split_domain
 from server.services.context import InboxOwner, Services
-from server.services.errors import Conflict, InvalidInput
+from server.services.errors import Conflict, InvalidInput, NotFound
 from server.urls import Urls
 from storage import accounts as account_queries
+from storage.database import Database
 from storage.models import Account, AccountKey, User
 
 USERNAME_RE = re.compile(r"[a-z0-9_]{1,30}")
@@ -115,10 +116,29 @@ async def inbox_owner(services: Services, username: str) -> InboxOwner | None:
     return owner
 
 
+async def local_account(db: Database, username: str) -> Account | None:
+    """find_local_account in a read transaction of its own."""
+    async with db.reader() as session:
+        return await find_local_account(session, username)
+
+
 async def find_local_account(session: AsyncSession, username: str) -> Account | None:
     """A local person's account (deleted ones too: callers answer 410), never the instance
     actor."""
     account = await account_queries.local_account_by_username(session, username)
     if account is None or account.actor_type == "Application":
         return None
+    return account
+
+
+async def local_user_account(db: Database, raw_username: str) -> Account:
+    """The account of the local user (with a sign-in, not the instance actor) named
+    `raw_username`; NotFound when there is none."""
+    name = normalize_username(raw_username)
+    async with db.reader() as session:
+        account = await find_local_account(session, name)
+        user = None if account is None else await account_queries.user_by_account_id(
+            session, account.id)
+    if account is None or user is None:
+        raise NotFound(f"there is no local user named {name!r}")
     return account

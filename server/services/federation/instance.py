@@ -14,6 +14,7 @@ from server.services.errors import ServiceError
 from server.urls import Urls
 from storage import accounts as account_queries
 from storage import instance as instance_queries
+from storage.database import Database
 from storage.models import Account, AccountKey
 from storage.types import utcnow
 
@@ -80,7 +81,12 @@ async def prepare_instance(sessionmaker: async_sessionmaker[AsyncSession], confi
         return actor.id
 
 
-async def node_usage(session: AsyncSession) -> NodeUsage:
+async def node_usage(db: Database) -> NodeUsage:
+    async with db.reader() as session:
+        return await _node_usage(session)
+
+
+async def _node_usage(session: AsyncSession) -> NodeUsage:
     now = utcnow()
     return NodeUsage(
         users_total=await account_queries.count_local_users(session),

@@ -13,6 +13,7 @@ Silenced accounts show only to their followers; their follows need approval.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,6 +33,9 @@ from storage import follows as follow_queries
 from storage.ids import new_id
 from storage.models import Account
 from storage.types import utcnow
+
+# The shape of suspend, unsuspend, silence and unsilence (the admin pages pick one by name).
+Moderate = Callable[..., Awaitable[Account]]
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from server.urls import Urls, media_path
 from storage import media as media_queries
 from storage import statuses as status_queries
 from storage.database import Database
-from storage.media_files import MediaStore
+from storage.media_files import MediaFileMissing, MediaStore
 from storage.models import MediaAttachment
 
 JPEG_FILE, WEBP_FILE, THUMB_FILE = "image.jpg", "image.webp", "thumb.jpg"
@@ -75,6 +75,9 @@ def _secret_matches(expected: str | None, given: str | None) -> bool:
     return hmac.compare_digest(expected.encode(), given.encode())
 
 
-async def read_media_file(store: MediaStore, file: MediaFile) -> bytes:
-    """Raises storage.media_files.MediaFileMissing when the row outlived its file."""
-    return await store.read(file.key)
+async def read_media_file(store: MediaStore, file: MediaFile) -> bytes | None:
+    """The file's bytes; None when the row outlived its file (the caller answers 404)."""
+    try:
+        return await store.read(file.key)
+    except MediaFileMissing:
+        return None

@@ -5,8 +5,6 @@ latest refused prompts."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from aiohttp import web
 
 from server.handlers.web.admin.common import (
@@ -26,12 +24,10 @@ from server.services.errors import InvalidInput, NotFound
 from server.services.generation import prompt_moderation
 from server.services.moderation import account_moderation
 from server.services.reading import admin_console
-from storage.models import Account
 
 MAX_REASON = 500
-Moderate = Callable[..., Awaitable[Account]]
 # action -> (service function, past tense, needs the "I understand" box)
-MODERATION: dict[str, tuple[Moderate, str, bool]] = {
+MODERATION: dict[str, tuple[account_moderation.Moderate, str, bool]] = {
     "suspend": (account_moderation.suspend, "suspended", True),
     "unsuspend": (account_moderation.unsuspend, "unsuspended", False),
     "silence": (account_moderation.silence, "silenced", False),

@@ -21,13 +21,13 @@ from server.services.accounts.web_sessions import SignedIn
 from server.services.errors import NotFound
 from server.services.moderation import reports
 from server.services.reading import admin_console
-from storage.reports import OPEN, RESOLVED
 
 
 async def report_list(request: web.Request) -> web.Response:
     require_admin(request)
-    state = request.query.get("state", OPEN)
-    state = state if state in (OPEN, RESOLVED) else OPEN
+    state = request.query.get("state", "")
+    # Open reports unless another state is asked for (STATES begins with open).
+    state = state if state in reports.STATES else reports.STATES[0]
     views = await reports.list_reports(services(request), state, page_of(request))
     return await page(request, "admin_reports.html", "reports", {
         "reports": views, "state": state, "next_max_id": next_max_id(views)})
