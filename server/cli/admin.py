@@ -20,7 +20,7 @@ from server.cli import (
 )
 from server.cli.common import open_app_database, page_limit, row_id, run_command
 from server.config import Config
-from storage import audit
+from server.services.reading import admin_console
 from storage.pagination import Page
 
 # Each admin_* module: `register(commands)` adds its area (domain, account, report, ...).
@@ -44,9 +44,9 @@ def _audit(args: argparse.Namespace) -> int:
     config: Config = args.config_obj
 
     async def body() -> None:
-        async with open_app_database(config) as database, database.reader() as session:
-            rows = await audit.entries(session, Page(limit=args.limit, max_id=args.max_id),
-                                       action=args.action)
+        async with open_app_database(config) as database:
+            rows = await admin_console.audit_entries(
+                database, Page(limit=args.limit, max_id=args.max_id), action=args.action)
         if not rows:
             print("no moderation actions recorded")
         for row in rows:

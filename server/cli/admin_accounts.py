@@ -5,16 +5,13 @@ account, local (`alice`) or remote (`bob@example.com`). Every change is audited
 from __future__ import annotations
 
 import argparse
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from server.cli.common import run_with_services
 from server.services.context import Services
 from server.services.moderation import account_moderation
-from storage.models import Account
 
-Action = Callable[..., Awaitable[Account]]
-ACTIONS: dict[str, tuple[Action, str, str]] = {
+ACTIONS: dict[str, tuple[account_moderation.Moderate, str, str]] = {
     "suspend": (account_moderation.suspend, "suspended",
                 "suspend an account: it can do nothing, its posts are hidden"),
     "unsuspend": (account_moderation.unsuspend, "unsuspended", "lift a suspension"),

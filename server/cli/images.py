@@ -18,7 +18,6 @@ from server.services.accounts import users as account_service
 from server.services.errors import ServiceError
 from server.services.generation import generate as generation_service
 from server.services.generation.generate import GenerationView, ImageServices
-from storage import accounts as account_queries
 
 # Longest pause between in-process retries of a failed attempt.
 MAX_RETRY_PAUSE = 10.0
@@ -72,13 +71,7 @@ def _generate_command(args: argparse.Namespace) -> int:
 async def generate_now(images: ImageServices, args: argparse.Namespace) -> GenerationView:
     """Request a generation for args.user and run it in this process (worker or not)."""
     try:
-        name = account_service.normalize_username(args.user)
-        async with images.db.reader() as session:
-            account = await account_service.find_local_account(session, name)
-            user = None if account is None else await account_queries.user_by_account_id(
-                session, account.id)
-        if account is None or user is None:
-            raise CommandError(f"there is no local user named {name!r}")
+        account = await account_service.local_user_account(images.db, args.user)
         # The queued job is only a backstop (see request_generation): this process makes
         # the images itself, so the command works with or without a running worker.
         backstop = images.config.generator.timeout * generation_service.MAX_ATTEMPTS + 60

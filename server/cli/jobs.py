@@ -11,9 +11,7 @@ from typing import Any
 from server.cli.common import (
     CommandError,
     open_app_database,
-    open_database,
     open_services,
-    require_migrated,
     run_command,
 )
 from server.config import Config
@@ -25,8 +23,8 @@ from server.logs import setup_logging
 from server.services.errors import ServiceError
 from server.services.generation.generate import open_image_services
 from server.services.moderation import dead_letters
-from storage import jobs as job_store
-from storage.jobs import JobRecord
+from server.services.reading import job_queue
+from server.services.reading.job_queue import JobRecord
 from storage.types import utcnow
 
 ERROR_WIDTH = 60
@@ -39,7 +37,7 @@ def register(subparsers: Any) -> None:
     sub = jobs.add_subparsers(dest="jobs_command", required=True, metavar="ACTION")
 
     listing = sub.add_parser("list", help="show jobs, oldest first")
-    listing.add_argument("--state", choices=job_store.STATES)
+    listing.add_argument("--state", choices=job_queue.STATES)
     listing.add_argument("--kind", metavar="KIND")
     listing.add_argument("--limit", type=_positive_int, default=50, metavar="N")
     listing.add_argument("--after", type=int, metavar="ID",
@@ -74,14 +72,11 @@ def _list_command(args: argparse.Namespace) -> int:
     config: Config = args.config_obj
 
     async def body() -> None:
-        async with open_database(config) as (engine, sessionmaker):
-            await require_migrated(engine)
-            async with sessionmaker() as session:
-                rows = await job_store.list_jobs(session, state=args.state, kind=args.kind,
-                                                 limit=args.limit, after_id=args.after)
-                counts = await job_store.count_jobs_by_state(session)
-        print(format_table(rows) if rows else "no jobs")
-        print(", ".join(f"{n} {state}" for state, n in counts.items()))
+        async with open_app_database(config, migrate=False) as database:
+            listing = await job_queue.list_jobs(database, state=args.state, kind=args.kind,
+                                                limit=args.limit, after_id=args.after)
+        print(format_table(listing.jobs) if listing.jobs else "no jobs")
+        print(", ".join(f"{n} {state}" for state, n in listing.counts.items()))
 
     return run_command(body)
 

@@ -25,6 +25,7 @@ from storage import accounts as account_queries
 from storage import admin_queries as queries
 from storage import audit
 from storage import jobs as job_store
+from storage.database import Database
 from storage.models import Account, AuditEntry, User
 from storage.pagination import Page
 
@@ -197,9 +198,15 @@ async def generation_overview(services: Services) -> tuple[list[AccountSummary],
 
 async def audit_log(services: Services, page: Page, *,
                     action: str | None = None) -> list[AuditView]:
-    async with services.db.reader() as session:
-        entries = await audit.entries(session, page, action=action or None)
-    return await _audit_views(services, list(entries))
+    entries = await audit_entries(services.db, page, action=action or None)
+    return await _audit_views(services, entries)
+
+
+async def audit_entries(db: Database, page: Page, *,
+                        action: str | None = None) -> list[AuditEntry]:
+    """The audit log as stored, newest first (the command line prints it as it is)."""
+    async with db.reader() as session:
+        return list(await audit.entries(session, page, action=action))
 
 
 async def _audit_views(services: Services, entries: list[AuditEntry]) -> list[AuditView]:
