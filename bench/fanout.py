@@ -124,7 +124,7 @@ class FanoutReceiver(ReceiverProcess):
 
 async def make_image(app: web.Application, account_id: int) -> list[int]:
     """One small image through the real pipeline (as tests/federation/harness.py does)."""
-    images = app[appkeys.IMAGES]
+    images = app[appkeys.SERVICES]
     view = await generate.request_generation(images, account_id, "a lighthouse in fog",
                                                size="256x256", n=1)
     await app[appkeys.WORKER_POOL].run_until_empty()

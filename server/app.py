@@ -1,5 +1,6 @@
 """`create_app(config)`: the one application factory. Resources are opened and closed in
-cleanup contexts, in order: database, instance identity, HTTP client, workers."""
+cleanup contexts, in order: database, instance identity, services (HTTP client, media store,
+image backend, rate limiter, caches), inbox writer, workers."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from server.handlers import web as web_app
 from server.handlers.ratelimits import fetch_limit_middleware
 from server.handlers.session import session_middleware
 from server.images import decode_slots
+from server.images.embedded import open_image_backend
 from server.jobs.handlers import default_registry
 from server.jobs.registry import JobResources
 from server.jobs.worker import WorkerPool
@@ -33,7 +35,6 @@ from server.services.errors import ServiceError
 from server.services.federation.inbound import inbox_retention
 from server.services.federation.inbound.inbox_writer import InboxWriter
 from server.services.federation.instance import prepare_instance
-from server.services.generation.generate import open_image_services
 from server.urls import Urls
 from storage.database import Database, DatabaseUnavailable, check_connection
 from storage.media_files import LocalMediaStore
@@ -100,12 +101,14 @@ def create_app(config: Config, *, migrate: bool = True,
 
     async def services_ctx(app: web.Application) -> AsyncIterator[None]:
         limiter = RateLimiter(config.ratelimits)
-        app[appkeys.RATE_LIMITER] = limiter
-        async with make_http_client(config, resolver=resolver) as client:
+        # With no [generator] base_url and no key, the image backend is the generator
+        # service started on a loopback port inside this process.
+        async with make_http_client(config, resolver=resolver) as client, \
+                open_image_backend(config) as backend:
             services = Services(config=config, db=app[appkeys.DATABASE], http=client,
-                                limiter=limiter)
+                                media=LocalMediaStore(config.media.path),
+                                image_backend=backend, limiter=limiter)
             await load_instance_key(services, app[appkeys.INSTANCE_ACTOR_ID])
-            app[appkeys.HTTP_CLIENT] = client
             app[appkeys.SERVICES] = services
             yield
         await limiter.close()
@@ -122,9 +125,7 @@ def create_app(config: Config, *, migrate: bool = True,
     async def workers_ctx(app: web.Application) -> AsyncIterator[None]:
         # Built even with jobs.workers = 0, so tests can run the queue with one call.
         pool = WorkerPool(JobResources(config=config, sessionmaker=app[appkeys.DATABASE].writer,
-                                       http=app[appkeys.HTTP_CLIENT],
-                                       services=app[appkeys.SERVICES],
-                                       images=app[appkeys.IMAGES]),
+                                       services=app[appkeys.SERVICES]),
                           default_registry(), concurrency=max(config.jobs.workers, 1))
         app[appkeys.WORKER_POOL] = pool
         if config.jobs.workers > 0:
@@ -132,17 +133,8 @@ def create_app(config: Config, *, migrate: bool = True,
         yield
         await pool.stop()
 
-    async def images_ctx(app: web.Application) -> AsyncIterator[None]:
-        # With no [generator] base_url and no key, this starts the generator service on a
-        # loopback port inside this process.
-        async with open_image_services(config, app[appkeys.DATABASE],
-                                       app[appkeys.MEDIA_STORE]) as images:
-            app[appkeys.IMAGES] = images
-            yield
-
-    app[appkeys.MEDIA_STORE] = LocalMediaStore(config.media.path)
     app.cleanup_ctx.extend([database_ctx, instance_ctx, services_ctx, inbox_writer_ctx,
-                            images_ctx, workers_ctx])
+                            workers_ctx])
 
     app.router.add_static("/static", PACKAGE_DIR / "static", name="static")
     for module in (wellknown, actors, collections, inbox, statuses, pages, media,

@@ -1,4 +1,5 @@
-"""What every CLI command needs: the database opened with a clear one-line error."""
+"""What every CLI command needs: the database opened with a clear one-line error, and the
+one `Services` object (with the image backend for the commands that generate)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from server.config import Config
+from server.images.embedded import open_image_backend
 from server.ratelimit import RateLimiter
 from server.services.context import Services, load_instance_key
 from server.services.errors import ServiceError
@@ -23,6 +25,7 @@ from storage.database import (
     make_engine,
     make_sessionmaker,
 )
+from storage.media_files import LocalMediaStore
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.pagination import MAX_LIMIT
 
@@ -136,9 +139,22 @@ async def open_services(config: Config, *, migrate: bool = True) -> AsyncIterato
         async with make_http_client(config) as http:
             # Rate limits shared with the web processes when [ratelimits] storage is redis.
             limiter = RateLimiter(config.ratelimits)
-            services = Services(config=config, db=database, http=http, limiter=limiter)
+            services = Services(config=config, db=database, http=http,
+                                media=LocalMediaStore(config.media.path), limiter=limiter)
             try:
                 await load_instance_key(services, instance_actor_id)
                 yield services
             finally:
                 await limiter.close()
+
+
+@asynccontextmanager
+async def image_backend_opened(services: Services) -> AsyncIterator[Services]:
+    """`services` with its image backend (starting the in-process generator when configured
+    so), for the commands that generate; opened only then, as it may start a service."""
+    async with open_image_backend(services.config) as backend:
+        services.image_backend = backend
+        try:
+            yield services
+        finally:
+            services.image_backend = None

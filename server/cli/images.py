@@ -9,15 +9,16 @@ import signal
 import sys
 from typing import Any
 
-from server.cli.common import CommandError, open_app_database, run_command
+from server.cli.common import CommandError, image_backend_opened, open_services, run_command
 from server.config import Config
 from server.images.embedded import load_engine, serving_alone
 from server.jobs.queue import RetryAfter
 from server.logs import setup_logging
 from server.services.accounts import users as account_service
+from server.services.context import Services
 from server.services.errors import ServiceError
 from server.services.generation import generate as generation_service
-from server.services.generation.generate import GenerationView, ImageServices
+from server.services.generation.generate import GenerationView
 
 # Longest pause between in-process retries of a failed attempt.
 MAX_RETRY_PAUSE = 10.0
@@ -58,9 +59,8 @@ def _generate_command(args: argparse.Namespace) -> int:
     setup_logging("WARNING", config.logging.format)
 
     async def body() -> None:
-        async with open_app_database(config) as database, \
-                generation_service.open_image_services(config, database) as images:
-            view = await generate_now(images, args)
+        async with open_services(config) as services, image_backend_opened(services):
+            view = await generate_now(services, args)
         _print(view)
         if view.state != "done":
             raise CommandError(f"generation {view.id} failed: {view.error}")
@@ -68,27 +68,27 @@ def _generate_command(args: argparse.Namespace) -> int:
     return run_command(body)
 
 
-async def generate_now(images: ImageServices, args: argparse.Namespace) -> GenerationView:
+async def generate_now(services: Services, args: argparse.Namespace) -> GenerationView:
     """Request a generation for args.user and run it in this process (worker or not)."""
     try:
-        account = await account_service.local_user_account(images.db, args.user)
+        account = await account_service.local_user_account(services.db, args.user)
         # The queued job is only a backstop (see request_generation): this process makes
         # the images itself, so the command works with or without a running worker.
-        backstop = images.config.generator.timeout * generation_service.MAX_ATTEMPTS + 60
+        backstop = services.config.generator.timeout * generation_service.MAX_ATTEMPTS + 60
         view = await generation_service.request_generation(
-            images, account.id, args.prompt, size=args.size, quality=args.quality,
+            services, account.id, args.prompt, size=args.size, quality=args.quality,
             style=args.style, seed=args.seed, n=args.n, job_delay=backstop,
             source_media_id=getattr(args, "source_media_id", None))
     except ServiceError as exc:
         raise CommandError(str(exc)) from None
     for attempt in range(1, generation_service.MAX_ATTEMPTS + 1):
         try:
-            await generation_service.generation_job(images, view.id, attempt)
+            await generation_service.generation_job(services, view.id, attempt)
             break
         except RetryAfter as exc:
             print(f"attempt {attempt} failed ({exc}); retrying", file=sys.stderr)
             await asyncio.sleep(min(max(exc.seconds, 1.0), MAX_RETRY_PAUSE))
-    return await generation_service.get_generation(images, view.id)
+    return await generation_service.get_generation(services, view.id)
 
 
 def _print(view: GenerationView) -> None:

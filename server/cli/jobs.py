@@ -10,6 +10,7 @@ from typing import Any
 
 from server.cli.common import (
     CommandError,
+    image_backend_opened,
     open_app_database,
     open_services,
     run_command,
@@ -21,7 +22,6 @@ from server.jobs.registry import JobResources
 from server.jobs.worker import WorkerPool
 from server.logs import setup_logging
 from server.services.errors import ServiceError
-from server.services.generation.generate import open_image_services
 from server.services.moderation import dead_letters
 from server.services.reading import job_queue
 from server.services.reading.job_queue import JobRecord
@@ -139,9 +139,9 @@ def _worker_command(args: argparse.Namespace) -> int:
 
     async def body() -> None:
         async with open_services(config, migrate=False) as services, \
-                open_image_services(config, services.db) as images:
+                image_backend_opened(services):
             resources = JobResources(config=config, sessionmaker=services.db.writer,
-                                     http=services.http, services=services, images=images)
+                                     services=services)
             pool = WorkerPool(resources, default_registry(), concurrency=concurrency)
             await pool.start()
             print(f"worker {pool.name} running {concurrency} at a time; "

@@ -72,7 +72,7 @@ async def sign_up(request: web.Request) -> web.StreamResponse:
             username=values["username"], password=_field(form, "password"),
             email=values["email"], reason=values["reason"],
             invite_code=values["invite_code"], ip=request[CLIENT_IP],
-            limiter=request.app[appkeys.RATE_LIMITER])
+            limiter=request.app[appkeys.SERVICES].limiter)
     except RateLimited as exc:
         return _too_many(request, "auth_sign_up.html", context, exc)
     except registrations.RegistrationsClosed as exc:
@@ -122,7 +122,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
         token, _ = await web_sessions.sign_in(
             request.app[appkeys.DATABASE], values["login"], _field(form, "password"),
             ip=request[CLIENT_IP], user_agent=request.headers.get("User-Agent", ""),
-            limiter=request.app[appkeys.RATE_LIMITER])
+            limiter=request.app[appkeys.SERVICES].limiter)
     except RateLimited as exc:
         return _too_many(request, "auth_sign_in.html", context, exc)
     except SignInRefused as exc:

@@ -28,7 +28,7 @@ async def download_archive(request: web.Request) -> web.StreamResponse:
         archive = workdir / "archive.zip"
         try:
             size = await account_export.write_archive(
-                request.app[appkeys.SERVICES], request.app[appkeys.MEDIA_STORE],
+                request.app[appkeys.SERVICES], request.app[appkeys.SERVICES].media,
                 user.username, archive)
         except NotFound as exc:
             raise web.HTTPNotFound(text=str(exc)) from None

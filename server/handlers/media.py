@@ -35,7 +35,7 @@ async def media_file(request: web.Request) -> web.StreamResponse:
                "Access-Control-Allow-Origin": "*", "X-Content-Type-Options": "nosniff"}
     if _matches(request.headers.get("If-None-Match", ""), found.etag):
         return web.Response(status=304, headers=headers)
-    data = await media_service.read_media_file(request.app[appkeys.MEDIA_STORE], found)
+    data = await media_service.read_media_file(request.app[appkeys.SERVICES].media, found)
     if data is None:
         log.error("media file missing from the store", extra={"media_id": media_id,
                                                                "key": found.key})

@@ -20,7 +20,6 @@ from server import appkeys
 from server.handlers.media import _matches
 from server.services.federation.remote_media import (
     NotServable,
-    RemoteMediaDeps,
     RemoteMediaServer,
     ServedFile,
 )
@@ -38,10 +37,7 @@ class RemoteMediaHandlers:
 
     def server(self, app: web.Application) -> RemoteMediaServer:
         if self._server is None:
-            services = app[appkeys.SERVICES]
-            self._server = RemoteMediaServer(RemoteMediaDeps(
-                config=app[appkeys.CONFIG], db=services.db, http=services.http,
-                store=app[appkeys.MEDIA_STORE]))
+            self._server = RemoteMediaServer(app[appkeys.SERVICES])
         return self._server
 
     async def attachment(self, request: web.Request) -> web.StreamResponse:

@@ -68,7 +68,7 @@ def retry_after_seconds(value: str | None, now: datetime) -> float | None:
 
 
 async def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
-    services: Services = ctx.resources.services
+    services = ctx.resources.require_services()
     inbox = str(payload["inbox"])
     host = host_of(inbox)
     if not (await services.domains.rules()).url_allowed(inbox):

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.config import Config
+from server.services.context import Services
 
 
 @dataclass(frozen=True)
@@ -17,14 +18,14 @@ class JobResources:
 
     config: Config
     sessionmaker: async_sessionmaker[AsyncSession]
-    # The shared outgoing HTTP client (activitypub.http.SafeHttpClient).
-    http: Any = None
-    # server.services.context.Services: what federation handlers use (typed loosely because
-    # services import the queue, which imports this module).
-    services: Any = None
-    # server.services.generation.generate.ImageServices: the image backend, media store and pipeline
-    # limits that generation jobs use (typed loosely for the same reason).
-    images: Any = None
+    # The app's (or standalone worker's) one Services; None only in queue tests, whose
+    # handlers need no more than the database.
+    services: Services | None = None
+
+    def require_services(self) -> Services:
+        if self.services is None:
+            raise RuntimeError("this worker pool was started without services")
+        return self.services
 
 
 @dataclass(frozen=True)

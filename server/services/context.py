@@ -1,7 +1,8 @@
-"""What federation services share: config, database, the HTTP client and the key cache.
+"""What services share: config, database, the HTTP client, the media store, the image
+backend, the rate limiter and the in-memory caches (keys, domains, inbox owners).
 
-One instance lives for the life of the app (or of a standalone worker), built in
-`server.app` / `server.cli.jobs`, and is handed to services and job handlers.
+One instance lives for the life of the app (or of a CLI command or standalone worker),
+built in `server.app` / `server.cli.common`, and is handed to services and job handlers.
 """
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ from dataclasses import dataclass, field
 
 from activitypub.http import SafeHttpClient
 from server.config import Config
+from server.images.backend import ImageBackend
+from server.images.pipeline import Limits
 from server.ratelimit import RateLimiter
 from server.services.federation.key_cache import KeyCache
 from server.services.moderation.domain_policy import DomainPolicy
 from server.urls import Urls
 from storage.accounts import signing_key
 from storage.database import Database
+from storage.media_files import MediaStore
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,11 @@ class Services:
     config: Config
     db: Database
     http: SafeHttpClient
+    # Where media files live (local disk today; an object store later): the one store.
+    media: MediaStore
+    # The image generator (in-process or a configured service); None where none is opened
+    # (most CLI commands): see `backend`.
+    image_backend: ImageBackend | None = None
     keys: KeyCache = field(default_factory=KeyCache)
     inbox_owners: InboxOwners = field(default_factory=InboxOwners)
     # Set once at start: the instance actor signs GETs and instance-level activities.
@@ -78,6 +87,18 @@ class Services:
     @property
     def urls(self) -> Urls:
         return Urls(self.config.base_url)
+
+    @property
+    def backend(self) -> ImageBackend:
+        if self.image_backend is None:
+            raise RuntimeError("started without an image backend")
+        return self.image_backend
+
+    @property
+    def image_limits(self) -> Limits:
+        """Decode limits for images made here (remote media has lower ones)."""
+        return Limits(max_pixels=self.config.media.max_pixels,
+                      max_size=self.config.media.max_size)
 
     def instance_signing_key(self) -> SigningKey:
         if self.instance_key is None:

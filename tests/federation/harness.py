@@ -69,7 +69,7 @@ class Instance:
 
     async def make_images(self, account_id: int, prompt: str, n: int = 1) -> list[int]:
         """Generate n small images for a local account through the real pipeline."""
-        images = self.app[appkeys.IMAGES]
+        images = self.app[appkeys.SERVICES]
         view = await generate.request_generation(images, account_id, prompt,
                                                    size="256x256", n=n)
         await self.run_jobs()

@@ -14,7 +14,7 @@ from server import appkeys
 from server.services.accounts import account_deletion
 from server.services.errors import Conflict, NotFound
 from server.services.social import follows
-from server.services.statuses import posts, reactions
+from server.services.statuses import boosts, favourites, posts
 from storage import accounts as account_queries
 from storage.models import (
     Account,
@@ -81,12 +81,12 @@ async def test_deleted_account_is_gone_everywhere(start: StartInstance) -> None:
     media = await a.make_images(alice.account_id, "a lighthouse at dusk")
     view = await posts.create_post(a.services, "alice", media_ids=media, caption="Beam")
     await settle([a, b])
-    await reactions.boost(b.services, "bob", view.uri)
+    await boosts.boost(b.services, "bob", view.uri)
     bob = await _account(b, b.actor("bob"))
     bob_view = await posts.create_post(b.services, "bob", caption="Waves",
                                        media_ids=await b.make_images(bob.id, "waves"))
     await settle([a, b])
-    await reactions.like(a.services, "alice", bob_view.uri)
+    await favourites.favourite(a.services, "alice", bob_view.uri)
     await settle([a, b])
 
     remote_alice = await _account(b, alice.actor_uri)
@@ -129,7 +129,7 @@ async def test_deleted_account_is_gone_everywhere(start: StartInstance) -> None:
 
     # The data goes first (what the purge job does), the Delete after: it is still signed.
     removed = await account_deletion.purge_account(
-        a.app[appkeys.DATABASE], a.app[appkeys.MEDIA_STORE], alice.account_id,
+        a.app[appkeys.DATABASE], a.app[appkeys.SERVICES].media, alice.account_id,
         keep_activity_id=f"{alice.actor_uri}#delete")
     assert removed == len(set(files))
     await settle([a, b])

@@ -83,7 +83,7 @@ async def test_suspended_local_account(a: Instance, masto: FakeRemote) -> None:
         await follows.follow(a.services, "alice", a.handle("ann"))
     alice = await _local(a, "alice")
     with pytest.raises(AccountSuspended):
-        await generate.request_generation(a.app[appkeys.IMAGES], alice, "a cat")
+        await generate.request_generation(a.app[appkeys.SERVICES], alice, "a cat")
     # Nothing of it is served but the (stripped) actor; its posts are hidden.
     status, actor = await get(masto, a.actor("alice"))
     assert status == 200 and isinstance(actor, dict)

@@ -14,7 +14,7 @@ import pytest
 from server import appkeys
 from server.services.context import SigningKey
 from server.services.federation.outbound.signing import signer
-from server.services.statuses import posts, reactions
+from server.services.statuses import boosts, favourites, posts
 from storage import accounts as account_queries
 from storage import statuses as status_queries
 from storage.models import Account, Follow, Status
@@ -228,15 +228,15 @@ async def test_like_and_boost_a_remote_post(start: StartInstance,
         status = Status(uri=remote.url("m1.test", "/notes/1"), account_id=author.id,
                         local=False, visibility="public", content="<p>hi</p>")
         session.add(status)
-    await reactions.like(a.services, "alice", status.uri)
-    await reactions.boost(a.services, "alice", status.uri)
+    await favourites.favourite(a.services, "alice", status.uri)
+    await boosts.boost(a.services, "alice", status.uri)
     await a.run_jobs()
     [like] = _delivered(remote, "Like")
     assert like["object"] == status.uri and like["actor"] == a.actor("alice")
     [announce] = _delivered(remote, "Announce")
     assert announce["object"] == status.uri and announce["to"] == [PUBLIC]
-    await reactions.unlike(a.services, "alice", status.uri)
-    await reactions.unboost(a.services, "alice", status.uri)
+    await favourites.unfavourite(a.services, "alice", status.uri)
+    await boosts.unboost(a.services, "alice", status.uri)
     await a.run_jobs()
     undos = _delivered(remote, "Undo")
     assert {u["object"]["type"] for u in undos} == {"Like", "Announce"}
@@ -280,7 +280,7 @@ async def test_remix_links_its_parent(start: StartInstance, remote: RecordingInb
     source = await posts.remix_source(a.services, str(parent.id))
     assert source.prompt == "a koi" and source.media_id is not None
     from server.services.generation import generate
-    images = a.app[appkeys.IMAGES]
+    images = a.app[appkeys.SERVICES]
     view = await generate.request_generation(images, bob.account_id, "a koi, in gold",
                                                size="256x256", source_media_id=source.media_id)
     await a.run_jobs()

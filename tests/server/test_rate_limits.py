@@ -109,7 +109,7 @@ async def test_posting_is_limited_per_user(start: StartInstance) -> None:
 async def test_generation_is_limited_per_user(start: StartInstance) -> None:
     a = await start("a", ratelimits=limits(generation="2 per minute"))
     fin = await a.add_user("fin")
-    images = a.app[appkeys.IMAGES]
+    images = a.app[appkeys.SERVICES]
     limiter = a.services.limiter
     for prompt in ("one", "two"):
         await generate.request_generation(images, fin.account_id, prompt, size="256x256",

@@ -108,7 +108,6 @@ async def _context(request: web.Request, user: SignedIn, carry: Carry,
                    error: str | None = None) -> tuple[dict[str, Any], int]:
     """Everything compose.html shows, and the status to answer with."""
     services = request.app[appkeys.SERVICES]
-    images = request.app[appkeys.IMAGES]
     status, errors = 200, [error] if error else []
     parent = remix = view = None
     if carry.in_reply_to is not None:
@@ -126,12 +125,12 @@ async def _context(request: web.Request, user: SignedIn, carry: Carry,
             errors.append(f"You cannot remix that post: {exc}")
     if generation_id is not None:
         try:
-            view = await generation_service.get_generation(images, generation_id,
+            view = await generation_service.get_generation(services, generation_id,
                                                    account_id=user.account_id)
         except NotFound as exc:
             status = 404
             errors.append(str(exc))
-    options = composer.options(images)
+    options = composer.options(services)
     given = dict(values or {})
     prompt = view.prompt if view else remix.prompt if remix else ""
     size = view.size if view else composer.PROFILE_SIZES.get(carry.purpose,
@@ -152,7 +151,7 @@ async def _context(request: web.Request, user: SignedIn, carry: Carry,
         "user": user, "carry": carry, "parent": parent, "remix": remix, "generation": view,
         "state_label": composer.STATE_LABELS.get(view.state, "") if view else "",
         "running": view is not None and view.state in ("queued", "running"),
-        "options": options, "quota": await composer.quota(images, user.account_id),
+        "options": options, "quota": await composer.quota(services, user.account_id),
         "visibilities": VISIBILITY_CHOICES, "form": form, "errors": errors,
         "generate_key": secrets.token_urlsafe(16), "post_key": secrets.token_urlsafe(16),
         "poll_url": f"/compose/generations/{view.id}" if view else "",
@@ -199,7 +198,7 @@ async def generate(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     carry = _carry(form)
     values = _generation_values(form)
-    images = request.app[appkeys.IMAGES]
+    services = request.app[appkeys.SERVICES]
     try:
         n = int(values["n"] or "1")
     except ValueError:
@@ -207,15 +206,14 @@ async def generate(request: web.Request) -> web.StreamResponse:
     try:
         source_media_id = None
         if carry.remix_of is not None and carry.remix_image:
-            remix = await composer.remix(request.app[appkeys.SERVICES], carry.remix_of,
-                                         user.account_id)
+            remix = await composer.remix(services, carry.remix_of, user.account_id)
             source_media_id = remix.media_id
         view = await generation_service.request_generation(
-            images, user.account_id, values["prompt"], size=values["size"] or None,
+            services, user.account_id, values["prompt"], size=values["size"] or None,
             quality=values["quality"] or None, style=values["style"] or None, n=n,
             source_media_id=source_media_id,
             idempotency_key=field(form, "key", 255) or None,
-            limiter=request.app[appkeys.RATE_LIMITER])
+            limiter=services.limiter)
     except ServiceError as exc:
         return await _refused(request, user, carry, None, values, exc)
     url = carry.page_url(generation=view.id)
@@ -256,7 +254,7 @@ async def generation_state(request: web.Request) -> web.StreamResponse:
     try:
         if generation_id is None:
             raise NotFound("there is no such generation")
-        view = await generation_service.get_generation(request.app[appkeys.IMAGES], generation_id,
+        view = await generation_service.get_generation(request.app[appkeys.SERVICES], generation_id,
                                                account_id=user.account_id)
     except NotFound as exc:
         return web.json_response({"ok": False, "error": str(exc)}, status=404)
@@ -290,7 +288,7 @@ async def _alt_texts(request: web.Request, user: SignedIn, generation_id: int | 
     wanted = [m for m in media_ids if not alts[m].strip() and m in values["alt_prompt"]]
     if not wanted or generation_id is None:
         return [alts[m] for m in media_ids]
-    view = await generation_service.get_generation(request.app[appkeys.IMAGES], generation_id,
+    view = await generation_service.get_generation(request.app[appkeys.SERVICES], generation_id,
                                            account_id=user.account_id)
     return [view.prompt if m in wanted else alts[m] for m in media_ids]
 

@@ -59,7 +59,7 @@ async def update_profile(request: web.Request) -> web.StreamResponse:
               "note": field(form, "note", 4000)}
     try:
         await profile_settings.update_profile(
-            request.app[appkeys.SERVICES], request.app[appkeys.MEDIA_STORE], user.account_id,
+            request.app[appkeys.SERVICES], request.app[appkeys.SERVICES].media, user.account_id,
             display_name=values["display_name"], note=values["note"],
             avatar=_file(form, "avatar"), header=_file(form, "header"),
             remove_avatar=bool(field(form, "remove_avatar")),
@@ -82,7 +82,7 @@ async def use_picture(request: web.Request) -> web.StreamResponse:
         if media_id is None:
             raise NotFound("there is no such image of yours")
         await profile_settings.use_generated_image(
-            request.app[appkeys.SERVICES], request.app[appkeys.MEDIA_STORE], user.account_id,
+            request.app[appkeys.SERVICES], request.app[appkeys.SERVICES].media, user.account_id,
             media_id, field(form, "role", 16))
     except ServiceError as exc:
         status = 404 if isinstance(exc, NotFound) else 422
@@ -98,7 +98,7 @@ async def use_picture(request: web.Request) -> web.StreamResponse:
 async def profile_image(request: web.Request) -> web.StreamResponse:
     account_id = parse_id(request.match_info["account_id"])
     data = None if account_id is None else await profile_settings.profile_image(
-        request.app[appkeys.SERVICES], request.app[appkeys.MEDIA_STORE], account_id,
+        request.app[appkeys.SERVICES], request.app[appkeys.SERVICES].media, account_id,
         request.match_info["filename"])
     if data is None:
         raise web.HTTPNotFound(text="no such image")
@@ -128,7 +128,7 @@ async def change_password(request: web.Request) -> web.StreamResponse:
         token, _ = await web_sessions.change_password(
             request.app[appkeys.DATABASE], user, field(form, "current_password", 2048), new,
             ip=request[CLIENT_IP], user_agent=request.headers.get("User-Agent", ""),
-            limiter=request.app[appkeys.RATE_LIMITER])
+            limiter=request.app[appkeys.SERVICES].limiter)
     except ServiceError as exc:
         status = 422
         if isinstance(exc, RateLimited):

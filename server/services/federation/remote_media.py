@@ -27,17 +27,17 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activitypub.http import FetchError, ResponseTooLargeError, SafeHttpClient
+from activitypub.http import FetchError, ResponseTooLargeError
 from server.config import Config
 from server.images.pipeline import Limits, MediaError, RemoteImage, identify, process_remote
 from server.jobs.queue import RetryAfter, enqueue
+from server.services.context import Services
 from server.services.moderation.domain_policy import domain_candidates
 from server.services.statuses.media import _secret_matches
 from server.urls import Urls, media_path
 from storage import domain_blocks as domain_queries
 from storage import remote_media as queries
-from storage.database import Database
-from storage.media_files import MediaFileMissing, MediaStore
+from storage.media_files import MediaFileMissing
 from storage.models import Account, RemoteMedia
 from storage.types import utcnow
 
@@ -110,21 +110,13 @@ async def schedule_account_media(session: AsyncSession, config: Config,
 # --- fetching and storing ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RemoteMediaDeps:
-    config: Config
-    db: Database
-    http: SafeHttpClient
-    store: MediaStore
-
-    @property
-    def limits(self) -> Limits:
-        # Lower than our own posts' limit: a remote Mastodon serves originals of at most
-        # 3840x2160 (MediaAttachment::IMAGE_STYLES original pixels 8,294,400), and another
-        # server's file must not cost us more memory to decode than that allows for.
-        media = self.config.media
-        return Limits(max_pixels=min(media.max_pixels, media.remote_max_pixels),
-                      max_size=media.max_size)
+def remote_limits(config: Config) -> Limits:
+    # Lower than our own posts' limit: a remote Mastodon serves originals of at most
+    # 3840x2160 (MediaAttachment::IMAGE_STYLES original pixels 8,294,400), and another
+    # server's file must not cost us more memory to decode than that allows for.
+    media = config.media
+    return Limits(max_pixels=min(media.max_pixels, media.remote_max_pixels),
+                  max_size=media.max_size)
 
 
 class CacheFailure(Exception):
@@ -136,12 +128,12 @@ class CacheFailure(Exception):
         self.temporary = temporary
 
 
-async def fetch_bytes(deps: RemoteMediaDeps, url: str) -> bytes:
+async def fetch_bytes(services: Services, url: str) -> bytes:
     try:
-        response = await deps.http.get(url, headers={"Accept": "image/*"},
-                                       max_size=deps.config.media.max_size)
+        response = await services.http.get(url, headers={"Accept": "image/*"},
+                                       max_size=services.config.media.max_size)
     except ResponseTooLargeError:
-        raise CacheFailure(f"the file is larger than the {deps.config.media.max_size:,}-byte "
+        raise CacheFailure(f"the file is larger than the {services.config.media.max_size:,}-byte "
                            "limit", temporary=False) from None
     except FetchError as exc:
         raise CacheFailure(f"fetching failed: {exc.message}", temporary=exc.retryable) \
@@ -153,71 +145,71 @@ async def fetch_bytes(deps: RemoteMediaDeps, url: str) -> bytes:
     return response.body
 
 
-async def fetch_image(deps: RemoteMediaDeps, url: str) -> RemoteImage:
-    data = await fetch_bytes(deps, url)
+async def fetch_image(services: Services, url: str) -> RemoteImage:
+    data = await fetch_bytes(services, url)
     try:
-        return await asyncio.to_thread(process_remote, data, deps.limits)
+        return await asyncio.to_thread(process_remote, data, remote_limits(services.config))
     except MediaError as exc:
         raise CacheFailure(f"refused: {exc}", temporary=False) from None
 
 
-async def cache_attachment(deps: RemoteMediaDeps, media_id: int) -> bool:
+async def cache_attachment(services: Services, media_id: int) -> bool:
     """Fetch and store one attachment. False when the row is gone; CacheFailure (already
     recorded on the row) when it cannot be cached."""
-    async with deps.db.reader() as session:
+    async with services.db.reader() as session:
         row = await queries.media_by_id(session, media_id)
         rejected = row is not None and await rejects_media(
             session, await domain_queries.status_domain(session, row.status_id))
     if row is None or rejected:
         return False
     try:
-        image = await fetch_image(deps, row.url)
+        image = await fetch_image(services, row.url)
     except CacheFailure as exc:
-        async with deps.db.writer.begin() as session:
+        async with services.db.writer.begin() as session:
             await queries.mark_failed(session, media_id, exc.message)
         log.info("remote media not cached", extra={"media_id": media_id, "url": row.url,
                                                    "error": exc.message})
         raise
     image_key = queries.attachment_key(media_id, image.jpeg.data, IMAGE_FILE)
     thumb_key = queries.attachment_key(media_id, image.thumb.data, THUMB_FILE)
-    await deps.store.put(image_key, image.jpeg.data)
-    await deps.store.put(thumb_key, image.thumb.data)
-    async with deps.db.writer.begin() as session:
+    await services.media.put(image_key, image.jpeg.data)
+    await services.media.put(thumb_key, image.thumb.data)
+    async with services.db.writer.begin() as session:
         old = await queries.mark_cached(session, media_id, cached_key=image_key, cached_type=JPEG,
                                         thumb_key=thumb_key, width=image.width,
                                         height=image.height, blurhash=image.blurhash,
                                         at=utcnow())
     for stale in ((old.cached_key, old.thumb_key) if old else ()):
         if stale and stale not in (image_key, thumb_key):
-            await deps.store.delete(stale)
+            await services.media.delete(stale)
     return old is not None
 
 
-async def cache_account_image(deps: RemoteMediaDeps, account_id: int, role: str) -> str | None:
+async def cache_account_image(services: Services, account_id: int, role: str) -> str | None:
     """Fetch and store an avatar or header; its key, or None when there is nothing to cache.
     CacheFailure when it cannot be cached (the account keeps no key)."""
-    async with deps.db.reader() as session:
+    async with services.db.reader() as session:
         account = await queries.account_by_id(session, account_id)
         rejected = account is not None and await rejects_media(session, account.domain)
     url = queries.account_source(account, role)[0] if account is not None else None
     if account is None or account.domain is None or not url or rejected:
         return None
     try:
-        image = await fetch_image(deps, url)
+        image = await fetch_image(services, url)
     except CacheFailure as exc:
         log.info("remote %s not cached", role, extra={"account_id": account_id, "url": url,
                                                       "error": exc.message})
         raise
     key = queries.account_key(account_id, role, url, image.jpeg.data)
-    await deps.store.put(key, image.jpeg.data)
+    await services.media.put(key, image.jpeg.data)
     old_key = queries.account_source(account, role)[1]
-    async with deps.db.writer.begin() as session:
+    async with services.db.writer.begin() as session:
         stored = await queries.set_account_key(session, account_id, role, url, key)
     if not stored:
-        await deps.store.delete(key)
+        await services.media.delete(key)
         return None
     if old_key and old_key != key:
-        await deps.store.delete(old_key)
+        await services.media.delete(old_key)
     return key
 
 
@@ -228,15 +220,15 @@ def retry_delay(attempt: int, rng: random.Random | None = None) -> float:
     return base * jitter
 
 
-async def run_cache_job(deps: RemoteMediaDeps, payload: dict[str, Any], attempt: int) -> None:
+async def run_cache_job(services: Services, payload: dict[str, Any], attempt: int) -> None:
     """The job: permanent failures are recorded and end the job; temporary ones retry."""
-    if not deps.config.media.cache_remote:
+    if not services.config.media.cache_remote:
         return
     try:
         if "media_id" in payload:
-            await cache_attachment(deps, int(payload["media_id"]))
+            await cache_attachment(services, int(payload["media_id"]))
         else:
-            await cache_account_image(deps, int(payload["account_id"]), str(payload["role"]))
+            await cache_account_image(services, int(payload["account_id"]), str(payload["role"]))
     except CacheFailure as exc:
         if exc.temporary:
             raise RetryAfter(retry_delay(attempt), exc.message) from None
@@ -301,8 +293,8 @@ class RemoteMediaServer:
     One per process; state is in memory only.
     """
 
-    def __init__(self, deps: RemoteMediaDeps) -> None:
-        self.deps = deps
+    def __init__(self, services: Services) -> None:
+        self.services = services
         self._inflight: dict[str, asyncio.Task[ServedFile]] = {}
         # name -> (monotonic time the cooldown ends, the failure when it was a CacheFailure)
         self._failed: dict[str, tuple[float, CacheFailure | None]] = {}
@@ -313,7 +305,7 @@ class RemoteMediaServer:
         """`secret` must be the row's (None only for rows from before secrets)."""
         if filename not in (IMAGE_FILE, THUMB_FILE):
             raise NotServable(404, "no such media file")
-        async with self.deps.db.reader() as session:
+        async with self.services.db.reader() as session:
             row = await queries.media_by_id(session, media_id)
             post = None if row is None else await queries.post_of_media(session, row.status_id)
             # A deleted post's images are gone at once (server.services.statuses.media_purge).
@@ -321,12 +313,12 @@ class RemoteMediaServer:
         if row is None or post is None or hidden \
                 or not _secret_matches(row.url_secret, secret):
             raise NotServable(404, "no such media file")
-        if not self.deps.config.media.cache_remote:
+        if not self.services.config.media.cache_remote:
             return await self._proxy(row.url, PROXY_CACHE if post.public else PRIVATE_CACHE)
         key = row.cached_key if filename == IMAGE_FILE else row.thumb_key
         if row.cache_state == queries.CACHED and key:
             try:
-                return ServedFile(await self.deps.store.read(key), row.cached_type or JPEG,
+                return ServedFile(await self.services.media.read(key), row.cached_type or JPEG,
                                   _etag(key), IMMUTABLE if post.public else PRIVATE_CACHE)
             except MediaFileMissing:
                 log.warning("cached remote media file missing; fetching it again",
@@ -336,7 +328,7 @@ class RemoteMediaServer:
 
     async def account_image(self, account_id: int, filename: str) -> ServedFile:
         role = ACCOUNT_FILES.get(filename)
-        async with self.deps.db.reader() as session:
+        async with self.services.db.reader() as session:
             account = await queries.account_by_id(session, account_id)
             rejected = account is not None and await rejects_media(session, account.domain)
         if role is None or account is None or account.domain is None or rejected:
@@ -344,11 +336,11 @@ class RemoteMediaServer:
         url, key = queries.account_source(account, role)
         if not url:
             raise NotServable(404, f"this account has no {role}")
-        if not self.deps.config.media.cache_remote:
+        if not self.services.config.media.cache_remote:
             return await self._proxy(url, ACCOUNT_CACHE)
         if key and queries.account_key_is_current(account, role):
             try:
-                return ServedFile(await self.deps.store.read(key), JPEG, _etag(key),
+                return ServedFile(await self.services.media.read(key), JPEG, _etag(key),
                                   ACCOUNT_CACHE)
             except MediaFileMissing:
                 log.warning("cached %s missing; fetching it again", role,
@@ -360,7 +352,7 @@ class RemoteMediaServer:
     async def _proxy(self, url: str, cache_control: str) -> ServedFile:
         """`cache_remote = false`: the remote file through us on every request."""
         try:
-            return await _checked_fetch(self.deps, url, cache_control)
+            return await _checked_fetch(self.services, url, cache_control)
         except CacheFailure as exc:
             raise NotServable(503 if exc.temporary else 404, exc.message) from None
 
@@ -387,7 +379,7 @@ class RemoteMediaServer:
 
     async def _fetch_and_queue(self, name: str, job: dict[str, Any], url: str) -> ServedFile:
         try:
-            served = await _checked_fetch(self.deps, url, WHILE_CACHING)
+            served = await _checked_fetch(self.services, url, WHILE_CACHING)
         except CacheFailure as exc:
             if exc.temporary:
                 await self._queue(name, job)
@@ -396,7 +388,7 @@ class RemoteMediaServer:
         return served
 
     async def _queue(self, name: str, job: dict[str, Any]) -> None:
-        async with self.deps.db.writer.begin() as session:
+        async with self.services.db.writer.begin() as session:
             await enqueue(session, CACHE_REMOTE, job, dedupe_key=f"{CACHE_REMOTE}:{name}")
 
     def _finished(self, name: str, task: asyncio.Task[ServedFile]) -> None:
@@ -423,13 +415,13 @@ class RemoteMediaServer:
             del self._inflight[name]
 
 
-async def _checked_fetch(deps: RemoteMediaDeps, url: str, cache_control: str) -> ServedFile:
+async def _checked_fetch(services: Services, url: str, cache_control: str) -> ServedFile:
     """The remote file through us (bounded by the size limit, its type and pixel count read
     from its header, never from the remote's Content-Type; nothing decoded). CacheFailure
     when it cannot be had or is refused."""
-    data = await fetch_bytes(deps, url)
+    data = await fetch_bytes(services, url)
     try:
-        content_type = identify(data, deps.limits)
+        content_type = identify(data, remote_limits(services.config))
     except MediaError as exc:
         raise CacheFailure(f"refused: {exc}", temporary=False) from None
     return ServedFile(data, content_type, _etag(hashlib.sha256(data).hexdigest()),

@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,23 +19,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import __version__
 from server.config import Config
-from server.images.backend import BackendError, GeneratedImage, ImageBackend, ImageRequest
-from server.images.embedded import open_image_backend
-from server.images.pipeline import Limits, MediaError, ProcessedImage, process_image
+from server.images.backend import BackendError, GeneratedImage, ImageRequest
+from server.images.pipeline import MediaError, ProcessedImage, process_image
 from server.images.provenance import Provenance
 from server.jobs.queue import RetryAfter, enqueue
 from server.ratelimit import RateLimiter
+from server.services.context import Services
 from server.services.errors import Conflict, InvalidInput, NotFound, ServiceError
 from server.services.generation.prompt_moderation import screen_prompt
 from server.services.moderation.moderation_checks import ensure_not_suspended
 from server.services.statuses.media import JPEG_FILE, THUMB_FILE, WEBP_FILE, media_url
 from storage import generations as gen_queries
 from storage import media as media_queries
-from storage.database import Database
 from storage.generations import DONE, FAILED, QUEUED
 from storage.ids import new_id
 from storage.media_files import (
-    LocalMediaStore,
     MediaFileMissing,
     MediaStore,
     original_key,
@@ -62,30 +58,6 @@ _STYLE_RE = re.compile(r"[a-z0-9_-]{1,32}")
 
 class QuotaExceeded(ServiceError):
     pass
-
-
-@dataclass(frozen=True)
-class ImageServices:
-    """What generation needs, for the life of the app or of a standalone worker."""
-
-    config: Config
-    db: Database
-    backend: ImageBackend
-    store: MediaStore
-
-    @property
-    def limits(self) -> Limits:
-        return Limits(max_pixels=self.config.media.max_pixels,
-                      max_size=self.config.media.max_size)
-
-
-@asynccontextmanager
-async def open_image_services(config: Config, db: Database,
-                              store: MediaStore | None = None) -> AsyncIterator[ImageServices]:
-    """The backend (starting the in-process generator when configured so) and the store."""
-    async with open_image_backend(config) as backend:
-        yield ImageServices(config=config, db=db, backend=backend,
-                            store=store or LocalMediaStore(config.media.path))
 
 
 @dataclass(frozen=True)
@@ -157,7 +129,7 @@ def _validate(config: Config, prompt: str, size: str | None, quality: str | None
     return _Ask(prompt, size, quality, style, seed, n, source_media_id)
 
 
-async def request_generation(images: ImageServices, account_id: int, prompt: str, *,
+async def request_generation(services: Services, account_id: int, prompt: str, *,
                              size: str | None = None, quality: str | None = None,
                              style: str | None = None, seed: int | None = None, n: int = 1,
                              source_media_id: int | None = None,
@@ -172,24 +144,24 @@ async def request_generation(images: ImageServices, account_id: int, prompt: str
 
     `limiter` (the app's, from Services.limiter) counts requests per account: raises
     RateLimited over `[ratelimits] generation`."""
-    ask = _validate(images.config, prompt, size, quality, style, seed, n, source_media_id)
+    ask = _validate(services.config, prompt, size, quality, style, seed, n, source_media_id)
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 255:
         raise InvalidInput("the Idempotency-Key must be 1 to 255 characters")
     if limiter is not None:
         await limiter.hit("generation", str(account_id))
-    async with images.db.reader() as session:
+    async with services.db.reader() as session:
         await ensure_not_suspended(session, account_id)
     # Disabled users, blocked terms, OpenAI moderation: refused before anything is queued.
-    await screen_prompt(images.config, images.db, account_id, ask.prompt, ask.n)
-    limit = images.config.generator.daily_limit
+    await screen_prompt(services.config, services.db, account_id, ask.prompt, ask.n)
+    limit = services.config.generator.daily_limit
     now = utcnow()
-    async with images.db.writer.begin() as session:
+    async with services.db.writer.begin() as session:
         if source_media_id is not None:
             source = await media_queries.attachment_by_id(session, source_media_id)
             if source is None or not await _may_remix(session, source, account_id):
                 raise NotFound("there is no such image you may remix")
         generation_id = await gen_queries.insert_generation(
-            session, account_id=account_id, prompt=ask.prompt, model=images.backend.model,
+            session, account_id=account_id, prompt=ask.prompt, model=services.backend.model,
             size=ask.size, quality=ask.quality, style=ask.style, seed=ask.seed, n=ask.n,
             source_media_id=ask.source_media_id, idempotency_key=idempotency_key,
             created_at=now)
@@ -210,7 +182,7 @@ async def request_generation(images: ImageServices, account_id: int, prompt: str
             await enqueue(session, GENERATE, {"generation_id": generation_id},
                           dedupe_key=f"generation:{generation_id}",
                           delay=None if job_delay is None else timedelta(seconds=job_delay))
-    return await get_generation(images, generation_id)
+    return await get_generation(services, generation_id)
 
 
 async def _may_remix(session: AsyncSession, source: MediaAttachment, account_id: int) -> bool:
@@ -232,10 +204,10 @@ def _same_request(existing: Generation, ask: _Ask) -> bool:
         and (ask.seed is None or ask.seed == existing.seed)
 
 
-async def get_generation(images: ImageServices, generation_id: int, *,
+async def get_generation(services: Services, generation_id: int, *,
                          account_id: int | None = None) -> GenerationView:
     """A generation and its media; NotFound for someone else's when `account_id` is given."""
-    async with images.db.reader() as session:
+    async with services.db.reader() as session:
         generation = await gen_queries.get_generation(session, generation_id)
         if generation is None or (account_id is not None
                                   and generation.account_id != account_id):
@@ -247,7 +219,7 @@ async def get_generation(images: ImageServices, generation_id: int, *,
         style=generation.style, seed=generation.seed, n=generation.n, error=generation.error,
         error_code=generation.error_code, created_at=generation.created_at,
         finished_at=generation.finished_at,
-        media=tuple(_media_view(images.config, m) for m in media))
+        media=tuple(_media_view(services.config, m) for m in media))
 
 
 def _media_view(config: Config, m: MediaAttachment) -> MediaView:
@@ -258,34 +230,34 @@ def _media_view(config: Config, m: MediaAttachment) -> MediaView:
                      generator=m.generator, digital_source_type=m.digital_source_type)
 
 
-async def run_generation(images: ImageServices, generation_id: int) -> None:
+async def run_generation(services: Services, generation_id: int) -> None:
     """The job: ask the backend, run the pipeline, store the files and the attachments.
     Idempotent: a finished generation is left alone."""
-    async with images.db.writer.begin() as session:
+    async with services.db.writer.begin() as session:
         generation = await gen_queries.mark_running(session, generation_id)
         if generation is None:
             return
         attempt = generation.attempts
     try:
-        made = await _call_backend(images, generation)
+        made = await _call_backend(services, generation)
     except BackendError as exc:
         if exc.retryable and attempt < MAX_ATTEMPTS:
-            await _set_state(images, generation, QUEUED, exc.code, f"{exc.message} Retrying.")
+            await _set_state(services, generation, QUEUED, exc.code, f"{exc.message} Retrying.")
             raise RetryAfter(exc.retry_after or 0.0, exc.message) from exc
-        await _fail(images, generation, exc.code, exc.message)
+        await _fail(services, generation, exc.code, exc.message)
         return
     except MediaError as exc:
-        await _fail(images, generation, "invalid", f"The image to remix is unusable: {exc}")
+        await _fail(services, generation, "invalid", f"The image to remix is unusable: {exc}")
         return
     try:
         processed = [await asyncio.to_thread(process_image, image.data, _provenance(image),
-                                             images.limits) for image in made]
+                                             services.image_limits) for image in made]
     except MediaError as exc:
-        await _fail(images, generation, "bad_response",
+        await _fail(services, generation, "bad_response",
                     f"The image service returned an unusable image: {exc}")
         return
-    stored = [await _store(images.store, image) for image in processed]
-    async with images.db.writer.begin() as session:
+    stored = [await _store(services.media, image) for image in processed]
+    async with services.db.writer.begin() as session:
         for keys, image, source in zip(stored, processed, made, strict=True):
             await media_queries.add_attachment(session, **_attachment_row(
                 keys, generation, image, source))
@@ -294,22 +266,22 @@ async def run_generation(images: ImageServices, generation_id: int) -> None:
                                             model=made[0].model or None)
 
 
-async def _call_backend(images: ImageServices, generation: Generation) -> list[GeneratedImage]:
+async def _call_backend(services: Services, generation: Generation) -> list[GeneratedImage]:
     request = ImageRequest(prompt=generation.prompt, size=generation.size,
                            quality=generation.quality, n=generation.n, style=generation.style,
                            seed=generation.seed)
     if generation.source_media_id is None:
-        return await images.backend.generate(request)
-    async with images.db.reader() as session:
+        return await services.backend.generate(request)
+    async with services.db.reader() as session:
         source = await media_queries.attachment_by_id(session, generation.source_media_id)
     if source is None:
         raise MediaError("it was deleted")
     try:
-        data = await images.store.read(source.original_key)
+        data = await services.media.read(source.original_key)
     except MediaFileMissing:
         raise MediaError("its file is missing") from None
     name = f"source.{source.original_key.rsplit('.', 1)[-1]}"
-    return await images.backend.edit(request, [(name, data, source.original_type)])
+    return await services.backend.edit(request, [(name, data, source.original_type)])
 
 
 def _provenance(image: GeneratedImage) -> Provenance:
@@ -358,18 +330,18 @@ def _attachment_row(keys: _Stored, generation: Generation, image: ProcessedImage
         digital_source_type=source.digital_source_type)
 
 
-async def _set_state(images: ImageServices, generation: Generation, state: str,
+async def _set_state(services: Services, generation: Generation, state: str,
                      code: str | None, message: str | None) -> None:
-    async with images.db.writer.begin() as session:
+    async with services.db.writer.begin() as session:
         await gen_queries.finish_generation(session, generation.id, state=state,
                                             error=message, error_code=code)
 
 
-async def _fail(images: ImageServices, generation: Generation, code: str,
+async def _fail(services: Services, generation: Generation, code: str,
                 message: str) -> None:
     log.warning("generation failed", extra={"generation_id": generation.id,
                                             "error_code": code, "error": message})
-    async with images.db.writer.begin() as session:
+    async with services.db.writer.begin() as session:
         await gen_queries.finish_generation(session, generation.id, state=FAILED,
                                             error=message, error_code=code)
         if code not in USER_FAULTS:
@@ -377,23 +349,23 @@ async def _fail(images: ImageServices, generation: Generation, code: str,
                                            generation.created_at.date(), generation.n)
 
 
-async def generation_job(images: ImageServices, generation_id: int, attempt: int) -> None:
+async def generation_job(services: Services, generation_id: int, attempt: int) -> None:
     """The job handler's body. An unexpected error is retried by the queue like any job's,
     but after MAX_ATTEMPTS runs the generation is failed rather than left 'running'."""
     try:
-        await run_generation(images, generation_id)
+        await run_generation(services, generation_id)
     except RetryAfter:
         raise
     except Exception as exc:
         if attempt < MAX_ATTEMPTS:
             raise
         log.exception("generation crashed; failing it", extra={"generation_id": generation_id})
-        await _fail_after_crash(images, generation_id, type(exc).__name__)
+        await _fail_after_crash(services, generation_id, type(exc).__name__)
 
 
-async def _fail_after_crash(images: ImageServices, generation_id: int, error: str) -> None:
-    async with images.db.reader() as session:
+async def _fail_after_crash(services: Services, generation_id: int, error: str) -> None:
+    async with services.db.reader() as session:
         generation = await gen_queries.get_generation(session, generation_id)
     if generation is not None and generation.state not in (DONE, FAILED):
-        await _fail(images, generation, "internal",
+        await _fail(services, generation, "internal",
                     f"Dreamfeed failed while making the image ({error}).")

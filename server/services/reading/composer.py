@@ -14,7 +14,7 @@ from server.services.context import Services
 from server.services.errors import NotFound
 from server.services.federation.remote_media import THUMB_FILE as REMOTE_THUMB
 from server.services.federation.remote_media import remote_media_url
-from server.services.generation.generate import MAX_IMAGES, QUALITIES, GenerationView, ImageServices
+from server.services.generation.generate import MAX_IMAGES, QUALITIES, GenerationView
 from server.services.statuses import posts as post_service
 from server.services.statuses.media import THUMB_FILE, media_url
 from storage import accounts as account_queries
@@ -49,13 +49,13 @@ class ComposeOptions:
     max_images: int
 
 
-def options(images: ImageServices) -> ComposeOptions:
-    config = images.config.generator
+def options(services: Services) -> ComposeOptions:
+    config = services.config.generator
     sizes = [Choice(value, f"{label} ({value})") for value, label in PRESET_SIZES]
     if config.size not in {value for value, _ in PRESET_SIZES}:
         sizes.insert(0, Choice(config.size, f"Default ({config.size})"))
     # Only our own generator is known to take a style: others may refuse the parameter.
-    styles = engine_styles(config.engine) if isinstance(images.backend, EmbeddedBackend) \
+    styles = engine_styles(config.engine) if isinstance(services.image_backend, EmbeddedBackend) \
         else ()
     return ComposeOptions(
         sizes=tuple(sizes), qualities=tuple(Choice(q, QUALITY_LABELS[q]) for q in QUALITIES),
@@ -73,10 +73,10 @@ class Quota:
         return None if self.limit == 0 else max(self.limit - self.used, 0)
 
 
-async def quota(images: ImageServices, account_id: int) -> Quota:
-    async with images.db.reader() as session:
+async def quota(services: Services, account_id: int) -> Quota:
+    async with services.db.reader() as session:
         used = await gen_queries.quota_used(session, account_id, utcnow().date())
-    return Quota(used=used, limit=images.config.generator.daily_limit)
+    return Quota(used=used, limit=services.config.generator.daily_limit)
 
 
 # What the page shows for each state of the job.

@@ -58,7 +58,7 @@ async def test_unknown_path_is_404_with_request_id(client: Client) -> None:
 async def test_app_has_one_safe_http_client(client: Client) -> None:
     app = client.app
     assert app is not None
-    http = app[appkeys.HTTP_CLIENT]
+    http = app[appkeys.SERVICES].http
     assert http.user_agent == user_agent(app[appkeys.CONFIG])
     assert user_agent(app[appkeys.CONFIG]).startswith("Dreamfeed/")
     assert "(+http://dreamfeed.test/)" in user_agent(app[appkeys.CONFIG])
@@ -75,7 +75,7 @@ async def test_address_filter_follows_config(
     strict = await aiohttp_client(create_app(config))
     target = str(client.make_url("/"))
     with pytest.raises(BlockedAddressError):
-        await strict.app[appkeys.HTTP_CLIENT].get(target)  # type: ignore[index]
+        await strict.app[appkeys.SERVICES].http.get(target)
     # The permissive test instance reaches the same address.
-    resp = await client.app[appkeys.HTTP_CLIENT].get(target)  # type: ignore[index]
+    resp = await client.app[appkeys.SERVICES].http.get(target)
     assert resp.status == 200

@@ -8,6 +8,7 @@ import base64
 import io
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,11 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from generator.app import create_generator_app
 from generator.engines import make_engine
-from server.app import create_app
+from server.app import create_app, make_http_client
 from server.config import Config
 from server.images.backend import ImageBackend
 from server.services.accounts.users import create_local_user
-from server.services.generation.generate import ImageServices
+from server.services.context import Services
 from storage.database import Database
 from storage.media_files import LocalMediaStore
 
@@ -111,12 +112,21 @@ async def make_user(db: Database, config: Config, name: str = "alice") -> int:
     return user.account_id
 
 
+@asynccontextmanager
+async def services_with(config: Config, database: Database, backend: ImageBackend,
+                        media_dir: Path) -> AsyncIterator[Services]:
+    """The app's Services, with `backend` as its image backend and media in `media_dir`."""
+    async with make_http_client(config) as http:
+        yield Services(config=config, db=database, http=http,
+                       media=LocalMediaStore(media_dir), image_backend=backend)
+
+
 @pytest.fixture
 async def fake_images(config: Config, database: Database, fake_openai: tuple[FakeOpenAI, str],
-                      tmp_path: Path) -> AsyncIterator[tuple[ImageServices, FakeOpenAI]]:
-    """Generation services whose backend is the fake OpenAI."""
+                      tmp_path: Path) -> AsyncIterator[tuple[Services, FakeOpenAI]]:
+    """Services whose image backend is the fake OpenAI."""
     fake, url = fake_openai
     backend = ImageBackend(base_url=url, api_key=TOKEN, model="gpt-image-2", timeout=5)
-    yield ImageServices(config=config, db=database, backend=backend,
-                        store=LocalMediaStore(tmp_path / "media")), fake
+    async with services_with(config, database, backend, tmp_path / "media") as services:
+        yield services, fake
     await backend.close()

@@ -18,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server import appkeys
 from server.config import Config
 from server.jobs.queue import RetryAfter
+from server.services.context import Services
 from server.services.errors import Conflict, InvalidInput, NotFound
 from server.services.generation import generate as service
-from server.services.generation.generate import ImageServices, QuotaExceeded
+from server.services.generation.generate import QuotaExceeded
 from storage import jobs as job_store
 from storage.database import Database
 from storage.generations import quota_used
@@ -33,7 +34,7 @@ from tests.server.images.conftest import Client, FakeOpenAI, make_user
 async def test_prompt_to_stored_media(app_client: Client) -> None:
     app = app_client.app
     assert app is not None
-    images, config = app[appkeys.IMAGES], app[appkeys.CONFIG]
+    images, config = app[appkeys.SERVICES], app[appkeys.CONFIG]
     account_id = await make_user(app[appkeys.DATABASE], config)
     queued = await service.request_generation(
         images, account_id, "a violet nebula around a planet", size="256x256", seed=11)
@@ -84,7 +85,7 @@ async def test_prompt_to_stored_media(app_client: Client) -> None:
 
     async with app[appkeys.DATABASE].reader() as session:
         row = (await session.execute(select(MediaAttachment))).scalar_one()
-    original = await images.store.read(row.original_key)
+    original = await images.media.read(row.original_key)
     assert hashlib.sha256(original).hexdigest() == row.sha256
     assert (row.generation_id, row.status_id, row.description) == (queued.id, None, "")
     assert (row.thumb_width, row.thumb_height) == (256, 256)
@@ -93,7 +94,7 @@ async def test_prompt_to_stored_media(app_client: Client) -> None:
 async def test_remix_of_a_stored_image(app_client: Client) -> None:
     app = app_client.app
     assert app is not None
-    images = app[appkeys.IMAGES]
+    images = app[appkeys.SERVICES]
     alice = await make_user(app[appkeys.DATABASE], app[appkeys.CONFIG])
     bob = await make_user(app[appkeys.DATABASE], app[appkeys.CONFIG], "bob")
     first = await service.request_generation(images, alice, "a green landscape",
@@ -110,7 +111,7 @@ async def test_remix_of_a_stored_image(app_client: Client) -> None:
 
 
 async def test_idempotency_key_costs_one_generation(
-        fake_images: tuple[ImageServices, FakeOpenAI], database: Database,
+        fake_images: tuple[Services, FakeOpenAI], database: Database,
         config: Config) -> None:
     images, _ = fake_images
     alice = await make_user(database, config)
@@ -137,7 +138,7 @@ def config(database_url: str, tmp_path: Path) -> Config:
 
 
 async def test_daily_quota_counts_refusals_and_gives_back_failures(
-        fake_images: tuple[ImageServices, FakeOpenAI], database: Database,
+        fake_images: tuple[Services, FakeOpenAI], database: Database,
         config: Config) -> None:
     images, fake = fake_images
     alice = await make_user(database, config)
@@ -189,7 +190,7 @@ BAD_REQUESTS: list[tuple[dict[str, Any], str]] = [
 
 
 async def test_bad_requests_get_clear_errors(
-        fake_images: tuple[ImageServices, FakeOpenAI], database: Database,
+        fake_images: tuple[Services, FakeOpenAI], database: Database,
         config: Config) -> None:
     images, _ = fake_images
     alice = await make_user(database, config)

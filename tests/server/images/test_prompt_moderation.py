@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,12 +17,13 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select
 
+from server.app import make_http_client
 from server.config import Config
 from server.images.backend import ImageBackend
+from server.services.context import Services
 from server.services.errors import GenerationDisabled, NotFound, PromptRefused
 from server.services.generation import generate as service
 from server.services.generation import prompt_moderation
-from server.services.generation.generate import ImageServices
 from server.services.generation.prompt_moderation import ModerationUnavailable
 from storage import audit
 from storage.database import Database
@@ -99,16 +101,20 @@ def _config(database_url: str, tmp_path: Path, terms_file: Path, **moderation: A
 
 @pytest.fixture
 async def images_for(database: Database, fake_openai: tuple[FakeOpenAI, str], tmp_path: Path
-                     ) -> AsyncIterator[Callable[[Config], ImageServices]]:
-    """Generation services for a given config, the fake OpenAI Images API as backend."""
+                     ) -> AsyncIterator[Callable[[Config], Services]]:
+    """Services for a given config, the fake OpenAI Images API as image backend."""
     backend = ImageBackend(base_url=fake_openai[1], api_key=TOKEN, model="gpt-image-2",
                            timeout=5)
+    async with AsyncExitStack() as stack:
 
-    def make(config: Config) -> ImageServices:
-        return ImageServices(config=config, db=database, backend=backend,
-                             store=LocalMediaStore(tmp_path / "media"))
+        def make(config: Config) -> Services:
+            # One HTTP client per config is plenty: these tests never federate.
+            http = make_http_client(config)
+            stack.push_async_callback(http.close)
+            return Services(config=config, db=database, http=http,
+                            media=LocalMediaStore(tmp_path / "media"), image_backend=backend)
 
-    yield make
+        yield make
     await backend.close()
 
 
@@ -125,7 +131,7 @@ async def _counts(database: Database, account_id: int) -> tuple[int, int, int]:
 
 async def test_blocklist_refuses_whole_terms_and_evasions(
         database: Database, database_url: str, tmp_path: Path, terms_file: Path,
-        images_for: Callable[[Config], ImageServices]) -> None:
+        images_for: Callable[[Config], Services]) -> None:
     config = _config(database_url, tmp_path, terms_file)
     images = images_for(config)
     alice = await make_user(database, config)
@@ -169,7 +175,7 @@ async def test_blocklist_refuses_whole_terms_and_evasions(
 
 async def test_openai_moderation(
         database: Database, database_url: str, tmp_path: Path, terms_file: Path,
-        images_for: Callable[[Config], ImageServices],
+        images_for: Callable[[Config], Services],
         moderation: tuple[FakeModeration, str]) -> None:
     fake, url = moderation
     fake.flag_words = {"attack": ("violence", "violence/graphic"), "insult": ("harassment",)}
@@ -230,7 +236,7 @@ async def test_generator_key_is_used_only_for_openai(database_url: str, tmp_path
 
 async def test_admins_switch_generation_off_per_user(
         database: Database, database_url: str, tmp_path: Path, terms_file: Path,
-        images_for: Callable[[Config], ImageServices]) -> None:
+        images_for: Callable[[Config], Services]) -> None:
     config = _config(database_url, tmp_path, terms_file)
     images = images_for(config)
     alice = await make_user(database, config)
