@@ -1,4 +1,5 @@
-"""The handlers a worker runs, by job kind."""
+"""The handlers a worker runs, by job kind. Each is handed the one Services of its process
+(server.services.context): database, HTTP client, media store, image backend and caches."""
 
 from __future__ import annotations
 
@@ -11,71 +12,67 @@ from server.services.federation import fetch_posts, remote, threads
 from server.services.federation.inbound import inbox_apply, inbox_retention
 from server.services.federation.inbound.inbox_writer import APPLY_ACTIVITY
 from server.services.federation.outbound.delivery import DELIVER
-from server.services.federation.remote_media import CACHE_REMOTE, RemoteMediaDeps, run_cache_job
+from server.services.federation.remote_media import CACHE_REMOTE, run_cache_job
 from server.services.generation import generate
 from server.services.moderation.domain_blocks import PURGE_DOMAIN, purge_domain_data
-from server.services.statuses import media_purge
-from storage.media_files import LocalMediaStore
+from server.services.statuses import media_purge, mentions, posts
 
 
 async def apply_inbox_activity(ctx: JobContext, payload: dict[str, Any]) -> None:
-    await inbox_apply.apply(ctx.resources.services, int(payload["inbox_activity_id"]))
+    await inbox_apply.apply(ctx.resources.require_services(), int(payload["inbox_activity_id"]))
 
 
 async def purge_inbox(ctx: JobContext, payload: dict[str, Any]) -> None:
     """Received activities past the retention
     (server.services.federation.inbound.inbox_retention)."""
     slot = payload.get("slot")
-    await inbox_retention.purge_job(ctx.resources.services.db, ctx.resources.config,
+    await inbox_retention.purge_job(ctx.resources.require_services().db, ctx.resources.config,
                                     int(slot) if slot is not None else None)
 
 
 async def generate_images(ctx: JobContext, payload: dict[str, Any]) -> None:
-    if ctx.resources.images is None:
-        raise RuntimeError("this worker pool was started without an image backend")
-    await generate.generation_job(ctx.resources.images, int(payload["generation_id"]),
-                                    ctx.attempt)
+    await generate.generation_job(ctx.resources.require_services(),
+                                  int(payload["generation_id"]), ctx.attempt)
 
 
 async def fetch_parent(ctx: JobContext, payload: dict[str, Any]) -> None:
-    await threads.fetch_parent(ctx.resources.services, payload)
+    await threads.fetch_parent(ctx.resources.require_services(), payload)
 
 
 async def cache_remote_media(ctx: JobContext, payload: dict[str, Any]) -> None:
-    config, images = ctx.resources.config, ctx.resources.images
-    store = images.store if images is not None else LocalMediaStore(config.media.path)
-    deps = RemoteMediaDeps(config=config, db=ctx.resources.services.db,
-                           http=ctx.resources.services.http, store=store)
-    await run_cache_job(deps, payload, ctx.attempt)
+    await run_cache_job(ctx.resources.require_services(), payload, ctx.attempt)
 
 
 async def purge_account(ctx: JobContext, payload: dict[str, Any]) -> None:
     """Remove the data of a deleted account (server.services.accounts.account_deletion)."""
-    config, images = ctx.resources.config, ctx.resources.images
-    store = images.store if images is not None else LocalMediaStore(config.media.path)
+    services = ctx.resources.require_services()
     keep = payload.get("keep_activity_id")
-    await account_deletion.purge_account(ctx.resources.services.db, store,
+    await account_deletion.purge_account(services.db, services.media,
                                          int(payload["account_id"]),
                                          str(keep) if keep else None)
 
 
 async def purge_post_media(ctx: JobContext, payload: dict[str, Any]) -> None:
     """Remove a deleted post's images (server.services.statuses.media_purge)."""
-    config, images = ctx.resources.config, ctx.resources.images
-    store = images.store if images is not None else LocalMediaStore(config.media.path)
-    await media_purge.purge_status_media(ctx.resources.services.db, store,
+    services = ctx.resources.require_services()
+    await media_purge.purge_status_media(services.db, services.media,
                                          int(payload["status_id"]))
 
 
 async def purge_domain(ctx: JobContext, payload: dict[str, Any]) -> None:
     """Remove what a suspended domain left here (server.services.moderation.domain_blocks)."""
-    config, images = ctx.resources.config, ctx.resources.images
-    store = images.store if images is not None else LocalMediaStore(config.media.path)
-    await purge_domain_data(ctx.resources.services, store, str(payload["domain"]))
+    services = ctx.resources.require_services()
+    await purge_domain_data(services, services.media, str(payload["domain"]))
+
+
+async def resolve_mentions(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """A post's unknown remote mentions, then its Create or Update
+    (server.services.statuses.mentions)."""
+    await posts.resolve_mentions_job(ctx.resources.require_services(), payload)
 
 
 async def fetch_account_totals(ctx: JobContext, payload: dict[str, Any]) -> None:
-    await remote.fetch_totals(ctx.resources.services, int(payload["account_id"]))
+    await remote.fetch_totals(ctx.resources.require_services(), int(payload["account_id"]))
 
 
 def default_registry() -> JobRegistry:
@@ -91,4 +88,5 @@ def default_registry() -> JobRegistry:
     registry.register(PURGE_DOMAIN, purge_domain)
     registry.register(remote.FETCH_TOTALS, fetch_account_totals)
     registry.register(media_purge.PURGE_MEDIA, purge_post_media)
+    registry.register(mentions.RESOLVE_MENTIONS, resolve_mentions)
     return registry

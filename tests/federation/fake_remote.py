@@ -20,6 +20,7 @@ spec/security; docs.gotosocial.org federation/http_signatures.md), not what our 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -195,6 +196,8 @@ class FakeRemote:
         self.domain = f"{name}.test:{self.port}"
         self.base = f"http://{self.domain}"
         self.require_signed_get = require_signed_get
+        # Seconds WebFinger takes to answer (a slow server, for "nothing remote in a request").
+        self.webfinger_delay = 0.0
         self.actors: dict[str, FakeActor] = {}
         self.documents: dict[str, dict[str, Any]] = {}
         self.files: dict[str, tuple[bytes, str]] = {}
@@ -321,6 +324,7 @@ class FakeRemote:
     async def _answer(self, request: web.Request, received: Received) -> web.StreamResponse:
         path = request.path
         if request.method == "GET" and path == "/.well-known/webfinger":
+            await asyncio.sleep(self.webfinger_delay)
             return self._webfinger(request.query.get("resource", ""))
         if "Signature" in request.headers:
             try:

@@ -16,17 +16,18 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import builders
-from server.render.text import MentionTarget, find_hashtags, find_mentions, format_caption
+from server.jobs.queue import enqueue
+from server.render.text import MentionTarget, find_hashtags, format_caption
 from server.render.to_activitypub import AttachmentView, NoteParts, create_activity, note
 from server.services.context import Services
 from server.services.errors import Conflict, Gone, InvalidInput, NotFound
 from server.services.federation.outbound import delivery
-from server.services.federation.remote import RemoteError, resolve_account
 from server.services.moderation.moderation_checks import ensure_not_suspended
 from server.services.social.blocks import refuse_reply
 from server.services.social.notifications import notify
 from server.services.statuses.media import JPEG_FILE, media_url
 from server.services.statuses.media_purge import enqueue_media_purge
+from server.services.statuses.mentions import RESOLVE_MENTIONS, fetch_unknown, stored_mentions
 from storage import accounts as account_queries
 from storage import blocks as block_queries
 from storage import follows as follow_queries
@@ -77,22 +78,6 @@ def _check(caption: str, spoiler_text: str, visibility: str, alt_texts: list[str
         raise InvalidInput(f"the content warning is longer than {MAX_CW} characters")
     if any(len(alt) > MAX_ALT for alt in alt_texts):
         raise InvalidInput(f"alt text is limited to {MAX_ALT} characters")
-
-
-async def _resolve_mentions(services: Services, caption: str) -> dict[str, MentionTarget]:
-    """Each @user@host in the caption that resolves to an account; the rest stay text."""
-    targets: dict[str, MentionTarget] = {}
-    for handle in find_mentions(caption, services.config.instance.domain)[:20]:
-        try:
-            account = await resolve_account(services, handle)
-        except (RemoteError, NotFound, InvalidInput) as exc:
-            log.info("mention %s not resolved: %s", handle, exc)
-            continue
-        except Exception as exc:  # a mention must never sink the post
-            log.info("mention %s not resolved: %s", handle, exc)
-            continue
-        targets[handle] = MentionTarget(account.uri, account.url or account.uri, handle)
-    return targets
 
 
 def _label_html(services: Services, generator: str) -> str:
@@ -187,7 +172,6 @@ async def create_post(services: Services, username: str, *, media_ids: list[int]
                 return _view(existing, author, services)
     if services.limiter is not None:  # counted after the idempotent replay: retries are free
         await services.limiter.hit("posting", str(author.id))
-    mentions = await _resolve_mentions(services, caption)
     async with services.db.writer.begin() as session:
         author = await _author(session, username)
         if author.moved_to_uri:  # its followers follow the new account now
@@ -203,7 +187,8 @@ async def create_post(services: Services, username: str, *, media_ids: list[int]
                 and not remixed.status.can_remix:
             raise Conflict("the author of that post does not allow remixes")
         generator = attached[0].generator
-        content = _compose(services, caption, generator, mentions,
+        mentions = await stored_mentions(session, services.config.instance.domain, caption)
+        content = _compose(services, caption, generator, mentions.targets,
                            remixed.url if remixed else None)
         status = Status(
             uri="", account_id=author.id, local=True, visibility=visibility,
@@ -231,12 +216,62 @@ async def create_post(services: Services, username: str, *, media_ids: list[int]
             await status_queries.increment(session, remixed.status.id, "remixes_count")
         parts = await note_parts(services, session, status, author)
         await _notify_locals(session, status, author, parent, remixed, parts)
-        # The authors of what it replies to and remixes hear of it even if they don't follow.
-        extra = [p.author for p in (parent, remixed) if p is not None and p.author is not None]
-        await delivery.publish(session, author.id, create_activity(status, parts,
-                                                                   services.config),
-                               await audience_inboxes(session, status, parts, extra))
+        if mentions.unknown:  # the Create waits for them: see resolve_mentions_job
+            await _enqueue_resolution(session, status, mentions.unknown, "create")
+        else:
+            await _publish_create(services, session, status, parts)
         return _view(status, author, services)
+
+
+async def _publish_create(services: Services, session: AsyncSession, status: Status,
+                          parts: NoteParts) -> None:
+    # The authors of what it replies to and remixes hear of it even if they don't follow.
+    extra = await _extra_recipients(session, status)
+    await delivery.publish(session, status.account_id,
+                           create_activity(status, parts, services.config),
+                           await audience_inboxes(session, status, parts, extra))
+
+
+async def _extra_recipients(session: AsyncSession, status: Status) -> list[Account]:
+    """The authors of the post it replies to and of the post it remixes."""
+    ids = [status.in_reply_to_account_id]
+    if status.remix_of_id is not None:
+        remixed = await status_queries.by_id(session, status.remix_of_id)
+        ids.append(remixed.account_id if remixed is not None else None)
+    found = [await account_queries.account_by_id(session, i) for i in ids if i is not None]
+    return [account for account in found if account is not None]
+
+
+async def _enqueue_resolution(session: AsyncSession, status: Status, handles: list[str],
+                              activity: str) -> None:
+    await enqueue(session, RESOLVE_MENTIONS, {"status_id": status.id, "handles": handles,
+                                              "activity": activity})
+
+
+async def resolve_mentions_job(services: Services, payload: dict[str, Any]) -> None:
+    """Look up the remote accounts a post mentioned that were unknown when it was written,
+    link them, and only then send the post's Create (or an edit's Update): the newly found
+    servers get it with everyone else. A handle that does not resolve stays text."""
+    await fetch_unknown(services, [str(h) for h in payload["handles"]])
+    async with services.db.writer.begin() as session:
+        status = await status_queries.by_id(session, int(payload["status_id"]))
+        if status is None or status.deleted_at is not None:
+            return  # deleted meanwhile: its audience never heard of it, nor will
+        author = await account_queries.account_by_id(session, status.account_id)
+        if author is None:
+            return
+        mentions = await stored_mentions(session, services.config.instance.domain,
+                                         status.caption)
+        content = _compose(services, status.caption, status.generator_name or "Dreamfeed",
+                           mentions.targets, await _remix_url(session, status))
+        status.content = content.html
+        await status_queries.replace_tags_and_mentions(session, status.id)
+        await _link_tags_and_mentions(session, status, content)
+        parts = await note_parts(services, session, status, author)
+        if payload.get("activity") == "update":
+            await _publish_update(services, session, status, parts)
+        else:
+            await _publish_create(services, session, status, parts)
 
 
 async def _notify_locals(session: AsyncSession, status: Status, author: Account,
@@ -336,7 +371,7 @@ async def edit_post(services: Services, username: str, status_id: int, *,
                     sensitive: bool | None = None) -> PostView:
     """Change caption, alt text, content warning or sensitivity; followers get an Update."""
     _check(caption or "", spoiler_text or "", "public", alt_texts or [])
-    mentions = await _resolve_mentions(services, caption) if caption is not None else {}
+    unknown: list[str] = []
     async with services.db.writer.begin() as session:
         author, status = await _own_post(session, username, status_id)
         if alt_texts is not None:
@@ -346,12 +381,10 @@ async def edit_post(services: Services, username: str, status_id: int, *,
             for item, alt in zip(media, alt_texts, strict=True):
                 item.description = alt.strip()
         if caption is not None:
-            remix_url = None
-            if status.remix_of_id is not None:
-                parent = await status_queries.by_id(session, status.remix_of_id)
-                remix_url = parent.url if parent else status.remix_of_uri
+            mentions = await stored_mentions(session, services.config.instance.domain, caption)
+            unknown = mentions.unknown
             content = _compose(services, caption, status.generator_name or "Dreamfeed",
-                               mentions, remix_url or status.remix_of_uri)
+                               mentions.targets, await _remix_url(session, status))
             status.caption, status.content = caption, content.html
             await status_queries.replace_tags_and_mentions(session, status.id)
             await _link_tags_and_mentions(session, status, content)
@@ -359,18 +392,35 @@ async def edit_post(services: Services, username: str, status_id: int, *,
             status.spoiler_text = spoiler_text.strip()
         if sensitive is not None or spoiler_text:
             status.sensitive = bool(sensitive) or bool(status.spoiler_text)
-        status.edited_at = edited = utcnow()
+        status.edited_at = utcnow()
         await session.flush()
-        parts = await note_parts(services, session, status, author)
-        obj = note(status, parts, services.config)
-        context = obj.pop("@context")
-        # Microseconds: two edits in one second (a quick typo fix) need distinct ids.
-        version = int(edited.timestamp() * 1_000_000)
-        update = builders.wrap("Update", f"{status.uri}#updates/{version}",
-                               author.uri, obj, to=obj["to"], cc=obj["cc"], context=context)
-        await delivery.publish(session, author.id, update,
-                               await audience_inboxes(session, status, parts, []))
+        if unknown:  # the Update waits for them: see resolve_mentions_job
+            await _enqueue_resolution(session, status, unknown, "update")
+        else:
+            await _publish_update(services, session, status,
+                                  await note_parts(services, session, status, author))
         return _view(status, author, services)
+
+
+async def _remix_url(session: AsyncSession, status: Status) -> str | None:
+    """Where the "Remix of" line links: the remixed post's page, else its id."""
+    if status.remix_of_id is not None:
+        parent = await status_queries.by_id(session, status.remix_of_id)
+        if parent is not None and parent.url:
+            return parent.url
+    return status.remix_of_uri
+
+
+async def _publish_update(services: Services, session: AsyncSession, status: Status,
+                          parts: NoteParts) -> None:
+    obj = note(status, parts, services.config)
+    context = obj.pop("@context")
+    # Microseconds: two edits in one second (a quick typo fix) need distinct ids.
+    version = int((status.edited_at or utcnow()).timestamp() * 1_000_000)
+    update = builders.wrap("Update", f"{status.uri}#updates/{version}",
+                           parts.author.uri, obj, to=obj["to"], cc=obj["cc"], context=context)
+    await delivery.publish(session, status.account_id, update,
+                           await audience_inboxes(session, status, parts, []))
 
 
 async def delete_post(services: Services, username: str, status_id: int) -> None:
