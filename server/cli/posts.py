@@ -15,7 +15,7 @@ from server.services.context import Services
 from server.services.errors import ServiceError
 from server.services.federation.remote import RemoteError
 from server.services.generation import generate as generation_service
-from server.services.statuses import posts, reactions
+from server.services.statuses import boosts, favourites, posts
 
 
 def register(subparsers: Any) -> None:
@@ -49,9 +49,9 @@ def register(subparsers: Any) -> None:
     edit.add_argument("--alt", action="append", help="alt text, once per image in order")
     edit.add_argument("--cw")
     edit.set_defaults(handler=_edit_command)
-    for name, func in (("delete", _delete), ("like", reactions.like),
-                       ("unlike", reactions.unlike), ("boost", reactions.boost),
-                       ("unboost", reactions.unboost)):
+    for name, func in (("delete", _delete), ("like", favourites.favourite),
+                       ("unlike", favourites.unfavourite), ("boost", boosts.boost),
+                       ("unboost", boosts.unboost)):
         action = actions.add_parser(name, help=f"{name} a post")
         action.add_argument("user", help="local username")
         action.add_argument("post", help="post id (ours) or URL")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from server import appkeys
 from server.services.social import follows
-from server.services.statuses import posts, reactions
+from server.services.statuses import boosts, favourites, posts
 from storage.models import Notification, RemoteMedia, Status
 from tests.federation.conftest import StartInstance
 from tests.federation.harness import Instance, settle
@@ -63,8 +63,8 @@ async def test_post_roundtrip(start: StartInstance) -> None:
         assert (m.width, m.height) == (256, 256) and m.blurhash
 
     # bob likes, boosts, replies and remixes; alice sees counts and notifications.
-    await reactions.like(b.services, "bob", post.uri)
-    await reactions.boost(b.services, "bob", post.uri)
+    await favourites.favourite(b.services, "bob", post.uri)
+    await boosts.boost(b.services, "bob", post.uri)
     reply_media = await b.make_images(bob.account_id, "a paper whale")
     reply = await posts.create_post(b.services, "bob", media_ids=reply_media,
                                     caption="Lovely!", in_reply_to=post.uri)

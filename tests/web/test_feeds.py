@@ -12,7 +12,7 @@ from playwright.async_api import expect
 
 from server import appkeys
 from server.services.social import filters
-from server.services.statuses import posts, reactions
+from server.services.statuses import boosts, favourites, posts
 from tests.federation.harness import Instance
 from tests.server.web_helpers import browser
 from tests.web.conftest import DESKTOP, screenshot
@@ -51,9 +51,9 @@ async def test_feeds_in_the_browser(start, chromium, artifacts: Path) -> None:
     warned = await _post(a, "alice", images[2], "Spiders everywhere",
                          spoiler_text="spiders")
     sensitive = await _post(a, "alice", images[3], "A bold one", sensitive=True)
-    await reactions.like(a.services, "bob", str(liked))
-    await reactions.boost(a.services, "bob", str(liked))
-    await reactions.like(a.services, "bob", str(quiet))
+    await favourites.favourite(a.services, "bob", str(liked))
+    await boosts.boost(a.services, "bob", str(liked))
+    await favourites.favourite(a.services, "bob", str(quiet))
 
     page = await chromium.new_page(viewport=DESKTOP)
     # Signed out: the landing page lists recent public local posts.
@@ -126,7 +126,7 @@ async def test_feed_pages_without_javascript(start) -> None:
     media = await a.make_images(alice.account_id, "a red fox", n=2)
     first = await _post(a, "alice", media[0], "First fox #fox")
     second = await _post(a, "alice", media[1], "Second fox")
-    await reactions.like(a.services, "bob", str(first))
+    await favourites.favourite(a.services, "bob", str(first))
     async with browser(a) as b:
         assert (await b.get("/home")).status == 303
         assert (await b.get("/notifications")).status == 303

@@ -33,7 +33,7 @@ from server.services.errors import (
     ServiceError,
 )
 from server.services.reading import post_page
-from server.services.statuses import posts, reactions
+from server.services.statuses import boosts, favourites, posts
 
 MAX_ID = 2**63 - 1  # ids are signed 64-bit: a longer number names no post
 
@@ -63,8 +63,8 @@ async def show(request: web.Request) -> web.StreamResponse:
     })
 
 
-_ACTIONS = {"like": reactions.like, "unlike": reactions.unlike,
-            "boost": reactions.boost, "unboost": reactions.unboost}
+_ACTIONS = {"like": favourites.favourite, "unlike": favourites.unfavourite,
+            "boost": boosts.boost, "unboost": boosts.unboost}
 
 
 async def react(request: web.Request) -> web.StreamResponse:

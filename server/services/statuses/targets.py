@@ -1,0 +1,37 @@
+"""What a local account's favourite and boost start from: the acting account, the status it
+names (ours or a stored remote one) and that status's author."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.services.errors import Conflict, NotFound
+from server.services.federation.outbound import delivery
+from server.services.moderation.moderation_checks import ensure_not_suspended
+from storage import accounts as account_queries
+from storage import statuses as status_queries
+from storage.models import Account, Status
+
+
+async def actor_and_target(session: AsyncSession, username: str,
+                           ref: str) -> tuple[Account, Status, Account]:
+    """The local account `username`, the status `ref` (an id or a uri) and its author."""
+    actor = await account_queries.local_account_by_username(session, username)
+    if actor is None or actor.actor_type == "Application" or actor.deleted_at:
+        raise NotFound(f"no local account named {username!r}")
+    await ensure_not_suspended(session, actor.id)
+    status = await status_queries.by_id(session, int(ref)) if ref.isdigit() \
+        else await status_queries.by_uri(session, ref)
+    if status is None or status.deleted_at is not None or status.reblog_of_id is not None:
+        raise NotFound(f"no post {ref}")
+    author = await account_queries.account_by_id(session, status.account_id)
+    if author is None:
+        raise NotFound(f"no post {ref}")
+    if status.visibility in ("private", "direct") and author.id != actor.id:
+        raise Conflict("followers-only and direct posts cannot be liked or boosted here")
+    return actor, status, author
+
+
+def author_inboxes(author: Account) -> list[str]:
+    """Where the author hears of it: its personal inbox when remote, nowhere when local."""
+    return [] if author.is_local else [delivery.personal_inbox(author)]
