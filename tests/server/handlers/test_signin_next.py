@@ -15,7 +15,7 @@ from server.handlers.web.common import safe_next
 from tests.federation.conftest import StartInstance
 from tests.server.web_helpers import browser
 
-HOSTILE = Path(__file__).resolve().parents[1] / "data" / "hostile"
+HOSTILE = Path(__file__).resolve().parents[2] / "data" / "hostile"
 NEXT_RE = re.compile(r'name="next" value="([^"]*)"')
 PAYLOADS = ["signin-next-tab-redirect.txt", "signin-next-crlf-header-split.txt",
             "signin-next-double-encoded-tab-redirect.txt"]
