@@ -17,9 +17,9 @@ where one receiver in a separate process (bench/delivery.py's, answering `/inbox
 202 to every POST, checks its signature (--no-verify to skip) and counts it.
 
 - post + deliver: a WorkerPool of --concurrency tasks is started and left idle, as in a running
-  server; then `create_post()` (one transaction writes the post and queues one `deliver` job
+  server; then `create_status()` (one transaction writes the post and queues one `deliver` job
   per distinct inbox, timed apart) wakes it at its commit, and the clock runs until the jobs
-  table is empty; "deliver" is that total less create_post.
+  table is empty; "deliver" is that total less create_status.
   Followers share inboxes, so 10,000 followers on 1,000 hosts make 1,000 deliveries; both
   numbers are printed and checked against what the receiver saw.
 - ceiling: in the same process, afterwards, --concurrency tasks that sign each request
@@ -65,7 +65,7 @@ from server.jobs.handlers import default_registry
 from server.jobs.worker import WorkerPool
 from server.services.accounts.users import create_local_user
 from server.services.generation import generate
-from server.services.statuses.posts import create_post
+from server.services.statuses.posts import create_status
 from storage import jobs as job_store
 from storage.accounts import signing_key
 from storage.follows import count_followers, follower_inboxes
@@ -233,8 +233,8 @@ async def run(url: str, tmp: Path, receiver: FanoutReceiver, args: argparse.Name
         if profiler:
             profiler.enable()
         started, cpu = time.perf_counter(), time.process_time()
-        view = await create_post(app[appkeys.SERVICES], "alice", media_ids=media_ids,
-                                 caption=CAPTION)
+        view = await create_status(app[appkeys.SERVICES], "alice", media_ids=media_ids,
+                                   caption=CAPTION)
         posted_at, posted_cpu = time.perf_counter(), time.process_time()
         while True:  # poll: the pool has no "queue empty" event
             async with db.reader() as session:
@@ -267,7 +267,7 @@ async def run(url: str, tmp: Path, receiver: FanoutReceiver, args: argparse.Name
     print()
     print(f"{'':34s} {'total':>10s} {'deliveries':>13s} {'CPU ms/each':>10s}")
     print(bare.line("ceiling (sign + POST, bare aiohttp)"))
-    print(posted.line("create_post (1 txn, queues jobs)"))
+    print(posted.line("create_status (1 txn, queues jobs)"))
     print(delivered.line("deliver (WorkerPool, our code)"))
     print(total.line("post + deliver (end to end)"))
     print()

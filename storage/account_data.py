@@ -197,7 +197,7 @@ async def statuses_of(session: AsyncSession, account_id: int) -> list[Status]:
     return list(result.scalars())
 
 
-async def liked_uris(session: AsyncSession, account_id: int) -> list[str]:
+async def favourited_uris(session: AsyncSession, account_id: int) -> list[str]:
     result = await session.execute(
         select(Status.uri).join(Favourite, Favourite.status_id == Status.id)
         .where(Favourite.account_id == account_id).order_by(Favourite.id))

@@ -19,7 +19,7 @@ async def add_setting(session: AsyncSession, key: str, value: str) -> None:
     await session.flush()
 
 
-async def count_local_posts(session: AsyncSession) -> int:
+async def count_local_statuses(session: AsyncSession) -> int:
     result = await session.execute(
         select(func.count()).select_from(Status)
         .where(Status.local.is_(True), Status.deleted_at.is_(None)))

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import Notification
 
 
-async def exists_like(session: AsyncSession, account_id: int, from_account_id: int,
+async def exists_same(session: AsyncSession, account_id: int, from_account_id: int,
                       kind: str, status_id: int | None) -> bool:
     """Whether this very notification (same recipient, type, sender and post) exists."""
     status_match = Notification.status_id.is_(None) if status_id is None \

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import Account, Favourite, MediaAttachment, RemoteMedia, Status
 
 
-async def posts_with_authors(session: AsyncSession,
-                             status_ids: Sequence[int]) -> dict[int, tuple[Status, Account]]:
+async def statuses_with_authors(session: AsyncSession,
+                                status_ids: Sequence[int]) -> dict[int, tuple[Status, Account]]:
     """Live posts (not boosts, not deleted) by id, each with its author."""
     if not status_ids:
         return {}
@@ -51,8 +51,8 @@ async def remote_images(session: AsyncSession,
     return found
 
 
-async def liked_by(session: AsyncSession, account_id: int,
-                   status_ids: Sequence[int]) -> set[int]:
+async def favourited_by(session: AsyncSession, account_id: int,
+                        status_ids: Sequence[int]) -> set[int]:
     """Which of these posts the account has liked."""
     if not status_ids:
         return set()

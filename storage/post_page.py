@@ -48,8 +48,8 @@ async def remixes(session: AsyncSession, status_id: int, viewer_id: int | None,
     return list(result.scalars().all())
 
 
-async def likers(session: AsyncSession, status_id: int, viewer_id: int | None,
-                 limit: int = 40) -> list[Account]:
+async def favouriters(session: AsyncSession, status_id: int, viewer_id: int | None,
+                      limit: int = 40) -> list[Account]:
     """Accounts known here that liked the post, most recent first."""
     result = await session.execute(
         select(Account).join(Favourite, Favourite.account_id == Account.id)
@@ -70,7 +70,7 @@ async def boosters(session: AsyncSession, status_id: int, viewer_id: int | None,
     return list(result.scalars().all())
 
 
-async def viewer_reacted(session: AsyncSession, status_id: int,
+async def viewer_actions(session: AsyncSession, status_id: int,
                          account_id: int) -> tuple[bool, bool]:
     """(liked, boosted) by this account."""
     liked = (await session.execute(select(Favourite.id).where(

@@ -19,7 +19,7 @@ def _like_pattern(text: str, *, prefix: bool) -> str:
     return f"{escaped}%" if prefix else f"%{escaped}%"
 
 
-async def feed_posts(session: AsyncSession, account_id: int, limit: int) -> list[Status]:
+async def feed_statuses(session: AsyncSession, account_id: int, limit: int) -> list[Status]:
     """An account's newest public posts for its RSS/Atom feed: no boosts, no unlisted,
     followers-only or direct posts, no replies to others (Mastodon's feed leaves them out)."""
     result = await session.execute(

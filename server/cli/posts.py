@@ -61,7 +61,7 @@ def register(subparsers: Any) -> None:
 async def _delete(services: Services, username: str, ref: str) -> None:
     if not ref.isdigit():
         raise CommandError("give the id of one of your posts")
-    await posts.delete_post(services, username, int(ref))
+    await posts.delete_status(services, username, int(ref))
 
 
 def _run(args: argparse.Namespace, work: Callable[[Services], Awaitable[str]]) -> int:
@@ -94,7 +94,7 @@ def _post_command(args: argparse.Namespace) -> int:
         if generation.state != "done":
             raise CommandError(f"generation {generation.id} failed: {generation.error}")
         alts = [args.prompt] * len(generation.media) if args.alt_from_prompt else args.alt
-        view = await posts.create_post(
+        view = await posts.create_status(
             services, args.user, media_ids=[int(m.id) for m in generation.media],
             caption=args.caption, alt_texts=alts, spoiler_text=args.cw,
             sensitive=args.sensitive, visibility=args.visibility, language=args.language,
@@ -107,8 +107,8 @@ def _post_command(args: argparse.Namespace) -> int:
 
 def _edit_command(args: argparse.Namespace) -> int:
     async def work(services: Services) -> str:
-        view = await posts.edit_post(services, args.user, args.id, caption=args.caption,
-                                     alt_texts=args.alt, spoiler_text=args.cw)
+        view = await posts.edit_status(services, args.user, args.id, caption=args.caption,
+                                       alt_texts=args.alt, spoiler_text=args.cw)
         return f"edited {view.id}: {view.url}"
 
     return _run(args, work)

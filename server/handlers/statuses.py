@@ -18,12 +18,12 @@ from server.services.errors import Gone, NotFound
 from server.services.statuses import posts
 
 
-async def _served(request: web.Request) -> posts.ServedPost:
+async def _served(request: web.Request) -> posts.ServedStatus:
     username = request.match_info["username"]
     try:
         status_id = int(request.match_info["status_id"])
-        return await posts.post_for_viewer(request.app[appkeys.SERVICES], username, status_id,
-                                           await signed_viewer(request))
+        return await posts.status_for_viewer(request.app[appkeys.SERVICES], username, status_id,
+                                             await signed_viewer(request))
     except (ValueError, NotFound):
         raise web.HTTPNotFound(text="no such post") from None
     except Gone as exc:  # a deleted account's posts

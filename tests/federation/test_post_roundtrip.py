@@ -43,10 +43,10 @@ async def test_post_roundtrip(start: StartInstance) -> None:
     await settle([a, b])
 
     media = await a.make_images(alice.account_id, "a glass whale in the clouds", n=2)
-    post = await posts.create_post(a.services, "alice", media_ids=media,
-                                   caption="Migration season #whales",
-                                   alt_texts=["a glass whale", "clouds"], spoiler_text="big",
-                                   publish_prompt=True)
+    post = await posts.create_status(a.services, "alice", media_ids=media,
+                                     caption="Migration season #whales",
+                                     alt_texts=["a glass whale", "clouds"], spoiler_text="big",
+                                     publish_prompt=True)
     await settle([a, b])
 
     # bob's server has the post with every attachment field intact.
@@ -66,11 +66,11 @@ async def test_post_roundtrip(start: StartInstance) -> None:
     await favourites.favourite(b.services, "bob", post.uri)
     await boosts.boost(b.services, "bob", post.uri)
     reply_media = await b.make_images(bob.account_id, "a paper whale")
-    reply = await posts.create_post(b.services, "bob", media_ids=reply_media,
-                                    caption="Lovely!", in_reply_to=post.uri)
+    reply = await posts.create_status(b.services, "bob", media_ids=reply_media,
+                                      caption="Lovely!", in_reply_to=post.uri)
     remix_media = await b.make_images(bob.account_id, "a glass whale at night")
-    remix = await posts.create_post(b.services, "bob", media_ids=remix_media,
-                                    remix_of=post.uri)
+    remix = await posts.create_status(b.services, "bob", media_ids=remix_media,
+                                      remix_of=post.uri)
     await settle([a, b])
     origin = await _status(a, post.uri)
     assert origin is not None
@@ -84,8 +84,8 @@ async def test_post_roundtrip(start: StartInstance) -> None:
     assert remix_copy is not None and remix_copy.remix_of_id == origin.id
 
     # alice edits the alt text: bob's copy follows.
-    await posts.edit_post(a.services, "alice", post.id,
-                          alt_texts=["a glass whale, sunlit", "clouds at dawn"])
+    await posts.edit_status(a.services, "alice", post.id,
+                            alt_texts=["a glass whale, sunlit", "clouds at dawn"])
     await settle([a, b])
     copy = await _status(b, post.uri)
     assert copy is not None
@@ -93,7 +93,7 @@ async def test_post_roundtrip(start: StartInstance) -> None:
         "a glass whale, sunlit", "clouds at dawn"]
 
     # alice deletes it: gone on B.
-    await posts.delete_post(a.services, "alice", post.id)
+    await posts.delete_status(a.services, "alice", post.id)
     await settle([a, b])
     copy = await _status(b, post.uri)
     assert copy is not None and copy.deleted_at is not None

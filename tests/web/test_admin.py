@@ -69,8 +69,8 @@ async def test_admin_walks_through_moderation(start: StartInstance, chromium: An
     mallory = await a.add_user("mallory")
     await a.add_user("carol")
     media = await a.make_images(mallory.account_id, "a field of tin cans")
-    post = await posts.create_post(a.services, "mallory", media_ids=media,
-                                   caption="buy cheap cans")
+    post = await posts.create_status(a.services, "mallory", media_ids=media,
+                                     caption="buy cheap cans")
     report = await reports.create_report(a.services, "carol", a.handle("mallory"),
                                          status_ids=[post.id],
                                          comment="<b>spam</b> everywhere", category="spam")

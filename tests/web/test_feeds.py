@@ -22,9 +22,9 @@ SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 async def _post(a: Instance, username: str, media_id: int, caption: str,
                 **options: Any) -> int:
-    view = await posts.create_post(a.services, username, media_ids=[media_id],
-                                   caption=caption, alt_texts=[f"alt of {caption}"],
-                                   **options)
+    view = await posts.create_status(a.services, username, media_ids=[media_id],
+                                     caption=caption, alt_texts=[f"alt of {caption}"],
+                                     **options)
     return view.id
 
 
@@ -94,8 +94,8 @@ async def test_feeds_in_the_browser(start, chromium, artifacts: Path) -> None:
     await expect(like).to_have_attribute("aria-pressed", "true")
     assert await page.evaluate("window.stillHere") is True
     async with a.app[appkeys.DATABASE].reader() as session:
-        from storage.post_cards import liked_by
-        assert await liked_by(session, alice.account_id, [sensitive]) == {sensitive}
+        from storage.post_cards import favourited_by
+        assert await favourited_by(session, alice.account_id, [sensitive]) == {sensitive}
 
     # Discover: the most liked/boosted post first, with why it is shown.
     await page.goto(a.base + "/discover")

@@ -31,9 +31,9 @@ def _meta(html: str, prop: str) -> str | None:
 
 
 async def _post(instance: Instance, username: str, account_id: int, prompt: str,
-                **kwargs: Any) -> posts.PostView:
+                **kwargs: Any) -> posts.StatusView:
     media = await instance.make_images(account_id, prompt)
-    return await posts.create_post(instance.services, username, media_ids=media, **kwargs)
+    return await posts.create_status(instance.services, username, media_ids=media, **kwargs)
 
 
 async def _json_post(session: aiohttp.ClientSession, url: str, csrf: str) -> tuple[int, Any]:
@@ -55,7 +55,7 @@ async def test_post_page_meta_visibility_and_actions(start: StartInstance) -> No
     # One generation each (images are the slow part), one image per post.
     night, spider, garden = await a.make_images(alice.account_id, "a night sky", n=3)
     red, dawn = await a.make_images(carol.account_id, "a night sky in red", n=2)
-    create = posts.create_post
+    create = posts.create_status
     public = await create(a.services, "alice", media_ids=[night], caption="Night sky",
                           alt_texts=["stars over a hill"], publish_prompt=True)
     warned = await create(a.services, "alice", media_ids=[spider], caption="Look closely",
@@ -214,8 +214,8 @@ async def test_remote_follower_likes_boosts_and_replies(start: StartInstance, ch
     await page.get_by_role("link", name="Reply", exact=True).first.click()
     await page.wait_for_url(re.compile(rf"/compose\?in_reply_to={remote_id}$"))
     media = await b.make_images(bob.account_id, "a lighthouse answering the moon")
-    await posts.create_post(b.services, "bob", media_ids=media, caption="Lovely light",
-                            in_reply_to=str(remote_id))
+    await posts.create_status(b.services, "bob", media_ids=media, caption="Lovely light",
+                              in_reply_to=str(remote_id))
     await settle([a, b])
 
     # Alice sees the like, the boost and the reply on her post's page and in notifications.

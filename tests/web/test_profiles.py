@@ -41,9 +41,9 @@ def _tiles(html: str) -> list[str]:
 
 
 async def _post(instance: Instance, username: str, account_id: int, prompt: str,
-                **kwargs: Any) -> posts.PostView:
+                **kwargs: Any) -> posts.StatusView:
     media = await instance.make_images(account_id, prompt)
-    return await posts.create_post(instance.services, username, media_ids=media, **kwargs)
+    return await posts.create_status(instance.services, username, media_ids=media, **kwargs)
 
 
 async def test_public_profile_and_feeds(start: StartInstance,

@@ -304,7 +304,7 @@ async def post(request: web.Request) -> web.StreamResponse:
     try:
         if not media_ids:
             raise InvalidInput("pick at least one image for your post")
-        view = await post_service.create_post(
+        view = await post_service.create_status(
             request.app[appkeys.SERVICES], user.username, media_ids=media_ids,
             caption=values["caption"],
             alt_texts=await _alt_texts(request, user, generation_id, values, media_ids),

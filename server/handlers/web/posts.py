@@ -75,12 +75,12 @@ async def react(request: web.Request) -> web.StreamResponse:
     services = request.app[appkeys.SERVICES]
     status_id = _status_id(request)
     try:
-        state = await post_page.reaction_state(services, status_id, user)
+        state = await post_page.action_state(services, status_id, user)
         wanted = action in ("like", "boost")
         current = state.liked if action in ("like", "unlike") else state.boosted
         if current != wanted:
             await _ACTIONS[action](services, user.username, str(status_id))
-            state = await post_page.reaction_state(services, status_id, user)
+            state = await post_page.action_state(services, status_id, user)
     except ServiceError as exc:
         return refused(request, exc)
     if action in ("like", "unlike"):
@@ -97,7 +97,7 @@ async def delete(request: web.Request) -> web.StreamResponse:
     status_id = _status_id(request)
     try:
         await post_page.ensure_own(services, status_id, user)
-        await posts.delete_post(services, user.username, status_id)
+        await posts.delete_status(services, user.username, status_id)
     except ServiceError as exc:
         return refused(request, exc)
     profile = f"/@{user.username}"
@@ -147,7 +147,7 @@ async def edit(request: web.Request) -> web.StreamResponse:
     except ServiceError as exc:
         return refused(request, exc)
     try:
-        await posts.edit_post(services, user.username, status_id, **values)
+        await posts.edit_status(services, user.username, status_id, **values)
     except InvalidInput as exc:
         if wants_json(request):
             return refused(request, exc)

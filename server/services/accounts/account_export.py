@@ -97,7 +97,7 @@ async def plan_archive(services: Services, username: str) -> ArchivePlan:
         plan.documents["actor.json"] = _json(actor)
         plan.documents["outbox.json"] = _json(_collection("outbox.json", outbox))
         plan.documents["likes.json"] = _json(_collection(
-            "likes.json", await account_data.liked_uris(session, account.id)))
+            "likes.json", await account_data.favourited_uris(session, account.id)))
         plan.documents["bookmarks.json"] = _json(_collection("bookmarks.json", []))
         plan.documents["prompts.json"] = _json(prompts)
         plan.documents["following_accounts.csv"] = _csv(FOLLOWING_HEADERS, [

@@ -94,5 +94,5 @@ async def _node_usage(session: AsyncSession) -> NodeUsage:
             session, now - timedelta(days=30)),
         users_active_halfyear=await account_queries.count_active_local_users(
             session, now - timedelta(days=180)),
-        local_posts=await instance_queries.count_local_posts(session),
+        local_posts=await instance_queries.count_local_statuses(session),
     )

@@ -119,7 +119,7 @@ async def cards(services: Services, session: AsyncSession, status_ids: list[int]
     """Cards for the given posts, in the given order; missing or deleted ones are left out.
     Visibility is the caller's business (timelines and threads already screen)."""
     config = services.config
-    posts = await queries.posts_with_authors(session, status_ids)
+    posts = await queries.statuses_with_authors(session, status_ids)
     local_ids = [i for i, (status, _) in posts.items() if status.local]
     remote_ids = [i for i, (status, _) in posts.items() if not status.local]
     local_media = await queries.local_images(session, local_ids)
@@ -127,7 +127,7 @@ async def cards(services: Services, session: AsyncSession, status_ids: list[int]
     liked: set[int] = set()
     boosted: set[int] = set()
     if viewer_account_id is not None and posts:
-        liked = await queries.liked_by(session, viewer_account_id, list(posts))
+        liked = await queries.favourited_by(session, viewer_account_id, list(posts))
         boosted = await queries.boosted_by(session, viewer_account_id, list(posts))
     result: list[PostCard] = []
     for status_id in status_ids:

@@ -3,7 +3,7 @@ it, and its AI provenance; plus what the page's action buttons need (the viewer'
 state, an own post's editable fields).
 
 Who may see a post is decided by the same rules as everywhere else: a local post goes through
-posts.post_for_viewer (the rules ActivityPub fetches follow, with the signed-in user as the
+posts.status_for_viewer (the rules ActivityPub fetches follow, with the signed-in user as the
 viewer) and then timelines.thread, which adds blocks, mutes and filters for the viewer; a
 remote post (known here by its local id) through timelines.thread alone. A post the viewer may
 not see is NotFound, exactly like a missing one.
@@ -64,8 +64,8 @@ def split_handle(handle: str, domain: str) -> tuple[str, str | None]:
     return username, host.lower()
 
 
-async def _remote_post(session: AsyncSession, username: str, host: str,
-                       status_id: int) -> Status:
+async def _remote_status(session: AsyncSession, username: str, host: str,
+                         status_id: int) -> Status:
     status = await status_queries.by_id(session, status_id)
     author = await account_queries.account_by_id(session, status.account_id) \
         if status is not None else None
@@ -98,14 +98,14 @@ async def post_page(services: Services, handle: str, status_id: int,
     domain = services.config.instance.domain
     username, host = split_handle(handle, domain)
     if host is None:
-        served = await posts.post_for_viewer(
+        served = await posts.status_for_viewer(
             services, username, status_id,
             services.urls.actor(viewer.username) if viewer else None)
         if served.gone:
             raise Gone("this post was deleted")
     else:
         async with services.db.reader() as session:
-            await _remote_post(session, username, host, status_id)
+            await _remote_status(session, username, host, status_id)
     # Blocks, mutes and "thread" filters for the viewer; NotFound when it may not see it.
     thread = await timelines.thread(services, status_id, viewer.username if viewer else None)
     viewer_id = viewer.account_id if viewer else None
@@ -133,7 +133,7 @@ async def post_page(services: Services, handle: str, status_id: int,
         made = {c.id: c for c in await cards(services, session, chain_ids + remix_ids,
                                              viewer_account_id=viewer_id)}
         liked_by = [account_card(services.config, a)
-                    for a in await queries.likers(session, status.id, viewer_id)]
+                    for a in await queries.favouriters(session, status.id, viewer_id)]
         boosted_by = [account_card(services.config, a)
                       for a in await queries.boosters(session, status.id, viewer_id)]
     remix_chain = [made[i] for i in chain_ids if i in made]
@@ -153,7 +153,7 @@ async def post_page(services: Services, handle: str, status_id: int,
 
 
 @dataclass(frozen=True)
-class ReactionState:
+class ActionState:
     liked: bool
     boosted: bool
     favourites_count: int
@@ -169,8 +169,8 @@ async def _viewer_account(session: AsyncSession, viewer: SignedIn) -> Account:
     return account
 
 
-async def reaction_state(services: Services, status_id: int,
-                         viewer: SignedIn) -> ReactionState:
+async def action_state(services: Services, status_id: int,
+                       viewer: SignedIn) -> ActionState:
     """The post's counts and what the viewer did to it; NotFound when the viewer may not see
     it (so nobody can like what they cannot see)."""
     async with services.db.reader() as session:
@@ -181,10 +181,10 @@ async def reaction_state(services: Services, status_id: int,
         author = await account_queries.account_by_id(session, status.account_id)
         if author is None:
             raise NotFound("no such post")
-        liked, boosted = await queries.viewer_reacted(session, status_id, viewer.account_id)
+        liked, boosted = await queries.viewer_actions(session, status_id, viewer.account_id)
         path = f"{account_card(services.config, author).profile_path}/{status.id}"
-        return ReactionState(liked, boosted, status.favourites_count, status.reblogs_count,
-                             status.account_id, path)
+        return ActionState(liked, boosted, status.favourites_count, status.reblogs_count,
+                           status.account_id, path)
 
 
 @dataclass(frozen=True)
@@ -220,6 +220,6 @@ async def editable(services: Services, status_id: int, viewer: SignedIn) -> Edit
 
 async def ensure_own(services: Services, status_id: int, viewer: SignedIn) -> None:
     """NotFound unless the viewer sees the post; Forbidden unless it wrote it."""
-    state = await reaction_state(services, status_id, viewer)
+    state = await action_state(services, status_id, viewer)
     if state.author_id != viewer.account_id:
         raise Forbidden("you can only change your own posts")

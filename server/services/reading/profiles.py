@@ -376,7 +376,7 @@ async def feed(services: Services, username: str, self_url: str) -> tuple[
         account = await find_account(session, username, config.instance.domain)
         if account is None or not account.is_local or _state(account) != OK:
             raise NotFound(f"no feed for {username!r}")
-        posts = await queries.feed_posts(session, account.id, FEED_SIZE)
+        posts = await queries.feed_statuses(session, account.id, FEED_SIZE)
         ids = [post.id for post in posts]
         attachments = await queries.attachments_of(session, ids)
         tags = await queries.tags_of(session, ids)

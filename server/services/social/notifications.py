@@ -52,7 +52,7 @@ async def notify(session: AsyncSession, account_id: int, from_account_id: int, t
         return False
     if await block_queries.block_between(session, account_id, from_account_id) is not None:
         return False  # someone you block reaches you no more through notifications
-    if await notification_queries.exists_like(session, account_id, from_account_id, type,
+    if await notification_queries.exists_same(session, account_id, from_account_id, type,
                                               status_id):
         return False
     await notification_queries.add(session, account_id, from_account_id, type, status_id)

@@ -48,17 +48,17 @@ AI_TAG = "AIGenerated"
 
 
 @dataclass(frozen=True)
-class PostView:
+class StatusView:
     id: int
     uri: str
     url: str
     visibility: str
 
 
-def _view(status: Status, author: Account, services: Services) -> PostView:
-    return PostView(status.id, status.uri,
-                    status.url or services.urls.status_page(author.username, status.id),
-                    status.visibility)
+def _view(status: Status, author: Account, services: Services) -> StatusView:
+    return StatusView(status.id, status.uri,
+                      status.url or services.urls.status_page(author.username, status.id),
+                      status.visibility)
 
 
 async def _author(session: AsyncSession, username: str) -> Account:
@@ -154,13 +154,13 @@ async def _find_parent(services: Services, session: AsyncSession, ref: str,
     return _Parent(status, status.uri, status.url or status.uri, author)
 
 
-async def create_post(services: Services, username: str, *, media_ids: list[int],
-                      caption: str = "", alt_texts: list[str] | None = None,
-                      spoiler_text: str = "", sensitive: bool = False,
-                      visibility: str = "public", language: str | None = None,
-                      idempotency_key: str | None = None, in_reply_to: str | None = None,
-                      remix_of: str | None = None, publish_prompt: bool = False,
-                      can_remix: bool | None = None) -> PostView:
+async def create_status(services: Services, username: str, *, media_ids: list[int],
+                        caption: str = "", alt_texts: list[str] | None = None,
+                        spoiler_text: str = "", sensitive: bool = False,
+                        visibility: str = "public", language: str | None = None,
+                        idempotency_key: str | None = None, in_reply_to: str | None = None,
+                        remix_of: str | None = None, publish_prompt: bool = False,
+                        can_remix: bool | None = None) -> StatusView:
     alt_texts = alt_texts or []
     _check(caption, spoiler_text, visibility, alt_texts)
     async with services.db.reader() as session:
@@ -355,8 +355,8 @@ async def render_note(services: Services, status: Status) -> dict[str, Any]:
                     services.config)
 
 
-async def _own_post(session: AsyncSession, username: str, status_id: int
-                    ) -> tuple[Account, Status]:
+async def _own_status(session: AsyncSession, username: str, status_id: int
+                      ) -> tuple[Account, Status]:
     author = await _author(session, username)
     status = await status_queries.by_id(session, status_id)
     if status is None or status.account_id != author.id or status.deleted_at is not None \
@@ -365,15 +365,15 @@ async def _own_post(session: AsyncSession, username: str, status_id: int
     return author, status
 
 
-async def edit_post(services: Services, username: str, status_id: int, *,
-                    caption: str | None = None, alt_texts: list[str] | None = None,
-                    spoiler_text: str | None = None,
-                    sensitive: bool | None = None) -> PostView:
+async def edit_status(services: Services, username: str, status_id: int, *,
+                      caption: str | None = None, alt_texts: list[str] | None = None,
+                      spoiler_text: str | None = None,
+                      sensitive: bool | None = None) -> StatusView:
     """Change caption, alt text, content warning or sensitivity; followers get an Update."""
     _check(caption or "", spoiler_text or "", "public", alt_texts or [])
     unknown: list[str] = []
     async with services.db.writer.begin() as session:
-        author, status = await _own_post(session, username, status_id)
+        author, status = await _own_status(session, username, status_id)
         if alt_texts is not None:
             media = await status_queries.attachments(session, status.id)
             if len(alt_texts) != len(media):
@@ -423,11 +423,11 @@ async def _publish_update(services: Services, session: AsyncSession, status: Sta
                            await audience_inboxes(session, status, parts, []))
 
 
-async def delete_post(services: Services, username: str, status_id: int) -> None:
+async def delete_status(services: Services, username: str, status_id: int) -> None:
     """The post becomes a tombstone (its id answers 410); its audience gets a Delete; its
     images are removed by a job (server.services.statuses.media_purge)."""
     async with services.db.writer.begin() as session:
-        author, status = await _own_post(session, username, status_id)
+        author, status = await _own_status(session, username, status_id)
         parts = await note_parts(services, session, status, author)
         inboxes = await audience_inboxes(session, status, parts, [])
         wire = note(status, parts, services.config)
@@ -444,14 +444,14 @@ async def delete_post(services: Services, username: str, status_id: int) -> None
 
 
 @dataclass(frozen=True)
-class ServedPost:
+class ServedStatus:
     status: Status
     author: Account
     gone: bool
 
 
-async def post_for_viewer(services: Services, username: str, status_id: int,
-                          viewer_uri: str | None) -> ServedPost:
+async def status_for_viewer(services: Services, username: str, status_id: int,
+                            viewer_uri: str | None) -> ServedStatus:
     """A local post as someone may see it. Followers-only posts need an accepted follower's
     signed fetch; direct posts a mentioned actor's; none is served to an account the author
     blocks. The instance actor grants nothing.
@@ -465,13 +465,13 @@ async def post_for_viewer(services: Services, username: str, status_id: int,
                 or status.reblog_of_id is not None or author.suspended_at is not None:
             raise NotFound("no such post")  # a suspended author's posts are not served
         if status.deleted_at is not None:
-            return ServedPost(status, author, gone=True)
+            return ServedStatus(status, author, gone=True)
         viewer = await account_queries.account_by_uri(session, viewer_uri) \
             if viewer_uri else None
         if viewer is None and status.visibility in ("public", "unlisted"):
-            return ServedPost(status, author, gone=False)
+            return ServedStatus(status, author, gone=False)
         if viewer is not None and await can_see(session, status, viewer):
-            return ServedPost(status, author, gone=False)
+            return ServedStatus(status, author, gone=False)
     raise NotFound("no such post")
 
 

@@ -105,13 +105,13 @@ async def _context(session: AsyncSession, note: ParsedNote, author: Account) -> 
     addressed = await account_queries.local_accounts_by_uri(session, note.addressees)
     # A Mention notifies only an account the note is also addressed to (INTEROP.md): a tag
     # alone does not deliver a post, and must not reveal a non-public one.
-    return _Context(parent=await _seen_post(session, note.in_reply_to, author),
-                    remix_source=await _seen_post(session, note.remix_of, author),
+    return _Context(parent=await _seen_status(session, note.in_reply_to, author),
+                    remix_source=await _seen_status(session, note.remix_of, author),
                     addressed=addressed,
                     mentioned=[a for a in addressed if a.uri in mentioned_uris])
 
 
-async def _seen_post(session: AsyncSession, uri: str | None, author: Account) -> Status | None:
+async def _seen_status(session: AsyncSession, uri: str | None, author: Account) -> Status | None:
     """The post a new one replies to or remixes, unless it is one of ours written for an
     audience its author is not in (a direct post it is not in): that one does not exist for
     it, so it is neither counted nor notified nor linked. A blocked author's reply stays
