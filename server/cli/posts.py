@@ -7,14 +7,13 @@ import argparse
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from server.cli.common import CommandError, open_services, run_command
+from server.cli.common import CommandError, image_backend_opened, open_services, run_command
 from server.cli.images import add_generation_arguments, generate_now
 from server.config import Config
 from server.logs import setup_logging
 from server.services.context import Services
 from server.services.errors import ServiceError
 from server.services.federation.remote import RemoteError
-from server.services.generation import generate as generation_service
 from server.services.statuses import boosts, favourites, posts
 
 
@@ -88,9 +87,8 @@ def _post_command(args: argparse.Namespace) -> int:
                     raise CommandError("that post's image is not stored here; remix its "
                                        "prompt instead")
                 args.source_media_id = source.media_id
-        async with generation_service.open_image_services(services.config,
-                                                          services.db) as images:
-            generation = await generate_now(images, args)
+        async with image_backend_opened(services):
+            generation = await generate_now(services, args)
         if generation.state != "done":
             raise CommandError(f"generation {generation.id} failed: {generation.error}")
         alts = [args.prompt] * len(generation.media) if args.alt_from_prompt else args.alt
