@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activitypub import builders
 from server.jobs.queue import enqueue
+from server.render import to_activitypub
 from server.services.context import Services
 from server.services.errors import NotFound
 from server.services.federation.outbound import delivery
@@ -47,10 +46,6 @@ class DeletedAccount:
     inboxes: int  # how many inboxes the Delete is queued to
 
 
-def delete_actor_activity(actor_uri: str) -> dict[str, Any]:
-    return builders.delete_actor(actor_uri)
-
-
 async def delete_local_account(services: Services, username: str, *,
                                actor_account_id: int | None = None) -> DeletedAccount:
     """Delete a local account: Delete queued to every known inbox, login and relationships
@@ -63,7 +58,7 @@ async def delete_local_account(services: Services, username: str, *,
         if account.deleted_at is not None:
             raise NotFound(f"the account {account.username!r} is already deleted")
         now = utcnow()
-        activity = delete_actor_activity(account.uri)
+        activity = to_activitypub.actor_delete(account.uri)
         inboxes = await account_data.known_inboxes(session)
         await delivery.publish(session, account.id, activity, inboxes)
         account_data.clear_profile(account, now)

@@ -31,8 +31,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub.documents import format_datetime
-from activitypub.vocab import AS_CONTEXT, PUBLIC
-from server.render.to_activitypub import create_activity, local_actor
+from activitypub.vocab import AS_CONTEXT
+from server.render.to_activitypub import archived_announce, create_activity, local_actor
 from server.services.context import Services
 from server.services.errors import Conflict, InvalidInput, NotFound
 from server.services.statuses.posts import note_parts
@@ -119,7 +119,7 @@ async def _outbox(services: Services, session: AsyncSession, account: Account,
         if status.reblog_of_id is not None:
             boosted = await status_queries.by_id(session, status.reblog_of_id)
             if boosted is not None:
-                items.append(_announce(status, account, boosted))
+                items.append(archived_announce(status, account, boosted))
             continue
         activity = create_activity(status, await note_parts(services, session, status, account),
                                    services.config)
@@ -129,12 +129,6 @@ async def _outbox(services: Services, session: AsyncSession, account: Account,
             prompts.append(prompt)
         items.append(activity)
     return items, prompts
-
-
-def _announce(boost: Status, account: Account, boosted: Status) -> dict[str, Any]:
-    return {"id": boost.uri, "type": "Announce", "actor": account.uri,
-            "published": format_datetime(boost.created_at), "object": boosted.uri,
-            "to": [PUBLIC]}
 
 
 async def _add_media_and_prompt(session: AsyncSession, status: Status, note: dict[str, Any],

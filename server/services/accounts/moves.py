@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activitypub import builders
 from activitypub.parse import ParsedActivity, object_id, same_origin
-from server.render.to_activitypub import local_actor
+from server.render import to_activitypub
 from server.services.context import Services
 from server.services.errors import Conflict, Dropped, InvalidInput, NotFound
 from server.services.federation.outbound import delivery
@@ -129,9 +127,8 @@ async def _send_update(services: Services, session: AsyncSession, account: Accou
     key = await account_queries.public_key(session, account.id)
     if key is None:
         raise RuntimeError(f"local account {account.uri} has no key")
-    doc = local_actor(account, key, services.config)
-    activity = builders.update_actor(
-        f"{account.uri}#updates/{int(utcnow().timestamp())}-{new_id()}", doc)
+    activity = to_activitypub.actor_update(account, key, services.config, at=utcnow(),
+                                           serial=new_id())
     await delivery.publish(session, account.id, activity,
                            await follow_queries.follower_inboxes(session, account.id))
 
@@ -153,7 +150,7 @@ async def move_account(services: Services, username: str, target_ref: str) -> Mo
         origin = await _local_person(session, username)
         origin.moved_to_uri, origin.moved_to_account_id = target.uri, target.id
         inboxes = await follow_queries.follower_inboxes(session, origin.id)
-        move = builders.move(f"{origin.uri}#moves/{new_id()}", origin.uri, target.uri)
+        move = to_activitypub.move(origin, target, serial=new_id())
         await delivery.publish(session, origin.id, move, inboxes)
         await _send_update(services, session, origin)
         moved = await migrate_local_followers(services, session, origin, target)
@@ -232,11 +229,8 @@ async def migrate_local_followers(services: Services, session: AsyncSession, ori
 
 async def _send_undo_follow(services: Services, session: AsyncSession, follow: Follow,
                             follower: Account, origin: Account) -> None:
-    doc = builders.follow(follow.uri or services.urls.follow_activity(follower.username,
-                                                                      follow.id),
-                          follower.uri, origin.uri)
     await delivery.publish(session, follower.id,
-                           builders.undo(f"{doc['id']}/undo", follower.uri, doc),
+                           to_activitypub.undo_follow(follow, follower, origin, services.urls),
                            [delivery.personal_inbox(origin)])
 
 
@@ -250,7 +244,7 @@ async def _follow(services: Services, session: AsyncSession, follower: Account,
         row.state = "accepted"
         await notifications.notify(session, target.id, follower.id, notifications.FOLLOW)
         return
-    activity: dict[str, Any] = builders.follow(row.uri, follower.uri, target.uri)
+    activity = to_activitypub.follow(row, follower, target, services.urls)
     await delivery.publish(session, follower.id, activity, [delivery.personal_inbox(target)])
 
 

@@ -19,8 +19,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activitypub import builders
-from server.render.to_activitypub import local_actor
+from server.render import to_activitypub
 from server.services.context import Services
 from server.services.errors import Conflict, NotFound, ServiceError
 from server.services.federation.outbound import delivery
@@ -163,9 +162,8 @@ async def _send_actor_update(services: Services, session: AsyncSession,
     key = await account_queries.public_key(session, account.id)
     if key is None:
         raise RuntimeError(f"local account {account.uri} has no key")
-    activity = builders.update_actor(
-        f"{account.uri}#updates/{int(utcnow().timestamp())}-{new_id()}",
-        local_actor(account, key, services.config))
+    activity = to_activitypub.actor_update(account, key, services.config, at=utcnow(),
+                                           serial=new_id())
     await delivery.publish(session, account.id, activity,
                            await follow_queries.follower_inboxes(session, account.id),
                            rules=await services.domains.rules())
@@ -179,8 +177,6 @@ async def _reject_remote_follows(session: AsyncSession, account: Account,
     rules read before the suspension."""
     follows = await queries.follows_to_local(session, account.id)
     for follow, target in follows:
-        follow_doc = builders.follow(follow.uri or f"{account.uri}#follows/{follow.id}",
-                                     account.uri, target.uri)
-        reject = builders.reject(f"{target.uri}#rejects/{new_id()}", target.uri, follow_doc)
+        reject = to_activitypub.reject_follow(follow, account, target, serial=new_id())
         await delivery.publish(session, target.id, reject, [account.inbox_url], rules=rules)
     await queries.delete_follows_by(session, account.id)

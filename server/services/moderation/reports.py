@@ -22,8 +22,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activitypub import builders
 from activitypub.parse import ParsedActivity, clean_text, object_id, same_origin
+from server.render import to_activitypub
 from server.render.sanitize import plain_text
 from server.services.context import Services
 from server.services.errors import Conflict, Dropped, InvalidInput, NotFound
@@ -142,8 +142,7 @@ async def _send_flag(services: Services, session: AsyncSession, report: Report,
     if report.uri is None:
         # Not dereferenceable, like Mastodon's `/payloads/<uuid>` ids for Flags.
         report.uri = f"{services.config.base_url}/flags/{uuid.uuid4()}"
-    flag = builders.flag(report.uri, services.urls.instance_actor, target.uri,
-                         [post.uri for post in posts], report.comment)
+    flag = to_activitypub.flag(report, services.urls.instance_actor, target, posts)
     await delivery.publish(session, services.instance_actor_id, flag,
                            [delivery.personal_inbox(target)])
     report.forward = True

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activitypub import builders
+from server.render import to_activitypub
 from server.services.context import Services
 from server.services.errors import Conflict, InvalidInput, NotFound, ServiceError
 from server.services.federation.outbound import delivery
@@ -103,7 +103,7 @@ async def block(services: Services, username: str, handle: str) -> BlockView:
         row.uri = block_uri(row, blocker)
         if not target.is_local and target.deleted_at is None:
             await delivery.publish(session, blocker.id,
-                                   builders.block(row.uri, blocker.uri, target.uri),
+                                   to_activitypub.block(row.uri, blocker, target),
                                    [delivery.personal_inbox(target)])
         return BlockView(handle_of(target, domain), target.uri, row.created_at)
 
@@ -125,13 +125,9 @@ async def _end_follows(services: Services, session: AsyncSession, blocker: Accou
 def _undo_or_reject(services: Services, row: Follow, blocker: Account, target: Account,
                     outgoing: bool) -> dict[str, Any]:
     if outgoing:  # our follow of them: Undo it
-        follow_doc = builders.follow(
-            row.uri or services.urls.follow_activity(blocker.username, row.id),
-            blocker.uri, target.uri)
-        return builders.undo(f"{follow_doc['id']}/undo", blocker.uri, follow_doc)
+        return to_activitypub.undo_follow(row, blocker, target, services.urls)
     # their follow of us (accepted or pending): Reject it, naming their Follow's id
-    follow_doc = builders.follow(row.uri or "", target.uri, blocker.uri)
-    return builders.reject(f"{blocker.uri}#rejects/{row.id}", blocker.uri, follow_doc)
+    return to_activitypub.reject_follow(row, target, blocker, serial=row.id)
 
 
 async def unblock(services: Services, username: str, handle: str) -> None:
@@ -145,9 +141,7 @@ async def unblock(services: Services, username: str, handle: str) -> None:
         if row is None:
             raise NotFound(f"{username} does not block {handle}")
         if not target.is_local and target.deleted_at is None:
-            uri = block_uri(row, blocker)
-            undo = builders.undo(f"{uri}/undo", blocker.uri,
-                                 builders.block(uri, blocker.uri, target.uri))
+            undo = to_activitypub.undo_block(block_uri(row, blocker), blocker, target)
             await delivery.publish(session, blocker.id, undo, [delivery.personal_inbox(target)])
         await block_queries.delete_block(session, row.id)
 

@@ -7,11 +7,10 @@ are in server.services.federation.inbound.follows; inbound Block in inbound.bloc
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activitypub import builders
+from server.render import to_activitypub
 from server.services.context import Services
 from server.services.errors import AccountSuspended, Conflict, NotFound, ServiceError
 from server.services.federation.outbound import delivery
@@ -42,16 +41,6 @@ async def _local_person(session: AsyncSession, username: str) -> Account:
     return account
 
 
-def _follow_activity(services: Services, follow: Follow, follower: Account,
-                     target: Account) -> dict[str, Any]:
-    uri = follow.uri or services.urls.follow_activity(follower.username, follow.id)
-    return builders.follow(uri, follower.uri, target.uri)
-
-
-def _activity_id(actor: Account, kind: str) -> str:
-    return f"{actor.uri}#{kind}/{new_id()}"
-
-
 async def follow(services: Services, username: str, handle: str) -> FollowResult:
     """`username` (local) follows `handle` (user@host or actor URL)."""
     target = await resolve_account(services, handle)
@@ -78,7 +67,7 @@ async def follow(services: Services, username: str, handle: str) -> FollowResult
                                        else notifications.FOLLOW_REQUEST)
         else:
             await delivery.publish(session, follower.id,
-                                   _follow_activity(services, row, follower, target),
+                                   to_activitypub.follow(row, follower, target, services.urls),
                                    [delivery.personal_inbox(target)])
         return FollowResult(target.uri, row.state)
 
@@ -91,8 +80,7 @@ async def unfollow(services: Services, username: str, handle: str) -> None:
         if row is None:
             raise NotFound(f"{username} does not follow {handle}")
         if not target.is_local:
-            activity = _follow_activity(services, row, follower, target)
-            undo = builders.undo(f"{activity['id']}/undo", follower.uri, activity)
+            undo = to_activitypub.undo_follow(row, follower, target, services.urls)
             await delivery.publish(session, follower.id, undo,
                                    [delivery.personal_inbox(target)])
         await follow_queries.delete_follow(session, row.id)
@@ -118,11 +106,8 @@ async def answer_request(services: Services, username: str, handle: str, *,
 async def send_answer(session: AsyncSession, target: Account, follower: Account, row: Follow,
                       *, accept: bool) -> None:
     """Send a local account's Accept or Reject of a remote follow (or follow request)."""
-    follow_doc = builders.follow(row.uri or "", follower.uri, target.uri)
-    if accept:
-        answer = builders.accept(_activity_id(target, "accepts"), target.uri, follow_doc)
-    else:
-        answer = builders.reject(_activity_id(target, "rejects"), target.uri, follow_doc)
+    answer = (to_activitypub.accept_follow if accept else to_activitypub.reject_follow)(
+        row, follower, target, serial=new_id())
     await delivery.publish(session, target.id, answer, [delivery.personal_inbox(follower)])
 
 

@@ -3,12 +3,9 @@ wire a boost is an `Announce`."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activitypub import builders
-from activitypub.documents import AS_PUBLIC
+from server.render import to_activitypub
 from server.services.context import Services
 from server.services.errors import NotFound
 from server.services.federation.outbound import delivery
@@ -18,14 +15,6 @@ from storage import follows as follow_queries
 from storage import statuses as status_queries
 from storage.models import Account, Status
 from storage.types import utcnow
-
-
-def _announce(services: Services, boost: Status, actor: Account, status: Status,
-              author: Account) -> dict[str, Any]:
-    """Mastodon's shape: to Public, cc the booster's followers and the boosted author."""
-    return builders.wrap("Announce", f"{boost.uri}/activity", actor.uri, status.uri,
-                         to=[AS_PUBLIC], cc=[services.urls.followers(actor.username),
-                                             author.uri])
 
 
 async def _boost_inboxes(session: AsyncSession, actor: Account, author: Account) -> list[str]:
@@ -47,7 +36,7 @@ async def boost(services: Services, username: str, ref: str) -> None:
         await status_queries.increment(session, status.id, "reblogs_count")
         if author.is_local:
             await notify(session, author.id, actor.id, "reblog", status.id)
-        announce = _announce(services, row, actor, status, author)
+        announce = to_activitypub.announce(row, actor, status, author, services.config)
         inboxes = await _boost_inboxes(session, actor, author)
         await delivery.publish(session, actor.id, announce, inboxes)
 
@@ -60,8 +49,6 @@ async def unboost(services: Services, username: str, ref: str) -> None:
             raise NotFound("you have not boosted that post")
         row.deleted_at = utcnow()
         await status_queries.increment(session, status.id, "reblogs_count", -1)
-        announce = _announce(services, row, actor, status, author)
+        undo = to_activitypub.undo_announce(row, actor, status, author, services.config)
         inboxes = await _boost_inboxes(session, actor, author)
-        await delivery.publish(session, actor.id,
-                               builders.undo(f"{announce['id']}/undo", actor.uri, announce),
-                               inboxes)
+        await delivery.publish(session, actor.id, undo, inboxes)

@@ -3,7 +3,7 @@ On the wire a favourite is a `Like`."""
 
 from __future__ import annotations
 
-from activitypub import builders
+from server.render import to_activitypub
 from server.services.context import Services
 from server.services.errors import NotFound
 from server.services.federation.outbound import delivery
@@ -27,7 +27,7 @@ async def favourite(services: Services, username: str, ref: str) -> None:
         if author.is_local:
             await notify(session, author.id, actor.id, "favourite", status.id)
         await delivery.publish(session, actor.id,
-                               builders.like(row.uri, actor.uri, status.uri),
+                               to_activitypub.like(row, actor, status),
                                author_inboxes(author))
 
 
@@ -39,7 +39,6 @@ async def unfavourite(services: Services, username: str, ref: str) -> None:
             raise NotFound("you have not liked that post")
         await session.delete(row)
         await status_queries.increment(session, status.id, "favourites_count", -1)
-        liked = builders.like(row.uri or "", actor.uri, status.uri)
         await delivery.publish(session, actor.id,
-                               builders.undo(f"{liked['id']}/undo", actor.uri, liked),
+                               to_activitypub.undo_like(row, actor, status),
                                author_inboxes(author))

@@ -15,10 +15,16 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activitypub import builders
 from server.jobs.queue import enqueue
 from server.render.text import MentionTarget, find_hashtags, format_caption
-from server.render.to_activitypub import AttachmentView, NoteParts, create_activity, note
+from server.render.to_activitypub import (
+    AttachmentView,
+    NoteParts,
+    create_activity,
+    delete_activity,
+    note,
+    update_activity,
+)
 from server.services.context import Services
 from server.services.errors import Conflict, Gone, InvalidInput, NotFound
 from server.services.federation.outbound import delivery
@@ -413,12 +419,7 @@ async def _remix_url(session: AsyncSession, status: Status) -> str | None:
 
 async def _publish_update(services: Services, session: AsyncSession, status: Status,
                           parts: NoteParts) -> None:
-    obj = note(status, parts, services.config)
-    context = obj.pop("@context")
-    # Microseconds: two edits in one second (a quick typo fix) need distinct ids.
-    version = int((status.edited_at or utcnow()).timestamp() * 1_000_000)
-    update = builders.wrap("Update", f"{status.uri}#updates/{version}",
-                           parts.author.uri, obj, to=obj["to"], cc=obj["cc"], context=context)
+    update = update_activity(status, parts, services.config, at=status.edited_at or utcnow())
     await delivery.publish(session, status.account_id, update,
                            await audience_inboxes(session, status, parts, []))
 
@@ -430,15 +431,12 @@ async def delete_status(services: Services, username: str, status_id: int) -> No
         author, status = await _own_status(session, username, status_id)
         parts = await note_parts(services, session, status, author)
         inboxes = await audience_inboxes(session, status, parts, [])
-        wire = note(status, parts, services.config)
+        activity = delete_activity(status, parts, services.config)
         status.deleted_at = utcnow()
         if status.in_reply_to_id is not None:
             await status_queries.increment(session, status.in_reply_to_id, "replies_count", -1)
         if status.remix_of_id is not None:
             await status_queries.increment(session, status.remix_of_id, "remixes_count", -1)
-        activity = builders.wrap("Delete", f"{status.uri}#delete", author.uri,
-                                 builders.tombstone(status.uri), to=wire["to"],
-                                 cc=wire["cc"])
         await delivery.publish(session, author.id, activity, inboxes)
         await enqueue_media_purge(session, status.id)
 

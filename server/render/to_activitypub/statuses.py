@@ -1,61 +1,17 @@
-"""Our rows -> ActivityStreams documents (the way out). Pure functions over loaded rows."""
+"""Statuses on the wire: the Note and the Create, Update, Delete and Announce that carry it.
+Pure functions over loaded rows."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from html import escape
+from datetime import datetime
 from typing import Any
 
 from activitypub import builders
-from activitypub.documents import AS_PUBLIC, ActorFields, actor_document, format_datetime
+from activitypub.documents import AS_PUBLIC, format_datetime
 from server.config import Config
 from server.urls import Urls
-from storage.models import Account, AccountKey, Status
-
-
-def note_to_html(note: str) -> str:
-    """Plain-text bio -> the small HTML Mastodon expects in `summary`."""
-    if not note.strip():
-        return ""
-    paragraphs = [p for p in note.replace("\r\n", "\n").split("\n\n") if p.strip()]
-    return "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
-
-
-def local_actor(account: Account, key: AccountKey, config: Config) -> dict[str, Any]:
-    """The actor document of a local account or of the instance actor."""
-    urls = Urls(config.base_url)
-    instance_actor = account.actor_type == "Application"
-    username = account.username
-    fields = ActorFields(
-        id=account.uri,
-        type=account.actor_type,
-        preferred_username=username,
-        webfinger=f"{username}@{config.instance.domain}",
-        # Suspended: no profile beyond the name and key (Mastodon's ActorSerializer).
-        name=username if account.suspended_at else account.display_name or username,
-        summary_html="" if account.suspended_at else note_to_html(account.note),
-        url=account.url or account.uri,
-        inbox=account.inbox_url,
-        outbox=account.outbox_url or (urls.instance_outbox if instance_actor
-                                      else urls.outbox(username)),
-        followers=None if instance_actor else urls.followers(username),
-        following=None if instance_actor else urls.following(username),
-        shared_inbox=urls.shared_inbox,
-        key_id=key.key_id,
-        public_key_pem=key.public_key_pem,
-        manually_approves_followers=account.manually_approves_followers,
-        discoverable=account.discoverable,
-        published=account.created_at,
-        suspended=account.suspended_at is not None,
-        also_known_as=tuple(account.also_known_as or ()),
-        moved_to=account.moved_to_uri,
-        # Avatar and header: JPEGs we made (server.services.accounts.profile_settings).
-        icon_url=None if account.suspended_at else account.avatar_url,
-        icon_media_type="image/jpeg" if account.avatar_url else None,
-        image_url=None if account.suspended_at else account.header_url,
-        image_media_type="image/jpeg" if account.header_url else None,
-    )
-    return actor_document(fields)
+from storage.models import Account, Status
 
 
 @dataclass(frozen=True)
@@ -151,3 +107,43 @@ def create_activity(status: Status, parts: NoteParts, config: Config) -> dict[st
     return builders.wrap("Create", f"{status.uri}/activity", parts.author.uri, obj,
                          to=obj["to"], cc=obj["cc"], context=context,
                          published=obj["published"])
+
+
+def update_activity(status: Status, parts: NoteParts, config: Config, *,
+                    at: datetime) -> dict[str, Any]:
+    """An edit: the whole Note again, under an id naming the edit's time `at`."""
+    obj = note(status, parts, config)
+    context = obj.pop("@context")
+    # Microseconds: two edits in one second (a quick typo fix) need distinct ids.
+    version = int(at.timestamp() * 1_000_000)
+    return builders.wrap("Update", f"{status.uri}#updates/{version}", parts.author.uri, obj,
+                         to=obj["to"], cc=obj["cc"], context=context)
+
+
+def delete_activity(status: Status, parts: NoteParts, config: Config) -> dict[str, Any]:
+    """A deleted post: a Tombstone, sent to whoever its Note was addressed to."""
+    obj = note(status, parts, config)
+    return builders.wrap("Delete", f"{status.uri}#delete", parts.author.uri,
+                         builders.tombstone(status.uri), to=obj["to"], cc=obj["cc"])
+
+
+def announce(boost: Status, booster: Account, status: Status, author: Account,
+             config: Config) -> dict[str, Any]:
+    """A boost, in Mastodon's shape: to Public, cc the booster's followers and the boosted
+    author."""
+    followers = Urls(config.base_url).followers(booster.username)
+    return builders.wrap("Announce", f"{boost.uri}/activity", booster.uri, status.uri,
+                         to=[AS_PUBLIC], cc=[followers, author.uri])
+
+
+def undo_announce(boost: Status, booster: Account, status: Status, author: Account,
+                  config: Config) -> dict[str, Any]:
+    announced = announce(boost, booster, status, author, config)
+    return builders.undo(f"{announced['id']}/undo", booster.uri, announced)
+
+
+def archived_announce(boost: Status, booster: Account, boosted: Status) -> dict[str, Any]:
+    """A boost as an archive's outbox lists it (Mastodon's export: no @context, to Public)."""
+    return {"id": boost.uri, "type": "Announce", "actor": booster.uri,
+            "published": format_datetime(boost.created_at), "object": boosted.uri,
+            "to": [AS_PUBLIC]}

@@ -1,0 +1,77 @@
+"""Accounts on the wire: the actor document, and the Update, Delete and Move an account sends
+about itself. Pure functions over loaded rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from typing import Any
+
+from activitypub import builders
+from activitypub.documents import ActorFields, actor_document
+from server.config import Config
+from server.urls import Urls
+from storage.models import Account, AccountKey
+
+
+def note_to_html(note: str) -> str:
+    """Plain-text bio -> the small HTML Mastodon expects in `summary`."""
+    if not note.strip():
+        return ""
+    paragraphs = [p for p in note.replace("\r\n", "\n").split("\n\n") if p.strip()]
+    return "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+
+
+def local_actor(account: Account, key: AccountKey, config: Config) -> dict[str, Any]:
+    """The actor document of a local account or of the instance actor."""
+    urls = Urls(config.base_url)
+    instance_actor = account.actor_type == "Application"
+    username = account.username
+    fields = ActorFields(
+        id=account.uri,
+        type=account.actor_type,
+        preferred_username=username,
+        webfinger=f"{username}@{config.instance.domain}",
+        # Suspended: no profile beyond the name and key (Mastodon's ActorSerializer).
+        name=username if account.suspended_at else account.display_name or username,
+        summary_html="" if account.suspended_at else note_to_html(account.note),
+        url=account.url or account.uri,
+        inbox=account.inbox_url,
+        outbox=account.outbox_url or (urls.instance_outbox if instance_actor
+                                      else urls.outbox(username)),
+        followers=None if instance_actor else urls.followers(username),
+        following=None if instance_actor else urls.following(username),
+        shared_inbox=urls.shared_inbox,
+        key_id=key.key_id,
+        public_key_pem=key.public_key_pem,
+        manually_approves_followers=account.manually_approves_followers,
+        discoverable=account.discoverable,
+        published=account.created_at,
+        suspended=account.suspended_at is not None,
+        also_known_as=tuple(account.also_known_as or ()),
+        moved_to=account.moved_to_uri,
+        # Avatar and header: JPEGs we made (server.services.accounts.profile_settings).
+        icon_url=None if account.suspended_at else account.avatar_url,
+        icon_media_type="image/jpeg" if account.avatar_url else None,
+        image_url=None if account.suspended_at else account.header_url,
+        image_media_type="image/jpeg" if account.header_url else None,
+    )
+    return actor_document(fields)
+
+
+def actor_update(account: Account, key: AccountKey, config: Config, *, at: datetime,
+                 serial: int) -> dict[str, Any]:
+    """A profile change (Mastodon's Update of the actor, id `<actor>#updates/<time>`);
+    `serial` keeps two changes in one second apart."""
+    return builders.update_actor(f"{account.uri}#updates/{int(at.timestamp())}-{serial}",
+                                 local_actor(account, key, config))
+
+
+def actor_delete(account_uri: str) -> dict[str, Any]:
+    """An account deleting itself (Mastodon's DeleteActorSerializer)."""
+    return builders.delete_actor(account_uri)
+
+
+def move(origin: Account, target: Account, *, serial: int) -> dict[str, Any]:
+    """`origin` moves to `target` (Mastodon's MoveSerializer)."""
+    return builders.move(f"{origin.uri}#moves/{serial}", origin.uri, target.uri)
