@@ -12,6 +12,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from server import appkeys
+from server.handlers.errors import retry_headers, status_for
 from server.handlers.session import (
     clear_session_cookie,
     current_user,
@@ -21,8 +22,7 @@ from server.handlers.session import (
 from server.handlers.web.common import safe_next
 from server.middlewares import CLIENT_IP
 from server.services.accounts import registrations, web_sessions
-from server.services.accounts.web_sessions import SignInRefused
-from server.services.errors import RateLimited, ServiceError
+from server.services.errors import ServiceError
 
 MAX_FIELD = 1024
 
@@ -37,10 +37,12 @@ def _see_other(location: str) -> web.Response:
     return web.Response(status=303, headers={"Location": location})
 
 
-def _too_many(request: web.Request, template: str, context: dict[str, Any],
-              exc: RateLimited) -> web.Response:
-    response = render(request, template, {**context, "error": str(exc)}, status=429)
-    response.headers["Retry-After"] = str(exc.retry_after)
+def _refused(request: web.Request, template: str, context: dict[str, Any],
+             exc: ServiceError) -> web.Response:
+    """The form again, saying why, with the status of server.handlers.errors' table."""
+    response = render(request, template, {**context, "error": str(exc)},
+                      status=status_for(exc))
+    response.headers.update(retry_headers(exc))
     return response
 
 
@@ -73,14 +75,8 @@ async def sign_up(request: web.Request) -> web.StreamResponse:
             email=values["email"], reason=values["reason"],
             invite_code=values["invite_code"], ip=request[CLIENT_IP],
             limiter=request.app[appkeys.SERVICES].limiter)
-    except RateLimited as exc:
-        return _too_many(request, "auth_sign_up.html", context, exc)
-    except registrations.RegistrationsClosed as exc:
-        return render(request, "auth_sign_up.html", {**context, "error": str(exc)},
-                      status=403)
     except ServiceError as exc:
-        return render(request, "auth_sign_up.html", {**context, "error": str(exc)},
-                      status=422)
+        return _refused(request, "auth_sign_up.html", context, exc)
     if not result.approved:
         return render(request, "auth_pending.html", {"username": result.user.username})
     new = result.user
@@ -123,11 +119,8 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
             request.app[appkeys.DATABASE], values["login"], _field(form, "password"),
             ip=request[CLIENT_IP], user_agent=request.headers.get("User-Agent", ""),
             limiter=request.app[appkeys.SERVICES].limiter)
-    except RateLimited as exc:
-        return _too_many(request, "auth_sign_in.html", context, exc)
-    except SignInRefused as exc:
-        return render(request, "auth_sign_in.html", {**context, "error": str(exc)},
-                      status=401)
+    except ServiceError as exc:
+        return _refused(request, "auth_sign_in.html", context, exc)
     return await _signed_in(request, token, values["next"])
 
 

@@ -13,9 +13,10 @@ from typing import BinaryIO
 from aiohttp import web
 
 from server import appkeys
+from server.handlers.errors import status_for
 from server.handlers.session import require_user
 from server.services.accounts import account_export
-from server.services.errors import Conflict, NotFound
+from server.services.errors import ServiceError
 from storage.types import utcnow
 
 CHUNK = 256 * 1024
@@ -30,10 +31,8 @@ async def download_archive(request: web.Request) -> web.StreamResponse:
             size = await account_export.write_archive(
                 request.app[appkeys.SERVICES], request.app[appkeys.SERVICES].media,
                 user.username, archive)
-        except NotFound as exc:
-            raise web.HTTPNotFound(text=str(exc)) from None
-        except Conflict as exc:
-            raise web.HTTPConflict(text=str(exc)) from None
+        except ServiceError as exc:
+            return web.Response(status=status_for(exc), text=str(exc))
         filename = f"dreamfeed-{user.username}-{utcnow():%Y%m%d%H%M%S}.zip"
         response = web.StreamResponse(headers={
             "Content-Type": "application/zip",

@@ -19,11 +19,11 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from server import appkeys
+from server.handlers.errors import retry_headers, status_for
 from server.handlers.session import current_user, render, require_user
 from server.handlers.web.common import field, see_other, wants_json
 from server.services.accounts.web_sessions import SignedIn
 from server.services.errors import (
-    AccountSuspended,
     Conflict,
     GenerationDisabled,
     InvalidInput,
@@ -75,20 +75,6 @@ def _carry(params: Mapping[str, Any]) -> Carry:
                  purpose=purpose if purpose in PURPOSES else "")
 
 
-def _status_for(exc: ServiceError) -> int:
-    if isinstance(exc, RateLimited | generation_service.QuotaExceeded):
-        return 429
-    if isinstance(exc, GenerationDisabled | AccountSuspended):
-        return 403
-    if isinstance(exc, ModerationUnavailable):
-        return 503
-    if isinstance(exc, NotFound):
-        return 404
-    if isinstance(exc, Conflict):
-        return 409
-    return 422  # PromptRefused, InvalidInput
-
-
 def _kind(exc: ServiceError) -> str:
     """A word for scripts (and the page's styling) saying what went wrong."""
     for cls, name in ((PromptRefused, "refused"), (generation_service.QuotaExceeded, "quota"),
@@ -120,7 +106,7 @@ async def _context(request: web.Request, user: SignedIn, carry: Carry,
         try:
             remix = await composer.remix(services, carry.remix_of, user.account_id)
         except (NotFound, Conflict) as exc:
-            status = _status_for(exc)
+            status = status_for(exc)
             carry = Carry(carry.in_reply_to, None, False, carry.purpose)
             errors.append(f"You cannot remix that post: {exc}")
     if generation_id is not None:
@@ -227,8 +213,8 @@ async def _refused(request: web.Request, user: SignedIn, carry: Carry,
                    generation_id: int | None, values: Mapping[str, Any],
                    exc: ServiceError) -> web.Response:
     """A refusal said on the compose page itself, with what was typed kept."""
-    status = _status_for(exc)
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else {}
+    status = status_for(exc)
+    headers = retry_headers(exc)
     if wants_json(request):
         return web.json_response({"ok": False, "error": str(exc), "kind": _kind(exc)},
                                  status=status, headers=headers)

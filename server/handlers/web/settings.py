@@ -12,12 +12,13 @@ from aiohttp.web_request import FileField
 from multidict import MultiDictProxy
 
 from server import appkeys
+from server.handlers.errors import retry_headers, status_for
 from server.handlers.session import render, require_user, set_session_cookie
-from server.handlers.web.common import field, safe_next, see_other, wants_json
+from server.handlers.web.common import field, refused, safe_next, see_other, wants_json
 from server.middlewares import CLIENT_IP
 from server.services.accounts import profile_settings, web_sessions
 from server.services.accounts.web_sessions import SignedIn
-from server.services.errors import InvalidInput, NotFound, RateLimited, ServiceError
+from server.services.errors import InvalidInput, NotFound, ServiceError
 from storage.ids import parse_id
 
 # Profile images are named by a digest of their bytes: a URL's content never changes.
@@ -66,8 +67,9 @@ async def update_profile(request: web.Request) -> web.StreamResponse:
             remove_header=bool(field(form, "remove_header")))
     except ServiceError as exc:
         if wants_json(request):
-            return web.json_response({"ok": False, "error": str(exc)}, status=422)
-        return await _profile_page(request, user, values=values, error=str(exc), status=422)
+            return refused(request, exc)
+        return await _profile_page(request, user, values=values, error=str(exc),
+                                   status=status_for(exc))
     if wants_json(request):
         return web.json_response({"ok": True})
     return see_other("/settings/profile?saved=1")
@@ -85,10 +87,9 @@ async def use_picture(request: web.Request) -> web.StreamResponse:
             request.app[appkeys.SERVICES], request.app[appkeys.SERVICES].media, user.account_id,
             media_id, field(form, "role", 16))
     except ServiceError as exc:
-        status = 404 if isinstance(exc, NotFound) else 422
         if wants_json(request):
-            return web.json_response({"ok": False, "error": str(exc)}, status=status)
-        return await _profile_page(request, user, error=str(exc), status=status)
+            return refused(request, exc)
+        return await _profile_page(request, user, error=str(exc), status=status_for(exc))
     if wants_json(request):
         return web.json_response({"ok": True})
     target = safe_next(field(form, "next"), "/settings/profile")
@@ -121,7 +122,6 @@ async def change_password(request: web.Request) -> web.StreamResponse:
     user = require_user(request)
     form = await request.post()
     new = field(form, "new_password", 2048)
-    headers: dict[str, str] = {}
     try:
         if new != field(form, "new_password_confirmation", 2048):
             raise InvalidInput("the two new passwords do not match")
@@ -130,15 +130,12 @@ async def change_password(request: web.Request) -> web.StreamResponse:
             ip=request[CLIENT_IP], user_agent=request.headers.get("User-Agent", ""),
             limiter=request.app[appkeys.SERVICES].limiter)
     except ServiceError as exc:
-        status = 422
-        if isinstance(exc, RateLimited):
-            status, headers = 429, {"Retry-After": str(exc.retry_after)}
         if wants_json(request):
-            return web.json_response({"ok": False, "error": str(exc)}, status=status,
-                                     headers=headers)
+            return refused(request, exc)
         response = render(request, "settings_password.html", {
-            "section": "password", "error": str(exc), "changed": False}, status=status)
-        response.headers.update(headers)
+            "section": "password", "error": str(exc), "changed": False},
+            status=status_for(exc))
+        response.headers.update(retry_headers(exc))
         return response
     # Every session ended, this one too: the browser carries on with a fresh one.
     response = web.json_response({"ok": True}) if wants_json(request) \
