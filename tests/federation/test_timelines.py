@@ -22,7 +22,7 @@ from storage.models import Account, Block, Follow, Mention, Notification, Status
 from storage.pagination import Page
 from tests.federation.conftest import StartInstance
 from tests.federation.harness import Instance, settle
-from tests.server.cli_helpers import cli_env, run_cli
+from tests.server.cli.cli_helpers import cli_env, run_cli
 
 
 class Rows:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.database import make_sessionmaker
 from storage.models import Account, Block, Favourite, Follow, Mute, Status
-from tests.server.cli_helpers import cli_env, run_cli
+from tests.server.cli.cli_helpers import cli_env, run_cli
 
 
 async def _ids(engine: AsyncEngine, *names: str) -> list[int]:

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.database import make_sessionmaker
 from storage.models import MediaAttachment, Status
-from tests.server.cli_helpers import cli_env, run_cli
+from tests.server.cli.cli_helpers import cli_env, run_cli
 
 
 async def test_post_edit_delete(engine: AsyncEngine, database_url: str, tmp_path: Path) -> None:

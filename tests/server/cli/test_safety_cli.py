@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.server.cli_helpers import cli_env, run_cli
+from tests.server.cli.cli_helpers import cli_env, run_cli
 
 
 def _ok(args: list[str], env: dict[str, str]) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.server.cli_helpers import DREAMFEED, cli_env, free_port
+from tests.server.cli.cli_helpers import DREAMFEED, cli_env, free_port
 
 
 async def _wait_until_up(url: str, proc: subprocess.Popen[str]) -> None:

@@ -9,7 +9,7 @@ import pytest
 from server.config import ConfigError, build_config
 from server.images.backend import BackendError, ImageBackend, ImageRequest
 from server.images.embedded import EmbeddedBackend, open_image_backend
-from tests.server.cli_helpers import free_port
+from tests.server.cli.cli_helpers import free_port
 from tests.server.images.conftest import TOKEN, FakeOpenAI, png
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import aiohttp
 import openai
 
-from tests.server.cli_helpers import DREAMFEED, cli_env, free_port, run_cli
+from tests.server.cli.cli_helpers import DREAMFEED, cli_env, free_port, run_cli
 
 
 async def _wait_until_up(url: str, proc: subprocess.Popen[str]) -> None:

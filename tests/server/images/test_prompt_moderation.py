@@ -33,7 +33,7 @@ from storage.models import Generation, PromptRefusal
 from storage.pagination import Page
 from storage.types import utcnow
 from tests.conftest import make_test_config
-from tests.server.cli_helpers import cli_env, run_cli
+from tests.server.cli.cli_helpers import cli_env, run_cli
 from tests.server.images.conftest import TOKEN, FakeOpenAI, make_user
 
 ServerFactory = Callable[..., Awaitable[TestServer]]

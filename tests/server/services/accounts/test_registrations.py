@@ -14,7 +14,7 @@ from server.handlers.session import SESSION_COOKIE
 from storage.models import AuditEntry, Invite, Notification, User
 from tests.federation.conftest import StartInstance
 from tests.federation.harness import Instance
-from tests.server.cli_helpers import DREAMFEED, cli_env
+from tests.server.cli.cli_helpers import DREAMFEED, cli_env
 from tests.server.web_helpers import browser
 
 
