@@ -76,121 +76,154 @@ async def _count(page: Any, card: str, key: str) -> str:
     return text.strip()
 
 
+def _watch_csp(contexts: tuple[Any, ...]) -> list[str]:
+    """Every page runs under the Content-Security-Policy: anything it blocks (an inline
+    script or style in a template) is a broken page. Returns the list it fills."""
+    blocked: list[str] = []
+    for context in contexts:
+        context.on("console", lambda message: blocked.append(message.text)
+                   if "Content Security Policy" in message.text else None)
+    return blocked
+
+
+async def _sign_up(page: Any, instance: Instance, username: str) -> None:
+    await page.goto(instance.base + "/auth/sign_up")
+    await page.fill('input[name="username"]', username)
+    await page.fill('input[name="password"]', PASSWORD)
+    await page.fill('input[name="password_confirmation"]', PASSWORD)
+    async with page.expect_navigation():
+        await page.click('form[action="/auth/sign_up"] button[type="submit"]')
+    await page.goto(instance.base + "/auth/sign_in")  # sends whoever is signed in on
+    assert "/auth/" not in page.url, "not signed in after sign-up"
+
+
+async def _follow_by_handle(page: Any, instance: Instance, handle: str,
+                            instances: list[Instance]) -> None:
+    """Find `handle` through /search and press Follow."""
+    await page.goto(instance.base + "/search")
+    await page.fill('input[name="q"]', "@" + handle)
+    async with page.expect_navigation():
+        await page.press('input[name="q"]', "Enter")
+    async with page.expect_response(lambda r: r.url.endswith("/web/accounts/follow")) \
+            as answer:
+        await page.click('form[action="/web/accounts/follow"] button')
+    followed = await (await answer.value).json()
+    assert followed["ok"] and (followed["following"] or followed["requested"]), followed
+    await settle(instances)
+    await page.reload()
+    assert await page.locator('form[action="/web/accounts/unfollow"]').count() == 1
+
+
+async def _post_and_find_it_on_profile_and_home(page: Any, instance: Instance,
+                                                artifacts: Path) -> tuple[str, str]:
+    """Returns the post's path and id."""
+    post_path = await _compose(page, instance, "a lighthouse at dusk, watercolour",
+                               caption="Lighthouse at dusk #e2e", shots=artifacts)
+    post_id = post_path.rsplit("/", 1)[1]
+    assert post_path == f"/@alice/{post_id}"
+    await page.goto(instance.base + "/@alice")
+    assert await page.locator(f'a[href="{post_path}"]').count() > 0, "not on the profile"
+    await screenshot(page, artifacts, "e2e-profile")
+    await page.goto(instance.base + "/home")
+    await page.wait_for_selector(f"#post-{post_id}")
+    assert "Lighthouse at dusk" in await page.inner_text(f"#post-{post_id}")
+    return post_path, post_id
+
+
+async def _like_boost_and_reply_from_home(page: Any, instance: Instance,
+                                          instances: list[Instance]) -> None:
+    await page.goto(instance.base + "/home")
+    card = page.locator("article.post-card", has_text="Lighthouse at dusk").first
+    await card.wait_for(timeout=TIMEOUT_MS)
+    remote_id = await card.get_attribute("data-post")
+    assert remote_id, "no post card for alice's post in bob's home"
+    mine = f"#post-{remote_id}"
+    for verb, key in (("like", "favourites_count"), ("boost", "reblogs_count")):
+        async with page.expect_response(lambda r, v=verb: r.url.endswith(f"/{v}")
+                                        and r.request.method == "POST") as answer:
+            await page.click(f'{mine} form[action$="/{verb}"] button')
+        assert (await answer.value).ok, f"{verb} refused"
+        await page.wait_for_function(
+            "([sel, key]) => document.querySelector(sel + ` [data-count=\"${key}\"]`)"
+            ".textContent.trim() === '1'", arg=[mine, key], timeout=TIMEOUT_MS)
+    await _compose(page, instance, "a small boat answering the lighthouse",
+                   caption="Lovely light!", path=f"/compose?in_reply_to={remote_id}")
+    await settle(instances)
+
+
+async def _see_the_like_boost_and_reply(page: Any, instance: Instance, post_path: str,
+                                        post_id: str, artifacts: Path) -> None:
+    await page.goto(instance.base + post_path)
+    own = f"#post-{post_id}"
+    assert await _count(page, own, "favourites_count") == "1"
+    assert await _count(page, own, "reblogs_count") == "1"
+    assert await _count(page, own, "replies_count") == "1"
+    assert "Lovely light!" in await page.inner_text("main"), "reply not in the thread"
+    await screenshot(page, artifacts, "e2e-post")
+    await page.goto(instance.base + "/notifications")
+    for kind in ("favourite", "reblog", "reply"):
+        item = page.locator(f"article.notification.type-{kind}")
+        assert await item.count() >= 1, f"no {kind} notification"
+        assert "bob" in (await item.first.inner_text()).lower()
+
+
+async def _open_a_content_warning(page: Any, instance: Instance) -> None:
+    """A content warning hides the image until clicked."""
+    cw_path = await _compose(page, instance, "a very bright sun", caption="Careful, bright",
+                             spoiler="bright light")
+    await page.goto(instance.base + cw_path)
+    warned = page.locator("details.cw").first
+    image = warned.locator("img").first
+    assert await warned.get_attribute("open") is None
+    assert not await image.is_visible(), "the image shows before the warning is clicked"
+    await warned.locator("summary").first.click()
+    await image.wait_for(state="visible", timeout=TIMEOUT_MS)
+
+
+async def _post_for_followers_only(page: Any, instance: Instance, artifacts: Path) -> str:
+    private_path = await _compose(page, instance, "a secret garden",
+                                  caption="Only for friends", visibility="private")
+    await page.goto(instance.base + "/home")
+    await screenshot(page, artifacts, "e2e-home")
+    return private_path
+
+
+async def _visitor_sees_only_public_posts(visitor: Any, instance: Instance, post_path: str,
+                                          private_path: str) -> None:
+    response = await visitor.goto(instance.base + "/@alice")
+    assert response is not None and response.status == 200
+    assert await visitor.locator(f'a[href="{post_path}"]').count() > 0
+    assert await visitor.locator(f'a[href="{private_path}"]').count() == 0
+    assert "Only for friends" not in await visitor.inner_text("body")
+    response = await visitor.goto(instance.base + private_path)
+    assert response is not None and response.status in (403, 404)
+    assert "Only for friends" not in await visitor.inner_text("body")
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_sign_up_post_follow_interact_across_two_instances(
         start: StartInstance, chromium: Any, artifacts: Path) -> None:
     a = await start("a", instance={"registrations": "open"})
     b = await start("b")
     await b.add_user("bob")
-    alice_ctx = await chromium.new_context(viewport=DESKTOP)
-    bob_ctx = await chromium.new_context(viewport=DESKTOP)
-    visitor_ctx = await chromium.new_context(viewport=DESKTOP)
-    # Every page runs under the Content-Security-Policy: anything it blocks (an inline
-    # script or style in a template) is a broken page.
-    blocked: list[str] = []
-    for context in (alice_ctx, bob_ctx, visitor_ctx):
-        context.on("console", lambda message: blocked.append(message.text)
-                   if "Content Security Policy" in message.text else None)
+    contexts = tuple([await chromium.new_context(viewport=DESKTOP) for _ in range(3)])
+    alice_ctx, bob_ctx, visitor_ctx = contexts
+    blocked = _watch_csp(contexts)
     try:
-        # --- alice signs up on a (open registrations) -------------------------------------
         alice = await alice_ctx.new_page()
-        await alice.goto(a.base + "/auth/sign_up")
-        await alice.fill('input[name="username"]', "alice")
-        await alice.fill('input[name="password"]', PASSWORD)
-        await alice.fill('input[name="password_confirmation"]', PASSWORD)
-        async with alice.expect_navigation():
-            await alice.click('form[action="/auth/sign_up"] button[type="submit"]')
-        await alice.goto(a.base + "/auth/sign_in")  # sends whoever is signed in on
-        assert "/auth/" not in alice.url, "not signed in after sign-up"
-
-        # --- bob on b finds alice by handle and follows her ------------------------------
+        await _sign_up(alice, a, "alice")
         bob = await bob_ctx.new_page()
         await _sign_in(bob, b, "bob", "correct horse")
-        await bob.goto(b.base + "/search")
-        await bob.fill('input[name="q"]', "@" + a.handle("alice"))
-        async with bob.expect_navigation():
-            await bob.press('input[name="q"]', "Enter")
-        async with bob.expect_response(lambda r: r.url.endswith("/web/accounts/follow")) \
-                as answer:
-            await bob.click('form[action="/web/accounts/follow"] button')
-        followed = await (await answer.value).json()
-        assert followed["ok"] and (followed["following"] or followed["requested"]), followed
+        await _follow_by_handle(bob, b, a.handle("alice"), [a, b])
+        post_path, post_id = await _post_and_find_it_on_profile_and_home(alice, a, artifacts)
         await settle([a, b])
-        await bob.reload()
-        assert await bob.locator('form[action="/web/accounts/unfollow"]').count() == 1
-
-        # --- alice generates and posts; it shows on her profile and in her home ----------
-        post_path = await _compose(alice, a, "a lighthouse at dusk, watercolour",
-                                   caption="Lighthouse at dusk #e2e", shots=artifacts)
-        post_id = post_path.rsplit("/", 1)[1]
-        assert post_path == f"/@alice/{post_id}"
-        await alice.goto(a.base + "/@alice")
-        assert await alice.locator(f'a[href="{post_path}"]').count() > 0, "not on the profile"
-        await screenshot(alice, artifacts, "e2e-profile")
-        await alice.goto(a.base + "/home")
-        await alice.wait_for_selector(f"#post-{post_id}")
-        assert "Lighthouse at dusk" in await alice.inner_text(f"#post-{post_id}")
-        await settle([a, b])
-
-        # --- bob sees it in b's home, likes, boosts and replies ----------------------------
-        await bob.goto(b.base + "/home")
-        card = bob.locator("article.post-card", has_text="Lighthouse at dusk").first
-        await card.wait_for(timeout=TIMEOUT_MS)
-        remote_id = await card.get_attribute("data-post")
-        assert remote_id, "no post card for alice's post in bob's home"
-        mine = f"#post-{remote_id}"
-        for verb, key in (("like", "favourites_count"), ("boost", "reblogs_count")):
-            async with bob.expect_response(lambda r, v=verb: r.url.endswith(f"/{v}")
-                                           and r.request.method == "POST") as answer:
-                await bob.click(f'{mine} form[action$="/{verb}"] button')
-            assert (await answer.value).ok, f"{verb} refused"
-            await bob.wait_for_function(
-                "([sel, key]) => document.querySelector(sel + ` [data-count=\"${key}\"]`)"
-                ".textContent.trim() === '1'", arg=[mine, key], timeout=TIMEOUT_MS)
-        await _compose(bob, b, "a small boat answering the lighthouse",
-                       caption="Lovely light!", path=f"/compose?in_reply_to={remote_id}")
-        await settle([a, b])
-
-        # --- alice sees the like, the boost and the reply ----------------------------------
-        await alice.goto(a.base + post_path)
-        own = f"#post-{post_id}"
-        assert await _count(alice, own, "favourites_count") == "1"
-        assert await _count(alice, own, "reblogs_count") == "1"
-        assert await _count(alice, own, "replies_count") == "1"
-        assert "Lovely light!" in await alice.inner_text("main"), "reply not in the thread"
-        await screenshot(alice, artifacts, "e2e-post")
-        await alice.goto(a.base + "/notifications")
-        for kind in ("favourite", "reblog", "reply"):
-            item = alice.locator(f"article.notification.type-{kind}")
-            assert await item.count() >= 1, f"no {kind} notification"
-            assert "bob" in (await item.first.inner_text()).lower()
-
-        # --- a content warning hides the image until clicked --------------------------------
-        cw_path = await _compose(alice, a, "a very bright sun", caption="Careful, bright",
-                                 spoiler="bright light")
-        await alice.goto(a.base + cw_path)
-        warned = alice.locator("details.cw").first
-        image = warned.locator("img").first
-        assert await warned.get_attribute("open") is None
-        assert not await image.is_visible(), "the image shows before the warning is clicked"
-        await warned.locator("summary").first.click()
-        await image.wait_for(state="visible", timeout=TIMEOUT_MS)
-
-        # --- followers only: not for visitors -----------------------------------------------
-        private_path = await _compose(alice, a, "a secret garden", caption="Only for friends",
-                                      visibility="private")
-        await alice.goto(a.base + "/home")
-        await screenshot(alice, artifacts, "e2e-home")
+        await _like_boost_and_reply_from_home(bob, b, [a, b])
+        await _see_the_like_boost_and_reply(alice, a, post_path, post_id, artifacts)
+        await _open_a_content_warning(alice, a)
+        private_path = await _post_for_followers_only(alice, a, artifacts)
         visitor = await visitor_ctx.new_page()
-        response = await visitor.goto(a.base + "/@alice")
-        assert response is not None and response.status == 200
-        assert await visitor.locator(f'a[href="{post_path}"]').count() > 0
-        assert await visitor.locator(f'a[href="{private_path}"]').count() == 0
-        assert "Only for friends" not in await visitor.inner_text("body")
-        response = await visitor.goto(a.base + private_path)
-        assert response is not None and response.status in (403, 404)
-        assert "Only for friends" not in await visitor.inner_text("body")
+        await _visitor_sees_only_public_posts(visitor, a, post_path, private_path)
         assert blocked == [], blocked
     finally:
-        for context in (alice_ctx, bob_ctx, visitor_ctx):
+        for context in contexts:
             await context.close()
