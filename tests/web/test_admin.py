@@ -61,11 +61,8 @@ async def _notice(page: Any) -> str:
     return str(await page.locator(".admin-notice[role=status]").inner_text())
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-async def test_admin_walks_through_moderation(start: StartInstance, chromium: Any,
-                                              artifacts: Path) -> None:
-    a = await start("a", instance={"registrations": "approval"})
-    await a.add_user("root", admin=True)
+async def _carol_reports_a_post_by_mallory(
+        a: Instance) -> tuple[posts.StatusView, reports.ReportView]:
     mallory = await a.add_user("mallory")
     await a.add_user("carol")
     media = await a.make_images(mallory.account_id, "a field of tin cans")
@@ -74,10 +71,10 @@ async def test_admin_walks_through_moderation(start: StartInstance, chromium: An
     report = await reports.create_report(a.services, "carol", a.handle("mallory"),
                                          status_ids=[post.id],
                                          comment="<b>spam</b> everywhere", category="spam")
+    return post, report
 
-    # A visitor signs up and waits for approval.
-    visitor = await chromium.new_context(viewport=DESKTOP)
-    dora = await visitor.new_page()
+
+async def _sign_up_and_wait_for_approval(dora: Any, a: Instance) -> None:
     await dora.goto(a.base + "/auth/sign_up")
     await dora.get_by_label("Username").fill("dora")
     await dora.get_by_label("E-mail (optional)").fill("dora@example.com")
@@ -88,15 +85,17 @@ async def test_admin_walks_through_moderation(start: StartInstance, chromium: An
     await dora.wait_for_load_state()
     assert "waiting for approval" in await dora.content()
 
-    admin_context = await chromium.new_context(viewport=DESKTOP)
-    page = await admin_context.new_page()
+
+async def _open_the_dashboard(page: Any, a: Instance) -> None:
     await _sign_in(page, a.base, "root", "/admin")
     assert page.url == a.base + "/admin"
     cards = await page.locator(".admin-cards").inner_text()
     assert "1 open reports" in " ".join(cards.split())
     assert "1 sign-ups waiting" in " ".join(cards.split())
 
-    # The approval queue: dora's reason, then approve; she can sign in.
+
+async def _approve_the_sign_up(page: Any, a: Instance, dora: Any, visitor: Any) -> None:
+    """The approval queue: dora's reason, then approve; she can sign in."""
     await page.get_by_role("navigation", name="Admin sections") \
         .get_by_role("link", name="Sign-ups").click()
     item = page.locator(".queue-item", has_text="@dora")
@@ -108,7 +107,9 @@ async def test_admin_walks_through_moderation(start: StartInstance, chromium: An
     await _sign_in(dora, a.base, "dora")
     assert any(c["name"] == "dreamfeed_session" for c in await visitor.cookies())
 
-    # An invite code with five uses, listed with its link.
+
+async def _create_an_invite(page: Any, a: Instance) -> None:
+    """An invite code with five uses, listed with its link."""
     await page.goto(a.base + "/admin/invites")
     await page.get_by_label("Max uses").select_option("5")
     await page.get_by_role("button", name="Create invite").click()
@@ -119,7 +120,9 @@ async def test_admin_walks_through_moderation(start: StartInstance, chromium: An
     assert await row.get_by_role("link").get_attribute("href") == f"/invite/{invite.code}"
     assert "0 / 5" in await row.inner_text() and "usable" in await row.inner_text()
 
-    # A domain block: a suspension needs the confirmation box, then the inbox refuses it.
+
+async def _suspend_a_domain(page: Any, a: Instance) -> None:
+    """A suspension needs the confirmation box, then the inbox refuses the domain."""
     evil = "https://evil.test/users/spammer"
     assert await _inbox_status(a, evil) == 401
     await page.goto(a.base + "/admin/domains")
@@ -137,7 +140,10 @@ async def test_admin_walks_through_moderation(start: StartInstance, chromium: An
     assert "spam farm" in await page.locator("table.admin-table").inner_text()
     assert await _inbox_status(a, evil) == 403
 
-    # The report: reporter, target, comment (escaped), then resolved with a note.
+
+async def _resolve_the_report(page: Any, a: Instance, post: posts.StatusView,
+                              report: reports.ReportView, artifacts: Path) -> None:
+    """Reporter, target, comment (escaped), then resolved with a note."""
     await page.get_by_role("navigation", name="Admin sections") \
         .get_by_role("link", name="Reports").click()
     await page.get_by_role("link", name=f"#{report.id}").click()
@@ -153,7 +159,9 @@ async def test_admin_walks_through_moderation(start: StartInstance, chromium: An
     assert f"report {report.id} resolved" in await _notice(page)
     assert (await reports.get_report(a.services, report.id)).state == "resolved"
 
-    # Suspending an account from its page, confirmed.
+
+async def _suspend_the_account(page: Any, a: Instance) -> None:
+    """From the account's page, confirmed."""
     await page.goto(a.base + "/admin/accounts")
     await page.get_by_label("Find").fill("mallory")
     await page.get_by_role("button", name="Search").click()
@@ -166,7 +174,9 @@ async def test_admin_walks_through_moderation(start: StartInstance, chromium: An
     assert state.suspended_at is not None
     assert "account.suspend" in await page.locator("table.admin-table").inner_text()
 
-    # The audit log names who did what.
+
+async def _read_the_audit_log(page: Any, a: Instance, artifacts: Path) -> None:
+    """The audit log names who did what."""
     await page.get_by_role("navigation", name="Admin sections") \
         .get_by_role("link", name="Audit log").click()
     log = await page.locator("table.admin-table").inner_text()
@@ -176,6 +186,26 @@ async def test_admin_walks_through_moderation(start: StartInstance, chromium: An
     assert "@root" in log
     await page.goto(a.base + "/admin")
     await screenshot(page, artifacts, "admin")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_admin_walks_through_moderation(start: StartInstance, chromium: Any,
+                                              artifacts: Path) -> None:
+    a = await start("a", instance={"registrations": "approval"})
+    await a.add_user("root", admin=True)
+    post, report = await _carol_reports_a_post_by_mallory(a)
+    visitor = await chromium.new_context(viewport=DESKTOP)
+    dora = await visitor.new_page()
+    await _sign_up_and_wait_for_approval(dora, a)
+    admin_context = await chromium.new_context(viewport=DESKTOP)
+    page = await admin_context.new_page()
+    await _open_the_dashboard(page, a)
+    await _approve_the_sign_up(page, a, dora, visitor)
+    await _create_an_invite(page, a)
+    await _suspend_a_domain(page, a)
+    await _resolve_the_report(page, a, post, report, artifacts)
+    await _suspend_the_account(page, a)
+    await _read_the_audit_log(page, a, artifacts)
     await visitor.close()
     await admin_context.close()
 
