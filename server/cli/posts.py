@@ -14,7 +14,7 @@ from server.logs import setup_logging
 from server.services.context import Services
 from server.services.errors import ServiceError
 from server.services.federation.remote import RemoteError
-from server.services.statuses import boosts, favourites, posts
+from server.services.statuses import boosts, favourites, posts, remix
 
 
 def register(subparsers: Any) -> None:
@@ -81,7 +81,7 @@ def _post_command(args: argparse.Namespace) -> int:
     async def work(services: Services) -> str:
         args.source_media_id = None
         if args.remix_of:
-            source = await posts.remix_source(services, args.remix_of)
+            source = await remix.remix_source(services, args.remix_of)
             if args.remix_image:
                 if source.media_id is None:
                     raise CommandError("that post's image is not stored here; remix its "

@@ -15,15 +15,15 @@ from server import appkeys
 from server.handlers.responses import activity_response, wants_activity
 from server.handlers.signed_get import signed_viewer
 from server.services.errors import Gone, NotFound
-from server.services.statuses import posts
+from server.services.statuses import notes, visibility
 
 
-async def _served(request: web.Request) -> posts.ServedStatus:
+async def _served(request: web.Request) -> visibility.ServedStatus:
     username = request.match_info["username"]
     try:
         status_id = int(request.match_info["status_id"])
-        return await posts.status_for_viewer(request.app[appkeys.SERVICES], username, status_id,
-                                             await signed_viewer(request))
+        return await visibility.status_for_viewer(request.app[appkeys.SERVICES], username,
+                                                  status_id, await signed_viewer(request))
     except (ValueError, NotFound):
         raise web.HTTPNotFound(text="no such post") from None
     except Gone as exc:  # a deleted account's posts
@@ -42,7 +42,7 @@ async def status_object(request: web.Request) -> web.StreamResponse:
         raise web.HTTPGone(text="this post was deleted")
     if not wants_activity(request):
         raise web.HTTPFound(served.status.url or served.status.uri)
-    return activity_response(await posts.render_note(request.app[appkeys.SERVICES],
+    return activity_response(await notes.render_note(request.app[appkeys.SERVICES],
                                                      served.status))
 
 
@@ -50,12 +50,8 @@ async def status_activity(request: web.Request) -> web.StreamResponse:
     served = await _served(request)
     if served.gone:
         raise web.HTTPGone(text="this post was deleted")
-    services = request.app[appkeys.SERVICES]
-    doc = await posts.render_note(services, served.status)
-    context = doc.pop("@context")
-    return activity_response(builders.wrap(
-        "Create", f"{served.status.uri}/activity", served.author.uri, doc, to=doc["to"],
-        cc=doc["cc"], context=context, published=doc["published"]))
+    return activity_response(await notes.render_create(request.app[appkeys.SERVICES],
+                                                       served.status))
 
 
 async def status_collection(request: web.Request) -> web.StreamResponse:

@@ -15,6 +15,7 @@ from server import appkeys
 from server.services.context import SigningKey
 from server.services.federation.outbound.signing import signer
 from server.services.statuses import boosts, favourites, posts
+from server.services.statuses.remix import remix_source
 from storage import accounts as account_queries
 from storage import statuses as status_queries
 from storage.models import Account, Follow, Status
@@ -277,7 +278,7 @@ async def test_remix_links_its_parent(start: StartInstance, remote: RecordingInb
     parent = await posts.create_status(a.services, "alice",
                                        media_ids=await a.make_images(alice.account_id, "a koi"),
                                        publish_prompt=True)
-    source = await posts.remix_source(a.services, str(parent.id))
+    source = await remix_source(a.services, str(parent.id))
     assert source.prompt == "a koi" and source.media_id is not None
     from server.services.generation import generate
     images = a.app[appkeys.SERVICES]
@@ -304,4 +305,4 @@ async def test_remix_links_its_parent(start: StartInstance, remote: RecordingInb
                                         visibility="private")
     from server.services.errors import Conflict
     with pytest.raises(Conflict, match="does not allow remixes"):
-        await posts.remix_source(a.services, str(private.id))
+        await remix_source(a.services, str(private.id))

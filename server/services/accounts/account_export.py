@@ -35,7 +35,7 @@ from activitypub.vocab import AS_CONTEXT
 from server.render.to_activitypub import archived_announce, create_activity, local_actor
 from server.services.context import Services
 from server.services.errors import Conflict, InvalidInput, NotFound
-from server.services.statuses.posts import note_parts
+from server.services.statuses.notes import note_parts
 from storage import account_data
 from storage import accounts as account_queries
 from storage import statuses as status_queries

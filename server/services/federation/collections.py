@@ -10,7 +10,7 @@ from server.render.to_activitypub import create_activity
 from server.services.accounts.users import find_local_account
 from server.services.context import Services
 from server.services.errors import NotFound
-from server.services.statuses.posts import note_parts
+from server.services.statuses.notes import note_parts
 from storage import accounts as account_queries
 from storage import blocks as block_queries
 from storage import follows as follow_queries

@@ -17,6 +17,7 @@ from server.services.federation.remote_media import remote_media_url
 from server.services.generation.generate import MAX_IMAGES, QUALITIES, GenerationView
 from server.services.statuses import posts as post_service
 from server.services.statuses.media import THUMB_FILE, media_url
+from server.services.statuses.remix import remix_source
 from storage import accounts as account_queries
 from storage import generations as gen_queries
 from storage import statuses as status_queries
@@ -161,7 +162,7 @@ async def remix(services: Services, status_id: int, viewer_account_id: int) -> R
     """What a remix starts from. NotFound when the viewer may not see the post, Conflict
     when its author does not allow remixes."""
     parent = await parent_post(services, status_id, viewer_account_id)
-    source = await post_service.remix_source(services, str(status_id))
+    source = await remix_source(services, str(status_id))
     return Remix(parent=parent, prompt=source.prompt or "", media_id=source.media_id)
 
 

@@ -3,7 +3,7 @@ it, and its AI provenance; plus what the page's action buttons need (the viewer'
 state, an own post's editable fields).
 
 Who may see a post is decided by the same rules as everywhere else: a local post goes through
-posts.status_for_viewer (the rules ActivityPub fetches follow, with the signed-in user as the
+visibility.status_for_viewer (the rules ActivityPub fetches follow, with the signed-in user as the
 viewer) and then timelines.thread, which adds blocks, mutes and filters for the viewer; a
 remote post (known here by its local id) through timelines.thread alone. A post the viewer may
 not see is NotFound, exactly like a missing one.
@@ -28,7 +28,7 @@ from server.services.reading.post_cards import (
     cards,
     timeline_cards,
 )
-from server.services.statuses import posts
+from server.services.statuses import visibility
 from storage import accounts as account_queries
 from storage import post_page as queries
 from storage import statuses as status_queries
@@ -98,7 +98,7 @@ async def post_page(services: Services, handle: str, status_id: int,
     domain = services.config.instance.domain
     username, host = split_handle(handle, domain)
     if host is None:
-        served = await posts.status_for_viewer(
+        served = await visibility.status_for_viewer(
             services, username, status_id,
             services.urls.actor(viewer.username) if viewer else None)
         if served.gone:

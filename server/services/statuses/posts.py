@@ -1,46 +1,44 @@
-"""Local posts: create, edit and delete AI-image posts, and what they look like on the wire.
+"""Local statuses: create, edit and delete AI-image posts.
 
-A post holds 1 to 4 generated images. Its content is the formatted caption plus a visible AI
-label (Mastodon ignores `generator` and strips file metadata, so the label has to be text
-people see) and, for remixes, a visible "Remix of" link. The change and its deliveries are
-written in one transaction.
+A post holds 1 to 4 generated images. Its content (statuses/content.py) is the formatted
+caption plus a visible AI label and, for remixes, a visible "Remix of" link. The change and
+its deliveries (to federation/outbound/audience.py's inboxes, as render/to_activitypub
+builds them) are written in one transaction. Who may see a status: statuses/visibility.py;
+what it replies to or remixes: statuses/remix.py.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from html import escape
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.jobs.queue import enqueue
-from server.render.text import MentionTarget, find_hashtags, format_caption
 from server.render.to_activitypub import (
-    AttachmentView,
     NoteParts,
     create_activity,
     delete_activity,
-    note,
     update_activity,
 )
 from server.services.context import Services
-from server.services.errors import Conflict, Gone, InvalidInput, NotFound
+from server.services.errors import Conflict, InvalidInput, NotFound
 from server.services.federation.outbound import delivery
+from server.services.federation.outbound.audience import audience_inboxes, parent_authors
 from server.services.moderation.moderation_checks import ensure_not_suspended
 from server.services.social.blocks import refuse_reply
 from server.services.social.notifications import notify
-from server.services.statuses.media import JPEG_FILE, media_url
+from server.services.statuses.content import compose, link_tags_and_mentions, remix_url
 from server.services.statuses.media_purge import enqueue_media_purge
 from server.services.statuses.mentions import RESOLVE_MENTIONS, fetch_unknown, stored_mentions
+from server.services.statuses.notes import note_parts
+from server.services.statuses.remix import Parent, find_parent
 from storage import accounts as account_queries
-from storage import blocks as block_queries
-from storage import follows as follow_queries
 from storage import media as media_queries
 from storage import statuses as status_queries
 from storage.generations import get_generation
-from storage.models import Account, MediaAttachment, Mention, Status, StatusTag
+from storage.models import Account, MediaAttachment, Status
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -50,7 +48,6 @@ MAX_IMAGES = 4
 MAX_CAPTION = 2000
 MAX_ALT = 1500
 MAX_CW = 500
-AI_TAG = "AIGenerated"
 
 
 @dataclass(frozen=True)
@@ -86,37 +83,6 @@ def _check(caption: str, spoiler_text: str, visibility: str, alt_texts: list[str
         raise InvalidInput(f"alt text is limited to {MAX_ALT} characters")
 
 
-def _label_html(services: Services, generator: str) -> str:
-    """The visible AI label: a short line and the #AIGenerated hashtag, linked."""
-    tag_url = escape(services.urls.tag(AI_TAG.lower()))
-    return (f'<p>AI-generated image · made with {escape(generator)} on Dreamfeed '
-            f'<a href="{tag_url}" class="mention hashtag" rel="tag">#<span>{AI_TAG}</span>'
-            "</a></p>")
-
-
-def _remix_html(url: str) -> str:
-    return (f'<p>Remix of <a href="{escape(url)}" rel="nofollow noopener noreferrer" '
-            f'target="_blank">{escape(url)}</a></p>')
-
-
-@dataclass(frozen=True)
-class _Content:
-    html: str
-    tags: list[str]
-    mentions: list[MentionTarget]
-
-
-def _compose(services: Services, caption: str, generator: str,
-             mentions: dict[str, MentionTarget], remix_url: str | None) -> _Content:
-    formatted = format_caption(caption, tag_url=services.urls.tag,
-                               local_domain=services.config.instance.domain,
-                               mentions=mentions)
-    html = formatted.html + (_remix_html(remix_url) if remix_url else "") + \
-        _label_html(services, generator)
-    tags = list(dict.fromkeys([t.lower() for t in formatted.hashtags] + [AI_TAG.lower()]))
-    return _Content(html, tags, formatted.mentions)
-
-
 async def _attach(session: AsyncSession, author: Account, media_ids: list[int],
                   alt_texts: list[str]) -> list[MediaAttachment]:
     if not 1 <= len(media_ids) <= MAX_IMAGES:
@@ -137,27 +103,6 @@ async def _attach(session: AsyncSession, author: Account, media_ids: list[int],
             media.description = alt_texts[position].strip()
         attached.append(media)
     return attached
-
-
-@dataclass(frozen=True)
-class _Parent:
-    status: Status | None
-    uri: str
-    url: str
-    author: Account | None
-
-
-async def _find_parent(services: Services, session: AsyncSession, ref: str,
-                       what: str) -> _Parent:
-    """A post named by its id (ours) or its URI (ours or a stored remote one)."""
-    status = await status_queries.by_id(session, int(ref)) if ref.isdigit() \
-        else await status_queries.by_uri(session, ref)
-    if status is None or status.deleted_at is not None:
-        if ref.startswith(("http://", "https://")) and what == "reply":
-            return _Parent(None, ref, ref, None)  # reply to a post we don't store
-        raise NotFound(f"no post {ref} to {what}")
-    author = await account_queries.account_by_id(session, status.account_id)
-    return _Parent(status, status.uri, status.url or status.uri, author)
 
 
 async def create_status(services: Services, username: str, *, media_ids: list[int],
@@ -184,18 +129,18 @@ async def create_status(services: Services, username: str, *, media_ids: list[in
             raise Conflict(f"this account has moved to {author.moved_to_uri} and can no "
                            "longer post")
         attached = await _attach(session, author, media_ids, alt_texts)
-        parent = await _find_parent(services, session, in_reply_to, "reply") \
+        parent = await find_parent(session, in_reply_to, "reply") \
             if in_reply_to else None
         if parent is not None and parent.author is not None:
             await refuse_reply(session, author, parent.author)
-        remixed = await _find_parent(services, session, remix_of, "remix") if remix_of else None
+        remixed = await find_parent(session, remix_of, "remix") if remix_of else None
         if remixed is not None and remixed.status is not None \
                 and not remixed.status.can_remix:
             raise Conflict("the author of that post does not allow remixes")
         generator = attached[0].generator
         mentions = await stored_mentions(session, services.config.instance.domain, caption)
-        content = _compose(services, caption, generator, mentions.targets,
-                           remixed.url if remixed else None)
+        content = compose(services, caption, generator, mentions.targets,
+                          remixed.url if remixed else None)
         status = Status(
             uri="", account_id=author.id, local=True, visibility=visibility,
             content=content.html, caption=caption, spoiler_text=spoiler_text.strip(),
@@ -215,7 +160,7 @@ async def create_status(services: Services, username: str, *, media_ids: list[in
         status.url = services.urls.status_page(author.username, status.id)
         for media in attached:
             media.status_id = status.id
-        await _link_tags_and_mentions(session, status, content)
+        await link_tags_and_mentions(session, status, content)
         if parent and parent.status:
             await status_queries.increment(session, parent.status.id, "replies_count")
         if remixed and remixed.status:
@@ -232,20 +177,10 @@ async def create_status(services: Services, username: str, *, media_ids: list[in
 async def _publish_create(services: Services, session: AsyncSession, status: Status,
                           parts: NoteParts) -> None:
     # The authors of what it replies to and remixes hear of it even if they don't follow.
-    extra = await _extra_recipients(session, status)
+    extra = await parent_authors(session, status)
     await delivery.publish(session, status.account_id,
                            create_activity(status, parts, services.config),
                            await audience_inboxes(session, status, parts, extra))
-
-
-async def _extra_recipients(session: AsyncSession, status: Status) -> list[Account]:
-    """The authors of the post it replies to and of the post it remixes."""
-    ids = [status.in_reply_to_account_id]
-    if status.remix_of_id is not None:
-        remixed = await status_queries.by_id(session, status.remix_of_id)
-        ids.append(remixed.account_id if remixed is not None else None)
-    found = [await account_queries.account_by_id(session, i) for i in ids if i is not None]
-    return [account for account in found if account is not None]
 
 
 async def _enqueue_resolution(session: AsyncSession, status: Status, handles: list[str],
@@ -268,11 +203,11 @@ async def resolve_mentions_job(services: Services, payload: dict[str, Any]) -> N
             return
         mentions = await stored_mentions(session, services.config.instance.domain,
                                          status.caption)
-        content = _compose(services, status.caption, status.generator_name or "Dreamfeed",
-                           mentions.targets, await _remix_url(session, status))
+        content = compose(services, status.caption, status.generator_name or "Dreamfeed",
+                          mentions.targets, await remix_url(session, status))
         status.content = content.html
         await status_queries.replace_tags_and_mentions(session, status.id)
-        await _link_tags_and_mentions(session, status, content)
+        await link_tags_and_mentions(session, status, content)
         parts = await note_parts(services, session, status, author)
         if payload.get("activity") == "update":
             await _publish_update(services, session, status, parts)
@@ -281,7 +216,7 @@ async def resolve_mentions_job(services: Services, payload: dict[str, Any]) -> N
 
 
 async def _notify_locals(session: AsyncSession, status: Status, author: Account,
-                         parent: _Parent | None, remixed: _Parent | None,
+                         parent: Parent | None, remixed: Parent | None,
                          parts: NoteParts) -> None:
     """Local people this post concerns hear of it here (remote ones on their server)."""
     for other, kind in ((remixed, "remix"), (parent, "reply")):
@@ -301,64 +236,6 @@ async def _publish_prompt(session: AsyncSession, status: Status,
     if generation is not None:
         status.prompt, status.model, status.seed = (generation.prompt, generation.model,
                                                     generation.seed)
-
-
-async def _link_tags_and_mentions(session: AsyncSession, status: Status,
-                                  content: _Content) -> None:
-    for name in content.tags:
-        tag = await status_queries.tag_for(session, name)
-        session.add(StatusTag(status_id=status.id, tag_id=tag.id))
-    for target in content.mentions:
-        account = await account_queries.account_by_uri(session, target.actor_uri)
-        if account is not None:
-            session.add(Mention(status_id=status.id, account_id=account.id))
-    await session.flush()
-
-
-async def note_parts(services: Services, session: AsyncSession, status: Status,
-                     author: Account) -> NoteParts:
-    """Everything besides the row that its Note shows."""
-    attachments = [AttachmentView(
-        url=media_url(services.config, m, JPEG_FILE), media_type="image/jpeg",
-        description=m.description, width=m.display_width, height=m.display_height,
-        blurhash=m.blurhash) for m in await status_queries.attachments(session, status.id)]
-    remix_url = None
-    if status.remix_of_id is not None:
-        parent = await status_queries.by_id(session, status.remix_of_id)
-        remix_url = parent.url if parent else None
-    return NoteParts(author=author, attachments=attachments,
-                     tags=_display_forms(status, await status_queries.tag_names(session,
-                                                                                status.id)),
-                     mentions=await status_queries.mentioned_accounts(session, status.id),
-                     remix_of_url=remix_url)
-
-
-def _display_forms(status: Status, names: list[str]) -> list[str]:
-    """Tags are stored lowercase; a Note names them as its author wrote them, as Mastodon's
-    HashtagSerializer sends display_name (#AIGenerated, not #aigenerated)."""
-    written = {tag.lower(): tag for tag in [AI_TAG, *find_hashtags(status.caption)]}
-    return [written.get(name, name) for name in names]
-
-
-async def audience_inboxes(session: AsyncSession, status: Status, parts: NoteParts,
-                           extra: list[Account]) -> list[str]:
-    """Where a post's activities go: followers' servers (shared inbox preferred) unless it is
-    direct, every mentioned remote actor, and the remote author it replies to."""
-    inboxes: list[str] = []
-    if status.visibility != "direct":
-        inboxes += await follow_queries.follower_inboxes(session, parts.author.id)
-    inboxes += [delivery.personal_inbox(a) for a in [*parts.mentions, *extra]
-                if not a.is_local and a.deleted_at is None]
-    return inboxes
-
-
-async def render_note(services: Services, status: Status) -> dict[str, Any]:
-    async with services.db.reader() as session:
-        author = await account_queries.account_by_id(session, status.account_id)
-        if author is None:
-            raise NotFound("post without author")
-        return note(status, await note_parts(services, session, status, author),
-                    services.config)
 
 
 async def _own_status(session: AsyncSession, username: str, status_id: int
@@ -389,11 +266,11 @@ async def edit_status(services: Services, username: str, status_id: int, *,
         if caption is not None:
             mentions = await stored_mentions(session, services.config.instance.domain, caption)
             unknown = mentions.unknown
-            content = _compose(services, caption, status.generator_name or "Dreamfeed",
-                               mentions.targets, await _remix_url(session, status))
+            content = compose(services, caption, status.generator_name or "Dreamfeed",
+                              mentions.targets, await remix_url(session, status))
             status.caption, status.content = caption, content.html
             await status_queries.replace_tags_and_mentions(session, status.id)
-            await _link_tags_and_mentions(session, status, content)
+            await link_tags_and_mentions(session, status, content)
         if spoiler_text is not None:
             status.spoiler_text = spoiler_text.strip()
         if sensitive is not None or spoiler_text:
@@ -406,15 +283,6 @@ async def edit_status(services: Services, username: str, status_id: int, *,
             await _publish_update(services, session, status,
                                   await note_parts(services, session, status, author))
         return _view(status, author, services)
-
-
-async def _remix_url(session: AsyncSession, status: Status) -> str | None:
-    """Where the "Remix of" line links: the remixed post's page, else its id."""
-    if status.remix_of_id is not None:
-        parent = await status_queries.by_id(session, status.remix_of_id)
-        if parent is not None and parent.url:
-            return parent.url
-    return status.remix_of_uri
 
 
 async def _publish_update(services: Services, session: AsyncSession, status: Status,
@@ -440,85 +308,3 @@ async def delete_status(services: Services, username: str, status_id: int) -> No
         await delivery.publish(session, author.id, activity, inboxes)
         await enqueue_media_purge(session, status.id)
 
-
-@dataclass(frozen=True)
-class ServedStatus:
-    status: Status
-    author: Account
-    gone: bool
-
-
-async def status_for_viewer(services: Services, username: str, status_id: int,
-                            viewer_uri: str | None) -> ServedStatus:
-    """A local post as someone may see it. Followers-only posts need an accepted follower's
-    signed fetch; direct posts a mentioned actor's; none is served to an account the author
-    blocks. The instance actor grants nothing.
-    Invisible and missing posts are both NotFound, so their existence does not leak."""
-    async with services.db.reader() as session:
-        author = await account_queries.local_account_by_username(session, username)
-        status = await status_queries.by_id(session, status_id)
-        if author is not None and author.deleted_at is not None:
-            raise Gone("this account was deleted")  # its posts are purged, never reused
-        if author is None or status is None or status.account_id != author.id \
-                or status.reblog_of_id is not None or author.suspended_at is not None:
-            raise NotFound("no such post")  # a suspended author's posts are not served
-        if status.deleted_at is not None:
-            return ServedStatus(status, author, gone=True)
-        viewer = await account_queries.account_by_uri(session, viewer_uri) \
-            if viewer_uri else None
-        if viewer is None and status.visibility in ("public", "unlisted"):
-            return ServedStatus(status, author, gone=False)
-        if viewer is not None and await can_see(session, status, viewer):
-            return ServedStatus(status, author, gone=False)
-    raise NotFound("no such post")
-
-
-async def can_see(session: AsyncSession, status: Status, viewer: Account) -> bool:
-    """Whether `viewer` may see `status`, as Mastodon's StatusPolicy#show?: never when the
-    author blocks the viewer (the post does not exist for it); public and unlisted posts
-    otherwise; followers-only ones by accepted followers; direct ones by those mentioned;
-    the instance actor sees no more than anyone. A remote account's Like, boost or reply
-    counts only on a post it can see, as a local one's."""
-    if await block_queries.blocks(session, status.account_id, viewer.id):
-        return False
-    return await audience_includes(session, status, viewer)
-
-
-async def audience_includes(session: AsyncSession, status: Status, viewer: Account) -> bool:
-    """Whether `viewer` is in the audience `status` was written for, blocks aside: a reply
-    from a blocked account is kept (shown to nobody while the block lasts, back after it),
-    a reply to a direct post its author is not in is not."""
-    if status.visibility in ("public", "unlisted"):
-        return True
-    return viewer.actor_type != "Application" and await _may_see(session, status, viewer)
-
-
-async def _may_see(session: AsyncSession, status: Status, viewer: Account) -> bool:
-    if viewer.id == status.account_id:
-        return True
-    if viewer.id in {a.id for a in await status_queries.mentioned_accounts(session, status.id)}:
-        return True
-    if status.visibility == "private":
-        follow = await follow_queries.follow_between(session, viewer.id, status.account_id)
-        return follow is not None and follow.state == "accepted"
-    return False
-
-
-@dataclass(frozen=True)
-class RemixSource:
-    uri: str
-    prompt: str | None  # only when its author published it
-    media_id: int | None  # its first image, when it is one of ours (for the edits API)
-
-
-async def remix_source(services: Services, ref: str) -> RemixSource:
-    """What a remix may start from: a post whose author allows remixes (remote posts only
-    when they said canRemix), its published prompt, and its first image if we hold it."""
-    async with services.db.reader() as session:
-        parent = await _find_parent(services, session, ref, "remix")
-        status = parent.status
-        if status is None or not status.can_remix or status.visibility not in ("public",
-                                                                               "unlisted"):
-            raise Conflict("the author of that post does not allow remixes")
-        media = await status_queries.attachments(session, status.id) if status.local else []
-    return RemixSource(status.uri, status.prompt, media[0].id if media else None)

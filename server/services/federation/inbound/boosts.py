@@ -19,7 +19,7 @@ from server.services.federation.inbound.common import (
 from server.services.federation.inbound.notes import store_remote_note
 from server.services.federation.remote import RemoteError, RemoteGone, account_for_uri
 from server.services.social import notifications
-from server.services.statuses.posts import can_see
+from server.services.statuses.visibility import can_see
 from storage import follows as follow_queries
 from storage import statuses as status_queries
 from storage.models import Account, Status

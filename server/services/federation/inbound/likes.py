@@ -9,7 +9,7 @@ from server.services.context import Services
 from server.services.federation.inbound.common import known_account, live_status
 from server.services.federation.remote import account_for_uri
 from server.services.social import notifications
-from server.services.statuses.posts import can_see
+from server.services.statuses.visibility import can_see
 from storage import favourites as favourite_queries
 from storage import statuses as status_queries
 from storage.models import Favourite

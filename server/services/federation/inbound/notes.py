@@ -43,7 +43,7 @@ from server.services.federation.remote_media import schedule_status_media
 from server.services.social import notifications
 from server.services.statuses import note_content
 from server.services.statuses.media_purge import enqueue_media_purge
-from server.services.statuses.posts import audience_includes
+from server.services.statuses.visibility import audience_includes
 from storage import accounts as account_queries
 from storage import follows as follow_queries
 from storage import notifications as notification_queries

@@ -1,0 +1,70 @@
+"""A status's content: the caption formatted, then for remixes a visible "Remix of" line,
+then the visible AI label (Mastodon ignores `generator` and strips file metadata, so the
+label has to be text people see); and its tags and mentions linked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.render.text import MentionTarget, format_caption
+from server.services.context import Services
+from storage import accounts as account_queries
+from storage import statuses as status_queries
+from storage.models import Mention, Status, StatusTag
+
+AI_TAG = "AIGenerated"
+
+
+def _label_html(services: Services, generator: str) -> str:
+    """The visible AI label: a short line and the #AIGenerated hashtag, linked."""
+    tag_url = escape(services.urls.tag(AI_TAG.lower()))
+    return (f'<p>AI-generated image · made with {escape(generator)} on Dreamfeed '
+            f'<a href="{tag_url}" class="mention hashtag" rel="tag">#<span>{AI_TAG}</span>'
+            "</a></p>")
+
+
+def _remix_html(url: str) -> str:
+    return (f'<p>Remix of <a href="{escape(url)}" rel="nofollow noopener noreferrer" '
+            f'target="_blank">{escape(url)}</a></p>')
+
+
+@dataclass(frozen=True)
+class Content:
+    html: str
+    tags: list[str]
+    mentions: list[MentionTarget]
+
+
+def compose(services: Services, caption: str, generator: str,
+            mentions: dict[str, MentionTarget], remix_url: str | None) -> Content:
+    formatted = format_caption(caption, tag_url=services.urls.tag,
+                               local_domain=services.config.instance.domain,
+                               mentions=mentions)
+    html = formatted.html + (_remix_html(remix_url) if remix_url else "") + \
+        _label_html(services, generator)
+    tags = list(dict.fromkeys([t.lower() for t in formatted.hashtags] + [AI_TAG.lower()]))
+    return Content(html, tags, formatted.mentions)
+
+
+async def link_tags_and_mentions(session: AsyncSession, status: Status,
+                                 content: Content) -> None:
+    for name in content.tags:
+        tag = await status_queries.tag_for(session, name)
+        session.add(StatusTag(status_id=status.id, tag_id=tag.id))
+    for target in content.mentions:
+        account = await account_queries.account_by_uri(session, target.actor_uri)
+        if account is not None:
+            session.add(Mention(status_id=status.id, account_id=account.id))
+    await session.flush()
+
+
+async def remix_url(session: AsyncSession, status: Status) -> str | None:
+    """Where the "Remix of" line links: the remixed post's page, else its id."""
+    if status.remix_of_id is not None:
+        parent = await status_queries.by_id(session, status.remix_of_id)
+        if parent is not None and parent.url:
+            return parent.url
+    return status.remix_of_uri
