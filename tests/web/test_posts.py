@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from server.services.statuses import posts
 from storage import statuses as status_queries
 from tests.federation.conftest import StartInstance
 from tests.federation.harness import Instance, settle
-from tests.server.web_helpers import browser
+from tests.server.web_helpers import Browser, browser
 from tests.web.conftest import DESKTOP, screenshot
 
 PASSWORD = "correct horse"
@@ -48,13 +49,19 @@ async def _json_post_form(session: aiohttp.ClientSession, url: str, csrf: str,
         return response.status, await response.json(content_type=None)
 
 
-async def test_post_page_meta_visibility_and_actions(start: StartInstance) -> None:
-    a = await start("a")
-    alice = await a.add_user("alice")
-    carol = await a.add_user("carol")
+@dataclass(frozen=True)
+class _Posts:
+    public: posts.StatusView
+    warned: posts.StatusView
+    private: posts.StatusView
+    remix: posts.StatusView
+    reply: posts.StatusView
+
+
+async def _alice_and_carol_post(a: Instance, alice_id: int, carol_id: int) -> _Posts:
     # One generation each (images are the slow part), one image per post.
-    night, spider, garden = await a.make_images(alice.account_id, "a night sky", n=3)
-    red, dawn = await a.make_images(carol.account_id, "a night sky in red", n=2)
+    night, spider, garden = await a.make_images(alice_id, "a night sky", n=3)
+    red, dawn = await a.make_images(carol_id, "a night sky in red", n=2)
     create = posts.create_status
     public = await create(a.services, "alice", media_ids=[night], caption="Night sky",
                           alt_texts=["stars over a hill"], publish_prompt=True)
@@ -66,103 +73,145 @@ async def test_post_page_meta_visibility_and_actions(start: StartInstance) -> No
                          remix_of=str(public.id))
     reply = await create(a.services, "carol", media_ids=[dawn], caption="Dawn answer",
                          in_reply_to=str(public.id))
+    return _Posts(public, warned, private, remix, reply)
 
+
+async def _visitor_reads_meta_thread_and_remixes(visitor: Browser, a: Instance,
+                                                 p: _Posts) -> None:
+    public = p.public
+    page = await visitor.get(f"/@alice/{public.id}")
+    assert page.status == 200
+    assert f'<link rel="alternate" type="application/activity+json" href="{public.uri}">' \
+        in page.text
+    assert (_meta(page.text, "og:image") or "").startswith(a.base + "/media/")
+    assert _meta(page.text, "og:image:width") and _meta(page.text, "og:image:height")
+    assert _meta(page.text, "og:image:alt") == "stars over a hill"
+    assert _meta(page.text, "twitter:card") == "summary_large_image"
+    assert _meta(page.text, "og:url") == f"{a.base}/@alice/{public.id}"
+    assert "Night sky" in (_meta(page.text, "og:description") or "")
+    assert "a night sky" in page.text  # the published prompt
+    assert "Dawn answer" in page.text.split('class="thread thread-down"')[1]
+    answered = await visitor.get(f"/@carol/{p.reply.id}")
+    assert "Night sky" in answered.text.split('class="thread thread-up"')[1].split(
+        'class="post-focus"')[0]
+    # The remix chain goes both ways.
+    assert f'href="/@carol/{p.remix.id}"' in page.text.split('class="remixes"')[1]
+    remixed = await visitor.get(f"/@carol/{p.remix.id}")
+    assert f'href="/@alice/{public.id}"' in remixed.text.split('class="remix-chain"')[1]
+
+
+async def _visitor_meets_a_warning_and_hidden_posts(visitor: Browser, a: Instance,
+                                                    p: _Posts) -> None:
+    # Mastodon shows no preview of sensitive media and keeps the text behind the CW.
+    page = await visitor.get(f"/@alice/{p.warned.id}")
+    assert page.status == 200 and _meta(page.text, "og:image") is None
+    assert _meta(page.text, "twitter:card") == "summary"
+    description = _meta(page.text, "og:description") or ""
+    assert "Content warning: spiders" in description and "Look closely" not in description
+    # Followers-only: not for a logged-out visitor, nor at a wrong author's address.
+    assert (await visitor.get(f"/@alice/{p.private.id}")).status == 404
+    assert (await visitor.get(f"/@carol/{p.public.id}")).status == 404
+    assert (await visitor.get("/@alice/12345")).status == 404
+    async with visitor.session.get(f"{a.base}/@alice/{p.public.id}",
+                                   headers={"Accept": AP}) as response:
+        assert response.status == 200
+        assert json.loads(await response.text())["id"] == p.public.uri
+
+
+async def _carol_likes_and_boosts_then_takes_back(carol: Browser, a: Instance,
+                                                  p: _Posts) -> str:
+    """Returns carol's CSRF token."""
+    assert (await carol.sign_in("carol", PASSWORD)).status == 303
+    csrf = await carol.csrf(f"/@alice/{p.public.id}")
+    base = f"{a.base}/web/posts/{p.public.id}"
+    assert await _json_post(carol.session, base + "/like", csrf) == (
+        200, {"ok": True, "liked": True, "favourites_count": 1})
+    assert (await _json_post(carol.session, base + "/like", csrf))[1]["favourites_count"] == 1
+    assert await _json_post(carol.session, base + "/boost", csrf) == (
+        200, {"ok": True, "boosted": True, "reblogs_count": 1})
+    page = await carol.get(f"/@alice/{p.public.id}")
+    assert 'aria-pressed="true"' in page.text and "@carol@" in page.text  # liked by
+    assert await _json_post(carol.session, base + "/unlike", csrf) == (
+        200, {"ok": True, "liked": False, "favourites_count": 0})
+    assert await _json_post(carol.session, base + "/unboost", csrf) == (
+        200, {"ok": True, "boosted": False, "reblogs_count": 0})
+    return csrf
+
+
+async def _carol_cannot_touch_what_is_not_hers(carol: Browser, a: Instance, p: _Posts,
+                                               csrf: str) -> None:
+    """Not hers to edit or delete; not visible to her; not there at all."""
+    public = p.public
+    assert (await carol.get(f"/web/posts/{public.id}/edit")).status == 403
+    assert (await carol.post(f"/web/posts/{public.id}/edit", {"caption": "mine"},
+                             csrf=csrf)).status == 403
+    base = f"{a.base}/web/posts/{public.id}"
+    assert (await _json_post(carol.session, base + "/delete", csrf))[0] == 403
+    status, answer = await _json_post(
+        carol.session, f"{a.base}/web/posts/{p.private.id}/like", csrf)
+    assert status == 404 and answer["ok"] is False
+    assert (await _json_post(carol.session, f"{a.base}/web/posts/999/boost", csrf))[0] \
+        == 404
+    # A plain form (no JavaScript) goes back to `next`.
+    liked = await carol.post(f"/web/posts/{public.id}/like",
+                             {"next": f"/@alice/{public.id}"}, csrf=csrf)
+    assert liked.status == 303 and liked.location == f"/@alice/{public.id}"
+
+
+async def _caption_and_alt(a: Instance, status_id: int) -> tuple[str, str]:
+    async with a.app[appkeys.DATABASE].reader() as session:
+        row = await status_queries.by_id(session, status_id)
+        media = await status_queries.attachments(session, status_id)
+    assert row is not None
+    return row.caption, media[0].description
+
+
+async def _alice_edits_caption_and_alt(author: Browser, a: Instance, p: _Posts) -> str:
+    """Returns alice's CSRF token."""
+    public = p.public
+    await author.sign_in("alice", PASSWORD)
+    form = await author.get(f"/web/posts/{public.id}/edit")
+    assert form.status == 200 and "stars over a hill" in form.text
+    csrf = await author.csrf(f"/web/posts/{public.id}/edit")
+    too_long = await author.post(f"/web/posts/{public.id}/edit", {
+        "caption": "x" * 3000, "spoiler_text": "", "alt": "a"}, csrf=csrf)
+    assert too_long.status == 422 and "longer than" in too_long.text
+    saved = await author.post(f"/web/posts/{public.id}/edit", {
+        "caption": "Night sky over the hill", "spoiler_text": "",
+        "alt": "stars above a dark hill", "next": f"/@alice/{public.id}"}, csrf=csrf)
+    assert saved.status == 303 and saved.location == f"/@alice/{public.id}"
+    assert await _caption_and_alt(a, public.id) == (
+        "Night sky over the hill", "stars above a dark hill")
+    assert "stars above a dark hill" in (await author.get(f"/@alice/{public.id}")).text
+    # A script may send one field alone: the rest stays.
+    status, answer = await _json_post_form(author.session, f"{a.base}/web/posts/"
+                                           f"{public.id}/edit", csrf, {"alt": "hill, stars"})
+    assert status == 200 and answer["ok"] is True
+    assert await _caption_and_alt(a, public.id) == ("Night sky over the hill", "hill, stars")
+    return csrf
+
+
+async def _alice_deletes_the_warned_post(author: Browser, p: _Posts, csrf: str) -> None:
+    gone = await author.post(f"/web/posts/{p.warned.id}/delete",
+                             {"next": f"/@alice/{p.warned.id}"}, csrf=csrf)
+    assert gone.status == 303 and gone.location == "/@alice"
+    assert (await author.get(f"/@alice/{p.warned.id}")).status == 410
+
+
+async def test_post_page_meta_visibility_and_actions(start: StartInstance) -> None:
+    a = await start("a")
+    alice = await a.add_user("alice")
+    carol = await a.add_user("carol")
+    p = await _alice_and_carol_post(a, alice.account_id, carol.account_id)
     async with browser(a) as visitor:
-        page = await visitor.get(f"/@alice/{public.id}")
-        assert page.status == 200
-        assert f'<link rel="alternate" type="application/activity+json" href="{public.uri}">' \
-            in page.text
-        assert (_meta(page.text, "og:image") or "").startswith(a.base + "/media/")
-        assert _meta(page.text, "og:image:width") and _meta(page.text, "og:image:height")
-        assert _meta(page.text, "og:image:alt") == "stars over a hill"
-        assert _meta(page.text, "twitter:card") == "summary_large_image"
-        assert _meta(page.text, "og:url") == f"{a.base}/@alice/{public.id}"
-        assert "Night sky" in (_meta(page.text, "og:description") or "")
-        assert "a night sky" in page.text  # the published prompt
-        assert "Dawn answer" in page.text.split('class="thread thread-down"')[1]
-        answered = await visitor.get(f"/@carol/{reply.id}")
-        assert "Night sky" in answered.text.split('class="thread thread-up"')[1].split(
-            'class="post-focus"')[0]
-        # The remix chain goes both ways.
-        assert f'href="/@carol/{remix.id}"' in page.text.split('class="remixes"')[1]
-        remixed = await visitor.get(f"/@carol/{remix.id}")
-        assert f'href="/@alice/{public.id}"' in remixed.text.split('class="remix-chain"')[1]
-        # Mastodon shows no preview of sensitive media and keeps the text behind the CW.
-        page = await visitor.get(f"/@alice/{warned.id}")
-        assert page.status == 200 and _meta(page.text, "og:image") is None
-        assert _meta(page.text, "twitter:card") == "summary"
-        description = _meta(page.text, "og:description") or ""
-        assert "Content warning: spiders" in description and "Look closely" not in description
-        # Followers-only: not for a logged-out visitor, nor at a wrong author's address.
-        assert (await visitor.get(f"/@alice/{private.id}")).status == 404
-        assert (await visitor.get(f"/@carol/{public.id}")).status == 404
-        assert (await visitor.get("/@alice/12345")).status == 404
-        async with visitor.session.get(f"{a.base}/@alice/{public.id}",
-                                       headers={"Accept": AP}) as response:
-            assert response.status == 200
-            assert json.loads(await response.text())["id"] == public.uri
-
-    async with browser(a) as carol:
-        assert (await carol.sign_in("carol", PASSWORD)).status == 303
-        csrf = await carol.csrf(f"/@alice/{public.id}")
-        base = f"{a.base}/web/posts/{public.id}"
-        assert await _json_post(carol.session, base + "/like", csrf) == (
-            200, {"ok": True, "liked": True, "favourites_count": 1})
-        assert (await _json_post(carol.session, base + "/like", csrf))[1]["favourites_count"] == 1
-        assert await _json_post(carol.session, base + "/boost", csrf) == (
-            200, {"ok": True, "boosted": True, "reblogs_count": 1})
-        page = await carol.get(f"/@alice/{public.id}")
-        assert 'aria-pressed="true"' in page.text and "@carol@" in page.text  # liked by
-        assert await _json_post(carol.session, base + "/unlike", csrf) == (
-            200, {"ok": True, "liked": False, "favourites_count": 0})
-        assert await _json_post(carol.session, base + "/unboost", csrf) == (
-            200, {"ok": True, "boosted": False, "reblogs_count": 0})
-        # Not hers to edit or delete; not visible to her; not there at all.
-        assert (await carol.get(f"/web/posts/{public.id}/edit")).status == 403
-        assert (await carol.post(f"/web/posts/{public.id}/edit", {"caption": "mine"},
-                                 csrf=csrf)).status == 403
-        assert (await _json_post(carol.session, base + "/delete", csrf))[0] == 403
-        status, answer = await _json_post(
-            carol.session, f"{a.base}/web/posts/{private.id}/like", csrf)
-        assert status == 404 and answer["ok"] is False
-        assert (await _json_post(carol.session, f"{a.base}/web/posts/999/boost", csrf))[0] \
-            == 404
-        # A plain form (no JavaScript) goes back to `next`.
-        liked = await carol.post(f"/web/posts/{public.id}/like",
-                                 {"next": f"/@alice/{public.id}"}, csrf=csrf)
-        assert liked.status == 303 and liked.location == f"/@alice/{public.id}"
-
+        await _visitor_reads_meta_thread_and_remixes(visitor, a, p)
+        await _visitor_meets_a_warning_and_hidden_posts(visitor, a, p)
+    async with browser(a) as carol_browser:
+        csrf = await _carol_likes_and_boosts_then_takes_back(carol_browser, a, p)
+        await _carol_cannot_touch_what_is_not_hers(carol_browser, a, p, csrf)
     async with browser(a) as author:
-        await author.sign_in("alice", PASSWORD)
-        form = await author.get(f"/web/posts/{public.id}/edit")
-        assert form.status == 200 and "stars over a hill" in form.text
-        csrf = await author.csrf(f"/web/posts/{public.id}/edit")
-        too_long = await author.post(f"/web/posts/{public.id}/edit", {
-            "caption": "x" * 3000, "spoiler_text": "", "alt": "a"}, csrf=csrf)
-        assert too_long.status == 422 and "longer than" in too_long.text
-        saved = await author.post(f"/web/posts/{public.id}/edit", {
-            "caption": "Night sky over the hill", "spoiler_text": "",
-            "alt": "stars above a dark hill", "next": f"/@alice/{public.id}"}, csrf=csrf)
-        assert saved.status == 303 and saved.location == f"/@alice/{public.id}"
-        async with a.app[appkeys.DATABASE].reader() as session:
-            row = await status_queries.by_id(session, public.id)
-            media = await status_queries.attachments(session, public.id)
-        assert row is not None and row.caption == "Night sky over the hill"
-        assert media[0].description == "stars above a dark hill"
-        assert "stars above a dark hill" in (await author.get(f"/@alice/{public.id}")).text
-        # A script may send one field alone: the rest stays.
-        status, answer = await _json_post_form(author.session, f"{a.base}/web/posts/"
-                                               f"{public.id}/edit", csrf, {"alt": "hill, stars"})
-        assert status == 200 and answer["ok"] is True
-        async with a.app[appkeys.DATABASE].reader() as session:
-            row = await status_queries.by_id(session, public.id)
-            media = await status_queries.attachments(session, public.id)
-        assert row is not None and row.caption == "Night sky over the hill"
-        assert media[0].description == "hill, stars"
-        gone = await author.post(f"/web/posts/{warned.id}/delete",
-                                 {"next": f"/@alice/{warned.id}"}, csrf=csrf)
-        assert gone.status == 303 and gone.location == "/@alice"
-        assert (await author.get(f"/@alice/{warned.id}")).status == 410
+        csrf = await _alice_edits_caption_and_alt(author, a, p)
+        await _alice_deletes_the_warned_post(author, p, csrf)
 
 
 async def _sign_in(page: Any, base: str, login: str) -> None:
