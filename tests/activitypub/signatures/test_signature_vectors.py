@@ -30,7 +30,7 @@ from activitypub.signatures import (
     rfc9421_signature_base,
 )
 
-DATA = Path(__file__).parent.parent / "data" / "signatures"
+DATA = Path(__file__).parents[2] / "data" / "signatures"
 CAVAGE: dict[str, Any] = json.loads((DATA / "cavage-draft-12-appendix-c.json").read_text())
 RFC: dict[str, Any] = json.loads((DATA / "rfc9421-appendix-b.json").read_text())
 CAVAGE_NOW = 1388957500  # Sun, 05 Jan 2014 21:31:40 GMT, the Date of the draft's request
