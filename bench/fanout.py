@@ -65,7 +65,7 @@ from server.jobs.handlers import default_registry
 from server.jobs.worker import WorkerPool
 from server.services.accounts.users import create_local_user
 from server.services.generation import generate
-from server.services.statuses.posts import create_status
+from server.services.statuses.posts import NewStatus, create_status
 from storage import jobs as job_store
 from storage.accounts import signing_key
 from storage.follows import count_followers, follower_inboxes
@@ -233,8 +233,8 @@ async def run(url: str, tmp: Path, receiver: FanoutReceiver, args: argparse.Name
         if profiler:
             profiler.enable()
         started, cpu = time.perf_counter(), time.process_time()
-        view = await create_status(app[appkeys.SERVICES], "alice", media_ids=media_ids,
-                                   caption=CAPTION)
+        view = await create_status(app[appkeys.SERVICES], "alice", NewStatus(
+            media_ids=media_ids, caption=CAPTION))
         posted_at, posted_cpu = time.perf_counter(), time.process_time()
         while True:  # poll: the pool has no "queue empty" event
             async with db.reader() as session:

@@ -92,12 +92,11 @@ def _post_command(args: argparse.Namespace) -> int:
         if generation.state != "done":
             raise CommandError(f"generation {generation.id} failed: {generation.error}")
         alts = [args.prompt] * len(generation.media) if args.alt_from_prompt else args.alt
-        view = await posts.create_status(
-            services, args.user, media_ids=[int(m.id) for m in generation.media],
-            caption=args.caption, alt_texts=alts, spoiler_text=args.cw,
-            sensitive=args.sensitive, visibility=args.visibility, language=args.language,
-            in_reply_to=args.reply_to, remix_of=args.remix_of,
-            publish_prompt=args.publish_prompt)
+        view = await posts.create_status(services, args.user, posts.NewStatus(
+            media_ids=[int(m.id) for m in generation.media], caption=args.caption,
+            alt_texts=alts, spoiler_text=args.cw, sensitive=args.sensitive,
+            visibility=args.visibility, language=args.language, in_reply_to=args.reply_to,
+            remix_of=args.remix_of, publish_prompt=args.publish_prompt))
         return f"posted {view.id} ({view.visibility}): {view.url}\n  id {view.uri}"
 
     return _run(args, work)

@@ -79,12 +79,13 @@ async def test_deleted_account_is_gone_everywhere(start: StartInstance) -> None:
     await settle([a, b])
     # alice posts; bob has the post and boosts it; alice likes bob's post.
     media = await a.make_images(alice.account_id, "a lighthouse at dusk")
-    view = await posts.create_status(a.services, "alice", media_ids=media, caption="Beam")
+    view = await posts.create_status(a.services, "alice", posts.NewStatus(
+        media_ids=media, caption="Beam"))
     await settle([a, b])
     await boosts.boost(b.services, "bob", view.uri)
     bob = await _account(b, b.actor("bob"))
-    bob_view = await posts.create_status(b.services, "bob", caption="Waves",
-                                         media_ids=await b.make_images(bob.id, "waves"))
+    bob_view = await posts.create_status(b.services, "bob", posts.NewStatus(
+        caption="Waves", media_ids=await b.make_images(bob.id, "waves")))
     await settle([a, b])
     await favourites.favourite(a.services, "alice", bob_view.uri)
     await settle([a, b])
@@ -125,7 +126,7 @@ async def test_deleted_account_is_gone_everywhere(start: StartInstance) -> None:
     with pytest.raises(Conflict, match="deleted account"):
         await a.add_user("alice")
     with pytest.raises(NotFound):
-        await posts.create_status(a.services, "alice", media_ids=media)
+        await posts.create_status(a.services, "alice", posts.NewStatus(media_ids=media))
 
     # The data goes first (what the purge job does), the Delete after: it is still signed.
     removed = await account_deletion.purge_account(

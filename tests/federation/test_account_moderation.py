@@ -78,7 +78,7 @@ async def test_suspended_local_account(a: Instance, masto: FakeRemote) -> None:
     assert update["object"]["suspended"] is True
 
     with pytest.raises(AccountSuspended):
-        await posts.create_status(a.services, "alice", media_ids=[1], caption="hi")
+        await posts.create_status(a.services, "alice", posts.NewStatus(media_ids=[1], caption="hi"))
     with pytest.raises(AccountSuspended):
         await follows.follow(a.services, "alice", a.handle("ann"))
     alice = await _local(a, "alice")

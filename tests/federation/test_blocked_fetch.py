@@ -43,7 +43,8 @@ async def test_a_blocked_account_gets_404_for_the_blockers_posts(
     await b.add_user("bob")
     await b.add_user("carol")
     media = await a.make_images(alice.account_id, "a lighthouse")
-    view = await posts.create_status(a.services, "alice", media_ids=media, caption="Beam")
+    view = await posts.create_status(a.services, "alice", posts.NewStatus(
+        media_ids=media, caption="Beam"))
     outbox_page = f"{a.actor('alice')}/outbox?page=true"
     assert (await _fetch_as(b, "bob", view.uri))[0] == 200  # known to a before the block
 
@@ -69,7 +70,8 @@ async def test_a_suspended_servers_signed_fetch_gets_404(start: StartInstance) -
     alice = await a.add_user("alice")
     await b.add_user("carol")
     media = await a.make_images(alice.account_id, "a lighthouse")
-    view = await posts.create_status(a.services, "alice", media_ids=media, caption="Beam")
+    view = await posts.create_status(a.services, "alice", posts.NewStatus(
+        media_ids=media, caption="Beam"))
     assert (await _fetch_as(b, "carol", view.uri))[0] == 200
 
     await domain_blocks.block_domain(a.services, b.domain, severity="suspend")

@@ -49,8 +49,8 @@ async def _befriended(start: StartInstance) -> tuple[Instance, Instance, int, in
 async def _post(instance: Instance, username: str, account_id: int, caption: str,
                 **kwargs: Any) -> posts.StatusView:
     media = await instance.make_images(account_id, caption or "a picture")
-    return await posts.create_status(instance.services, username, media_ids=media,
-                                     caption=caption, **kwargs)
+    return await posts.create_status(instance.services, username, posts.NewStatus(
+        media_ids=media, caption=caption, **kwargs))
 
 
 async def test_block_ends_follows_hides_replies_and_unblock_restores(

@@ -75,7 +75,7 @@ async def test_local_account_moves_out(start: StartInstance) -> None:
 
     media = await a.make_images(old.account_id, "a farewell")
     with pytest.raises(Conflict, match="moved"):
-        await posts.create_status(a.services, "alice", media_ids=media)
+        await posts.create_status(a.services, "alice", posts.NewStatus(media_ids=media))
 
     # The same Move again changes nothing.
     await moves.move_account(a.services, "alice", b.handle("alice2"))

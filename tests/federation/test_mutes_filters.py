@@ -26,8 +26,8 @@ from tests.federation.harness import Instance
 async def _post(a: Instance, username: str, account_id: int, caption: str,
                 **kwargs: Any) -> int:
     media = await a.make_images(account_id, caption)
-    view = await posts.create_status(a.services, username, media_ids=media, caption=caption,
-                                     **kwargs)
+    view = await posts.create_status(a.services, username, posts.NewStatus(
+        media_ids=media, caption=caption, **kwargs))
     return view.id
 
 

@@ -66,7 +66,8 @@ async def test_unknown_mention_in_an_edit(start: StartInstance, masto: FakeRemot
     bob = masto.add_actor("bob")
     alice = await a.add_user("alice")
     [media_id] = await a.make_images(alice.account_id, "a harbour")
-    view = await posts.create_status(a.services, "alice", media_ids=[media_id], caption="Dusk")
+    view = await posts.create_status(a.services, "alice", posts.NewStatus(
+        media_ids=[media_id], caption="Dusk"))
     await a.run_jobs()
     masto.webfinger_delay = SLOW
     await posts.edit_status(a.services, "alice", view.id, caption=f"Dusk, for @{bob.handle}")
@@ -82,8 +83,8 @@ async def test_unresolvable_mention_stays_text(start: StartInstance, masto: Fake
     alice = await a.add_user("alice")
     bob = masto.add_actor("bob")
     [media_id] = await a.make_images(alice.account_id, "a field")
-    view = await posts.create_status(a.services, "alice", media_ids=[media_id],
-                                     caption=f"Hi @nobody@{masto.domain} and @{bob.handle}")
+    view = await posts.create_status(a.services, "alice", posts.NewStatus(
+        media_ids=[media_id], caption=f"Hi @nobody@{masto.domain} and @{bob.handle}"))
     await a.run_jobs()
     assert await _mentioned(a, view.id) == {bob.id}
     [create] = masto.deliveries("Create")

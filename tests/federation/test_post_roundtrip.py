@@ -43,10 +43,9 @@ async def test_post_roundtrip(start: StartInstance) -> None:
     await settle([a, b])
 
     media = await a.make_images(alice.account_id, "a glass whale in the clouds", n=2)
-    post = await posts.create_status(a.services, "alice", media_ids=media,
-                                     caption="Migration season #whales",
-                                     alt_texts=["a glass whale", "clouds"], spoiler_text="big",
-                                     publish_prompt=True)
+    post = await posts.create_status(a.services, "alice", posts.NewStatus(
+        media_ids=media, caption="Migration season #whales", alt_texts=["a glass whale", "clouds"],
+        spoiler_text="big", publish_prompt=True))
     await settle([a, b])
 
     # bob's server has the post with every attachment field intact.
@@ -66,11 +65,11 @@ async def test_post_roundtrip(start: StartInstance) -> None:
     await favourites.favourite(b.services, "bob", post.uri)
     await boosts.boost(b.services, "bob", post.uri)
     reply_media = await b.make_images(bob.account_id, "a paper whale")
-    reply = await posts.create_status(b.services, "bob", media_ids=reply_media,
-                                      caption="Lovely!", in_reply_to=post.uri)
+    reply = await posts.create_status(b.services, "bob", posts.NewStatus(
+        media_ids=reply_media, caption="Lovely!", in_reply_to=post.uri))
     remix_media = await b.make_images(bob.account_id, "a glass whale at night")
-    remix = await posts.create_status(b.services, "bob", media_ids=remix_media,
-                                      remix_of=post.uri)
+    remix = await posts.create_status(b.services, "bob", posts.NewStatus(
+        media_ids=remix_media, remix_of=post.uri))
     await settle([a, b])
     origin = await _status(a, post.uri)
     assert origin is not None

@@ -61,9 +61,9 @@ async def test_public_post_note_fields(start: StartInstance, remote: RecordingIn
     await _remote_follower(a, alice.account_id, remote, "m1")
     await _remote_follower(a, alice.account_id, remote, "m2")  # same server: one delivery
     media = await a.make_images(alice.account_id, "two moons over a violet sea", n=2)
-    view = await posts.create_status(
-        a.services, "alice", media_ids=media, caption="Night swim #MoonLight https://x.test/a",
-        alt_texts=["two moons", "a violet sea"], spoiler_text="eye strain", language="en")
+    view = await posts.create_status(a.services, "alice", posts.NewStatus(
+        media_ids=media, caption="Night swim #MoonLight https://x.test/a",
+        alt_texts=["two moons", "a violet sea"], spoiler_text="eye strain", language="en"))
     await a.run_jobs()
 
     creates = _delivered(remote, "Create")
@@ -117,8 +117,8 @@ async def test_post_is_served_at_its_id(start: StartInstance) -> None:
     a = await start("a")
     alice = await a.add_user("alice")
     media = await a.make_images(alice.account_id, "a lighthouse")
-    view = await posts.create_status(a.services, "alice", media_ids=media, caption="Beam",
-                                     publish_prompt=True)
+    view = await posts.create_status(a.services, "alice", posts.NewStatus(
+        media_ids=media, caption="Beam", publish_prompt=True))
     port = a.domain.rpartition(":")[2]
     local = view.uri.replace(a.base, f"http://127.0.0.1:{port}")
     async with aiohttp.ClientSession() as session:
@@ -146,8 +146,8 @@ async def test_followers_only_post_is_served_only_to_followers(start: StartInsta
     await follows.follow(b.services, "bob", a.handle("alice"))
     await settle([a, b])
     media = await a.make_images(alice.account_id, "a secret garden")
-    view = await posts.create_status(a.services, "alice", media_ids=media,
-                                     visibility="private")
+    view = await posts.create_status(a.services, "alice", posts.NewStatus(
+        media_ids=media, visibility="private"))
 
     async def fetch_as(username: str | None) -> int:
         services = b.services
@@ -177,7 +177,8 @@ async def test_edit_and_delete_federate(start: StartInstance, remote: RecordingI
     alice = await a.add_user("alice")
     await _remote_follower(a, alice.account_id, remote, "m1")
     media = await a.make_images(alice.account_id, "a red fox")
-    view = await posts.create_status(a.services, "alice", media_ids=media, alt_texts=["fox"])
+    view = await posts.create_status(a.services, "alice", posts.NewStatus(
+        media_ids=media, alt_texts=["fox"]))
     await posts.edit_status(a.services, "alice", view.id, alt_texts=["a red fox in snow"])
     await a.run_jobs()
     [update] = _delivered(remote, "Update")
@@ -262,11 +263,12 @@ async def test_post_refusals(start: StartInstance) -> None:
         ({"media_ids": media, "alt_texts": ["a", "b"]}, "one alt text per image"),
     ]:
         with pytest.raises(ServiceError, match=message):
-            await posts.create_status(a.services, "alice", **kwargs)  # type: ignore[arg-type]
-    first = await posts.create_status(a.services, "alice", media_ids=media,
-                                      idempotency_key="k1")
-    again = await posts.create_status(a.services, "alice", media_ids=media,
-                                      idempotency_key="k1")
+            draft = posts.NewStatus(**kwargs)  # type: ignore[arg-type]
+            await posts.create_status(a.services, "alice", draft)
+    first = await posts.create_status(a.services, "alice", posts.NewStatus(
+        media_ids=media, idempotency_key="k1"))
+    again = await posts.create_status(a.services, "alice", posts.NewStatus(
+        media_ids=media, idempotency_key="k1"))
     assert first.id == again.id  # a double submit makes one post
 
 
@@ -275,9 +277,8 @@ async def test_remix_links_its_parent(start: StartInstance, remote: RecordingInb
     alice = await a.add_user("alice")
     bob = await a.add_user("bob")
     await _remote_follower(a, bob.account_id, remote, "m1")
-    parent = await posts.create_status(a.services, "alice",
-                                       media_ids=await a.make_images(alice.account_id, "a koi"),
-                                       publish_prompt=True)
+    parent = await posts.create_status(a.services, "alice", posts.NewStatus(
+        media_ids=await a.make_images(alice.account_id, "a koi"), publish_prompt=True))
     source = await remix_source(a.services, str(parent.id))
     assert source.prompt == "a koi" and source.media_id is not None
     from server.services.generation import generate
@@ -286,8 +287,8 @@ async def test_remix_links_its_parent(start: StartInstance, remote: RecordingInb
                                                size="256x256", source_media_id=source.media_id)
     await a.run_jobs()
     done = await generate.get_generation(images, view.id)
-    remix = await posts.create_status(a.services, "bob", media_ids=[m.id for m in done.media],
-                                      remix_of=parent.uri)
+    remix = await posts.create_status(a.services, "bob", posts.NewStatus(
+        media_ids=[m.id for m in done.media], remix_of=parent.uri))
     await a.run_jobs()
     [create] = _delivered(remote, "Create")
     note = create["object"]
@@ -300,9 +301,8 @@ async def test_remix_links_its_parent(start: StartInstance, remote: RecordingInb
         stored = await session.get(Status, parent.id)
     assert stored is not None and stored.remixes_count == 1
 
-    private = await posts.create_status(a.services, "alice",
-                                        media_ids=await a.make_images(alice.account_id, "x"),
-                                        visibility="private")
+    private = await posts.create_status(a.services, "alice", posts.NewStatus(
+        media_ids=await a.make_images(alice.account_id, "x"), visibility="private"))
     from server.services.errors import Conflict
     with pytest.raises(Conflict, match="does not allow remixes"):
         await remix_source(a.services, str(private.id))

@@ -19,8 +19,8 @@ async def test_the_published_model_is_the_engine_that_drew_it(start: StartInstan
     alice = await a.add_user("alice")
     assert a.config.generator.model == "gpt-image-2"  # what it asks for
     media = await a.make_images(alice.account_id, "a lighthouse at dusk")
-    view = await posts.create_status(a.services, "alice", media_ids=media, caption="Beam",
-                                     publish_prompt=True)
+    view = await posts.create_status(a.services, "alice", posts.NewStatus(
+        media_ids=media, caption="Beam", publish_prompt=True))
     session = a.services.http
     note = (await session.get(view.uri, headers={"Accept": AP})).json()
     assert note["prompt"] == "a lighthouse at dusk"

@@ -260,7 +260,8 @@ async def test_remote_followed_post_in_home(start: StartInstance) -> None:
     await follows.follow(a.services, "alice", b.handle("bob"))
     await settle([a, b])
     media = await b.make_images(bob.account_id, "a lighthouse at dusk")
-    await posts.create_status(b.services, "bob", media_ids=media, caption="Lighthouse")
+    await posts.create_status(b.services, "bob", posts.NewStatus(
+        media_ids=media, caption="Lighthouse"))
     await settle([a, b])
     items = await timelines.home(a.services, "alice", Page())
     assert [(i.author_handle, i.text[:10]) for i in items] == [(b.handle("bob"), "Lighthouse")]

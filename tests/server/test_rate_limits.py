@@ -73,8 +73,8 @@ async def test_normal_use_with_default_limits_is_never_limited(
     account = (await _account_id(a, "cleo"))
     media = await a.make_images(account, "a lighthouse", n=3)
     for index, media_id in enumerate(media):
-        await posts.create_status(a.services, "cleo", media_ids=[media_id],
-                                  caption=f"post {index}")
+        await posts.create_status(a.services, "cleo", posts.NewStatus(
+            media_ids=[media_id], caption=f"post {index}"))
     async with browser(a) as b:
         for _ in range(20):
             async with b.session.get(a.actor("cleo"),
@@ -96,14 +96,14 @@ async def test_posting_is_limited_per_user(start: StartInstance) -> None:
     eli = await a.add_user("eli")
     media = await a.make_images(dot.account_id, "a boat", n=3)
     for media_id in media[:2]:
-        await posts.create_status(a.services, "dot", media_ids=[media_id])
+        await posts.create_status(a.services, "dot", posts.NewStatus(media_ids=[media_id]))
     with pytest.raises(RateLimited) as refused:
-        await posts.create_status(a.services, "dot", media_ids=[media[2]])
+        await posts.create_status(a.services, "dot", posts.NewStatus(media_ids=[media[2]]))
     assert 0 < refused.value.retry_after <= 60
     assert "too many posts" in str(refused.value)
     # Someone else's budget is their own.
     eli_media = await a.make_images(eli.account_id, "a kite")
-    await posts.create_status(a.services, "eli", media_ids=eli_media)
+    await posts.create_status(a.services, "eli", posts.NewStatus(media_ids=eli_media))
 
 
 async def test_generation_is_limited_per_user(start: StartInstance) -> None:

@@ -66,8 +66,8 @@ async def _carol_reports_a_post_by_mallory(
     mallory = await a.add_user("mallory")
     await a.add_user("carol")
     media = await a.make_images(mallory.account_id, "a field of tin cans")
-    post = await posts.create_status(a.services, "mallory", media_ids=media,
-                                     caption="buy cheap cans")
+    post = await posts.create_status(a.services, "mallory", posts.NewStatus(
+        media_ids=media, caption="buy cheap cans"))
     report = await reports.create_report(a.services, "carol", a.handle("mallory"),
                                          status_ids=[post.id],
                                          comment="<b>spam</b> everywhere", category="spam")

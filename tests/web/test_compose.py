@@ -182,9 +182,9 @@ async def _bobs_post(a: Instance, *, visibility: str = "public",
                      can_remix: bool | None = None) -> int:
     bob = await a.add_user("bob")
     media = await a.make_images(bob.account_id, "a red kite over hills")
-    view = await post_service.create_status(a.services, "bob", media_ids=media,
-                                            caption="Kite season", visibility=visibility,
-                                            publish_prompt=True, can_remix=can_remix)
+    view = await post_service.create_status(a.services, "bob", post_service.NewStatus(
+        media_ids=media, caption="Kite season", visibility=visibility, publish_prompt=True,
+        can_remix=can_remix))
     return view.id
 
 
@@ -230,8 +230,8 @@ async def test_remix_refused_and_hidden_posts_not_shown(start: StartInstance) ->
     await a.add_user("alice")
     closed = await _bobs_post(a, can_remix=False)
     media = await a.make_images(await _account_id(a, "bob"), "a secret garden")
-    secret = (await post_service.create_status(a.services, "bob", media_ids=media,
-                                               visibility="private")).id
+    secret = (await post_service.create_status(a.services, "bob", post_service.NewStatus(
+        media_ids=media, visibility="private"))).id
     async with browser(a) as b:
         await b.sign_in("alice", PASSWORD)
         refused = await b.get(f"/compose?remix_of={closed}")

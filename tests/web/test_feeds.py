@@ -22,9 +22,8 @@ SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 async def _post(a: Instance, username: str, media_id: int, caption: str,
                 **options: Any) -> int:
-    view = await posts.create_status(a.services, username, media_ids=[media_id],
-                                     caption=caption, alt_texts=[f"alt of {caption}"],
-                                     **options)
+    view = await posts.create_status(a.services, username, posts.NewStatus(
+        media_ids=[media_id], caption=caption, alt_texts=[f"alt of {caption}"], **options))
     return view.id
 
 

@@ -34,7 +34,8 @@ def _meta(html: str, prop: str) -> str | None:
 async def _post(instance: Instance, username: str, account_id: int, prompt: str,
                 **kwargs: Any) -> posts.StatusView:
     media = await instance.make_images(account_id, prompt)
-    return await posts.create_status(instance.services, username, media_ids=media, **kwargs)
+    return await posts.create_status(instance.services, username, posts.NewStatus(
+        media_ids=media, **kwargs))
 
 
 async def _json_post(session: aiohttp.ClientSession, url: str, csrf: str) -> tuple[int, Any]:
@@ -62,16 +63,18 @@ async def _alice_and_carol_post(a: Instance, alice_id: int, carol_id: int) -> _P
     # One generation each (images are the slow part), one image per post.
     night, spider, garden = await a.make_images(alice_id, "a night sky", n=3)
     red, dawn = await a.make_images(carol_id, "a night sky in red", n=2)
-    create = posts.create_status
-    public = await create(a.services, "alice", media_ids=[night], caption="Night sky",
+    async def create(username: str, **fields: Any) -> posts.StatusView:
+        return await posts.create_status(a.services, username, posts.NewStatus(**fields))
+
+    public = await create("alice", media_ids=[night], caption="Night sky",
                           alt_texts=["stars over a hill"], publish_prompt=True)
-    warned = await create(a.services, "alice", media_ids=[spider], caption="Look closely",
+    warned = await create("alice", media_ids=[spider], caption="Look closely",
                           spoiler_text="spiders")
-    private = await create(a.services, "alice", media_ids=[garden], caption="Secret garden",
+    private = await create("alice", media_ids=[garden], caption="Secret garden",
                            visibility="private")
-    remix = await create(a.services, "carol", media_ids=[red], caption="Red version",
+    remix = await create("carol", media_ids=[red], caption="Red version",
                          remix_of=str(public.id))
-    reply = await create(a.services, "carol", media_ids=[dawn], caption="Dawn answer",
+    reply = await create("carol", media_ids=[dawn], caption="Dawn answer",
                          in_reply_to=str(public.id))
     return _Posts(public, warned, private, remix, reply)
 
@@ -263,8 +266,8 @@ async def test_remote_follower_likes_boosts_and_replies(start: StartInstance, ch
     await page.get_by_role("link", name="Reply", exact=True).first.click()
     await page.wait_for_url(re.compile(rf"/compose\?in_reply_to={remote_id}$"))
     media = await b.make_images(bob.account_id, "a lighthouse answering the moon")
-    await posts.create_status(b.services, "bob", media_ids=media, caption="Lovely light",
-                              in_reply_to=str(remote_id))
+    await posts.create_status(b.services, "bob", posts.NewStatus(
+        media_ids=media, caption="Lovely light", in_reply_to=str(remote_id)))
     await settle([a, b])
 
     # Alice sees the like, the boost and the reply on her post's page and in notifications.

@@ -44,7 +44,8 @@ def _tiles(html: str) -> list[str]:
 async def _post(instance: Instance, username: str, account_id: int, prompt: str,
                 **kwargs: Any) -> posts.StatusView:
     media = await instance.make_images(account_id, prompt)
-    return await posts.create_status(instance.services, username, media_ids=media, **kwargs)
+    return await posts.create_status(instance.services, username, posts.NewStatus(
+        media_ids=media, **kwargs))
 
 
 @dataclass(frozen=True)

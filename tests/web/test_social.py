@@ -110,8 +110,8 @@ async def test_search_and_report(start: StartInstance) -> None:
     mallory = await a.add_user("mallory")
     await _lock(a, "carol")
     media = await a.make_images(mallory.account_id, "a spam can")
-    spam = await posts.create_status(a.services, "mallory", media_ids=media,
-                                     caption="Buy now #deals")
+    spam = await posts.create_status(a.services, "mallory", posts.NewStatus(
+        media_ids=media, caption="Buy now #deals"))
     async with browser(a) as visitor:
         # Names, handles, our own profile URLs and hashtags; logged out, no remote lookups.
         page = await visitor.get("/search?q=car")

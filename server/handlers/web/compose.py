@@ -291,16 +291,18 @@ async def post(request: web.Request) -> web.StreamResponse:
         if not media_ids:
             raise InvalidInput("pick at least one image for your post")
         view = await post_service.create_status(
-            request.app[appkeys.SERVICES], user.username, media_ids=media_ids,
-            caption=values["caption"],
-            alt_texts=await _alt_texts(request, user, generation_id, values, media_ids),
-            spoiler_text=values["spoiler_text"], sensitive=values["sensitive"],
-            visibility=values["visibility"], idempotency_key=field(form, "key", 255) or None,
-            in_reply_to=str(carry.in_reply_to) if carry.in_reply_to else None,
-            remix_of=str(carry.remix_of) if carry.remix_of else None,
-            publish_prompt=values["publish_prompt"],
-            # Remixing needs a public or unlisted post; elsewhere the box means nothing.
-            can_remix=values["can_remix"] and values["visibility"] in ("public", "unlisted"))
+            request.app[appkeys.SERVICES], user.username, post_service.NewStatus(
+                media_ids=media_ids, caption=values["caption"],
+                alt_texts=await _alt_texts(request, user, generation_id, values, media_ids),
+                spoiler_text=values["spoiler_text"], sensitive=values["sensitive"],
+                visibility=values["visibility"],
+                idempotency_key=field(form, "key", 255) or None,
+                in_reply_to=str(carry.in_reply_to) if carry.in_reply_to else None,
+                remix_of=str(carry.remix_of) if carry.remix_of else None,
+                publish_prompt=values["publish_prompt"],
+                # Remixing needs a public or unlisted post; elsewhere the box means nothing.
+                can_remix=values["can_remix"]
+                and values["visibility"] in ("public", "unlisted")))
     except ServiceError as exc:
         return await _refused(request, user, carry, generation_id, values, exc)
     path = f"/@{user.username}/{view.id}"

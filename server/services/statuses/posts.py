@@ -10,7 +10,7 @@ what it replies to or remixes: statuses/remix.py.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,6 +48,26 @@ MAX_IMAGES = 4
 MAX_CAPTION = 2000
 MAX_ALT = 1500
 MAX_CW = 500
+
+
+@dataclass(frozen=True)
+class NewStatus:
+    """What a new status is made of, as the compose form, the CLI (and the client API) give
+    it. `in_reply_to` and `remix_of` name a status by its id or URI; `can_remix` None: allowed
+    when the status is public or unlisted."""
+
+    media_ids: list[int]
+    caption: str = ""
+    alt_texts: list[str] = field(default_factory=list)  # one per image, or none
+    spoiler_text: str = ""
+    sensitive: bool = False
+    visibility: str = "public"
+    language: str | None = None
+    idempotency_key: str | None = None  # a retried form is the same status
+    in_reply_to: str | None = None
+    remix_of: str | None = None
+    publish_prompt: bool = False  # the prompt, model and seed go public
+    can_remix: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -105,20 +125,32 @@ async def _attach(session: AsyncSession, author: Account, media_ids: list[int],
     return attached
 
 
-async def create_status(services: Services, username: str, *, media_ids: list[int],
-                        caption: str = "", alt_texts: list[str] | None = None,
-                        spoiler_text: str = "", sensitive: bool = False,
-                        visibility: str = "public", language: str | None = None,
-                        idempotency_key: str | None = None, in_reply_to: str | None = None,
-                        remix_of: str | None = None, publish_prompt: bool = False,
-                        can_remix: bool | None = None) -> StatusView:
-    alt_texts = alt_texts or []
-    _check(caption, spoiler_text, visibility, alt_texts)
+def _new_row(author: Account, new: NewStatus, html: str, generator: str,
+             parent: Parent | None, remixed: Parent | None) -> Status:
+    can_remix = new.visibility in ("public", "unlisted") if new.can_remix is None \
+        else new.can_remix
+    return Status(
+        uri="", account_id=author.id, local=True, visibility=new.visibility,
+        content=html, caption=new.caption, spoiler_text=new.spoiler_text.strip(),
+        sensitive=new.sensitive or bool(new.spoiler_text.strip()), language=new.language,
+        idempotency_key=new.idempotency_key, generator_name=generator, can_remix=can_remix,
+        in_reply_to_uri=parent.uri if parent else None,
+        in_reply_to_id=parent.status.id if parent and parent.status else None,
+        in_reply_to_account_id=parent.author.id if parent and parent.author else None,
+        remix_of_uri=remixed.uri if remixed else None,
+        remix_of_id=remixed.status.id if remixed and remixed.status else None)
+
+
+async def create_status(services: Services, username: str, new: NewStatus) -> StatusView:
+    """Post `new` as `username`: its images attached, its reply and remix linked, the people
+    it concerns told, and its Create queued to its audience (after any unknown mentions are
+    looked up: resolve_mentions_job)."""
+    _check(new.caption, new.spoiler_text, new.visibility, new.alt_texts)
     async with services.db.reader() as session:
         author = await _author(session, username)
-        if idempotency_key:
+        if new.idempotency_key:
             existing = await status_queries.by_idempotency_key(session, author.id,
-                                                               idempotency_key)
+                                                               new.idempotency_key)
             if existing is not None:
                 return _view(existing, author, services)
     if services.limiter is not None:  # counted after the idempotent replay: retries are free
@@ -128,31 +160,21 @@ async def create_status(services: Services, username: str, *, media_ids: list[in
         if author.moved_to_uri:  # its followers follow the new account now
             raise Conflict(f"this account has moved to {author.moved_to_uri} and can no "
                            "longer post")
-        attached = await _attach(session, author, media_ids, alt_texts)
-        parent = await find_parent(session, in_reply_to, "reply") \
-            if in_reply_to else None
+        attached = await _attach(session, author, new.media_ids, new.alt_texts)
+        parent = await find_parent(session, new.in_reply_to, "reply") \
+            if new.in_reply_to else None
         if parent is not None and parent.author is not None:
             await refuse_reply(session, author, parent.author)
-        remixed = await find_parent(session, remix_of, "remix") if remix_of else None
+        remixed = await find_parent(session, new.remix_of, "remix") if new.remix_of else None
         if remixed is not None and remixed.status is not None \
                 and not remixed.status.can_remix:
             raise Conflict("the author of that post does not allow remixes")
         generator = attached[0].generator
-        mentions = await stored_mentions(session, services.config.instance.domain, caption)
-        content = compose(services, caption, generator, mentions.targets,
+        mentions = await stored_mentions(session, services.config.instance.domain, new.caption)
+        content = compose(services, new.caption, generator, mentions.targets,
                           remixed.url if remixed else None)
-        status = Status(
-            uri="", account_id=author.id, local=True, visibility=visibility,
-            content=content.html, caption=caption, spoiler_text=spoiler_text.strip(),
-            sensitive=sensitive or bool(spoiler_text.strip()), language=language,
-            idempotency_key=idempotency_key, generator_name=generator,
-            can_remix=visibility in ("public", "unlisted") if can_remix is None else can_remix,
-            in_reply_to_uri=parent.uri if parent else None,
-            in_reply_to_id=parent.status.id if parent and parent.status else None,
-            in_reply_to_account_id=parent.author.id if parent and parent.author else None,
-            remix_of_uri=remixed.uri if remixed else None,
-            remix_of_id=remixed.status.id if remixed and remixed.status else None)
-        if publish_prompt:
+        status = _new_row(author, new, content.html, generator, parent, remixed)
+        if new.publish_prompt:
             await _publish_prompt(session, status, attached[0])
         session.add(status)
         await session.flush()

@@ -17,7 +17,8 @@ async def test_signed_in_user_downloads_the_archive(start: StartInstance) -> Non
     a = await start("a")
     alice = await a.add_user("alice")
     media = await a.make_images(alice.account_id, "a paper boat")
-    view = await posts.create_status(a.services, "alice", media_ids=media, caption="Sail")
+    view = await posts.create_status(a.services, "alice", posts.NewStatus(
+        media_ids=media, caption="Sail"))
     async with browser(a) as b:
         page = await b.get("/settings/export")
         assert page.status == 303 and "/auth/sign_in" in page.location
