@@ -49,85 +49,116 @@ async def _status(a: Instance, status_id: int) -> Status:
     return status
 
 
-async def test_generate_follow_progress_pick_and_post(start: StartInstance) -> None:
-    a = await start("a", generator=FAST)
-    alice = await a.add_user("alice")
-    await a.add_user("mallory")
-    async with browser(a) as b:
-        assert (await b.get("/compose")).status == 303  # signed out: to the sign-in page
-        await b.sign_in("alice", PASSWORD)
-        form = await b.get("/compose")
-        assert form.status == 200 and 'name="prompt"' in form.text
-        assert "50 of 50 images left today" in form.text
+async def _open_compose_signed_in(b: Browser) -> None:
+    assert (await b.get("/compose")).status == 303  # signed out: to the sign-in page
+    await b.sign_in("alice", PASSWORD)
+    form = await b.get("/compose")
+    assert form.status == 200 and 'name="prompt"' in form.text
+    assert "50 of 50 images left today" in form.text
 
-        started = await _form(b, "/compose/generate", [
-            ("prompt", "a lighthouse at dusk"), ("n", "2"), ("size", "256x256"),
-            ("quality", "low"), ("style", "")])
-        assert started.status == 303, started.text
-        generation_id = _generation_id(started.location)
 
-        # While the job waits: the page says so and reloads itself without scripts.
-        running = await b.get(started.location)
-        assert running.status == 200
-        assert 'http-equiv="refresh"' in running.text
-        assert "Waiting for the image service" in running.text
-        assert 'data-poll="/compose/generations/' + generation_id in running.text
-        state = json.loads((await b.get(f"/compose/generations/{generation_id}")).text)
-        assert state["state"] == "queued" and state["images"] == []
+async def _generate_two_and_watch_it_wait(b: Browser) -> tuple[str, str]:
+    """Returns the generation's page and id. While the job waits, the page says so and
+    reloads itself without scripts."""
+    started = await _form(b, "/compose/generate", [
+        ("prompt", "a lighthouse at dusk"), ("n", "2"), ("size", "256x256"),
+        ("quality", "low"), ("style", "")])
+    assert started.status == 303, started.text
+    generation_id = _generation_id(started.location)
+    running = await b.get(started.location)
+    assert running.status == 200
+    assert 'http-equiv="refresh"' in running.text
+    assert "Waiting for the image service" in running.text
+    assert 'data-poll="/compose/generations/' + generation_id in running.text
+    state = json.loads((await b.get(f"/compose/generations/{generation_id}")).text)
+    assert state["state"] == "queued" and state["images"] == []
+    return started.location, generation_id
 
-        await a.run_jobs()
-        state = json.loads((await b.get(f"/compose/generations/{generation_id}")).text)
-        assert state["state"] == "done", state
-        assert len(state["images"]) == 2
-        first, second = state["images"]
-        assert first["preview_url"].endswith("/thumb.jpg") and first["blurhash"]
-        assert first["width"] == 256 and isinstance(first["id"], str)
 
-        results = await b.get(started.location)
-        assert 'http-equiv="refresh"' not in results.text
-        assert 'id="post-form"' in results.text and "Regenerate" in results.text
-        assert f'name="alt_{first["id"]}"' in results.text
-        # Alt text is public: it is never filled in with the (private) prompt.
-        assert re.search(r'name="alt_\d+"[^>]*>\s*</textarea>', results.text)
-        assert not re.search(r'name="alt_\d+"[^>]*>a lighthouse', results.text)
+async def _see_the_images_ready(b: Browser, a: Instance, location: str,
+                                generation_id: str) -> list[dict[str, Any]]:
+    """Returns the generation's images, as its JSON state lists them."""
+    await a.run_jobs()
+    state = json.loads((await b.get(f"/compose/generations/{generation_id}")).text)
+    assert state["state"] == "done", state
+    assert len(state["images"]) == 2
+    first = state["images"][0]
+    assert first["preview_url"].endswith("/thumb.jpg") and first["blurhash"]
+    assert first["width"] == 256 and isinstance(first["id"], str)
+    results = await b.get(location)
+    assert 'http-equiv="refresh"' not in results.text
+    assert 'id="post-form"' in results.text and "Regenerate" in results.text
+    assert f'name="alt_{first["id"]}"' in results.text
+    # Alt text is public: it is never filled in with the (private) prompt.
+    assert re.search(r'name="alt_\d+"[^>]*>\s*</textarea>', results.text)
+    assert not re.search(r'name="alt_\d+"[^>]*>a lighthouse', results.text)
+    images: list[dict[str, Any]] = state["images"]
+    return images
 
-        posted = await _form(b, "/compose/post", [
-            ("generation", generation_id), ("media_id", first["id"]),
-            ("media_id", second["id"]), ("alt_" + first["id"], "A white lighthouse"),
-            ("alt_" + second["id"], "The same, at night"), ("caption", "Dusk #lighthouse"),
-            ("spoiler_text", "bright light"), ("visibility", "unlisted"),
-            ("publish_prompt", "1"), ("can_remix", "1")], form_page=started.location)
-        assert posted.status == 303, posted.text
-        match = re.fullmatch(r"/@alice/(\d+)", posted.location)
-        assert match, posted.location
-    status = await _status(a, int(match.group(1)))
+
+async def _pick_both_and_post(b: Browser, location: str, generation_id: str,
+                              images: list[dict[str, Any]]) -> int:
+    """Returns the new status's id."""
+    first, second = images
+    posted = await _form(b, "/compose/post", [
+        ("generation", generation_id), ("media_id", first["id"]),
+        ("media_id", second["id"]), ("alt_" + first["id"], "A white lighthouse"),
+        ("alt_" + second["id"], "The same, at night"), ("caption", "Dusk #lighthouse"),
+        ("spoiler_text", "bright light"), ("visibility", "unlisted"),
+        ("publish_prompt", "1"), ("can_remix", "1")], form_page=location)
+    assert posted.status == 303, posted.text
+    match = re.fullmatch(r"/@alice/(\d+)", posted.location)
+    assert match, posted.location
+    return int(match.group(1))
+
+
+async def _the_post_is_stored_as_picked(a: Instance, status_id: int, account_id: int) -> None:
+    status = await _status(a, status_id)
     assert (status.account_id, status.visibility, status.spoiler_text, status.sensitive) == (
-        alice.account_id, "unlisted", "bright light", True)
+        account_id, "unlisted", "bright light", True)
     assert status.caption == "Dusk #lighthouse" and status.prompt == "a lighthouse at dusk"
     assert status.can_remix
     async with a.app[appkeys.DATABASE].reader() as session:
         media = await status_queries.attachments(session, status.id)
     assert [m.description for m in media] == ["A white lighthouse", "The same, at night"]
 
-    # Someone else's generation is nobody's business.
-    async with browser(a) as b:
-        assert (await b.get(f"/compose/generations/{generation_id}")).status == 401
-        await b.sign_in("mallory", PASSWORD)
-        assert (await b.get(f"/compose/generations/{generation_id}")).status == 404
-        page = await b.get(f"/compose?generation={generation_id}")
-        assert page.status == 404 and "no such generation" in page.text
 
-        # A failure of the image service is said on the page, and the quota comes back.
-        failing = await _form(b, "/compose/generate", [("prompt", "a very long banner"),
-                                                       ("size", "4000x64")])
-        assert failing.status == 303, failing.text
-        await a.run_jobs()
-        state = json.loads((await b.get(
-            f"/compose/generations/{_generation_id(failing.location)}")).text)
-        assert state["state"] == "failed" and state["error"]
-        page = await b.get(failing.location)
-        assert "The image could not be made" in page.text and 'id="post-form"' not in page.text
-        assert "50 of 50 images left today" in page.text
+async def _others_cannot_see_the_generation(b: Browser, generation_id: str) -> None:
+    """Someone else's generation is nobody's business."""
+    assert (await b.get(f"/compose/generations/{generation_id}")).status == 401
+    await b.sign_in("mallory", PASSWORD)
+    assert (await b.get(f"/compose/generations/{generation_id}")).status == 404
+    page = await b.get(f"/compose?generation={generation_id}")
+    assert page.status == 404 and "no such generation" in page.text
+
+
+async def _a_failed_generation_gives_the_quota_back(b: Browser, a: Instance) -> None:
+    """A failure of the image service is said on the page, and the quota comes back."""
+    failing = await _form(b, "/compose/generate", [("prompt", "a very long banner"),
+                                                   ("size", "4000x64")])
+    assert failing.status == 303, failing.text
+    await a.run_jobs()
+    state = json.loads((await b.get(
+        f"/compose/generations/{_generation_id(failing.location)}")).text)
+    assert state["state"] == "failed" and state["error"]
+    page = await b.get(failing.location)
+    assert "The image could not be made" in page.text and 'id="post-form"' not in page.text
+    assert "50 of 50 images left today" in page.text
+
+
+async def test_generate_follow_progress_pick_and_post(start: StartInstance) -> None:
+    a = await start("a", generator=FAST)
+    alice = await a.add_user("alice")
+    await a.add_user("mallory")
+    async with browser(a) as b:
+        await _open_compose_signed_in(b)
+        location, generation_id = await _generate_two_and_watch_it_wait(b)
+        images = await _see_the_images_ready(b, a, location, generation_id)
+        status_id = await _pick_both_and_post(b, location, generation_id, images)
+    await _the_post_is_stored_as_picked(a, status_id, alice.account_id)
+    async with browser(a) as b:
+        await _others_cannot_see_the_generation(b, generation_id)
+        await _a_failed_generation_gives_the_quota_back(b, a)
 
 
 async def test_scripts_get_json_and_refusals_are_clear(start: StartInstance) -> None:
