@@ -23,6 +23,7 @@ from server.render import to_activitypub
 from server.services.context import Services
 from server.services.errors import Conflict, Dropped, InvalidInput, NotFound
 from server.services.federation.outbound import delivery
+from server.services.federation.outbound.actor_updates import send_actor_update
 from server.services.federation.remote import RemoteError, account_for_uri, resolve_account
 from server.services.social import blocks, mutes, notifications
 from storage import account_data
@@ -32,7 +33,6 @@ from storage import follows as follow_queries
 from storage import mutes as mute_queries
 from storage.ids import new_id
 from storage.models import Account, Follow
-from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ async def add_alias(services: Services, username: str, ref: str) -> Aliases:
         if len(aliases) >= MAX_ALIASES:
             raise Conflict(f"an account has at most {MAX_ALIASES} aliases")
         account.also_known_as = [*aliases, other.uri]
-        await _send_update(services, session, account)
+        await send_actor_update(services, session, account)
         return Aliases(account.also_known_as, account.moved_to_uri)
 
 
@@ -116,21 +116,8 @@ async def remove_alias(services: Services, username: str, ref: str) -> Aliases:
         if uri not in aliases:
             raise NotFound(f"{ref} is not an alias of {username}")
         account.also_known_as = [alias for alias in aliases if alias != uri]
-        await _send_update(services, session, account)
+        await send_actor_update(services, session, account)
         return Aliases(account.also_known_as, account.moved_to_uri)
-
-
-async def _send_update(services: Services, session: AsyncSession, account: Account) -> None:
-    """Followers' servers learn the new alsoKnownAs / movedTo (Mastodon's Update of the
-    actor, id `<actor>#updates/<time>`)."""
-    await session.flush()
-    key = await account_queries.public_key(session, account.id)
-    if key is None:
-        raise RuntimeError(f"local account {account.uri} has no key")
-    activity = to_activitypub.actor_update(account, key, services.config, at=utcnow(),
-                                           serial=new_id())
-    await delivery.publish(session, account.id, activity,
-                           await follow_queries.follower_inboxes(session, account.id))
 
 
 # --- moving out -------------------------------------------------------------------------------
@@ -152,7 +139,7 @@ async def move_account(services: Services, username: str, target_ref: str) -> Mo
         inboxes = await follow_queries.follower_inboxes(session, origin.id)
         move = to_activitypub.move(origin, target, serial=new_id())
         await delivery.publish(session, origin.id, move, inboxes)
-        await _send_update(services, session, origin)
+        await send_actor_update(services, session, origin)
         moved = await migrate_local_followers(services, session, origin, target)
     await carry_blocks_and_mutes(services, origin.id, target)
     log.info("%s moved to %s: Move sent to %d inboxes, %d local followers moved",

@@ -22,7 +22,7 @@ from server.images.pipeline import Limits, MediaError, process_profile_image
 from server.images.provenance import Provenance
 from server.services.context import Services
 from server.services.errors import InvalidInput, NotFound
-from server.services.moderation.account_moderation import _send_actor_update
+from server.services.federation.outbound.actor_updates import send_actor_update
 from storage import accounts as account_queries
 from storage import media as media_queries
 from storage.media_files import MediaFileMissing, MediaStore
@@ -171,7 +171,7 @@ async def _apply(services: Services, store: MediaStore, account_id: int, name: s
             stale.append(_set_image(account, role, None, None))
             changed = True
         if changed:
-            await _send_actor_update(services, session, account)
+            await send_actor_update(services, session, account)
         result = _profile(account)
     # After the commit: the old files are no longer named by anything.
     for key in stale:

@@ -23,12 +23,12 @@ from server.render import to_activitypub
 from server.services.context import Services
 from server.services.errors import Conflict, NotFound, ServiceError
 from server.services.federation.outbound import delivery
+from server.services.federation.outbound.actor_updates import send_actor_update
 from server.services.federation.remote import split_handle
 from server.services.moderation.domain_policy import DomainRules, normalize_domain
 from storage import accounts as account_queries
 from storage import audit
 from storage import domain_blocks as queries
-from storage import follows as follow_queries
 from storage.ids import new_id
 from storage.models import Account
 from storage.types import utcnow
@@ -95,7 +95,7 @@ async def suspend(services: Services, ref: str, *, reason: str | None = None,
             await _reject_remote_follows(session, account, before)
         account.suspended_at = utcnow()
         if account.is_local:
-            await _send_actor_update(services, session, account)
+            await send_actor_update(services, session, account)
         await _record(session, services, account, "account.suspend", actor_account_id, reason)
     services.domains.invalidate()
     if not account.is_local:
@@ -111,7 +111,7 @@ async def unsuspend(services: Services, ref: str, *, reason: str | None = None,
             raise Conflict(f"{handle_of(account, services)} is not suspended")
         account.suspended_at = None
         if account.is_local:
-            await _send_actor_update(services, session, account)
+            await send_actor_update(services, session, account)
         await _record(session, services, account, "account.unsuspend", actor_account_id,
                       reason)
     services.domains.invalidate()
@@ -152,21 +152,6 @@ async def show(services: Services, ref: str) -> AccountState:
         suspended_at=account.suspended_at, silenced_at=account.silenced_at,
         deleted_at=account.deleted_at, domain_block=rule.severity if rule else None,
         statuses=counts.statuses, followers=counts.followers, following=counts.following)
-
-
-async def _send_actor_update(services: Services, session: AsyncSession,
-                             account: Account) -> None:
-    """Followers' servers learn of the (un)suspension from the actor itself, as Mastodon's
-    UpdateDistributionWorker sends it (`suspended: true` while suspended)."""
-    await session.flush()
-    key = await account_queries.public_key(session, account.id)
-    if key is None:
-        raise RuntimeError(f"local account {account.uri} has no key")
-    activity = to_activitypub.actor_update(account, key, services.config, at=utcnow(),
-                                           serial=new_id())
-    await delivery.publish(session, account.id, activity,
-                           await follow_queries.follower_inboxes(session, account.id),
-                           rules=await services.domains.rules())
 
 
 async def _reject_remote_follows(session: AsyncSession, account: Account,

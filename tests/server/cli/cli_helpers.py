@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
 import sys
 from pathlib import Path
+
+import aiohttp
 
 DREAMFEED = str(Path(sys.executable).parent / "dreamfeed")
 
@@ -34,3 +37,19 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+async def wait_until_up(url: str, proc: subprocess.Popen[str]) -> None:
+    """Poll `url` until it answers 200, failing at once if the process behind it exits."""
+    async with aiohttp.ClientSession() as session:
+        for _ in range(300):
+            if proc.poll() is not None:
+                raise AssertionError(f"exited early: {proc.stderr.read() if proc.stderr else ''}")
+            try:
+                async with session.get(url) as resp:
+                    if resp.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.05)
+    raise AssertionError(f"{url} did not come up")

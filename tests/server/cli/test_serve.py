@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import subprocess
 from pathlib import Path
 
 import aiohttp
 
-from tests.server.cli.cli_helpers import DREAMFEED, cli_env, free_port
-
-
-async def _wait_until_up(url: str, proc: subprocess.Popen[str]) -> None:
-    async with aiohttp.ClientSession() as session:
-        for _ in range(200):
-            if proc.poll() is not None:
-                raise AssertionError(f"server exited: {proc.stderr.read() if proc.stderr else ''}")
-            try:
-                async with session.get(url) as resp:
-                    if resp.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.05)
-    raise AssertionError("server did not come up")
+from tests.server.cli.cli_helpers import DREAMFEED, cli_env, free_port, wait_until_up
 
 
 async def test_serve_answers_and_stops_cleanly(database_url: str, tmp_path: Path) -> None:
@@ -34,7 +18,7 @@ async def test_serve_answers_and_stops_cleanly(database_url: str, tmp_path: Path
                             stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     try:
         base = f"http://127.0.0.1:{port}"
-        await _wait_until_up(base + "/", proc)
+        await wait_until_up(base + "/", proc)
         async with aiohttp.ClientSession() as session:
             async with session.get(base + "/nodeinfo/2.1") as resp:
                 assert resp.status == 200

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import subprocess
 from pathlib import Path
@@ -10,22 +9,7 @@ from pathlib import Path
 import aiohttp
 import openai
 
-from tests.server.cli.cli_helpers import DREAMFEED, cli_env, free_port, run_cli
-
-
-async def _wait_until_up(url: str, proc: subprocess.Popen[str]) -> None:
-    async with aiohttp.ClientSession() as session:
-        for _ in range(300):
-            if proc.poll() is not None:
-                raise AssertionError(f"exited early: {proc.stderr.read() if proc.stderr else ''}")
-            try:
-                async with session.get(url) as resp:
-                    if resp.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.05)
-    raise AssertionError(f"{url} did not come up")
+from tests.server.cli.cli_helpers import DREAMFEED, cli_env, free_port, run_cli, wait_until_up
 
 
 def _stop(proc: subprocess.Popen[str]) -> str:
@@ -67,7 +51,7 @@ async def test_serve_with_no_configuration_serves_generated_media(tmp_path: Path
                             stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     try:
         base = f"http://127.0.0.1:{port}"
-        await _wait_until_up(base + "/", proc)
+        await wait_until_up(base + "/", proc)
         assert run_cli(["user", "add", "alice", "--password-stdin"], env,
                        stdin="a long password\n").returncode == 0
         result = run_cli(["generate", "alice", "--prompt", "a pink planet", "--size",
@@ -90,7 +74,7 @@ async def test_generator_serve_command(tmp_path: Path) -> None:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             cwd=tmp_path)
     try:
-        await _wait_until_up(f"http://127.0.0.1:{port}/health", proc)
+        await wait_until_up(f"http://127.0.0.1:{port}/health", proc)
         async with openai.AsyncOpenAI(base_url=f"http://127.0.0.1:{port}/v1",
                                       api_key="from-the-environment", max_retries=0) as client:
             response = await client.images.generate(prompt="a nebula", size="64x64")
