@@ -15,7 +15,6 @@ from storage.models import (
     Favourite,
     MediaAttachment,
     Mention,
-    RemoteMedia,
     Status,
     StatusTag,
     Tag,
@@ -75,12 +74,6 @@ async def boost_of(session: AsyncSession, account_id: int, status_id: int) -> St
 async def attachments(session: AsyncSession, status_id: int) -> list[MediaAttachment]:
     result = await session.execute(select(MediaAttachment).where(
         MediaAttachment.status_id == status_id).order_by(MediaAttachment.position))
-    return list(result.scalars().all())
-
-
-async def remote_media(session: AsyncSession, status_id: int) -> list[RemoteMedia]:
-    result = await session.execute(select(RemoteMedia).where(
-        RemoteMedia.status_id == status_id).order_by(RemoteMedia.position))
     return list(result.scalars().all())
 
 

@@ -14,6 +14,7 @@ from server.services.social import follows
 from server.services.social.notifications import list_notifications
 from storage import accounts as account_queries
 from storage import inbox as inbox_store
+from storage import remote_media as remote_media_queries
 from storage import statuses as status_queries
 from storage.models import (
     Favourite,
@@ -100,7 +101,7 @@ async def fresh(a: Instance, status: Status) -> Status:
 
 async def media(a: Instance, status_id: int) -> list[RemoteMedia]:
     async with a.app[appkeys.DATABASE].reader() as session:
-        return await status_queries.remote_media(session, status_id)
+        return await remote_media_queries.media_of_status(session, status_id)
 
 
 async def tags_of(a: Instance, status_id: int) -> list[str]:

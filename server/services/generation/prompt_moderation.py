@@ -32,17 +32,14 @@ from server.images.moderation import ModerationUnavailable as ClientUnavailable
 from server.services.accounts import users as account_service
 from server.services.errors import (
     GenerationDisabled,
-    NotFound,
     PromptRefused,
     ServiceError,
 )
 from server.services.generation.blocklist import BlocklistCache, BlocklistUnavailable
-from storage import accounts as account_queries
 from storage import audit
 from storage import generations as gen_queries
 from storage import prompt_refusals as refusal_queries
 from storage.database import Database
-from storage.models import Account
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -140,21 +137,10 @@ async def screen_prompt(config: Config, db: Database, account_id: int, prompt: s
 # --- admins ------------------------------------------------------------------------------
 
 
-async def _local_user_account(db: Database, username: str) -> Account:
-    name = account_service.normalize_username(username)
-    async with db.reader() as session:
-        account = await account_service.find_local_account(session, name)
-        user = None if account is None else await account_queries.user_by_account_id(
-            session, account.id)
-    if account is None or user is None:
-        raise NotFound(f"there is no local user named {name!r}")
-    return account
-
-
 async def set_generation(db: Database, username: str, *, enabled: bool, reason: str = "",
                          actor_account_id: int | None = None) -> bool:
     """Switch a user's generation on or off (audited). Returns whether it changed."""
-    account = await _local_user_account(db, username)
+    account = await account_service.local_user_account(db, username)
     async with db.writer.begin() as session:
         changed = await refusal_queries.set_generation_disabled(session, account.id,
                                                                 not enabled)
@@ -184,7 +170,8 @@ class RefusalReport:
 
 
 async def refusals(db: Database, *, username: str | None, limit: int) -> RefusalReport:
-    account_id = None if username is None else (await _local_user_account(db, username)).id
+    account_id = None if username is None \
+        else (await account_service.local_user_account(db, username)).id
     async with db.reader() as session:
         counts = await refusal_queries.counts(session, account_id=account_id)
         rows = await refusal_queries.recent(session, account_id=account_id, limit=limit)

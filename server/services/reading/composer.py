@@ -20,6 +20,7 @@ from server.services.statuses.media import THUMB_FILE, media_url
 from server.services.statuses.remix import remix_source
 from storage import accounts as account_queries
 from storage import generations as gen_queries
+from storage import remote_media as remote_media_queries
 from storage import statuses as status_queries
 from storage import timelines as timeline_queries
 from storage.types import utcnow
@@ -133,7 +134,7 @@ async def parent_post(services: Services, status_id: int, viewer_account_id: int
             if local:
                 preview = (media_url(config, local[0], THUMB_FILE), local[0].description)
         else:
-            remote = await status_queries.remote_media(session, status.id)
+            remote = await remote_media_queries.media_of_status(session, status.id)
             if remote:
                 preview = (remote_media_url(config, remote[0], REMOTE_THUMB),
                            remote[0].description or "")

@@ -264,7 +264,7 @@ async def on_update(services: Services, activity: ParsedActivity) -> str:
         status.can_remix = note.can_remix is True
         status.edited_at = edited_at
         alt_by_url = {media.url: media.description for media in note.attachments}
-        for row in await status_queries.remote_media(session, status.id):
+        for row in await remote_media_queries.media_of_status(session, status.id):
             if row.url in alt_by_url:
                 row.description = alt_by_url[row.url]
         await schedule_status_media(session, services.config, status.id)
