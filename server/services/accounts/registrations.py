@@ -98,7 +98,7 @@ async def sign_up(db: Database, config: Config, *, username: str, password: str,
                   invite_code: str | None = None, ip: str = "",
                   limiter: RateLimiter | None = None) -> SignUpResult:
     """Create a user as the registration mode says. Raises RegistrationsClosed,
-    InvalidInvite, InvalidInput (bad name, password, e-mail, reason), Conflict (taken) or,
+    InvalidInvite, InvalidInput (bad name, password, e-mail, reason; NameTaken when taken) or,
     with a limiter, RateLimited (`[ratelimits] signup`, per client address `ip`)."""
     if limiter is not None:
         await limiter.hit("signup", ip)

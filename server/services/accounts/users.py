@@ -14,7 +14,7 @@ from activitypub.keys import generate_rsa_keypair
 from server import passwords
 from server.config import Config, split_domain
 from server.services.context import InboxOwner, Services
-from server.services.errors import Conflict, InvalidInput, NotFound
+from server.services.errors import InvalidInput, NotFound
 from server.urls import Urls
 from storage import accounts as account_queries
 from storage.database import Database
@@ -22,6 +22,11 @@ from storage.models import Account, AccountKey, User
 
 USERNAME_RE = re.compile(r"[a-z0-9_]{1,30}")
 USERNAME_RULE = "1 to 30 characters: lowercase letters a-z, digits 0-9 and underscores"
+
+
+class NameTaken(InvalidInput):
+    """The username (or e-mail) is in use or was used: a form's field refused, as Mastodon's
+    `ERR_TAKEN` validation is a 422, not a conflict of states."""
 
 
 def normalize_username(raw: str) -> str:
@@ -75,10 +80,10 @@ async def create_local_user(sessionmaker: async_sessionmaker[AsyncSession], conf
             if taken is not None and taken.deleted_at is not None:
                 # The actor id embeds the name; servers that saw the old account's Delete
                 # would refuse a new one under the same id.
-                raise Conflict(f"username {name!r} belonged to a deleted account and cannot "
+                raise NameTaken(f"username {name!r} belonged to a deleted account and cannot "
                                "be used again")
             if taken is not None:
-                raise Conflict(f"username {name!r} is taken")
+                raise NameTaken(f"username {name!r} is taken")
             account = Account(
                 username=name, domain=None, actor_type="Person", uri=urls.actor(name),
                 url=urls.profile(name), display_name="", inbox_url=urls.inbox(name),
@@ -101,7 +106,7 @@ async def create_local_user(sessionmaker: async_sessionmaker[AsyncSession], conf
             return new_user
     except IntegrityError:
         # Lost a race with a concurrent sign-up for the same name (or e-mail).
-        raise Conflict(f"username {name!r} or that e-mail address is taken") from None
+        raise NameTaken(f"username {name!r} or that e-mail address is taken") from None
 
 
 async def inbox_owner(services: Services, username: str) -> InboxOwner | None:
