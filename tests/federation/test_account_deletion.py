@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from server import appkeys
 from server.services.accounts import account_deletion
-from server.services.errors import Conflict, NotFound
+from server.services.accounts.users import NameTaken
+from server.services.errors import NotFound
 from server.services.social import follows
 from server.services.statuses import boosts, favourites, posts
 from storage import accounts as account_queries
@@ -123,7 +124,7 @@ async def test_deleted_account_is_gone_everywhere(start: StartInstance) -> None:
             assert response.status == 410
         async with http.get(f"{alice.actor_uri}/outbox", headers={"Accept": AP}) as response:
             assert response.status in (404, 410)
-    with pytest.raises(Conflict, match="deleted account"):
+    with pytest.raises(NameTaken, match="deleted account"):
         await a.add_user("alice")
     with pytest.raises(NotFound):
         await posts.create_status(a.services, "alice", posts.NewStatus(media_ids=media))
