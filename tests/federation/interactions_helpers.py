@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import select
 
 from server import appkeys
+from server.services.context import SigningKey
+from server.services.federation.outbound.signing import signer
 from server.services.social import follows
 from server.services.social.notifications import list_notifications
 from storage import accounts as account_queries
@@ -136,3 +138,19 @@ async def notices(a: Instance, username: str = "alice") -> list[tuple[str, str, 
     """(type, from handle, post uri) of a user's notifications, newest first."""
     views = await list_notifications(a.services, username, Page(limit=40))
     return [(v.type, v.from_handle, v.status_uri) for v in views]
+
+
+async def fetch_as(b: Instance, username: str | None, url: str) -> tuple[int, Any]:
+    """GET `url` as ActivityPub from instance b, signed by its local `username` (None:
+    unsigned); the status and, on 200, the JSON body."""
+    sign = None
+    if username is not None:
+        async with b.app[appkeys.DATABASE].reader() as session:
+            account = await account_queries.local_account_by_username(session, username)
+            assert account is not None
+            key = await account_queries.signing_key(session, account.id)
+        assert key is not None and key.private_key_pem is not None
+        sign = signer(SigningKey(key.key_id, key.private_key_pem))
+    response = await b.services.http.get(
+        url, headers={"Accept": "application/activity+json"}, sign=sign)
+    return response.status, response.json() if response.status == 200 else None

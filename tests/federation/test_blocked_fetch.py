@@ -5,34 +5,11 @@ suspends answers 404 too. Two Dreamfeed instances on loopback, real signatures."
 
 from __future__ import annotations
 
-from typing import Any
-
-from server import appkeys
-from server.services.context import SigningKey
-from server.services.federation.outbound.signing import signer
 from server.services.moderation import domain_blocks
 from server.services.social import blocks
 from server.services.statuses import posts
-from storage import accounts as account_queries
 from tests.federation.conftest import StartInstance
-from tests.federation.harness import Instance
-
-AP = "application/activity+json"
-
-
-async def _fetch_as(b: Instance, username: str | None, url: str) -> tuple[int, Any]:
-    """GET `url` from instance b, signed by its local `username` (None: unsigned)."""
-    sign = None
-    if username is not None:
-        async with b.app[appkeys.DATABASE].reader() as session:
-            account = await account_queries.local_account_by_username(session, username)
-            assert account is not None
-            key = await account_queries.signing_key(session, account.id)
-        assert key is not None and key.private_key_pem is not None
-        sign = signer(SigningKey(key.key_id, key.private_key_pem))
-    response = await b.services.http.get(url, headers={"Accept": AP}, sign=sign)
-    body = response.json() if response.status == 200 else None
-    return response.status, body
+from tests.federation.interactions_helpers import fetch_as
 
 
 async def test_a_blocked_account_gets_404_for_the_blockers_posts(
@@ -46,22 +23,22 @@ async def test_a_blocked_account_gets_404_for_the_blockers_posts(
     view = await posts.create_status(a.services, "alice", posts.NewStatus(
         media_ids=media, caption="Beam"))
     outbox_page = f"{a.actor('alice')}/outbox?page=true"
-    assert (await _fetch_as(b, "bob", view.uri))[0] == 200  # known to a before the block
+    assert (await fetch_as(b, "bob", view.uri))[0] == 200  # known to a before the block
 
     await blocks.block(a.services, "alice", b.handle("bob"))
-    assert (await _fetch_as(b, "bob", view.uri))[0] == 404
-    assert (await _fetch_as(b, "bob", f"{view.uri}/activity"))[0] == 404
-    assert (await _fetch_as(b, "bob", f"{view.uri}/likes"))[0] == 404
-    status, page = await _fetch_as(b, "bob", outbox_page)
+    assert (await fetch_as(b, "bob", view.uri))[0] == 404
+    assert (await fetch_as(b, "bob", f"{view.uri}/activity"))[0] == 404
+    assert (await fetch_as(b, "bob", f"{view.uri}/likes"))[0] == 404
+    status, page = await fetch_as(b, "bob", outbox_page)
     assert status == 200 and page["orderedItems"] == []
     # Anyone else, signed or not, still reads it.
-    assert (await _fetch_as(b, "carol", view.uri))[0] == 200
-    assert (await _fetch_as(b, None, view.uri))[0] == 200
-    status, page = await _fetch_as(b, "carol", outbox_page)
+    assert (await fetch_as(b, "carol", view.uri))[0] == 200
+    assert (await fetch_as(b, None, view.uri))[0] == 200
+    status, page = await fetch_as(b, "carol", outbox_page)
     assert [item["object"]["id"] for item in page["orderedItems"]] == [view.uri]
 
     await blocks.unblock(a.services, "alice", b.handle("bob"))
-    assert (await _fetch_as(b, "bob", view.uri))[0] == 200
+    assert (await fetch_as(b, "bob", view.uri))[0] == 200
 
 
 async def test_a_suspended_servers_signed_fetch_gets_404(start: StartInstance) -> None:
@@ -72,8 +49,8 @@ async def test_a_suspended_servers_signed_fetch_gets_404(start: StartInstance) -
     media = await a.make_images(alice.account_id, "a lighthouse")
     view = await posts.create_status(a.services, "alice", posts.NewStatus(
         media_ids=media, caption="Beam"))
-    assert (await _fetch_as(b, "carol", view.uri))[0] == 200
+    assert (await fetch_as(b, "carol", view.uri))[0] == 200
 
     await domain_blocks.block_domain(a.services, b.domain, severity="suspend")
-    assert (await _fetch_as(b, "carol", view.uri))[0] == 404
-    assert (await _fetch_as(b, "carol", f"{a.actor('alice')}/outbox?page=true"))[0] == 404
+    assert (await fetch_as(b, "carol", view.uri))[0] == 404
+    assert (await fetch_as(b, "carol", f"{a.actor('alice')}/outbox?page=true"))[0] == 404

@@ -12,15 +12,14 @@ import aiohttp
 import pytest
 
 from server import appkeys
-from server.services.context import SigningKey
 from server.services.federation.outbound.signing import signer
 from server.services.statuses import boosts, favourites, posts
 from server.services.statuses.remix import remix_source
-from storage import accounts as account_queries
 from storage import statuses as status_queries
 from storage.models import Account, Follow, Status
 from tests.federation.conftest import StartInstance
 from tests.federation.harness import Instance, settle
+from tests.federation.interactions_helpers import fetch_as
 from tests.federation.recording_inbox import RecordingInbox
 
 AP = "application/activity+json"
@@ -149,27 +148,15 @@ async def test_followers_only_post_is_served_only_to_followers(start: StartInsta
     view = await posts.create_status(a.services, "alice", posts.NewStatus(
         media_ids=media, visibility="private"))
 
-    async def fetch_as(username: str | None) -> int:
-        services = b.services
-        sign = None
-        if username is not None:
-            async with b.app[appkeys.DATABASE].reader() as session:
-                account = await account_queries.local_account_by_username(session, username)
-                assert account is not None
-                key = await account_queries.signing_key(session, account.id)
-            assert key is not None and key.private_key_pem is not None
-            sign = signer(SigningKey(key.key_id, key.private_key_pem))
-        elif username is None:
-            pass
-        response = await services.http.get(view.uri, headers={"Accept": AP}, sign=sign)
-        return response.status
+    async def status_as(username: str | None) -> int:
+        return (await fetch_as(b, username, view.uri))[0]
 
-    assert await fetch_as(None) == 404                       # unsigned
-    assert await fetch_as("carol") == 404                    # a stranger's signed fetch
+    assert await status_as(None) == 404                       # unsigned
+    assert await status_as("carol") == 404                    # a stranger's signed fetch
     instance = b.services.instance_signing_key()            # the instance actor
     resp = await b.services.http.get(view.uri, headers={"Accept": AP}, sign=signer(instance))
     assert resp.status == 404
-    assert await fetch_as("bob") == 200                      # an accepted follower
+    assert await status_as("bob") == 200                      # an accepted follower
 
 
 async def test_edit_and_delete_federate(start: StartInstance, remote: RecordingInbox) -> None:
