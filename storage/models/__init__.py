@@ -18,6 +18,7 @@ from storage.models.media import (
     Generation,
     GenerationQuota,
     MediaAttachment,
+    PendingMedia,
     RemoteMedia,
     new_url_secret,
 )
@@ -29,15 +30,27 @@ from storage.models.moderation import (
     PromptRefusal,
     Report,
 )
-from storage.models.relationships import Block, Filter, Follow, Mute
-from storage.models.statuses import Favourite, Mention, Notification, Status, StatusTag, Tag
+from storage.models.oauth import OAuthApp, OAuthCode, OAuthToken
+from storage.models.relationships import AccountList, Block, Filter, Follow, ListMember, Mute
+from storage.models.statuses import (
+    Bookmark,
+    Favourite,
+    Mention,
+    Notification,
+    Status,
+    StatusPin,
+    StatusTag,
+    Tag,
+)
 
 __all__ = [
     "Account",
     "AccountKey",
+    "AccountList",
     "AuditEntry",
     "Base",
     "Block",
+    "Bookmark",
     "DeliveryHost",
     "DomainAllow",
     "DomainBlock",
@@ -51,16 +64,22 @@ __all__ = [
     "InstanceSetting",
     "Invite",
     "Job",
+    "ListMember",
     "Marker",
     "MediaAttachment",
     "Mention",
     "Mute",
     "Notification",
+    "OAuthApp",
+    "OAuthCode",
+    "OAuthToken",
     "OutgoingActivity",
+    "PendingMedia",
     "PromptRefusal",
     "RemoteMedia",
     "Report",
     "Status",
+    "StatusPin",
     "StatusTag",
     "Tag",
     "Tombstone",

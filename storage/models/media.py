@@ -6,7 +6,17 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.ids import new_id
@@ -116,10 +126,40 @@ class MediaAttachment(Base):
     # The secret part of its URLs (0009); NULL for older rows, whose URLs (already sent to
     # other servers, and URLs never change) have none.
     url_secret: Mapped[str | None] = mapped_column(String(32), default=new_url_secret)
+    # The focal point (Mastodon's meta.focus, -1..1 each way; 0012): what crops keep.
+    focus_x: Mapped[float | None] = mapped_column(Float, default=None)
+    focus_y: Mapped[float | None] = mapped_column(Float, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (Index("ix_media_attachments_account_id_id", "account_id", "id"),)
+
+
+class PendingMedia(Base):
+    """A media attachment the client API has promised but not made yet (0012): an uploaded
+    file being processed, or one image of a running generation. Its id is the attachment's
+    id to be: clients poll GET /api/v1/media/:id (206 until the row exists) and may set its
+    description and focus meanwhile, which the attachment takes over."""
+
+    __tablename__ = "pending_media"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, default=new_id)
+    account_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    # "upload" (the raw file under upload_key) or "generation" (image `position` of it).
+    kind: Mapped[str] = mapped_column(String(16))
+    generation_id: Mapped[int | None] = mapped_column(
+        Id, ForeignKey("generations.id", ondelete="CASCADE"), index=True, default=None)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    upload_key: Mapped[str | None] = mapped_column(String(512), default=None)
+    upload_type: Mapped[str | None] = mapped_column(String(64), default=None)
+    description: Mapped[str] = mapped_column(Text, default="")
+    focus_x: Mapped[float | None] = mapped_column(Float, default=None)
+    focus_y: Mapped[float | None] = mapped_column(Float, default=None)
+    # "processing" or "failed" (error says why); the row is deleted once the attachment is.
+    state: Mapped[str] = mapped_column(String(16), default="processing")
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class RemoteMedia(Base):

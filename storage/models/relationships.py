@@ -26,6 +26,10 @@ class Follow(Base):
     uri: Mapped[str | None] = mapped_column(String(2048), unique=True, default=None)
     # "pending" or "accepted".
     state: Mapped[str] = mapped_column(String(16), default="pending")
+    # The follower's choices (the client API's follow options, 0012): show their boosts in
+    # home, notify of each new post.
+    show_reblogs: Mapped[bool] = mapped_column(Boolean, default=True)
+    notify: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -80,3 +84,31 @@ class Filter(Base):
     action: Mapped[str] = mapped_column(String(16), default="hide")
     expires_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AccountList(Base):
+    """A user's list of accounts (0012): its own timeline of what they post."""
+
+    __tablename__ = "lists"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, default=new_id)
+    account_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(255))
+    # Which replies show: "followed" (to anyone followed), "list" (to members), "none".
+    replies_policy: Mapped[str] = mapped_column(String(16), default="list")
+    # Members' posts show only here, not in home.
+    exclusive: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ListMember(Base):
+    __tablename__ = "list_members"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, default=new_id)
+    list_id: Mapped[int] = mapped_column(Id, ForeignKey("lists.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("list_id", "account_id"),)

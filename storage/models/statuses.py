@@ -136,3 +136,31 @@ class Notification(Base):
     read_at: Mapped[datetime | None] = mapped_column(default=None)
 
     __table_args__ = (Index("ix_notifications_account_id_id", "account_id", "id"),)
+
+
+class Bookmark(Base):
+    """A private save of a status (0012): never federated."""
+
+    __tablename__ = "bookmarks"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, default=new_id)
+    account_id: Mapped[int] = mapped_column(Id, ForeignKey("accounts.id", ondelete="CASCADE"))
+    status_id: Mapped[int] = mapped_column(Id, ForeignKey("statuses.id", ondelete="CASCADE"),
+                                           index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("account_id", "status_id"),)
+
+
+class StatusPin(Base):
+    """A status its author pinned to their profile (0012; federated as `featured`)."""
+
+    __tablename__ = "status_pins"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, default=new_id)
+    account_id: Mapped[int] = mapped_column(Id, ForeignKey("accounts.id", ondelete="CASCADE"))
+    status_id: Mapped[int] = mapped_column(Id, ForeignKey("statuses.id", ondelete="CASCADE"),
+                                           index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("account_id", "status_id"),)

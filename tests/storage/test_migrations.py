@@ -19,7 +19,9 @@ EXPECTED_TABLES = {"instance_settings", "accounts", "account_keys", "users", "fo
                    "media_attachments", "remote_media", "mentions", "tags", "status_tags",
                    "favourites", "notifications", "tombstones", "mutes", "filters", "reports",
                    "domain_blocks", "domain_allows", "invites", "audit_log",
-                   "prompt_refusals", "web_sessions", "markers", "alembic_version"}
+                   "prompt_refusals", "web_sessions", "markers", "oauth_apps", "oauth_codes",
+                   "oauth_tokens", "bookmarks", "status_pins", "lists", "list_members",
+                   "pending_media", "alembic_version"}
 
 
 async def test_upgrade_creates_the_schema_and_is_idempotent(database_url: str) -> None:
