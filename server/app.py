@@ -20,6 +20,8 @@ from server.handlers import actors, auth, collections, inbox, media, pages, stat
 from server.handlers import export as export_routes
 from server.handlers import remote_media as remote_media_routes
 from server.handlers import web as web_app
+from server.handlers.api import routes as api_routes
+from server.handlers.api.common import api_middleware
 from server.handlers.ratelimits import fetch_limit_middleware
 from server.handlers.session import session_middleware
 from server.images import decode_slots
@@ -67,8 +69,10 @@ def create_app(config: Config, *, migrate: bool = True,
     host names at loopback with it)."""
     # After the request context (client address): the browser session with its CSRF check,
     # then the rate limit on ActivityPub document fetches.
-    app = web.Application(middlewares=[*make_middlewares(config), session_middleware,
-                                       fetch_limit_middleware],
+    # The client API's middleware (bearer token, CORS, JSON errors) comes before the
+    # session's, so even a refusal there is JSON.
+    app = web.Application(middlewares=[*make_middlewares(config), api_middleware,
+                                       session_middleware, fetch_limit_middleware],
                           client_max_size=config.server.max_body_size)
     app[appkeys.CONFIG] = config
     app[appkeys.URLS] = Urls(config.base_url)
@@ -138,6 +142,6 @@ def create_app(config: Config, *, migrate: bool = True,
 
     app.router.add_static("/static", PACKAGE_DIR / "static", name="static")
     for module in (wellknown, actors, collections, inbox, statuses, pages, media,
-                   remote_media_routes, auth, export_routes, web_app):
+                   remote_media_routes, auth, export_routes, api_routes, web_app):
         module.setup_routes(app)
     return app

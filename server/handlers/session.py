@@ -8,8 +8,9 @@
   sign-in the token is a double-submit cookie (`dreamfeed_csrf`) that templates echo in
   their forms. A browser's Origin header, when sent, must be this instance (or the host the
   request was sent to): a cross-site form is refused even before its token is looked at.
-  Exempt: the inboxes (HTTP signatures, no cookies). Handlers of exempt routes must not
-  use current_user().
+  Exempt: the inboxes (HTTP signatures, no cookies) and the client API with OAuth's token
+  endpoints (bearer tokens: server.handlers.api.common never reads the session). Handlers
+  of exempt routes must not use current_user().
 - Templates get `signed_in`, `csrf_token()` and `instance_name` without passing them, and
   `unread_notifications` (the nav's badge): counted once per request, with one indexed
   query, only for a signed-in user's page requests (never JSON, ActivityPub, static files,
@@ -29,6 +30,7 @@ from aiohttp.typedefs import Handler
 from aiohttp.web_exceptions import NotAppKeyWarning
 
 from server import appkeys
+from server.handlers.api.common import is_api_path
 from server.services.accounts import web_sessions
 from server.services.accounts.web_sessions import SignedIn
 from server.services.social import markers
@@ -39,9 +41,8 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
-# Routes that never authenticate with the session cookie: the inboxes (HTTP signatures).
-# Only routes that exist: the client API (bearer tokens, OAuth's token endpoints) adds its
-# own when it lands, exempt only while no session cookie rides along.
+# Routes that never authenticate with the session cookie: the inboxes (HTTP signatures)
+# and the client API (bearer tokens).
 CSRF_EXEMPT_ROUTES = {"/inbox", "/users/{username}/inbox", "/actor/inbox"}
 
 SIGNED_IN: web.RequestKey[SignedIn | None] = web.RequestKey("signed_in")
@@ -122,7 +123,7 @@ def render(request: web.Request, template: str, context: dict[str, Any], *,
 
 
 def _csrf_exempt(request: web.Request) -> bool:
-    if request.method in SAFE_METHODS:
+    if request.method in SAFE_METHODS or is_api_path(request.path):
         return True
     route = request.match_info.route.resource
     return route is not None and route.canonical in CSRF_EXEMPT_ROUTES
