@@ -1,11 +1,27 @@
-"""Every client API route, one module per group (Mastodon's app/controllers/api/v1/...)."""
+"""Every client API route, one module per group (Mastodon's app/controllers/api/v1/...).
+Unknown /api paths answer JSON 404 (server.handlers.api.common.api_middleware)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
+from server.handlers.api import (
+    accounts,
+    dreamfeed,
+    filters,
+    instance,
+    lists,
+    markers,
+    media,
+    notifications,
+    oauth,
+    search,
+    statuses,
+    timelines,
+)
+
 
 def setup_routes(app: web.Application) -> None:
-    # Each group adds its routes here as it lands; unknown /api paths answer JSON 404
-    # (server.handlers.api.common.api_middleware).
-    del app
+    for module in (oauth, instance, filters, accounts, statuses, timelines, lists,
+                   notifications, markers, media, search, dreamfeed):
+        module.setup_routes(app)
