@@ -144,7 +144,7 @@ def _handle(account: Account, config: Config) -> str:
     return f"{account.username}@{account.domain or config.instance.domain}"
 
 
-def _image_url(account: Account, config: Config, role: str) -> str | None:
+def image_url(account: Account, config: Config, role: str) -> str | None:
     """Local images are ours; a remote one is served from our cache (or proxy), never
     hot-linked, so visitors' browsers do not reach other servers."""
     original = account.avatar_url if role == "avatar" else account.header_url
@@ -171,13 +171,13 @@ def _rel_me(html: str) -> str:
     return html.replace(_OUR_LINK_REL, REL_ME)
 
 
-def _local_bio(account: Account, services: Services) -> str:
+def local_bio(account: Account, services: Services) -> str:
     return _rel_me(format_caption(account.note, tag_url=services.urls.tag,
                                   local_domain=services.config.instance.domain,
                                   mentions={}).html)
 
 
-def _field_value(value: str, local: bool, services: Services) -> str:
+def field_value_html(value: str, local: bool, services: Services) -> str:
     if not local:
         return sanitize_html(value)
     html = format_caption(value, tag_url=services.urls.tag,
@@ -214,7 +214,7 @@ async def _counts(session: AsyncSession,
 async def _view(services: Services, session: AsyncSession, account: Account) -> ProfileView:
     config = services.config
     local = account.is_local
-    bio_html = _local_bio(account, services) if local else sanitize_html(account.note)
+    bio_html = local_bio(account, services) if local else sanitize_html(account.note)
     counts = await _counts(session, account)
     return ProfileView(
         id=account.id, username=account.username,
@@ -222,10 +222,10 @@ async def _view(services: Services, session: AsyncSession, account: Account) -> 
         display_name=account.display_name or account.username, local=local,
         state=_state(account), bio_html=bio_html, bio_text=plain_text(bio_html, 300),
         fields=[FieldView(name=field.get("name", ""),
-                          value_html=_field_value(field.get("value", ""), local, services))
+                          value_html=field_value_html(field.get("value", ""), local, services))
                 for field in account.fields or [] if isinstance(field, dict)],
-        avatar_url=_image_url(account, config, "avatar"),
-        header_url=_image_url(account, config, "header"),
+        avatar_url=image_url(account, config, "avatar"),
+        header_url=image_url(account, config, "header"),
         actor_uri=account.uri, path=profile_path(account),
         url=(services.urls.profile(account.username) if local
              else account.url or account.uri),

@@ -1,0 +1,73 @@
+"""What the Mastodon entities are built from: accounts and statuses with everything resolved
+(URLs, sanitized HTML, counts, the viewer's own state). server.services.reading.entities
+fills them; the converters beside this module only shape them into JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from storage.models import Account, Status
+
+
+@dataclass(frozen=True)
+class AccountParts:
+    account: Account
+    acct: str  # username here, user@host for a remote account
+    url: str  # the profile page (ours for a local account, its server's otherwise)
+    note_html: str
+    fields: list[tuple[str, str]]  # (name, value as HTML)
+    avatar_url: str  # never empty: the instance's default image when there is none
+    header_url: str
+    statuses_count: int
+    followers_count: int
+    following_count: int
+    last_status_at: datetime | None
+    moved: AccountParts | None = None
+
+
+@dataclass(frozen=True)
+class MediaParts:
+    id: int
+    url: str | None  # None while processing
+    preview_url: str | None
+    remote_url: str | None  # a remote post's original file, on its server
+    description: str | None
+    blurhash: str | None
+    width: int | None
+    height: int | None
+    preview_width: int | None = None
+    preview_height: int | None = None
+    focus: tuple[float, float] | None = None
+    # Provenance (local media): what made it and its IPTC digital source type.
+    generator: str | None = None
+    digital_source_type: str | None = None
+    ai_generated: bool | None = None  # None: unknown (remote media)
+
+
+@dataclass(frozen=True)
+class MentionParts:
+    account_id: int
+    username: str
+    acct: str
+    url: str
+
+
+@dataclass(frozen=True)
+class StatusParts:
+    status: Status
+    account: AccountParts
+    url: str
+    content_html: str
+    media: list[MediaParts]
+    mentions: list[MentionParts]
+    tags: list[str]
+    reblog: StatusParts | None = None
+    # The viewer's own state: None when nobody is signed in.
+    favourited: bool | None = None
+    reblogged: bool | None = None
+    bookmarked: bool | None = None
+    pinned: bool | None = None  # only for the viewer's own statuses
+    muted: bool | None = None
+    viewer_may_remix: bool = False
+    filtered: tuple[str, ...] = field(default_factory=tuple)
