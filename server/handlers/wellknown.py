@@ -102,8 +102,11 @@ async def nodeinfo(request: web.Request) -> web.Response:
     document = nodeinfo_document(
         version, software_name=SOFTWARE_NAME, software_version=__version__, usage=usage,
         open_registrations=config.instance.registrations != "closed",
+        # upstream: megalodon-based apps (h3poteto/megalodon detector.ts) refuse software
+        # they do not know unless it names the API it speaks.
         metadata={"nodeName": config.instance.name,
-                  "registrations": config.instance.registrations},
+                  "registrations": config.instance.registrations,
+                  "upstream": {"name": "mastodon"}},
         homepage=request.app[appkeys.URLS].base)
     profile = f"http://nodeinfo.diaspora.software/ns/schema/{version}#"
     return web.Response(body=json.dumps(document).encode(), headers={

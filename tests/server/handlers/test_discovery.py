@@ -189,6 +189,8 @@ async def test_nodeinfo(client: Client) -> None:
         doc = await resp.json(content_type=None)
         assert doc["version"] == version
         assert doc["software"]["name"] == "dreamfeed"
+        # megalodon's detector accepts unknown software that names Mastodon as upstream.
+        assert doc["metadata"]["upstream"] == {"name": "mastodon"}
         assert doc["software"]["version"]
         assert doc["protocols"] == ["activitypub"]
         assert doc["usage"]["users"] == {"total": 2, "activeMonth": 2, "activeHalfyear": 2}
