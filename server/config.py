@@ -153,6 +153,8 @@ class RateLimitsConfig:
     fetch: str = "3000 per 5 minutes"
     # Accounts looked up on other servers from search, per user.
     lookup: str = "100 per 10 minutes"
+    # Client API requests, per account (or per address without a token): Mastodon's default.
+    api: str = "300 per 5 minutes"
 
 
 @dataclass(frozen=True)

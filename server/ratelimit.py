@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 from typing import Literal
 
 from limits import RateLimitItem, parse
@@ -21,7 +22,8 @@ from limits.storage import storage_from_string
 from server.config import RateLimitsConfig
 from server.errors import RateLimited
 
-LimitName = Literal["signup", "login", "generation", "posting", "inbox", "fetch", "lookup"]
+LimitName = Literal["signup", "login", "generation", "posting", "inbox", "fetch", "lookup",
+                    "api"]
 
 # What each limit counts, for the message a refused client sees.
 _WHAT: dict[str, str] = {
@@ -32,7 +34,17 @@ _WHAT: dict[str, str] = {
     "inbox": "deliveries to this inbox",
     "fetch": "fetches",
     "lookup": "lookups of remote accounts",
+    "api": "API requests",
 }
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What is left of a limit after a hit: the client API sends it as X-RateLimit-*."""
+
+    limit: int
+    remaining: int
+    reset_at: float  # Unix time when the window frees a slot
 
 
 class RateLimiter:
@@ -58,6 +70,21 @@ class RateLimiter:
         retry = await self._retry_after(item, name, key)
         raise RateLimited(f"too many {_WHAT[name]}: at most {item.amount} per "
                           f"{_describe(item)}; try again in {retry} s", retry_after=retry)
+
+    async def hit_with_budget(self, name: LimitName, key: str) -> Budget | None:
+        """`hit`, answering what is left (None when limits are off). Over the limit it
+        raises RateLimited as `hit` does."""
+        if not self.enabled:
+            return None
+        await self.hit(name, key)
+        item = self._items[name]
+        stats = await self._strategy.get_window_stats(item, name, key)
+        return Budget(limit=item.amount, remaining=max(0, stats.remaining),
+                      reset_at=stats.reset_time)
+
+    def amount(self, name: LimitName) -> int:
+        """How many requests the limit allows per window."""
+        return int(self._items[name].amount)
 
     async def check(self, name: LimitName, key: str) -> None:
         """Raise RateLimited if `key` has no budget left, without counting a hit (to refuse

@@ -53,3 +53,24 @@ async def test_a_token_is_stored_hashed_and_revocation_ends_it(database_url: str
         assert await tokens.authenticate(services, tokens.digest(issued.access_token)) is None
     finally:
         await instance.runner.cleanup()
+
+
+async def test_the_api_limit_answers_429_with_rate_limit_headers(database_url: str,
+                                                                tmp_path: Path) -> None:
+    instance = await start_instance("a", database_url, tmp_path,
+                                    ratelimits={"api": "3 per minute"})
+    url = f"{instance.base}/api/v1/no_such_thing"
+    try:
+        async with ClientSession() as http:
+            seen = []
+            for _ in range(4):
+                async with http.get(url.replace(instance.domain, "127.0.0.1:"
+                                                + instance.domain.split(":")[1]),
+                                    headers={"Host": instance.domain}) as resp:
+                    seen.append((resp.status, resp.headers.get("X-RateLimit-Remaining")))
+                    limit = resp.headers.get("X-RateLimit-Limit")
+                    reset = resp.headers.get("X-RateLimit-Reset", "")
+            assert seen == [(404, "2"), (404, "1"), (404, "0"), (429, "0")]
+            assert limit == "3" and reset.endswith("Z")
+    finally:
+        await instance.runner.cleanup()

@@ -109,7 +109,7 @@ async def start_instance(name: str, database_url: str, tmp_path: Path, *,
         # code path runs) but far above what any test does, unless a test passes its own.
         "ratelimits": {name: "100000 per minute" for name in
                        ("signup", "login", "generation", "posting", "inbox", "fetch",
-                        "lookup")},
+                        "lookup", "api")},
     }
     for section, values in sections.items():
         raw.setdefault(section, {}).update(values)

@@ -14,8 +14,10 @@ exempt from the web app's CSRF check (server.handlers.session).
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -26,7 +28,10 @@ from yarl import URL
 
 from server import appkeys
 from server.handlers.errors import retry_headers, status_for
-from server.services.errors import ServiceError
+from server.middlewares import CLIENT_IP
+from server.ratelimit import Budget
+from server.render.to_mastodon.common import iso
+from server.services.errors import RateLimited, ServiceError
 from server.services.oauth.tokens import Grant, authenticate
 from storage.pagination import InvalidPage, Page, parse_page
 
@@ -285,6 +290,12 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
     request[GRANT] = await authenticate(request.app[appkeys.SERVICES], token) \
         if token else None
     try:
+        budget = await _count(request)
+    except RateLimited as exc:
+        refused = error_response(429, "Too many requests", retry_headers(exc))
+        refused.headers.update(_budget_headers(_spent(request, exc)))
+        return _with_cors(refused)
+    try:
         response = await handler(request)
     except ApiError as exc:
         response = error_response(exc.status, exc.message, exc.headers, **exc.fields)
@@ -299,7 +310,37 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
         message = exc.text if exc.text and exc.status != 404 and not exc.text.startswith(
             str(exc.status)) else _reason(exc.status)
         response = error_response(exc.status, message, headers)
+    if budget is not None and not response.prepared:
+        response.headers.update(_budget_headers(budget))
     return _with_cors(response)
+
+
+def _limit_key(request: web.Request) -> str:
+    """Per account for user tokens (Mastodon's throttle), per app token, else per address."""
+    found = grant(request)
+    if found is not None:
+        return f"account:{found.account_id}" if found.account_id is not None \
+            else f"token:{found.token_id}"
+    return f"ip:{request.get(CLIENT_IP, '')}"
+
+
+async def _count(request: web.Request) -> Budget | None:
+    limiter = request.app[appkeys.SERVICES].limiter
+    return None if limiter is None else await limiter.hit_with_budget(
+        "api", _limit_key(request))
+
+
+def _spent(request: web.Request, exc: RateLimited) -> Budget:
+    limiter = request.app[appkeys.SERVICES].limiter
+    return Budget(limit=limiter.amount("api") if limiter is not None else 0, remaining=0,
+                  reset_at=time.time() + exc.retry_after)
+
+
+def _budget_headers(budget: Budget) -> dict[str, str]:
+    reset = datetime.fromtimestamp(budget.reset_at, UTC)
+    return {"X-RateLimit-Limit": str(budget.limit),
+            "X-RateLimit-Remaining": str(budget.remaining),
+            "X-RateLimit-Reset": iso(reset)}
 
 
 def _reason(status: int) -> str:
