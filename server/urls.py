@@ -23,6 +23,7 @@ All are built from the configured scheme and domain, never from a request's Host
     /media/remote/{id}/{secret}/{filename} our copy of a remote post's image (likewise
                                            /media/remote/{id}/{filename} for older rows)
     /media/avatars/{account_id}/{filename} our copy of a remote account's avatar or header
+    /static/avatar.png, /static/header.png the default avatar and header
 """
 
 from __future__ import annotations
@@ -96,6 +97,16 @@ class Urls:
     @property
     def about(self) -> str:
         return f"{self.base}/about"
+
+    # What an account without its own avatar or header shows (server/static, drawn by
+    # tools/static_images.py): the client API never answers null for them.
+    @property
+    def default_avatar(self) -> str:
+        return f"{self.base}/static/avatar.png"
+
+    @property
+    def default_header(self) -> str:
+        return f"{self.base}/static/header.png"
 
     def media(self, media_id: int, secret: str | None, filename: str) -> str:
         return f"{self.base}/media/{media_path(media_id, secret, filename)}"

@@ -105,9 +105,10 @@ async def _visitor_reads_meta_thread_and_remixes(visitor: Browser, a: Instance,
 
 async def _visitor_meets_a_warning_and_hidden_posts(visitor: Browser, a: Instance,
                                                     p: _Posts) -> None:
-    # Mastodon shows no preview of sensitive media and keeps the text behind the CW.
+    # Mastodon shows no preview of sensitive media and keeps the text behind the CW: the
+    # author's avatar instead (alice has none: the default one).
     page = await visitor.get(f"/@alice/{p.warned.id}")
-    assert page.status == 200 and _meta(page.text, "og:image") is None
+    assert page.status == 200 and _meta(page.text, "og:image") == f"{a.base}/static/avatar.png"
     assert _meta(page.text, "twitter:card") == "summary"
     description = _meta(page.text, "og:description") or ""
     assert "Content warning: spiders" in description and "Look closely" not in description

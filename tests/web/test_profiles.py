@@ -98,6 +98,8 @@ async def _visitor_sees_the_meta_and_counts(visitor: Browser, a: Instance, html:
     assert _meta(html, "og:description") == "Painter of foxes. alice.example #foxes"
     assert _meta(html, "og:url") == f"{a.base}/@alice"
     assert _meta(html, "og:type") == "profile" and _meta(html, "twitter:card") == "summary"
+    # Alice has no avatar: the preview shows the default one, never nothing.
+    assert _meta(html, "og:image") == f"{a.base}/static/avatar.png"
     # rel="me" on the bio's and the fields' links (Mastodon's with_rel_me).
     assert html.count('href="https://alice.example" target="_blank" '
                       'rel="nofollow noopener noreferrer me"') == 2

@@ -60,6 +60,8 @@ async def show(request: web.Request) -> web.StreamResponse:
     return render(request, "status.html", {
         "page": page, "card": page.post,
         "canonical": f"{services.config.base_url}{page.post.path}",
+        # og:image of a post without a shown image: its author's face, as Mastodon's.
+        "default_avatar": services.urls.default_avatar,
     })
 
 

@@ -81,6 +81,8 @@ async def _profile_page(request: web.Request, acct: str) -> web.StreamResponse:
         "profile": view, "rel": rel, "tab": tab, "posts": posts, "first_page": max_id is None,
         "partial": partial, "next_path": view.path + ("?tab=replies" if tab == "replies" else ""),
         "page_url": base + view.path,
+        # og:image when the account has no avatar of its own.
+        "default_avatar": services.urls.default_avatar,
         "rss_url": f"{base}{view.path}.rss" if view.local else None,
         "atom_url": f"{base}{view.path}.atom" if view.local else None,
         "next_url": (f"{view.path}?tab={tab}&max_id={posts.next_max_id}"

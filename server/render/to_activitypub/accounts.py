@@ -22,11 +22,18 @@ def note_to_html(note: str) -> str:
     return "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
 
 
+def _media_type(url: str) -> str:
+    return "image/png" if url.endswith(".png") else "image/jpeg"
+
+
 def local_actor(account: Account, key: AccountKey, config: Config) -> dict[str, Any]:
     """The actor document of a local account or of the instance actor."""
     urls = Urls(config.base_url)
     instance_actor = account.actor_type == "Application"
     username = account.username
+    # The instance actor has no face (as Mastodon's); people always show one.
+    avatar = account.avatar_url or (None if instance_actor else urls.default_avatar)
+    header = account.header_url or (None if instance_actor else urls.default_header)
     fields = ActorFields(
         id=account.uri,
         type=account.actor_type,
@@ -50,11 +57,12 @@ def local_actor(account: Account, key: AccountKey, config: Config) -> dict[str, 
         suspended=account.suspended_at is not None,
         also_known_as=tuple(account.also_known_as or ()),
         moved_to=account.moved_to_uri,
-        # Avatar and header: JPEGs we made (server.services.accounts.profile_settings).
-        icon_url=None if account.suspended_at else account.avatar_url,
-        icon_media_type="image/jpeg" if account.avatar_url else None,
-        image_url=None if account.suspended_at else account.header_url,
-        image_media_type="image/jpeg" if account.header_url else None,
+        # Avatar and header: JPEGs we made (server.services.accounts.profile_settings), or
+        # for a person without them the default PNGs the client API shows too.
+        icon_url=None if account.suspended_at else avatar,
+        icon_media_type=None if avatar is None else _media_type(avatar),
+        image_url=None if account.suspended_at else header,
+        image_media_type=None if header is None else _media_type(header),
     )
     return actor_document(fields)
 

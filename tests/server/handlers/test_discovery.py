@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import xml.etree.ElementTree as ET
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from PIL import Image
 from sqlalchemy import update
 
 from server import appkeys
@@ -89,6 +91,16 @@ async def test_actor_document(client: Client) -> None:
     assert doc["discoverable"] is True
     assert doc["published"].endswith("T00:00:00Z")
     assert doc["webfinger"] == "alice@dreamfeed.test"
+    # No avatar or header of her own: the defaults, never nothing (the client API shows
+    # the same); the PNGs are served.
+    assert doc["icon"] == {"type": "Image", "mediaType": "image/png",
+                           "url": f"{BASE}/static/avatar.png"}
+    assert doc["image"] == {"type": "Image", "mediaType": "image/png",
+                            "url": f"{BASE}/static/header.png"}
+    for name, size in (("avatar", (400, 400)), ("header", (1500, 500))):
+        served = await client.get(f"/static/{name}.png")
+        assert served.status == 200 and served.content_type == "image/png"
+        assert Image.open(io.BytesIO(await served.read())).size == size
     key = doc["publicKey"]
     assert key["id"] == f"{actor}#main-key"
     assert key["owner"] == actor
@@ -158,6 +170,7 @@ async def test_instance_actor(client: Client) -> None:
     assert doc["publicKey"]["id"] == f"{BASE}/actor#main-key"
     assert doc["publicKey"]["owner"] == f"{BASE}/actor"
     assert doc["preferredUsername"] == "dreamfeed.test"
+    assert "icon" not in doc and "image" not in doc  # the instance has no face
 
 
 async def test_host_meta(client: Client) -> None:
