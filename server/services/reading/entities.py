@@ -32,13 +32,6 @@ from storage import profiles as profile_queries
 from storage.models import Account, MediaAttachment, RemoteMedia, Status
 from storage.types import utcnow
 
-DEFAULT_AVATAR = "/static/avatar.png"
-DEFAULT_HEADER = "/static/header.png"
-
-
-def default_image(config: Config, role: str) -> str:
-    return config.base_url + (DEFAULT_AVATAR if role == "avatar" else DEFAULT_HEADER)
-
 
 def acct_of(account: Account) -> str:
     return account.username if account.is_local else f"{account.username}@{account.domain}"
@@ -83,8 +76,8 @@ async def load_accounts(services: Services, session: AsyncSession,
             fields=[(str(f.get("name", "")), field_value_html(str(f.get("value", "")), local,
                                                               services))
                     for f in account.fields or [] if isinstance(f, dict)],
-            avatar_url=image_url(account, config, "avatar") or default_image(config, "avatar"),
-            header_url=image_url(account, config, "header") or default_image(config, "header"),
+            avatar_url=image_url(account, config, "avatar") or services.urls.default_avatar,
+            header_url=image_url(account, config, "header") or services.urls.default_header,
             statuses_count=totals[0], followers_count=totals[1], following_count=totals[2],
             last_status_at=newest)
     for account_id, parts in list(made.items()):
