@@ -1,5 +1,6 @@
-"""Who may see a status: served to a fetch or a page (status_for_viewer), and whether an
-account's favourite, boost or reply counts (can_see, audience_includes)."""
+"""Who may see a status: served to a fetch or a page (status_for_viewer), to the client API
+(visible_status), and whether an account's favourite, boost or reply counts (can_see,
+audience_includes)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from storage import accounts as account_queries
 from storage import blocks as block_queries
 from storage import follows as follow_queries
 from storage import statuses as status_queries
+from storage import timelines as timeline_queries
 from storage.models import Account, Status
 
 
@@ -46,6 +48,30 @@ async def status_for_viewer(services: Services, username: str, status_id: int,
         if viewer is not None and await can_see(session, status, viewer):
             return ServedStatus(status, author, gone=False)
     raise NotFound("no such post")
+
+
+async def visible_status(session: AsyncSession, status_id: int,
+                         viewer_id: int | None) -> Status:
+    """A status (local or remote, a boost included) the viewer may see, as the client API
+    serves one: NotFound when it is missing, deleted or hidden from the viewer, so that its
+    existence does not leak (Mastodon's 404). A boost needs its booster not hidden either
+    and the boosted status visible."""
+    status = await status_queries.by_id(session, status_id)
+    if status is None:
+        raise NotFound("Record not found")
+    wanted = [status.id] if status.reblog_of_id is None else [status.reblog_of_id]
+    if status.reblog_of_id is not None:
+        if status.deleted_at is not None or (
+                viewer_id is not None and viewer_id != status.account_id
+                and await block_queries.blocked_either_way(session, viewer_id,
+                                                           status.account_id)):
+            raise NotFound("Record not found")
+        booster = await account_queries.account_by_id(session, status.account_id)
+        if booster is None or booster.suspended_at is not None:
+            raise NotFound("Record not found")
+    if not await timeline_queries.visible(session, wanted, viewer_id):
+        raise NotFound("Record not found")
+    return status
 
 
 async def can_see(session: AsyncSession, status: Status, viewer: Account) -> bool:

@@ -1,0 +1,49 @@
+"""Queries on status pins: statuses their authors pinned to their profiles."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Status, StatusPin
+from storage.timelines import visible_to
+
+
+async def pin_of(session: AsyncSession, account_id: int, status_id: int) -> StatusPin | None:
+    result = await session.execute(select(StatusPin).where(
+        StatusPin.account_id == account_id, StatusPin.status_id == status_id))
+    return result.scalar_one_or_none()
+
+
+async def count_of(session: AsyncSession, account_id: int) -> int:
+    """Pins of live statuses (a deleted status's pin no longer counts against the limit)."""
+    result = await session.execute(
+        select(func.count()).select_from(StatusPin)
+        .join(Status, Status.id == StatusPin.status_id)
+        .where(StatusPin.account_id == account_id, Status.deleted_at.is_(None)))
+    return int(result.scalar_one())
+
+
+async def add(session: AsyncSession, account_id: int, status_id: int) -> StatusPin:
+    row = StatusPin(account_id=account_id, status_id=status_id)
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def remove(session: AsyncSession, account_id: int, status_id: int) -> bool:
+    """Whether there was one to remove."""
+    result = await session.execute(delete(StatusPin).where(
+        StatusPin.account_id == account_id, StatusPin.status_id == status_id))
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def pinned_ids(session: AsyncSession, account_id: int,
+                     viewer_id: int | None) -> list[int]:
+    """The account's pinned statuses the viewer may see, the newest pin first (Mastodon's
+    order: status_pins.created_at DESC)."""
+    result = await session.execute(
+        select(StatusPin.status_id).join(Status, Status.id == StatusPin.status_id)
+        .where(StatusPin.account_id == account_id, visible_to(Status, viewer_id))
+        .order_by(StatusPin.id.desc()))
+    return list(result.scalars().all())
