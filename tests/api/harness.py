@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
-from aiohttp import ClientSession, FormData
+from aiohttp import ClientSession, CookieJar, FormData
 from aiohttp.typedefs import Middleware
 from mastodon import Mastodon
 from multidict import CIMultiDictProxy
@@ -239,7 +239,8 @@ async def open_api(database_url: str, tmp_path: Path, *,
     instance = await start_instance("api", database_url, tmp_path, host="127.0.0.1",
                                     middlewares=middlewares, **sections)
     try:
-        async with ClientSession() as http:
+        # unsafe: keep cookies from an IP-address host (the web login before /oauth/authorize).
+        async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as http:
             yield Api(instance, http)
     finally:
         await instance.runner.cleanup()

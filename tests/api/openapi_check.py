@@ -7,6 +7,9 @@ missing required field, a wrong type, a null where none is allowed, a bad date-t
 What the schema does not describe is skipped and says so: our own /api/v1/dreamfeed/... and
 any path or method Mastodon's schema lacks.
 
+Where the schema contradicts Mastodon's documentation, SCHEMA_FIXES replaces one answer's
+schema and NOT_CHECKED skips one operation, each with its source; keep both short.
+
 Two rules of our own, both narrower than "anything goes":
 - an error status the operation does not list (403 for a token without the scope, 400 for a
   malformed parameter: Mastodon answers these everywhere, the schema lists them on a few
@@ -41,6 +44,31 @@ SCHEMA_FILE = Path(__file__).resolve().parents[1] / "data" / "mastodon-openapi" 
 # The schema's only server is https://{hostname}; requests are matched by path alone.
 SCHEMA_HOST = "https://mastodon.example"
 MAX_MESSAGE = 300
+
+
+@dataclass(frozen=True)
+class SchemaFix:
+    """Replace the schema of one answer (operation and status) with `schema`, because `why`."""
+
+    method: str
+    template: str
+    status: str
+    schema: dict[str, Any]
+    why: str
+
+
+SCHEMA_FIXES: tuple[SchemaFix, ...] = (
+    SchemaFix("GET", "/api/v1/filters", "200",
+              {"type": "array", "items": {"$ref": "#/components/schemas/V1Filter"}},
+              "Mastodon answers an array (docs methods/filters.md: 'Returns: Array of "
+              "V1::Filter'; the schema's own description says 'List of [V1::Filter]') but the "
+              "schema gives one V1Filter"),
+)
+# Operations whose answers the schema describes wrongly as a whole: "METHOD template" -> why.
+NOT_CHECKED: dict[str, str] = {
+    "GET /oauth/authorize": "a browser page: docs methods/oauth.md 'Returns: String (URL) or "
+                            "HTML response', the schema makes its errors JSON",
+}
 MAX_LINES = 20
 
 
@@ -104,6 +132,9 @@ class _Schema:
 def schema() -> _Schema:
     """The schema, loaded and prepared once per test session (1.4 MB of JSON)."""
     document = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    for fix in SCHEMA_FIXES:
+        answer = document["paths"][fix.template][fix.method.lower()]["responses"][fix.status]
+        answer["content"]["application/json"]["schema"] = fix.schema
     spec = SchemaPath.from_dict(document)
     validator = _ResponseValidator(spec, extra_format_validators={"uri": _is_uri})
     return _Schema(document=document, spec=spec, validator=validator,
@@ -161,6 +192,9 @@ def _find(method: str, path: str) -> tuple[str | None, str]:
     except OperationNotFound:
         return None, f"{method} not in Mastodon's schema for this path"
     template: str = found.path.parts[-1]
+    why = NOT_CHECKED.get(f"{method} {template}")
+    if why is not None:
+        return None, why
     return template, ""
 
 

@@ -96,6 +96,16 @@ def test_paths_and_methods_outside_the_schema_are_skipped() -> None:
     assert method.valid and method.skipped is not None
 
 
+def test_schema_fixes_apply() -> None:
+    v1_filter = {"id": "1", "phrase": "cats", "context": ["home"], "whole_word": True,
+                 "expires_at": None, "irreversible": False}
+    assert check_response("GET", "/api/v1/filters", status=200, body=[v1_filter]).valid
+    assert not check_response("GET", "/api/v1/filters", status=200, body=v1_filter).valid
+    page = check_response("GET", "/oauth/authorize", status=400, body=b"<html></html>",
+                          content_type="text/html")
+    assert page.valid and page.skipped is not None and "browser page" in page.skipped
+
+
 # The fixture over HTTP.
 
 async def test_unknown_api_paths_answer_json_404(api: Api) -> None:
