@@ -16,7 +16,7 @@ Two rules of our own, both narrower than "anything goes":
   operations only) must still carry Mastodon's Error entity ({"error": "..."});
 - `format: uri` must be an absolute URI (openapi-core leaves it unchecked without the
   rfc3987 package; clients cannot load a relative avatar), or "": Mastodon renders blank URL
-  attributes as "" (REST::PreviewCardSerializer's author_url, provider_url, embed_url).
+  attributes as "" (PreviewCard's author_url and provider_url, docs entities/PreviewCard.md).
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ SCHEMA_FILE = Path(__file__).resolve().parents[1] / "data" / "mastodon-openapi" 
 # The schema's only server is https://{hostname}; requests are matched by path alone.
 SCHEMA_HOST = "https://mastodon.example"
 MAX_MESSAGE = 300
+MAX_LINES = 20
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,6 @@ NOT_CHECKED: dict[str, str] = {
     "GET /oauth/authorize": "a browser page: docs methods/oauth.md 'Returns: String (URL) or "
                             "HTML response', the schema makes its errors JSON",
 }
-MAX_LINES = 20
 
 
 @dataclass(frozen=True)
