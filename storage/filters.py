@@ -24,6 +24,13 @@ async def filters_of(session: AsyncSession, account_id: int) -> list[Filter]:
     return list(result.scalars().all())
 
 
+async def filter_of(session: AsyncSession, account_id: int, filter_id: int) -> Filter | None:
+    """One of the account's filters (None for another account's)."""
+    result = await session.execute(
+        select(Filter).where(Filter.id == filter_id, Filter.account_id == account_id))
+    return result.scalar_one_or_none()
+
+
 async def active_filters(session: AsyncSession, account_id: int,
                          now: datetime) -> list[Filter]:
     result = await session.execute(

@@ -160,6 +160,56 @@ async def add_filter(services: Services, username: str, phrase: str, *,
         return _view(row, now)
 
 
+@dataclass(frozen=True)
+class FilterChange:
+    """What an edit changes; None leaves a part as it is. `expires_in` applies only when
+    `set_expiry` (None then: never expires), as a client sends `expires_in=""` for "never"."""
+
+    phrase: str | None = None
+    whole_word: bool | None = None
+    contexts: Sequence[str] | None = None
+    action: str | None = None
+    set_expiry: bool = False
+    expires_in: int | None = None
+
+
+async def update_filter(services: Services, username: str, filter_id: int,
+                        change: FilterChange) -> FilterView:
+    """Edit one of the user's filters (the client API's PUT); the whole result is checked
+    as a new filter is."""
+    now = utcnow()
+    async with services.db.writer.begin() as session:
+        account = await local_person(session, username)
+        row = await filter_queries.filter_of(session, account.id, filter_id)
+        if row is None:
+            raise NotFound(f"{username} has no filter {filter_id}")
+        phrase, kept = _checked(
+            row.phrase if change.phrase is None else change.phrase,
+            tuple(row.contexts) if change.contexts is None else change.contexts,
+            row.action if change.action is None else change.action,
+            change.expires_in if change.set_expiry else None)
+        row.phrase, row.contexts = phrase, kept
+        if change.action is not None:
+            row.action = change.action
+        if change.whole_word is not None:
+            row.whole_word = change.whole_word
+        if change.set_expiry:
+            row.expires_at = now + timedelta(seconds=change.expires_in) \
+                if change.expires_in else None
+        await session.flush()
+        return _view(row, now)
+
+
+async def get_filter(services: Services, username: str, filter_id: int) -> FilterView:
+    now = utcnow()
+    async with services.db.reader() as session:
+        account = await local_person(session, username)
+        row = await filter_queries.filter_of(session, account.id, filter_id)
+        if row is None:
+            raise NotFound(f"{username} has no filter {filter_id}")
+        return _view(row, now)
+
+
 async def list_filters(services: Services, username: str) -> list[FilterView]:
     """Every filter of the account, expired ones marked."""
     now = utcnow()
