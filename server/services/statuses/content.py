@@ -1,6 +1,7 @@
 """A status's content: the caption formatted, then for remixes a visible "Remix of" line,
-then the visible AI label (Mastodon ignores `generator` and strips file metadata, so the
-label has to be text people see); and its tags and mentions linked."""
+then (for a status with images: a text reply has none) the visible AI label (Mastodon
+ignores `generator` and strips file metadata, so the label has to be text people see); and
+its tags and mentions linked."""
 
 from __future__ import annotations
 
@@ -38,14 +39,18 @@ class Content:
     mentions: list[MentionTarget]
 
 
-def compose(services: Services, caption: str, generator: str,
+def compose(services: Services, caption: str, generator: str | None,
             mentions: dict[str, MentionTarget], remix_url: str | None) -> Content:
+    """generator None: a text reply, without images, so without the AI label."""
     formatted = format_caption(caption, tag_url=services.urls.tag,
                                local_domain=services.config.instance.domain,
                                mentions=mentions)
-    html = formatted.html + (_remix_html(remix_url) if remix_url else "") + \
-        _label_html(services, generator)
-    tags = list(dict.fromkeys([t.lower() for t in formatted.hashtags] + [AI_TAG.lower()]))
+    html = formatted.html + (_remix_html(remix_url) if remix_url else "")
+    labels = []
+    if generator is not None:
+        html += _label_html(services, generator)
+        labels = [AI_TAG.lower()]
+    tags = list(dict.fromkeys([t.lower() for t in formatted.hashtags] + labels))
     return Content(html, tags, formatted.mentions)
 
 

@@ -1,7 +1,8 @@
 """Local statuses: create, edit and delete AI-image posts.
 
-A post holds 1 to 4 generated images. Its content (statuses/content.py) is the formatted
-caption plus a visible AI label and, for remixes, a visible "Remix of" link. The change and
+A post holds 1 to 4 generated images; a reply may be text alone. Its content
+(statuses/content.py) is the formatted caption plus a visible AI label (none on a text reply)
+and, for remixes, a visible "Remix of" link. The change and
 its deliveries (to federation/outbound/audience.py's inboxes, as render/to_activitypub
 builds them) are written in one transaction. Who may see a status: statuses/visibility.py;
 what it replies to or remixes: statuses/remix.py.
@@ -37,6 +38,7 @@ from server.services.statuses.remix import Parent, find_parent
 from storage import accounts as account_queries
 from storage import media as media_queries
 from storage import statuses as status_queries
+from storage import timelines as timeline_queries
 from storage.generations import get_generation
 from storage.models import Account, MediaAttachment, Status
 from storage.types import utcnow
@@ -48,6 +50,11 @@ MAX_IMAGES = 4
 MAX_CAPTION = 2000
 MAX_ALT = 1500
 MAX_CW = 500
+NEEDS_IMAGE = ("a Dreamfeed post needs an image: attach 1 to 4 images (only a reply may be "
+               "text alone)")
+NEEDS_TEXT = "a reply without images needs some text"
+# Mastodon's words (config/locales/en.yml), which its clients show as they are.
+REPLY_NOT_FOUND = "The post you are trying to reply to does not appear to exist."
 
 
 @dataclass(frozen=True)
@@ -56,7 +63,7 @@ class NewStatus:
     it. `in_reply_to` and `remix_of` name a status by its id or URI; `can_remix` None: allowed
     when the status is public or unlisted."""
 
-    media_ids: list[int]
+    media_ids: list[int]  # none: only for a text reply
     caption: str = ""
     alt_texts: list[str] = field(default_factory=list)  # one per image, or none
     spoiler_text: str = ""
@@ -103,21 +110,30 @@ def _check(caption: str, spoiler_text: str, visibility: str, alt_texts: list[str
         raise InvalidInput(f"alt text is limited to {MAX_ALT} characters")
 
 
+def _check_media(new: NewStatus) -> None:
+    """Images or, for a reply only, text alone."""
+    if not new.media_ids:
+        if not new.in_reply_to:
+            raise InvalidInput(NEEDS_IMAGE)
+        if not new.caption.strip():
+            raise InvalidInput(NEEDS_TEXT)
+    if len(new.media_ids) > MAX_IMAGES:
+        raise InvalidInput(f"a post has 1 to {MAX_IMAGES} images")
+    if len(set(new.media_ids)) != len(new.media_ids):
+        raise InvalidInput("the same image is attached twice")
+    if new.alt_texts and len(new.alt_texts) != len(new.media_ids):
+        raise InvalidInput("give one alt text per image, or none")
+
+
 async def _attach(session: AsyncSession, author: Account, media_ids: list[int],
                   alt_texts: list[str]) -> list[MediaAttachment]:
-    if not 1 <= len(media_ids) <= MAX_IMAGES:
-        raise InvalidInput(f"a post has 1 to {MAX_IMAGES} images")
-    if len(set(media_ids)) != len(media_ids):
-        raise InvalidInput("the same image is attached twice")
-    if alt_texts and len(alt_texts) != len(media_ids):
-        raise InvalidInput("give one alt text per image, or none")
     attached: list[MediaAttachment] = []
     for position, media_id in enumerate(media_ids):
         media = await media_queries.attachment_by_id(session, media_id)
         if media is None or media.account_id != author.id:
-            raise NotFound(f"no image {media_id} of yours")
+            raise InvalidInput(f"no image {media_id} of yours")
         if media.status_id is not None:
-            raise Conflict(f"image {media_id} is already in a post")
+            raise InvalidInput(f"image {media_id} is already in a post")
         media.position = position
         if alt_texts:
             media.description = alt_texts[position].strip()
@@ -125,10 +141,12 @@ async def _attach(session: AsyncSession, author: Account, media_ids: list[int],
     return attached
 
 
-def _new_row(author: Account, new: NewStatus, html: str, generator: str,
+def _new_row(author: Account, new: NewStatus, html: str, generator: str | None,
              parent: Parent | None, remixed: Parent | None) -> Status:
     can_remix = new.visibility in ("public", "unlisted") if new.can_remix is None \
         else new.can_remix
+    if generator is None:
+        can_remix = False  # a text reply: no image to remix
     return Status(
         uri="", account_id=author.id, local=True, visibility=new.visibility,
         content=html, caption=new.caption, spoiler_text=new.spoiler_text.strip(),
@@ -146,6 +164,7 @@ async def create_status(services: Services, username: str, new: NewStatus) -> St
     it concerns told, and its Create queued to its audience (after any unknown mentions are
     looked up: resolve_mentions_job)."""
     _check(new.caption, new.spoiler_text, new.visibility, new.alt_texts)
+    _check_media(new)
     async with services.db.reader() as session:
         author = await _author(session, username)
         if new.idempotency_key:
@@ -161,7 +180,7 @@ async def create_status(services: Services, username: str, new: NewStatus) -> St
             raise Conflict(f"this account has moved to {author.moved_to_uri} and can no "
                            "longer post")
         attached = await _attach(session, author, new.media_ids, new.alt_texts)
-        parent = await find_parent(session, new.in_reply_to, "reply") \
+        parent = await _reply_parent(session, author, new.in_reply_to) \
             if new.in_reply_to else None
         if parent is not None and parent.author is not None:
             await refuse_reply(session, author, parent.author)
@@ -169,12 +188,12 @@ async def create_status(services: Services, username: str, new: NewStatus) -> St
         if remixed is not None and remixed.status is not None \
                 and not remixed.status.can_remix:
             raise Conflict("the author of that post does not allow remixes")
-        generator = attached[0].generator
+        generator = attached[0].generator if attached else None
         mentions = await stored_mentions(session, services.config.instance.domain, new.caption)
         content = compose(services, new.caption, generator, mentions.targets,
                           remixed.url if remixed else None)
         status = _new_row(author, new, content.html, generator, parent, remixed)
-        if new.publish_prompt:
+        if new.publish_prompt and attached:
             await _publish_prompt(session, status, attached[0])
         session.add(status)
         await session.flush()
@@ -194,6 +213,20 @@ async def create_status(services: Services, username: str, new: NewStatus) -> St
         else:
             await _publish_create(services, session, status, parts)
         return _view(status, author, services)
+
+
+async def _reply_parent(session: AsyncSession, author: Account, ref: str) -> Parent:
+    """What a reply answers: a status the author may see (a hidden one does not exist for
+    it, as Mastodon's set_thread answers), or a remote one we do not store, by its URI."""
+    try:
+        parent = await find_parent(session, ref, "reply")
+    except NotFound:
+        raise NotFound(REPLY_NOT_FOUND) from None
+    if parent.status is not None and (
+            parent.status.reblog_of_id is not None
+            or not await timeline_queries.visible(session, [parent.status.id], author.id)):
+        raise NotFound(REPLY_NOT_FOUND)
+    return parent
 
 
 async def _publish_create(services: Services, session: AsyncSession, status: Status,
@@ -225,7 +258,7 @@ async def resolve_mentions_job(services: Services, payload: dict[str, Any]) -> N
             return
         mentions = await stored_mentions(session, services.config.instance.domain,
                                          status.caption)
-        content = compose(services, status.caption, status.generator_name or "Dreamfeed",
+        content = compose(services, status.caption, status.generator_name,
                           mentions.targets, await remix_url(session, status))
         status.content = content.html
         await status_queries.replace_tags_and_mentions(session, status.id)
@@ -272,23 +305,38 @@ async def _own_status(session: AsyncSession, username: str, status_id: int
 
 async def edit_status(services: Services, username: str, status_id: int, *,
                       caption: str | None = None, alt_texts: list[str] | None = None,
-                      spoiler_text: str | None = None,
-                      sensitive: bool | None = None) -> StatusView:
-    """Change caption, alt text, content warning or sensitivity; followers get an Update."""
-    _check(caption or "", spoiler_text or "", "public", alt_texts or [])
+                      spoiler_text: str | None = None, sensitive: bool | None = None,
+                      language: str | None = None,
+                      descriptions: dict[int, str] | None = None,
+                      media_ids: list[int] | None = None) -> StatusView:
+    """Change caption, alt text (all in order: alt_texts; some by image id: descriptions),
+    content warning, sensitivity or language; followers get an Update. The images stay:
+    `media_ids`, as clients send them back with every edit, must name the same ones."""
+    _check(caption or "", spoiler_text or "", "public",
+           [*(alt_texts or []), *(descriptions or {}).values()])
     unknown: list[str] = []
     async with services.db.writer.begin() as session:
         author, status = await _own_status(session, username, status_id)
+        media = await status_queries.attachments(session, status.id)
+        if media_ids is not None and sorted(media_ids) != sorted(m.id for m in media):
+            raise InvalidInput("the images of a post cannot be changed by an edit: delete "
+                               "it and post it again")
         if alt_texts is not None:
-            media = await status_queries.attachments(session, status.id)
             if len(alt_texts) != len(media):
                 raise InvalidInput(f"this post has {len(media)} images: give one alt text each")
             for item, alt in zip(media, alt_texts, strict=True):
                 item.description = alt.strip()
+        by_id = {m.id: m for m in media}
+        for media_id, description in (descriptions or {}).items():
+            if media_id not in by_id:
+                raise InvalidInput(f"image {media_id} is not in this post")
+            by_id[media_id].description = description.strip()
         if caption is not None:
+            if not media and not caption.strip():
+                raise InvalidInput(NEEDS_TEXT)
             mentions = await stored_mentions(session, services.config.instance.domain, caption)
             unknown = mentions.unknown
-            content = compose(services, caption, status.generator_name or "Dreamfeed",
+            content = compose(services, caption, status.generator_name,
                               mentions.targets, await remix_url(session, status))
             status.caption, status.content = caption, content.html
             await status_queries.replace_tags_and_mentions(session, status.id)
@@ -297,6 +345,8 @@ async def edit_status(services: Services, username: str, status_id: int, *,
             status.spoiler_text = spoiler_text.strip()
         if sensitive is not None or spoiler_text:
             status.sensitive = bool(sensitive) or bool(status.spoiler_text)
+        if language is not None:
+            status.language = language or None
         status.edited_at = utcnow()
         await session.flush()
         if unknown:  # the Update waits for them: see resolve_mentions_job
