@@ -44,3 +44,29 @@ async def revoke(session: AsyncSession, token_hash: str, app_id: int, now: datet
                                  OAuthToken.app_id == app_id, OAuthToken.revoked_at.is_(None))
         .values(revoked_at=now))
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def app_of_live_token(session: AsyncSession, token_hash: str) -> int | None:
+    """The app an unrevoked token was issued to; None for an unknown or revoked one."""
+    return (await session.execute(
+        select(OAuthToken.app_id).where(OAuthToken.token_hash == token_hash,
+                                        OAuthToken.revoked_at.is_(None)))).scalar_one_or_none()
+
+
+async def live_user_tokens(session: AsyncSession,
+                           user_id: int) -> list[tuple[OAuthToken, OAuthApp]]:
+    """A user's unrevoked tokens with their apps, oldest first."""
+    rows = await session.execute(
+        select(OAuthToken, OAuthApp).join(OAuthApp, OAuthApp.id == OAuthToken.app_id)
+        .where(OAuthToken.user_id == user_id, OAuthToken.revoked_at.is_(None))
+        .order_by(OAuthToken.id))
+    return [(token, app) for token, app in rows]
+
+
+async def revoke_for(session: AsyncSession, app_id: int, user_id: int, now: datetime) -> int:
+    """Revoke every live token of one app for one user; how many there were."""
+    result = await session.execute(
+        update(OAuthToken).where(OAuthToken.app_id == app_id, OAuthToken.user_id == user_id,
+                                 OAuthToken.revoked_at.is_(None))
+        .values(revoked_at=now))
+    return int(result.rowcount)  # type: ignore[attr-defined]

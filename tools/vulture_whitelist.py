@@ -22,6 +22,7 @@ _.timeline_id, _.why  # _post_card.html: PostCard
 _.original_url, _.og_image  # status.html: PostPage
 _.value_html, _.bio_text, _.locked, _.bot  # profile.html: ProfileView
 _.posts_count, _.followers_count, _.following_count  # profile.html: ProfileView
+_.scope_words  # oauth_authorize.html, settings_apps.html: AuthorizationRequest, AuthorizedApp
 
 # Read by name: server/ratelimit.py getattr(config, name) for name in _WHAT.
 _.signup, _.posting, _.lookup
@@ -36,6 +37,7 @@ _.thumb_width, _.thumb_height  # media_attachments: the thumbnail's box
 _.cache_error, _.cached_at  # remote_media: why and when the cache was filled
 _.resolved_by_account_id  # reports: which moderator closed it
 _.read_at  # notifications: reserved for the client API's markers (issue 11)
+_.upload_type  # pending_media: the type an upload's header showed
 _.isolation_level  # storage/database.py: the sqlite3 driver's attribute
 
 # Read by tests only: instruments and queries the suite asserts with.

@@ -36,7 +36,8 @@ from server.services.oauth.tokens import Grant, authenticate
 from storage.pagination import InvalidPage, Page, parse_page
 
 # The authorize page (/oauth/authorize) is a web page with the session and CSRF check.
-API_PREFIXES = ("/api/", "/oauth/token", "/oauth/revoke", "/.well-known/oauth-authorization-server")
+API_PREFIXES = ("/api/", "/oauth/token", "/oauth/revoke", "/oauth/userinfo",
+                "/.well-known/oauth-authorization-server")
 GRANT: web.RequestKey[Grant | None] = web.RequestKey("api_grant")
 _PARAMS: web.RequestKey[Params] = web.RequestKey("api_params")
 CORS_HEADERS = {

@@ -1,5 +1,6 @@
 """The signed-in user's settings: profile (display name, bio, avatar and header, uploaded or
-generated from a prompt through the compose flow) and password; the archive download is
+generated from a prompt through the compose flow), password, and the apps with access to
+the account (OAuth, revocable); the archive download is
 /settings/export (server.handlers.export). Also serves the avatars and headers of local
 accounts at /media/profiles/{account_id}/{file}."""
 
@@ -19,6 +20,7 @@ from server.middlewares import CLIENT_IP
 from server.services.accounts import profile_settings, web_sessions
 from server.services.accounts.web_sessions import SignedIn
 from server.services.errors import InvalidInput, NotFound, ServiceError
+from server.services.oauth import authorizations
 from storage.ids import parse_id
 
 # Profile images are named by a digest of their bytes: a URL's content never changes.
@@ -144,6 +146,28 @@ async def change_password(request: web.Request) -> web.StreamResponse:
     return response
 
 
+# --- apps ------------------------------------------------------------------------------------
+
+
+async def apps_page(request: web.Request) -> web.StreamResponse:
+    """The apps holding access to the account (OAuth tokens), each with a Revoke button."""
+    user = require_user(request)
+    found = await authorizations.authorized_apps(request.app[appkeys.SERVICES], user.user_id)
+    return render(request, "settings_apps.html", {
+        "section": "apps", "apps": found, "revoked": request.query.get("revoked") == "1"})
+
+
+async def revoke_app(request: web.Request) -> web.StreamResponse:
+    user = require_user(request)
+    app_id = parse_id(request.match_info["app_id"])
+    if app_id is None or not await authorizations.revoke_app(
+            request.app[appkeys.SERVICES], user.user_id, app_id):
+        return refused(request, NotFound("this app has no access to your account"))
+    if wants_json(request):
+        return web.json_response({"ok": True})
+    return see_other("/settings/apps?revoked=1")
+
+
 async def settings_index(request: web.Request) -> web.StreamResponse:
     require_user(request)
     return see_other("/settings/profile")
@@ -157,5 +181,7 @@ def setup_routes(app: web.Application) -> None:
                         name="settings_profile_picture")
     app.router.add_get("/settings/password", password_form, name="settings_password")
     app.router.add_post("/settings/password", change_password)
+    app.router.add_get("/settings/apps", apps_page, name="settings_apps")
+    app.router.add_post("/settings/apps/{app_id}/revoke", revoke_app)
     app.router.add_get("/media/profiles/{account_id}/{filename}", profile_image,
                        name="profile_image")

@@ -67,10 +67,31 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class LoginChecked:
+    """A user whose credentials were just checked, and who may sign in."""
+
+    user_id: int
+    account_id: int
+    username: str
+    admin: bool
+
+
 async def sign_in(db: Database, login: str, password: str, *, ip: str, user_agent: str,
                   limiter: RateLimiter | None = None) -> tuple[str, SignedIn]:
     """Check the credentials and open a new session: (cookie token, session). With a
     limiter, attempts count per client address (`[ratelimits] login`; RateLimited)."""
+    user = await check_login(db, login, password, ip=ip, limiter=limiter)
+    return await start_session(db, user_id=user.user_id, account_id=user.account_id,
+                               username=user.username, admin=user.admin, ip=ip,
+                               user_agent=user_agent)
+
+
+async def check_login(db: Database, login: str, password: str, *, ip: str,
+                      limiter: RateLimiter | None = None) -> LoginChecked:
+    """The user these credentials (username or e-mail, and password) open, when that user
+    may sign in; raises SignInRefused. The web sign-in and OAuth's password grant both
+    come here, and count against the same `[ratelimits] login` per address."""
     if limiter is not None:
         await limiter.hit("login", ip)
     login = login.strip()
@@ -91,9 +112,8 @@ async def sign_in(db: Database, login: str, password: str, *, ip: str, user_agen
     if not user.approved:
         raise SignInRefused("your sign-up is waiting for approval by the moderators")
     await _upgrade_hash(db, user.id, user.password_hash, password)
-    return await start_session(db, user_id=user.id, account_id=account.id,
-                               username=account.username, admin=user.admin, ip=ip,
-                               user_agent=user_agent)
+    return LoginChecked(user_id=user.id, account_id=account.id, username=account.username,
+                        admin=user.admin)
 
 
 async def _upgrade_hash(db: Database, user_id: int, stored: str | None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from server.services.context import Services
 from server.services.errors import InvalidInput
@@ -15,8 +16,13 @@ from storage import oauth_apps as queries
 from storage.models import OAuthApp
 
 OOB_REDIRECT = "urn:ietf:wg:oauth:2.0:oob"
-MAX_NAME = 255
+# Mastodon's limits (app/lib/application_extension.rb).
+MAX_NAME = 60
 MAX_REDIRECT = 2000
+MAX_WEBSITE = 2000
+# Schemes a redirect would run or inline instead of reaching an app (Mastodon's
+# forbid_redirect_uri in config/initializers/doorkeeper.rb).
+FORBIDDEN_SCHEMES = frozenset({"data", "vbscript", "javascript"})
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,21 @@ def _redirect_uris(raw: list[str]) -> list[str]:
         if not sep or not rest or not scheme or not scheme[0].isalpha() \
                 or len(uri) > MAX_REDIRECT or any(c.isspace() for c in uri) or "#" in uri:
             raise InvalidInput(f"redirect_uris: must be an absolute URI: {uri!r}")
+        if scheme.lower() in FORBIDDEN_SCHEMES:
+            raise InvalidInput(f"redirect_uris: this scheme is not allowed: {uri!r}")
+        if scheme.lower() in ("http", "https") and not urlsplit(uri).hostname:
+            raise InvalidInput(f"redirect_uris: must name a host: {uri!r}")
     return uris
+
+
+def _website(raw: str | None) -> str | None:
+    website = (raw or "").strip()
+    if not website:
+        return None
+    parts = urlsplit(website)
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(website) > MAX_WEBSITE:
+        raise InvalidInput("website: must be an http or https URL")
+    return website
 
 
 async def register_app(services: Services, *, name: str, redirect_uris: list[str],
@@ -64,7 +84,7 @@ async def register_app(services: Services, *, name: str, redirect_uris: list[str
     granted = scope_rules.parse(scopes)
     secret = new_secret()
     async with services.db.writer.begin() as session:
-        app = queries.add_app(session, name=name, website=(website or "").strip() or None,
+        app = queries.add_app(session, name=name, website=_website(website),
                               redirect_uris=uris, scopes=scope_rules.joined(granted),
                               client_id=secrets.token_urlsafe(32),
                               client_secret_hash=digest(secret))
@@ -85,4 +105,10 @@ async def authenticate_client(services: Services, client_id: str,
 async def find_app(services: Services, client_id: str) -> RegisteredApp | None:
     async with services.db.reader() as session:
         app = await queries.by_client_id(session, client_id) if client_id else None
+    return view(app) if app is not None else None
+
+
+async def app_by_id(services: Services, app_id: int) -> RegisteredApp | None:
+    async with services.db.reader() as session:
+        app = await queries.by_id(session, app_id)
     return view(app) if app is not None else None

@@ -76,3 +76,47 @@ def subset(requested: Iterable[str], allowed: Iterable[str]) -> bool:
 def joined(scopes: Iterable[str]) -> str:
     """The canonical text form: registration order does not matter."""
     return " ".join(sorted(scopes, key=lambda s: (ALL_SCOPES.index(s), s)))
+
+
+# What each scope lets an app do, in words for the consent page and Settings.
+DESCRIPTIONS: dict[str, str] = {
+    "read": "read everything of your account",
+    "write": "change everything of your account: post, edit, favourite, boost, follow",
+    "follow": "change who you follow, block and mute",
+    "push": "receive your push notifications",
+    "profile": "read only your profile's basic information",
+    "admin:read": "read all data on the server (moderators only)",
+    "admin:write": "take moderation actions on the server (moderators only)",
+    "read:accounts": "see accounts' information",
+    "read:blocks": "see your blocks",
+    "read:bookmarks": "see your bookmarks",
+    "read:favourites": "see your favourites",
+    "read:filters": "see your filters",
+    "read:follows": "see who you follow",
+    "read:lists": "see your lists",
+    "read:mutes": "see your mutes",
+    "read:notifications": "see your notifications",
+    "read:search": "search on your behalf",
+    "read:statuses": "see all posts you can see",
+    "write:accounts": "change your profile",
+    "write:blocks": "block accounts and domains",
+    "write:bookmarks": "bookmark posts",
+    "write:conversations": "mute and delete conversations",
+    "write:favourites": "favourite posts",
+    "write:filters": "create filters",
+    "write:follows": "follow people",
+    "write:lists": "create lists",
+    "write:media": "upload and generate images",
+    "write:mutes": "mute people and conversations",
+    "write:notifications": "clear your notifications",
+    "write:reports": "report other people",
+    "write:statuses": "publish posts",
+}
+
+
+def describe(scope: str) -> str:
+    if scope in DESCRIPTIONS:
+        return DESCRIPTIONS[scope]
+    # The admin sub-scopes: "admin:read:reports" -> "read reports (moderators only)".
+    _, action, subject = scope.split(":", 2)
+    return f"{action} {subject.replace('_', ' ')} (moderators only)"
