@@ -78,6 +78,9 @@ class MediaConfig:
     # Keep our own copy of remote posts' images and avatars (visitors never reach other
     # servers); false: proxy them through this server on every request instead.
     cache_remote: bool = True
+    # Accept images uploaded through the client API (POST /api/v2/media); false: every image
+    # on this instance is generated here.
+    allow_uploads: bool = True
 
 
 GENERATOR_QUALITIES = ("auto", "low", "medium", "high")

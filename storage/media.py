@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import MediaAttachment
@@ -28,3 +28,23 @@ async def attachments_for_generation(session: AsyncSession,
                                    .order_by(MediaAttachment.id))
     return list(result.scalars())
 
+
+async def original_in_use(session: AsyncSession, key: str, *, other_than: int | None = None
+                          ) -> bool:
+    """Whether an attachment (other than `other_than`) names this original (originals are
+    content-addressed, so attachments of the same image share one)."""
+    stmt = select(func.count()).select_from(MediaAttachment).where(
+        MediaAttachment.original_key == key)
+    if other_than is not None:
+        stmt = stmt.where(MediaAttachment.id != other_than)
+    return int((await session.execute(stmt)).scalar_one()) > 0
+
+
+async def remove_attachment(session: AsyncSession, media: MediaAttachment) -> list[str]:
+    """Delete an attachment's row; returns the storage keys whose files the caller deletes
+    once this is committed (its original only when no other attachment shares it)."""
+    keys = [media.jpeg_key, media.webp_key, media.thumb_key]
+    if not await original_in_use(session, media.original_key, other_than=media.id):
+        keys.append(media.original_key)
+    await session.execute(delete(MediaAttachment).where(MediaAttachment.id == media.id))
+    return keys

@@ -1,10 +1,11 @@
-"""The media pipeline: bytes from a generator (or, later, an upload) -> the files we serve.
+"""The media pipeline: bytes from a generator or an upload -> the files we serve.
 
 Decode with a pixel limit read from the header (decompression bombs never reach the decoder),
 orient by EXIF, convert to sRGB, drop every piece of embedded metadata, then write a JPEG (what
 federates: Pixelfed drops posts with attachments outside jpeg/png/gif) and a WebP, both at most
-2048 px on the longest side, a 400 px JPEG thumbnail, and a 4x3 blurhash. Every rendition
-carries the provenance XMP packet. CPU-bound: call process_image() off the event loop.
+2048 px on the longest side, a 400 px JPEG thumbnail, and a 4x3 blurhash. Every rendition of an
+image we made carries the provenance XMP packet; an upload's carry none (we do not know how it
+was made, and claim nothing). CPU-bound: call process_image() off the event loop.
 
 Memory: a decoded image costs width x height x 4 bytes whatever its file size, so every decode
 holds one of the process-wide slots (server.images.decode_slots) until its image is dropped,
@@ -77,12 +78,14 @@ class ProcessedImage:
     blurhash: str
 
 
-def process_image(data: bytes, provenance: Provenance, limits: Limits) -> ProcessedImage:
+def process_image(data: bytes, provenance: Provenance | None,
+                  limits: Limits) -> ProcessedImage:
+    """`provenance` None: an upload, whose files get no packet of ours."""
     with decode_slot():
         opened = _open(data, limits)
         fmt = opened.format or "PNG"
         display, (width, height) = _decoded(opened, DISPLAY_MAX)
-        xmp = xmp_packet(provenance)
+        xmp = xmp_packet(provenance) if provenance is not None else b""
         flat = _flatten(display)
         thumb = _bounded(flat, THUMB_MAX)
         return ProcessedImage(

@@ -15,7 +15,7 @@ from server.services.federation.outbound.delivery import DELIVER
 from server.services.federation.remote_media import CACHE_REMOTE, run_cache_job
 from server.services.generation import generate
 from server.services.moderation.domain_blocks import PURGE_DOMAIN, purge_domain_data
-from server.services.statuses import media_purge, mentions, posts
+from server.services.statuses import media_purge, mentions, posts, uploads
 
 
 async def apply_inbox_activity(ctx: JobContext, payload: dict[str, Any]) -> None:
@@ -33,6 +33,12 @@ async def purge_inbox(ctx: JobContext, payload: dict[str, Any]) -> None:
 async def generate_images(ctx: JobContext, payload: dict[str, Any]) -> None:
     await generate.generation_job(ctx.resources.require_services(),
                                   int(payload["generation_id"]), ctx.attempt)
+
+
+async def process_upload(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """An image uploaded through the client API (server.services.statuses.uploads)."""
+    await uploads.upload_job(ctx.resources.require_services(), int(payload["media_id"]),
+                             ctx.attempt)
 
 
 async def fetch_parent(ctx: JobContext, payload: dict[str, Any]) -> None:
@@ -82,6 +88,7 @@ def default_registry() -> JobRegistry:
     registry.register(APPLY_ACTIVITY, apply_inbox_activity)
     registry.register(inbox_retention.PURGE_INBOX, purge_inbox)
     registry.register(generate.GENERATE, generate_images)
+    registry.register(uploads.PROCESS_UPLOAD, process_upload)
     registry.register(fetch_posts.FETCH_PARENT, fetch_parent)
     registry.register(CACHE_REMOTE, cache_remote_media)
     registry.register(account_deletion.PURGE, purge_account)

@@ -1,9 +1,12 @@
 """Image generation, the use-case: request (quota, idempotency key) -> job -> stored media.
 
 A generation is queued, then running, then done (with its media) or failed (with a message
-for the user). Each user has `[generator] daily_limit` images per UTC day, counted when asked
-for; a failure that is not the user's doing gives them back, a refusal by the model's
-moderation does not. The prompt stays private: nothing here publishes it.
+for the user). A client API request promises its images up front (`promise_media`): one
+pending_media row per image, whose id the image's attachment takes when it is made, so that
+clients can poll GET /api/v1/media/:id and set alt text meanwhile; failing marks them failed.
+Each user has `[generator] daily_limit` images per UTC day, counted when asked for; a failure
+that is not the user's doing gives them back, a refusal by the model's moderation does not.
+The prompt stays private: nothing here publishes it.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,17 +31,19 @@ from server.services.errors import Conflict, InvalidInput, NotFound, ServiceErro
 from server.services.generation.prompt_moderation import screen_prompt
 from server.services.moderation.moderation_checks import ensure_not_suspended
 from server.services.statuses.media import JPEG_FILE, THUMB_FILE, WEBP_FILE, media_url
+from server.services.statuses.stored_media import (
+    StoredFiles,
+    attachment_values,
+    discard_files,
+    store_files,
+)
 from storage import generations as gen_queries
 from storage import media as media_queries
+from storage import pending_media as pending_queries
 from storage.generations import DONE, FAILED, QUEUED
 from storage.ids import new_id
-from storage.media_files import (
-    MediaFileMissing,
-    MediaStore,
-    original_key,
-    rendition_key,
-)
-from storage.models import Generation, MediaAttachment, Status
+from storage.media_files import MediaFileMissing
+from storage.models import Generation, MediaAttachment, PendingMedia, Status
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -135,7 +139,8 @@ async def request_generation(services: Services, account_id: int, prompt: str, *
                              source_media_id: int | None = None,
                              idempotency_key: str | None = None,
                              job_delay: float | None = None,
-                             limiter: RateLimiter | None = None) -> GenerationView:
+                             limiter: RateLimiter | None = None,
+                             promise_media: bool = False) -> GenerationView:
     """Queue a generation for a local account. With `idempotency_key`, asking again (a double
     click, a retried request) returns the first generation and costs nothing.
 
@@ -143,7 +148,10 @@ async def request_generation(services: Services, account_id: int, prompt: str, *
     the job as a backstop that finds the work done, or does it if that caller died.
 
     `limiter` (the app's, from Services.limiter) counts requests per account: raises
-    RateLimited over `[ratelimits] generation`."""
+    RateLimited over `[ratelimits] generation`.
+
+    `promise_media` (the client API): the n images' ids are allocated now, as pending media
+    in the same transaction (kind "generation", position i)."""
     ask = _validate(services.config, prompt, size, quality, style, seed, n, source_media_id)
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 255:
         raise InvalidInput("the Idempotency-Key must be 1 to 255 characters")
@@ -179,6 +187,12 @@ async def request_generation(services: Services, account_id: int, prompt: str, *
                 raise QuotaExceeded(
                     f"daily image limit reached: {used} of {limit} used today (UTC), "
                     f"{ask.n} more asked for; it resets at midnight UTC")
+            if promise_media:
+                for position in range(ask.n):
+                    await pending_queries.add_pending(session, PendingMedia(
+                        id=new_id(), account_id=account_id, kind=pending_queries.GENERATION,
+                        generation_id=generation_id, position=position, description="",
+                        state=pending_queries.PROCESSING, created_at=now))
             await enqueue(session, GENERATE, {"generation_id": generation_id},
                           dedupe_key=f"generation:{generation_id}",
                           delay=None if job_delay is None else timedelta(seconds=job_delay))
@@ -256,14 +270,53 @@ async def run_generation(services: Services, generation_id: int) -> None:
         await _fail(services, generation, "bad_response",
                     f"The image service returned an unusable image: {exc}")
         return
-    stored = [await _store(services.media, image) for image in processed]
+    async with services.db.reader() as session:
+        promised = await pending_queries.pending_of_generation(session, generation.id)
+    # Image i takes the id promised for position i; images nobody was promised, new ids.
+    ids = {row.position: row.id for row in promised}
+    stored = [await store_files(services.media, image, ids.get(i) or new_id())
+              for i, image in enumerate(processed)]
+    dropped = await _add_attachments(services, generation, made, processed, stored,
+                                     {row.id for row in promised})
+    for files in dropped:
+        await discard_files(services.db, services.media, files)
+
+
+async def _add_attachments(services: Services, generation: Generation,
+                           made: list[GeneratedImage], processed: list[ProcessedImage],
+                           stored: list[StoredFiles], promised: set[int]) -> list[StoredFiles]:
+    """The attachments, and the generation done, in one transaction; returns the files of
+    promised images whose pending row the client deleted meanwhile (nobody wants them)."""
+    dropped: list[StoredFiles] = []
     async with services.db.writer.begin() as session:
-        for keys, image, source in zip(stored, processed, made, strict=True):
-            await media_queries.add_attachment(session, **_attachment_row(
-                keys, generation, image, source))
+        # Read again: alt text and focus set while the images were being made count.
+        pending = {row.id: row for row in await pending_queries.pending_of_generation(
+            session, generation.id, for_update=True)}
+        for files, image, source in zip(stored, processed, made, strict=True):
+            details = pending.get(files.media_id)
+            if files.media_id in promised and details is None:
+                dropped.append(files)
+                continue
+            await media_queries.add_attachment(session, **attachment_values(
+                files, image, account_id=generation.account_id, generation_id=generation.id,
+                generator=source.generator, digital_source_type=source.digital_source_type,
+                description=details.description if details else "", focus=_focus(details)))
+        made_ids = {files.media_id for files in stored}
+        await pending_queries.delete_pending(session, sorted(made_ids & set(pending)))
+        # The service made fewer images than asked for: those promised are not coming.
+        await pending_queries.mark_failed(
+            session, sorted(set(pending) - made_ids),
+            "The image service returned fewer images than asked for.")
         await gen_queries.finish_generation(session, generation.id, state=DONE,
                                             style=made[0].style, seed=made[0].seed,
                                             model=made[0].model or None)
+    return dropped
+
+
+def _focus(pending: PendingMedia | None) -> tuple[float, float] | None:
+    if pending is None or pending.focus_x is None or pending.focus_y is None:
+        return None
+    return pending.focus_x, pending.focus_y
 
 
 async def _call_backend(services: Services, generation: Generation) -> list[GeneratedImage]:
@@ -290,46 +343,6 @@ def _provenance(image: GeneratedImage) -> Provenance:
                       generator=image.generator, software=f"Dreamfeed {__version__}")
 
 
-@dataclass(frozen=True)
-class _Stored:
-    media_id: int
-    original: str
-    jpeg: str
-    webp: str
-    thumb: str
-
-
-async def _store(store: MediaStore, image: ProcessedImage) -> _Stored:
-    """Write the files under the id the attachment row will have (rendition keys embed it).
-    The original is content-addressed: an identical one is stored once."""
-    media_id = new_id()
-    original = original_key(image.sha256, image.original_extension)
-    if not await store.exists(original):
-        await store.put(original, image.original)
-    keys = []
-    for filename, rendered in ((JPEG_FILE, image.jpeg), (WEBP_FILE, image.webp),
-                               (THUMB_FILE, image.thumb)):
-        keys.append(rendition_key(media_id, rendered.sha256, filename))
-        await store.put(keys[-1], rendered.data)
-    return _Stored(media_id, original, *keys)
-
-
-def _attachment_row(keys: _Stored, generation: Generation, image: ProcessedImage,
-                    source: GeneratedImage) -> dict[str, Any]:
-    return dict(
-        id=keys.media_id, account_id=generation.account_id, generation_id=generation.id,
-        sha256=image.sha256, original_key=keys.original,
-        original_type=image.original_mime, original_size=len(image.original),
-        width=image.width, height=image.height,
-        jpeg_key=keys.jpeg, jpeg_size=len(image.jpeg.data),
-        webp_key=keys.webp, webp_size=len(image.webp.data),
-        display_width=image.jpeg.width, display_height=image.jpeg.height,
-        thumb_key=keys.thumb, thumb_size=len(image.thumb.data),
-        thumb_width=image.thumb.width, thumb_height=image.thumb.height,
-        blurhash=image.blurhash, generator=source.generator[:255],
-        digital_source_type=source.digital_source_type)
-
-
 async def _set_state(services: Services, generation: Generation, state: str,
                      code: str | None, message: str | None) -> None:
     async with services.db.writer.begin() as session:
@@ -344,6 +357,8 @@ async def _fail(services: Services, generation: Generation, code: str,
     async with services.db.writer.begin() as session:
         await gen_queries.finish_generation(session, generation.id, state=FAILED,
                                             error=message, error_code=code)
+        promised = await pending_queries.pending_of_generation(session, generation.id)
+        await pending_queries.mark_failed(session, [row.id for row in promised], message)
         if code not in USER_FAULTS:
             await gen_queries.refund_quota(session, generation.account_id,
                                            generation.created_at.date(), generation.n)
