@@ -38,7 +38,6 @@ _.cache_error, _.cached_at  # remote_media: why and when the cache was filled
 _.resolved_by_account_id  # reports: which moderator closed it
 _.read_at  # notifications: reserved for the client API's markers (issue 11)
 _.upload_type  # pending_media: the type an upload's header showed
-_.upload_type  # pending_media: the type an upload's header showed
 _.isolation_level  # storage/database.py: the sqlite3 driver's attribute
 
 # Read by tests only: instruments and queries the suite asserts with.
