@@ -37,6 +37,7 @@ from server.services.statuses.notes import note_parts
 from server.services.statuses.remix import Parent, find_parent
 from storage import accounts as account_queries
 from storage import media as media_queries
+from storage import pending_media as pending_queries
 from storage import statuses as status_queries
 from storage import timelines as timeline_queries
 from storage.generations import get_generation
@@ -54,6 +55,7 @@ NEEDS_IMAGE = ("a Dreamfeed post needs an image: attach 1 to 4 images (only a re
                "text alone)")
 NEEDS_TEXT = "a reply without images needs some text"
 # Mastodon's words (config/locales/en.yml), which its clients show as they are.
+PROCESSING = "Cannot attach files that have not finished processing. Try again in a moment!"
 REPLY_NOT_FOUND = "The post you are trying to reply to does not appear to exist."
 
 
@@ -130,6 +132,10 @@ async def _attach(session: AsyncSession, author: Account, media_ids: list[int],
     attached: list[MediaAttachment] = []
     for position, media_id in enumerate(media_ids):
         media = await media_queries.attachment_by_id(session, media_id)
+        if media is None:
+            pending = await pending_queries.pending_by_id(session, media_id)
+            if pending is not None and pending.account_id == author.id:
+                raise InvalidInput(PROCESSING)  # an upload or generation not done yet
         if media is None or media.account_id != author.id:
             raise InvalidInput(f"no image {media_id} of yours")
         if media.status_id is not None:

@@ -10,7 +10,7 @@ from server.services.errors import InvalidInput, NotFound
 from server.services.statuses import posts
 from server.services.statuses.notes import render_note
 from storage import statuses as status_queries
-from storage.models import Status
+from storage.models import PendingMedia, Status
 from tests.federation.conftest import StartInstance
 
 
@@ -46,6 +46,14 @@ async def test_text_replies(start: StartInstance) -> None:
     with pytest.raises(InvalidInput, match="needs some text"):
         await posts.edit_status(services, "bob", reply.id, caption="")
 
+    # an image still being made cannot be attached yet (Mastodon's words)
+    async with a.app[appkeys.DATABASE].writer.begin() as session:
+        pending = PendingMedia(account_id=alice.account_id, kind="upload")
+        session.add(pending)
+        await session.flush()
+        pending_id = pending.id
+    with pytest.raises(InvalidInput, match="not finished processing"):
+        await posts.create_status(services, "alice", posts.NewStatus(media_ids=[pending_id]))
     async with a.app[appkeys.DATABASE].reader() as session:
         used = [m.id for m in await status_queries.attachments(session, top.id)]
     with pytest.raises(InvalidInput, match="already in a post"):
