@@ -10,6 +10,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from storage.models import Account, Favourite, Status
 from storage.mutes import muted_ids
+from storage.pagination import Page, apply_page, finish_page
 from storage.timelines import blocked_ids, chain_up, visible_to
 from storage.types import utcnow
 
@@ -90,3 +91,27 @@ async def shown(session: AsyncSession, status_ids: list[int],
         Status.id.in_(status_ids), Status.reblog_of_id.is_(None),
         visible_to(Status, viewer_id), _shown_account(Status.account_id, viewer_id)))
     return set(result.scalars().all())
+
+
+async def favouriters_page(session: AsyncSession, status_id: int, viewer_id: int | None,
+                           page: Page) -> list[tuple[int, int]]:
+    """(favourite id, account id) of who liked the post, newest first, paged by the
+    favourite's id (the client API's Link cursors), hidden accounts left out."""
+    stmt = (select(Favourite.id, Favourite.account_id)
+            .join(Account, Account.id == Favourite.account_id)
+            .where(Favourite.status_id == status_id, Account.deleted_at.is_(None),
+                   _shown_account(Account.id, viewer_id)))
+    rows = (await session.execute(apply_page(stmt, Favourite.id, page))).all()
+    return [(row_id, account_id) for row_id, account_id in finish_page(rows, page)]
+
+
+async def boosters_page(session: AsyncSession, status_id: int, viewer_id: int | None,
+                        page: Page) -> list[tuple[int, int]]:
+    """(boost id, account id) of who boosts the post, newest first, paged by the boost's
+    id, hidden accounts left out."""
+    stmt = (select(Status.id, Status.account_id)
+            .join(Account, Account.id == Status.account_id)
+            .where(Status.reblog_of_id == status_id, Status.deleted_at.is_(None),
+                   Account.deleted_at.is_(None), _shown_account(Account.id, viewer_id)))
+    rows = (await session.execute(apply_page(stmt, Status.id, page))).all()
+    return [(row_id, account_id) for row_id, account_id in finish_page(rows, page)]
