@@ -25,9 +25,11 @@ from sqlalchemy import (
     CompoundSelect,
     Select,
     and_,
+    case,
     exists,
     false,
     func,
+    literal,
     or_,
     select,
     true,
@@ -38,8 +40,10 @@ from sqlalchemy.orm import InstrumentedAttribute, aliased
 from storage.ids import id_floor, id_time
 from storage.models import (
     Account,
+    AccountList,
     Block,
     Follow,
+    ListMember,
     MediaAttachment,
     Mention,
     Notification,
@@ -160,27 +164,91 @@ def _with_boosted(stmt: Select[int], viewer_id: int | None, *,
 # --- page queries ----------------------------------------------------------------------------
 
 
-def home_query(viewer_id: int) -> Select[int]:
-    """Posts and boosts by the viewer and the accounts it follows (accepted).
+def hidden_boosters(viewer_id: int) -> Select[int]:
+    """Accounts the viewer follows without their boosts (follows.show_reblogs off)."""
+    return select(Follow.target_account_id).where(Follow.account_id == viewer_id,
+                                                  Follow.show_reblogs.is_(False))
 
-    Replies (Mastodon's rule, simplified): a reply shows when it answers the viewer, the
-    author itself (a thread), or an account the viewer follows; replies to strangers do not.
-    Boosts of the viewer's own posts are left out, as Mastodon does.
-    """
-    followed = followed_ids(viewer_id)
-    return _with_boosted(select(Status.id), viewer_id, own_boosts=False).where(
-        or_(Status.account_id.in_(followed), Status.account_id == viewer_id),
+
+def exclusive_members(viewer_id: int) -> Select[int]:
+    """Members of the viewer's exclusive lists: their posts show in those lists only."""
+    return (select(ListMember.account_id)
+            .join(AccountList, AccountList.id == ListMember.list_id)
+            .where(AccountList.account_id == viewer_id, AccountList.exclusive.is_(True)))
+
+
+def _feed_rules(viewer_id: int, replies_to: ColumnElement[bool]) -> list[ColumnElement[bool]]:
+    """What home and list feeds share: live, visible to a follower, no boosts the viewer
+    turned off, nothing from or through blocked, suspended or muted accounts. A reply shows
+    when it answers the viewer or its own author (a thread), or when `replies_to` allows."""
+    return [
         Status.deleted_at.is_(None),
         or_(Status.visibility.in_(("public", "unlisted", "private")),
             Status.account_id == viewer_id, _mentioned(Status, viewer_id)),
         or_(Status.in_reply_to_account_id.is_(None),
             Status.in_reply_to_account_id == viewer_id,
-            Status.in_reply_to_account_id == Status.account_id,
-            Status.in_reply_to_account_id.in_(followed)),
+            Status.in_reply_to_account_id == Status.account_id, replies_to),
+        or_(Status.reblog_of_id.is_(None), Status.account_id.not_in(hidden_boosters(viewer_id))),
         _not_blocked(Status.account_id, viewer_id), _not_suspended(Status.account_id),
         _not_muted(Status.account_id, viewer_id), _not_muted(Original.account_id, viewer_id),
         or_(Status.account_id == viewer_id,
-            _not_muted(Status.in_reply_to_account_id, viewer_id)))
+            _not_muted(Status.in_reply_to_account_id, viewer_id))]
+
+
+def home_query(viewer_id: int) -> Select[int]:
+    """Posts and boosts by the viewer and the accounts it follows (accepted).
+
+    Replies (Mastodon's rule, simplified): a reply shows when it answers the viewer, the
+    author itself (a thread), or an account the viewer follows; replies to strangers do not.
+    Boosts of the viewer's own posts are left out, as Mastodon does, and so are boosts by
+    accounts followed with boosts off. Members of the viewer's exclusive lists show in those
+    lists instead.
+    """
+    followed = followed_ids(viewer_id)
+    return _with_boosted(select(Status.id), viewer_id, own_boosts=False).where(
+        or_(Status.account_id.in_(followed), Status.account_id == viewer_id),
+        or_(Status.account_id == viewer_id,
+            Status.account_id.not_in(exclusive_members(viewer_id))),
+        *_feed_rules(viewer_id, Status.in_reply_to_account_id.in_(followed)))
+
+
+def list_query(list_id: int, owner_id: int, replies_policy: str) -> Select[int]:
+    """A list's feed: posts and boosts by its members that the owner follows (accepted) or
+    is, under the home feed's rules. Replies to others show by the list's policy
+    (Mastodon's FeedManager#filter_from_list?): "followed" those answering an account the
+    owner follows, "list" those answering a member, "none" no more."""
+    members = select(ListMember.account_id).where(ListMember.list_id == list_id)
+    followed = followed_ids(owner_id)
+    replies_to: ColumnElement[bool] = false()
+    if replies_policy == "followed":
+        replies_to = Status.in_reply_to_account_id.in_(followed)
+    elif replies_policy == "list":
+        replies_to = Status.in_reply_to_account_id.in_(members)
+    return _with_boosted(select(Status.id), owner_id, own_boosts=False).where(
+        Status.account_id.in_(members),
+        or_(Status.account_id.in_(followed), Status.account_id == owner_id),
+        *_feed_rules(owner_id, replies_to))
+
+
+@dataclass(frozen=True)
+class PublicOptions:
+    """The public and hashtag timelines' narrowing (Mastodon's PublicFeed and TagFeed)."""
+
+    local: bool = False  # only posts made here
+    remote: bool = False  # only posts from elsewhere
+    only_media: bool = False  # only posts with images
+
+
+def _narrowed(stmt: Select[int], options: PublicOptions) -> Select[int]:
+    if options.local:
+        stmt = stmt.where(Status.local.is_(True))
+    if options.remote:
+        stmt = stmt.where(Status.local.is_(False))
+    if options.only_media:
+        stmt = stmt.where(or_(
+            exists().where(MediaAttachment.status_id == Status.id),
+            exists().where(RemoteMedia.status_id == Status.id)))
+    return stmt
 
 
 def local_query(viewer_id: int | None) -> Select[int]:
@@ -191,12 +259,14 @@ def local_query(viewer_id: int | None) -> Select[int]:
         _not_muted(Status.account_id, viewer_id), _not_restricted(Status.account_id, viewer_id))
 
 
-def federated_query(viewer_id: int | None) -> Select[int]:
+def federated_query(viewer_id: int | None,
+                    options: PublicOptions = PublicOptions()) -> Select[int]:
     """Public posts from here and everywhere we know (no boosts)."""
-    return select(Status.id).where(
+    return _narrowed(select(Status.id).where(
         Status.visibility == "public", Status.reblog_of_id.is_(None),
         Status.deleted_at.is_(None), _not_blocked(Status.account_id, viewer_id),
-        _not_muted(Status.account_id, viewer_id), _not_restricted(Status.account_id, viewer_id))
+        _not_muted(Status.account_id, viewer_id), _not_restricted(Status.account_id, viewer_id)),
+        options)
 
 
 def profile_query(account_id: int, viewer_id: int | None) -> Select[int]:
@@ -205,13 +275,40 @@ def profile_query(account_id: int, viewer_id: int | None) -> Select[int]:
         Status.account_id == account_id, visible_to(Status, viewer_id))
 
 
-def hashtag_query(tag_id: int, viewer_id: int | None) -> Select[int]:
-    """Public posts carrying the tag."""
-    return select(Status.id).join(StatusTag, StatusTag.status_id == Status.id).where(
-        StatusTag.tag_id == tag_id, Status.visibility == "public",
+@dataclass(frozen=True)
+class TagOptions:
+    """More tags a hashtag timeline asks for (Mastodon's any[], all[], none[]), as tag ids."""
+
+    any: tuple[int, ...] = ()  # also posts carrying one of these
+    all: tuple[int, ...] = ()  # only posts carrying each of these too
+    none: tuple[int, ...] = ()  # no posts carrying any of these
+
+
+def _tagged(tag_ids: Sequence[int]) -> ColumnElement[bool]:
+    # An alias: the outer query may join StatusTag itself, which must not correlate.
+    tagged = aliased(StatusTag)
+    return exists().where(tagged.status_id == Status.id, tagged.tag_id.in_(list(tag_ids)))
+
+
+def hashtag_query(tag_id: int, viewer_id: int | None,
+                  options: PublicOptions = PublicOptions(),
+                  tags: TagOptions = TagOptions()) -> Select[int]:
+    """Public posts carrying the tag (or, with tags.any, one of those)."""
+    stmt = select(Status.id)
+    if tags.any:
+        stmt = stmt.where(_tagged([tag_id, *tags.any]))
+    else:
+        stmt = stmt.join(StatusTag, StatusTag.status_id == Status.id).where(
+            StatusTag.tag_id == tag_id)
+    for other in tags.all:
+        stmt = stmt.where(_tagged([other]))
+    if tags.none:
+        stmt = stmt.where(~_tagged(tags.none))
+    return _narrowed(stmt.where(
+        Status.visibility == "public",
         Status.reblog_of_id.is_(None), Status.deleted_at.is_(None),
         _not_blocked(Status.account_id, viewer_id), _not_muted(Status.account_id, viewer_id),
-        _not_restricted(Status.account_id, viewer_id))
+        _not_restricted(Status.account_id, viewer_id)), options)
 
 
 # Home pages look back this far first (from max_id, or now), widening until a page is full:
@@ -364,19 +461,126 @@ def notification_shown(account_id: int) -> ColumnElement[bool]:
         _not_restricted(Notification.from_account_id, account_id))
 
 
-async def notifications(session: AsyncSession, account_id: int,
-                        page: Page) -> list[NotificationEntry]:
-    """An account's notifications, newest first, without those from blocked accounts (either
-    way) or about deleted posts."""
+@dataclass(frozen=True)
+class GroupSpec:
+    """The notifications of one group: of `type`, about `status_id` (None: any), with ids in
+    [first_id, end_id)."""
+
+    type: str
+    status_id: int | None
+    first_id: int
+    end_id: int
+
+    def condition(self) -> ColumnElement[bool]:
+        about = true() if self.status_id is None else Notification.status_id == self.status_id
+        return and_(Notification.type == self.type, about, Notification.id >= self.first_id,
+                    Notification.id < self.end_id)
+
+
+@dataclass(frozen=True)
+class NotificationFilter:
+    """Which notifications a list asks for (the client API's types[], exclude_types[] and
+    account_id): `types` the stored types to keep (None: every one), `from_account_id` only
+    those this account caused, `group` only those of one group."""
+
+    types: frozenset[str] | None = None
+    from_account_id: int | None = None
+    group: GroupSpec | None = None
+
+
+def _notification_rows(account_id: int,
+                       only: NotificationFilter) -> Select[Notification, Account, Status]:
     sender = aliased(Account)
     stmt = (select(Notification, sender, Status)
             .join(sender, sender.id == Notification.from_account_id)
             .outerjoin(Status, Status.id == Notification.status_id)
             .where(Notification.account_id == account_id, notification_shown(account_id)))
+    if only.types is not None:
+        stmt = stmt.where(Notification.type.in_(sorted(only.types)))
+    if only.from_account_id is not None:
+        stmt = stmt.where(Notification.from_account_id == only.from_account_id)
+    if only.group is not None:
+        stmt = stmt.where(only.group.condition())
+    return stmt
+
+
+async def notifications(session: AsyncSession, account_id: int, page: Page,
+                        only: NotificationFilter = NotificationFilter()
+                        ) -> list[NotificationEntry]:
+    """An account's notifications, newest first, without those from blocked accounts (either
+    way) or about deleted posts."""
+    stmt = _notification_rows(account_id, only)
     rows = (await session.execute(apply_page(stmt, Notification.id, page))).all()
     return finish_page([NotificationEntry(n, a, s) for n, a, s in rows], page)
+
+
+async def notification(session: AsyncSession, account_id: int,
+                       notification_id: int) -> NotificationEntry | None:
+    """One of the account's notifications, if its list would show it."""
+    stmt = _notification_rows(account_id, NotificationFilter()).where(
+        Notification.id == notification_id)
+    row = (await session.execute(stmt)).first()
+    return None if row is None else NotificationEntry(row[0], row[1], row[2])
+
+
+@dataclass(frozen=True)
+class GroupStats:
+    """What a page's notification group holds up to the page's newest notification."""
+
+    count: int
+    newest_id: int
+    newest_at: datetime
+    oldest_in_page: int | None  # the group's oldest notification within the page's range
+    sample_account_ids: list[int]  # newest first
+
+
+async def group_stats(session: AsyncSession, account_id: int,
+                      groups: dict[str, GroupSpec], *, upto: int,
+                      page_floor: int | None, samples: int) -> dict[str, GroupStats]:
+    """For each group (a key and which notifications it holds), the count, newest
+    notification and up to `samples` newest senders among the notifications the list would
+    show with ids up to `upto` (Mastodon's NotificationGroup.load_groups_data). Two queries
+    for all the groups: the aggregates, then the senders ranked by a window function."""
+    if not groups:
+        return {}
+    conditions = {name: spec.condition() for name, spec in groups.items()}
+    key = case(*[(condition, literal(name)) for name, condition in conditions.items()],
+               else_=None).label("group_key")
+    base = (select(Notification.id, Notification.from_account_id, Notification.created_at,
+                   key)
+            .outerjoin(Status, Status.id == Notification.status_id)
+            .where(Notification.account_id == account_id, Notification.id <= upto,
+                   notification_shown(account_id), or_(*conditions.values()))
+            .subquery())
+    floor_id = base.c.id if page_floor is None else case((base.c.id >= page_floor, base.c.id))
+    result = await session.execute(
+        select(base.c.group_key, func.count(), func.max(base.c.id),
+               func.max(base.c.created_at), func.min(floor_id))
+        .group_by(base.c.group_key))
+    totals = {name: (int(count), newest, at, oldest)
+              for name, count, newest, at, oldest in result.all() if name is not None}
+    rank = func.row_number().over(partition_by=base.c.group_key,
+                                  order_by=base.c.id.desc()).label("rank")
+    ranked = select(base.c.group_key, base.c.from_account_id, base.c.id, rank).subquery()
+    senders: dict[str, list[int]] = {}
+    result = await session.execute(
+        select(ranked.c.group_key, ranked.c.from_account_id)
+        .where(ranked.c.rank <= samples).order_by(ranked.c.group_key, ranked.c.id.desc()))
+    for name, sender in result.all():
+        senders.setdefault(name, []).append(sender)
+    return {name: GroupStats(count, newest, at, oldest, senders.get(name, []))
+            for name, (count, newest, at, oldest) in totals.items()}
 
 
 async def tag_by_name(session: AsyncSession, name: str) -> Tag | None:
     result = await session.execute(select(Tag).where(Tag.name == name.lower()))
     return result.scalar_one_or_none()
+
+
+async def tag_ids(session: AsyncSession, names: Sequence[str]) -> dict[str, int]:
+    """Tag ids by (lowercase) name, for the names that exist."""
+    wanted = list({name.lower() for name in names})
+    if not wanted:
+        return {}
+    result = await session.execute(select(Tag.name, Tag.id).where(Tag.name.in_(wanted)))
+    return {name: tag_id for name, tag_id in result.all()}

@@ -54,6 +54,19 @@ class MentionParts:
 
 
 @dataclass(frozen=True)
+class FilterMatch:
+    """A viewer's "warn" filter a status matched (one phrase each: Mastodon's Filter with one
+    keyword); the status is shown behind it."""
+
+    id: int  # the filter's
+    phrase: str
+    whole_word: bool
+    contexts: tuple[str, ...]
+    expires_at: datetime | None
+    action: str = "warn"
+
+
+@dataclass(frozen=True)
 class StatusParts:
     status: Status
     account: AccountParts
@@ -70,4 +83,4 @@ class StatusParts:
     pinned: bool | None = None  # only for the viewer's own statuses
     muted: bool | None = None
     viewer_may_remix: bool = False
-    filtered: tuple[str, ...] = field(default_factory=tuple)
+    filtered: tuple[FilterMatch, ...] = field(default_factory=tuple)

@@ -7,12 +7,19 @@ from typing import Any
 
 from server.render.to_mastodon.accounts import account, mention
 from server.render.to_mastodon.common import id_or_none, iso, iso_or_none
+from server.render.to_mastodon.filters import filter_v2
 from server.render.to_mastodon.media import attachment
-from server.render.to_mastodon.parts import StatusParts
+from server.render.to_mastodon.parts import FilterMatch, StatusParts
 
 
 def _tag(name: str, base_url: str) -> dict[str, Any]:
     return {"name": name, "url": f"{base_url}/tags/{name}"}
+
+
+def filter_result(match: FilterMatch) -> dict[str, Any]:
+    """FilterResult: which warn filter matched (ours hold one phrase: its keyword)."""
+    return {"filter": filter_v2(match), "keyword_matches": [match.phrase],
+            "status_matches": None}
 
 
 def _viewer_fields(parts: StatusParts) -> dict[str, Any]:
@@ -66,7 +73,7 @@ def status(parts: StatusParts, base_url: str) -> dict[str, Any]:
         "poll": None,
         "card": None,
         "language": row.language,
-        "filtered": [],
+        "filtered": [filter_result(match) for match in parts.filtered],
         **_viewer_fields(parts),
     }
     if parts.reblog is None:

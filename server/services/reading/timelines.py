@@ -74,33 +74,39 @@ def _item(entry: queries.Entry, domain: str,
 
 def _items(entries: list[queries.Entry], services: Services,
            warnings: dict[int, tuple[str, ...]] | None = None) -> list[TimelineItem]:
-    """Views, each post shown once per page (a post and its boost, or two boosts of it:
-    the newest entry stays)."""
     domain = services.config.instance.domain
+    return [_item(entry, domain, (warnings or {}).get(entry.status.id, ()))
+            for entry in entries]
+
+
+def _once_each(entries: list[queries.Entry]) -> list[queries.Entry]:
+    """Each post shown once per page (a post and its boost, or two boosts of it: the newest
+    entry stays)."""
     seen: set[int] = set()
-    items = []
+    kept = []
     for entry in entries:
-        if entry.status.id in seen:
-            continue
-        seen.add(entry.status.id)
-        items.append(_item(entry, domain, (warnings or {}).get(entry.status.id, ())))
-    return items
+        if entry.status.id not in seen:
+            seen.add(entry.status.id)
+            kept.append(entry)
+    return kept
 
 
 # A page the viewer's "hide" filters thin out is topped up from older entries (this many
 # more reads of MAX_LIMIT at most), so a filtered page does not look like the timeline's end.
 REFILL_ROUNDS = 4
 
+Fetch = Callable[[Page], Awaitable[list[queries.Entry]]]
 
-async def _screened(services: Services, session: AsyncSession, viewer_id: int | None,
-                    page: Page, context: str,
-                    fetch: Callable[[Page], Awaitable[list[queries.Entry]]]
-                    ) -> list[TimelineItem]:
+
+async def screened_entries(session: AsyncSession, viewer_id: int | None, page: Page,
+                           context: str, fetch: Fetch
+                           ) -> tuple[list[queries.Entry], dict[int, tuple[str, ...]]]:
     """A page of `fetch` through the viewer's filters for `context`: "hide" filters drop
-    entries, "warn" filters mark them (server.services.social.filters)."""
+    entries, "warn" filters mark them (server.services.social.filters): the entries, each
+    post once, and the matched warn phrases by shown post id."""
     entries = await fetch(page)
     if viewer_id is None:
-        return _items(entries, services)
+        return _once_each(entries), {}
     shown, warnings = await filters.screen(session, viewer_id, entries, context)
     read = page.limit
     for _ in range(REFILL_ROUNDS):
@@ -112,7 +118,13 @@ async def _screened(services: Services, session: AsyncSession, viewer_id: int | 
         more, more_warnings = await filters.screen(session, viewer_id, entries, context)
         shown += more
         warnings.update(more_warnings)
-    return _items(shown[:page.limit], services, warnings)
+    return _once_each(shown[:page.limit]), warnings
+
+
+async def _screened(services: Services, session: AsyncSession, viewer_id: int | None,
+                    page: Page, context: str, fetch: Fetch) -> list[TimelineItem]:
+    entries, warnings = await screened_entries(session, viewer_id, page, context, fetch)
+    return _items(entries, services, warnings)
 
 
 async def _local_account(session: AsyncSession, username: str) -> Account:
