@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from aiohttp import FormData
+
 from server.services.statuses import posts
 from server.services.statuses.posts import NewStatus
 from tests.api.harness import Api, open_api
@@ -57,11 +59,15 @@ async def test_a_generation_promises_its_images_as_media(api: Api) -> None:
     ready = await api.get(f"/api/v1/media/{promised[1]}", token=token)
     assert ready.status == 200 and ready.body["url"] == made[1]["url"]
 
-    # Posted as ordinary media.
-    status = await posts.create_status(api.instance.services, "alice",
-                                       NewStatus(media_ids=[int(i) for i in promised],
-                                                 caption="Fog"))
-    assert status.id
+    # Posted as ordinary media, with the standard POST /api/v1/statuses.
+    form = FormData()
+    form.add_field("status", "Fog")
+    for media_id in promised:
+        form.add_field("media_ids[]", media_id)
+    status = await api.post("/api/v1/statuses", token=token, data=form)
+    assert status.status == 200, status.body
+    assert [m["id"] for m in status.body["media_attachments"]] == promised
+    assert status.body["media_attachments"][0]["description"] == "a lighthouse"
     # Once posted they are no longer unposted media (Mastodon's 404).
     assert (await api.get(f"/api/v1/media/{promised[0]}", token=token)).status == 404
 
