@@ -41,6 +41,11 @@ class InstanceConfig:
     scheme: str = ""
     name: str = "Dreamfeed"
     registrations: str = "open"
+    # What apps and the about page say of this instance: a short plain-text description, an
+    # address for questions (apps show it; empty: none given), and the rules, one per entry.
+    description: str = ""
+    contact_email: str = ""
+    rules: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,9 @@ async def instance_context(request: web.Request) -> dict[str, object]:
         "instance_name": config.instance.name,
         "domain": config.instance.domain,
         "registrations": config.instance.registrations,
+        "description": config.instance.description,
+        "rules": config.instance.rules,
+        "contact_email": config.instance.contact_email,
         "usage": usage,
         "version": __version__,
     }
