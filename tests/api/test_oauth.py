@@ -7,18 +7,30 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from aiohttp import FormData
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from server import appkeys
 from server.services.oauth import tokens
 from storage.models import OAuthCode, OAuthToken
 from tests.api.harness import Api, ApiResponse, open_api
-from tests.api.oauth_flow import CALLBACK, IVORY, OOB, App, browser, pkce, query_of, register
+from tests.api.oauth_flow import (
+    CALLBACK,
+    IVORY,
+    OOB,
+    App,
+    browser,
+    hidden_fields,
+    pkce,
+    query_of,
+    register,
+)
 
 FULL = "read write follow push"
 
@@ -421,3 +433,55 @@ async def test_settings_list_and_revoke_authorized_apps(api: Api) -> None:
     async with api.instance.app[appkeys.DATABASE].reader() as session:
         left = (await session.execute(select(OAuthCode))).scalars().all()
     assert left == []
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_authorization_details(api: Api) -> None:
+    await api.instance.add_user("alice")
+    await api.instance.add_user("bob")
+    loopback = "http://127.0.0.1/callback"
+    app = await register(api, redirect_uris=[CALLBACK, loopback], scopes="read")
+    async with browser(api) as person:
+        await person.sign_in("alice")
+        # force_login: the sign-in form again, coming back without force_login.
+        status, page, _ = await person.authorize_page(app, scope="read", force_login="true")
+        assert status == 200 and 'action="/auth/sign_in"' in page
+        next_path = hidden_fields(page)["next"]
+        assert next_path.startswith("/oauth/authorize?") and "force_login" not in next_path
+        status, _, location = await person.post("/auth/sign_in", {
+            **hidden_fields(page), "login": "bob", "password": "correct horse"})
+        assert status == 303 and location == next_path
+        status, page, _ = await person.get(next_path)
+        assert status == 200 and "@bob" in page
+        # Mastodon.py sends force_login=False: no sign-in then.
+        status, page, _ = await person.authorize_page(app, scope="read", force_login="False")
+        assert status == 200 and "@bob" in page and "Authorize" in page
+
+        # toot's /oauth/authorize/ (a trailing slash) is the same page.
+        status, page, _ = await person.get("/oauth/authorize/?" + urlencode({
+            "response_type": "code", "client_id": app.client_id, "redirect_uri": CALLBACK}))
+        assert status == 200 and "Read everything of your account" in page  # scope: read
+
+        # A loopback redirect URI may use any port (RFC 8252 7.3), nothing else may.
+        on_a_port = "http://127.0.0.1:49152/callback"
+        code = await person.code(app, redirect_uri=on_a_port, scope="read")
+        status, _, _ = await person.authorize_page(app, redirect_uri="http://127.0.0.1:1/cb")
+        assert status == 400
+        status, _, _ = await person.authorize_page(
+            app, redirect_uri="https://app.example:8443/callback")
+        assert status == 400
+        # Parameters in a JSON body, as some clients send them.
+        answer = await api.post("/oauth/token", json={
+            "grant_type": "authorization_code", "code": code, "redirect_uri": on_a_port,
+            "client_id": app.client_id, "client_secret": app.client_secret})
+        assert answer.status == 200 and answer.body["scope"] == "read"
+
+        # A code lasts ten minutes.
+        late = await person.code(app, scope="read")
+    async with api.instance.app[appkeys.DATABASE].writer.begin() as session:
+        await session.execute(update(OAuthCode).values(
+            expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+    expired = await _token(api, {"grant_type": "authorization_code", "code": late,
+                                 "redirect_uri": CALLBACK, "client_id": app.client_id,
+                                 "client_secret": app.client_secret})
+    _oauth_error(expired, 400, "invalid_grant")
