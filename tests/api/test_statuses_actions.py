@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import re
 
+from server.services.social import follows
 from tests.api.harness import Api, ApiResponse
 
 
@@ -101,6 +102,25 @@ async def test_favourite_boost_bookmark_and_who(api: Api) -> None:
     assert (await api.post(f"/api/v1/statuses/{sid}/bookmark", token=reader)).status == 403
     assert (await api.post(f"/api/v1/statuses/{sid}/pin", token=reader)).status == 403
     assert (await api.post(f"/api/v1/statuses/{sid}/reblog", token=reader)).status == 200
+
+
+async def test_followers_only_statuses(api: Api) -> None:
+    """A follower may favourite and bookmark a followers-only status; only its author may
+    boost it (Mastodon's StatusPolicy: favourite? is show?, reblog? needs the owner)."""
+    alice = await api.user("alice")
+    bob = await api.user("bob")
+    await follows.follow(api.instance.services, "bob", api.instance.handle("alice"))
+    private = await _post(api, alice, "alice", "a quiet kite", "private")
+    liked = await api.post(f"/api/v1/statuses/{private['id']}/favourite", token=bob)
+    assert liked.status == 200 and liked.body["favourited"] is True
+    saved = await api.post(f"/api/v1/statuses/{private['id']}/bookmark", token=bob)
+    assert saved.status == 200 and saved.body["bookmarked"] is True
+    refused = await api.post(f"/api/v1/statuses/{private['id']}/reblog", token=bob)
+    assert refused.status == 403 and refused.body["error"] == "This action is not allowed"
+    own = await api.post(f"/api/v1/statuses/{private['id']}/pin", token=alice)
+    assert own.status == 200 and own.body["pinned"] is True
+    who = await api.get(f"/api/v1/statuses/{private['id']}/favourited_by", token=alice)
+    assert [a["acct"] for a in who.body] == ["bob"]
 
 
 async def test_pins(api: Api) -> None:

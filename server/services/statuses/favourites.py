@@ -16,7 +16,8 @@ from storage.models import Favourite
 
 async def favourite(services: Services, username: str, ref: str) -> None:
     async with services.db.writer.begin() as session:
-        actor, status, author = await actor_and_target(session, username, ref)
+        actor, status, author = await actor_and_target(session, username, ref,
+                                                          favourite=True)
         if await favourite_queries.favourite_by(session, actor.id, status.id) is not None:
             return
         row = Favourite(account_id=actor.id, status_id=status.id)
@@ -33,7 +34,8 @@ async def favourite(services: Services, username: str, ref: str) -> None:
 
 async def unfavourite(services: Services, username: str, ref: str) -> None:
     async with services.db.writer.begin() as session:
-        actor, status, author = await actor_and_target(session, username, ref)
+        actor, status, author = await actor_and_target(session, username, ref,
+                                                          favourite=True)
         row = await favourite_queries.favourite_by(session, actor.id, status.id)
         if row is None:
             raise NotFound("you have not liked that post")

@@ -9,19 +9,31 @@ from __future__ import annotations
 from contextlib import suppress
 
 from server.services.context import Services
-from server.services.errors import InvalidInput, NotFound
+from server.services.errors import Forbidden, InvalidInput, NotFound
 from server.services.statuses import boosts, favourites
 from server.services.statuses.visibility import visible_status
 from storage import favourites as favourite_queries
 from storage import statuses as status_queries
+from storage.models import Status
 
 BOOST_VISIBILITY = "a boost is public here: visibility must be public"
+NOT_ALLOWED = "This action is not allowed"  # Mastodon's words for a refused policy
 
 
 async def _target(services: Services, status_id: int, viewer_id: int) -> int:
+    return (await _target_row(services, status_id, viewer_id)).id
+
+
+async def _target_row(services: Services, status_id: int, viewer_id: int) -> Status:
+    """The status named (a boost: the boosted one), if the viewer may see it."""
     async with services.db.reader() as session:
         row = await visible_status(session, status_id, viewer_id)
-    return row.reblog_of_id or row.id
+        if row.reblog_of_id is not None:
+            boosted = await status_queries.by_id(session, row.reblog_of_id)
+            if boosted is None:
+                raise NotFound("Record not found")
+            row = boosted
+    return row
 
 
 async def favourite(services: Services, username: str, viewer_id: int, status_id: int) -> int:
@@ -51,13 +63,17 @@ async def boost(services: Services, username: str, viewer_id: int, status_id: in
     """Boost (boosted already: that boost); the boost's own id, which the API answers with."""
     if visibility not in (None, "", "public"):
         raise InvalidInput(BOOST_VISIBILITY)
-    target = await _target(services, status_id, viewer_id)
+    row = await _target_row(services, status_id, viewer_id)
+    if row.visibility in ("private", "direct") and row.account_id != viewer_id:
+        # Mastodon's StatusPolicy#reblog?: only its author may boost a followers-only status.
+        raise Forbidden(NOT_ALLOWED)
+    target = row.id
     await boosts.boost(services, username, str(target))
     async with services.db.reader() as session:
-        row = await status_queries.boost_of(session, viewer_id, target)
-    if row is None:
+        made = await status_queries.boost_of(session, viewer_id, target)
+    if made is None:
         raise NotFound("Record not found")  # undone meanwhile by another request
-    return row.id
+    return made.id
 
 
 async def unboost(services: Services, username: str, viewer_id: int, status_id: int) -> int:

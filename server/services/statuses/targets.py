@@ -8,14 +8,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.services.errors import Conflict, NotFound
 from server.services.federation.outbound import delivery
 from server.services.moderation.moderation_checks import ensure_not_suspended
+from server.services.statuses.visibility import can_see
 from storage import accounts as account_queries
 from storage import statuses as status_queries
 from storage.models import Account, Status
 
 
-async def actor_and_target(session: AsyncSession, username: str,
-                           ref: str) -> tuple[Account, Status, Account]:
-    """The local account `username`, the status `ref` (an id or a uri) and its author."""
+async def actor_and_target(session: AsyncSession, username: str, ref: str, *,
+                           favourite: bool = False) -> tuple[Account, Status, Account]:
+    """The local account `username`, the status `ref` (an id or a uri) and its author.
+    Followers-only and direct statuses may be favourited by whoever may see them (as
+    Mastodon's StatusPolicy#favourite? allows), boosted by their author only."""
     actor = await account_queries.local_account_by_username(session, username)
     if actor is None or actor.actor_type == "Application" or actor.deleted_at:
         raise NotFound(f"no local account named {username!r}")
@@ -28,7 +31,10 @@ async def actor_and_target(session: AsyncSession, username: str,
     if author is None:
         raise NotFound(f"no post {ref}")
     if status.visibility in ("private", "direct") and author.id != actor.id:
-        raise Conflict("followers-only and direct posts cannot be liked or boosted here")
+        if not favourite:
+            raise Conflict("followers-only and direct posts cannot be boosted")
+        if not await can_see(session, status, actor):
+            raise NotFound(f"no post {ref}")
     return actor, status, author
 
 
