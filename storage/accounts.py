@@ -106,3 +106,9 @@ async def local_accounts_by_uri(session: AsyncSession,
         Account.uri.in_(wanted), Account.domain.is_(None), Account.deleted_at.is_(None),
         Account.actor_type != "Application"))
     return list(result.scalars().all())
+
+
+async def user_by_email(session: AsyncSession, email: str) -> User | None:
+    """The user with this e-mail address (stored lowercase)."""
+    result = await session.execute(select(User).where(User.email == email.lower()))
+    return result.scalar_one_or_none()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Account, Block
+from storage.pagination import Page, apply_page, finish_page
 
 
 async def block_between(session: AsyncSession, account_id: int,
@@ -51,3 +54,34 @@ async def blocked_by(session: AsyncSession, account_id: int) -> set[int]:
     result = await session.execute(
         select(Block.target_account_id).where(Block.account_id == account_id))
     return set(result.scalars().all())
+
+
+async def blocking_among(session: AsyncSession, account_id: int,
+                         target_ids: Sequence[int]) -> set[int]:
+    """Which of these accounts `account_id` blocks."""
+    if not target_ids:
+        return set()
+    result = await session.execute(select(Block.target_account_id).where(
+        Block.account_id == account_id, Block.target_account_id.in_(list(set(target_ids)))))
+    return set(result.scalars().all())
+
+
+async def blocked_by_among(session: AsyncSession, account_id: int,
+                           blocker_ids: Sequence[int]) -> set[int]:
+    """Which of these accounts block `account_id`."""
+    if not blocker_ids:
+        return set()
+    result = await session.execute(select(Block.account_id).where(
+        Block.target_account_id == account_id, Block.account_id.in_(list(set(blocker_ids)))))
+    return set(result.scalars().all())
+
+
+async def blocks_page(session: AsyncSession, account_id: int,
+                      page: Page) -> list[tuple[int, int]]:
+    """(block id, blocked account id) of `account_id`'s blocks, newest first, paginated by
+    block id; suspended accounts left out (as Mastodon's blocks list)."""
+    stmt = (select(Block.id, Block.target_account_id)
+            .join(Account, Account.id == Block.target_account_id)
+            .where(Block.account_id == account_id, Account.suspended_at.is_(None)))
+    rows = (await session.execute(apply_page(stmt, Block.id, page))).all()
+    return finish_page([(block_id, target_id) for block_id, target_id in rows], page)

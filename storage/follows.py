@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Account, Follow
 from storage.pagination import Page, apply_page, finish_page
+from storage.timelines import blocked_ids, muted_ids
 
 
 async def follow_between(session: AsyncSession, account_id: int,
@@ -110,3 +111,71 @@ async def followed_locally(session: AsyncSession, account_id: int) -> bool:
         .where(Follow.target_account_id == account_id, Follow.state == "accepted",
                Account.domain.is_(None)).limit(1))
     return result.first() is not None
+
+
+async def follows_from(session: AsyncSession, account_id: int,
+                       target_ids: Sequence[int]) -> dict[int, Follow]:
+    """`account_id`'s follows and follow requests of these accounts, by target."""
+    if not target_ids:
+        return {}
+    result = await session.execute(select(Follow).where(
+        Follow.account_id == account_id, Follow.target_account_id.in_(list(set(target_ids)))))
+    return {row.target_account_id: row for row in result.scalars().all()}
+
+
+async def follows_to(session: AsyncSession, target_id: int,
+                     account_ids: Sequence[int]) -> dict[int, Follow]:
+    """These accounts' follows and follow requests of `target_id`, by follower."""
+    if not account_ids:
+        return {}
+    result = await session.execute(select(Follow).where(
+        Follow.target_account_id == target_id, Follow.account_id.in_(list(set(account_ids)))))
+    return {row.account_id: row for row in result.scalars().all()}
+
+
+async def count_requests(session: AsyncSession, account_id: int) -> int:
+    """Follow requests waiting for `account_id`'s answer."""
+    result = await session.execute(select(func.count()).select_from(Follow).where(
+        Follow.target_account_id == account_id, Follow.state == "pending"))
+    return int(result.scalar_one())
+
+
+async def follow_page(session: AsyncSession, account_id: int, direction: str, page: Page, *,
+                      state: str = "accepted",
+                      hidden_for: int | None = None) -> list[tuple[int, int]]:
+    """(follow id, other account id) pairs of `account_id`'s followers (direction
+    "followers") or followed accounts ("following"), newest follow first, paginated by
+    follow id. Unavailable accounts (suspended, deleted) are left out, and with
+    `hidden_for` the accounts that viewer blocks, is blocked by or mutes."""
+    mine, other = ((Follow.target_account_id, Follow.account_id) if direction == "followers"
+                   else (Follow.account_id, Follow.target_account_id))
+    stmt = (select(Follow.id, other).join(Account, Account.id == other)
+            .where(mine == account_id, Follow.state == state,
+                   Account.suspended_at.is_(None), Account.deleted_at.is_(None)))
+    if hidden_for is not None:
+        stmt = stmt.where(other.not_in(blocked_ids(hidden_for)),
+                          other.not_in(muted_ids(hidden_for)))
+    rows = (await session.execute(apply_page(stmt, Follow.id, page))).all()
+    return finish_page([(follow_id, other_id) for follow_id, other_id in rows], page)
+
+
+async def familiar_followers(session: AsyncSession, viewer_id: int,
+                             target_ids: Sequence[int]) -> dict[int, list[int]]:
+    """For each target: the accounts `viewer_id` follows that follow it (accepted both),
+    oldest follow first."""
+    if not target_ids:
+        return {}
+    followed = select(Follow.target_account_id).where(Follow.account_id == viewer_id,
+                                                      Follow.state == "accepted")
+    result = await session.execute(
+        select(Follow.target_account_id, Follow.account_id)
+        .join(Account, Account.id == Follow.account_id)
+        .where(Follow.target_account_id.in_(list(set(target_ids))),
+               Follow.state == "accepted", Follow.account_id.in_(followed),
+               Follow.account_id != viewer_id,
+               Account.suspended_at.is_(None), Account.deleted_at.is_(None))
+        .order_by(Follow.id))
+    found: dict[int, list[int]] = {}
+    for target_id, follower_id in result.all():
+        found.setdefault(target_id, []).append(follower_id)
+    return found

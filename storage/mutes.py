@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Select, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Account, Mute
+from storage.pagination import Page, apply_page, finish_page
 
 
 def muted_ids(viewer_id: int, now: datetime, *, notifications: bool = False) -> Select[int]:
@@ -45,3 +47,25 @@ async def mutes_of(session: AsyncSession, account_id: int,
 async def muted_set(session: AsyncSession, viewer_id: int, now: datetime) -> set[int]:
     """The accounts the viewer mutes at `now`."""
     return set((await session.execute(muted_ids(viewer_id, now))).scalars().all())
+
+
+async def mutes_among(session: AsyncSession, account_id: int, target_ids: Sequence[int],
+                      now: datetime) -> dict[int, Mute]:
+    """`account_id`'s mutes in force at `now` of these accounts, by target."""
+    if not target_ids:
+        return {}
+    result = await session.execute(select(Mute).where(
+        Mute.account_id == account_id, Mute.target_account_id.in_(list(set(target_ids))),
+        or_(Mute.expires_at.is_(None), Mute.expires_at > now)))
+    return {row.target_account_id: row for row in result.scalars().all()}
+
+
+async def mutes_page(session: AsyncSession, account_id: int, page: Page,
+                     now: datetime) -> list[Mute]:
+    """`account_id`'s mutes in force at `now`, newest first, paginated by mute id;
+    suspended accounts left out (as Mastodon's mutes list)."""
+    stmt = (select(Mute).join(Account, Account.id == Mute.target_account_id)
+            .where(Mute.account_id == account_id, Account.suspended_at.is_(None),
+                   or_(Mute.expires_at.is_(None), Mute.expires_at > now)))
+    rows = (await session.execute(apply_page(stmt, Mute.id, page))).scalars().all()
+    return finish_page(list(rows), page)

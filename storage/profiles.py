@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Account, MediaAttachment, Status, StatusTag, Tag
+from storage.models import Account, Follow, MediaAttachment, Status, StatusTag, Tag, User
 
 # Characters LIKE treats specially; a search for "a_b" means the underscore itself.
 _LIKE_ESCAPE = "\\"
@@ -66,10 +66,12 @@ async def account_by_url(session: AsyncSession, url: str) -> Account | None:
     return result.scalars().first()
 
 
-async def search_accounts(session: AsyncSession, text: str, limit: int) -> list[Account]:
+async def search_accounts(session: AsyncSession, text: str, limit: int, *, offset: int = 0,
+                          followed_by: int | None = None) -> list[Account]:
     """Known people (local and remote) whose username starts with `text` or whose display
     name contains it; local ones first, then by username. Deleted, suspended accounts and
-    server actors are left out."""
+    server actors are left out, and sign-ups waiting for approval; with `followed_by`, only
+    the accounts it follows."""
     name = text.strip().lstrip("@")
     if not name:
         return []
@@ -77,10 +79,15 @@ async def search_accounts(session: AsyncSession, text: str, limit: int) -> list[
                                                        escape=_LIKE_ESCAPE)
     display_match = func.lower(Account.display_name).like(
         _like_pattern(name.lower(), prefix=False), escape=_LIKE_ESCAPE)
+    stmt = select(Account).where(
+        or_(username_match, display_match), Account.deleted_at.is_(None),
+        Account.suspended_at.is_(None), Account.actor_type != "Application",
+        Account.id.not_in(select(User.account_id).where(User.approved.is_(False))))
+    if followed_by is not None:
+        stmt = stmt.where(Account.id.in_(
+            select(Follow.target_account_id).where(Follow.account_id == followed_by,
+                                                   Follow.state == "accepted")))
     result = await session.execute(
-        select(Account).where(
-            or_(username_match, display_match), Account.deleted_at.is_(None),
-            Account.suspended_at.is_(None), Account.actor_type != "Application")
-        .order_by(Account.domain.is_not(None), func.lower(Account.username), Account.id)
-        .limit(limit))
+        stmt.order_by(Account.domain.is_not(None), func.lower(Account.username), Account.id)
+        .offset(offset).limit(limit))
     return list(result.scalars().all())

@@ -10,7 +10,8 @@ from server.render.to_mastodon.parts import AccountParts
 
 def account(parts: AccountParts) -> dict[str, Any]:
     row = parts.account
-    suspended = row.suspended_at is not None
+    # A deleted account shows as suspended, as Mastodon keeps a deleted one (suspended).
+    suspended = row.suspended_at is not None or row.deleted_at is not None
     entity: dict[str, Any] = {
         "id": str(row.id),
         "username": row.username,

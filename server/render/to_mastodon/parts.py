@@ -84,3 +84,21 @@ class StatusParts:
     muted: bool | None = None
     viewer_may_remix: bool = False
     filtered: tuple[FilterMatch, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class RelationshipParts:
+    """The viewer's relationship to one account: follows both ways (a pending one is a
+    request), with the viewer's follow options, blocks both ways and the viewer's mute."""
+
+    account_id: int
+    following: bool = False
+    requested: bool = False  # the viewer's follow waits for approval
+    showing_reblogs: bool = False  # the viewer's follow (or request) shows their boosts
+    notifying: bool = False
+    followed_by: bool = False
+    requested_by: bool = False  # their follow of the viewer waits for approval
+    blocking: bool = False
+    blocked_by: bool = False
+    muting: bool = False
+    muting_notifications: bool = False

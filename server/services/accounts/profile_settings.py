@@ -30,6 +30,10 @@ from storage.models import Account
 
 MAX_DISPLAY_NAME = 100
 MAX_NOTE = 500
+# Profile fields, as Mastodon's Account::Fields (DEFAULT_FIELDS_SIZE) and its 255-character
+# name and value.
+MAX_FIELDS = 4
+MAX_FIELD_TEXT = 255
 ROLES = {"avatar": (400, 400), "header": (1500, 500)}
 _FILENAME_RE = re.compile(r"(avatar|header)-[0-9a-f]{16}\.jpg")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -70,10 +74,11 @@ async def profile(services: Services, account_id: int) -> Profile:
         return _profile(await _local(session, account_id))
 
 
-def _clean_name(raw: str) -> str:
+def _clean_name(raw: str, what: str = "display name") -> str:
     name = " ".join(_CONTROL_RE.sub("", raw).split())
-    if len(name) > MAX_DISPLAY_NAME:
-        raise InvalidInput(f"the display name is longer than {MAX_DISPLAY_NAME} characters")
+    limit = MAX_DISPLAY_NAME if what == "display name" else MAX_FIELD_TEXT
+    if len(name) > limit:
+        raise InvalidInput(f"the {what} is longer than {limit} characters")
     return name
 
 
@@ -82,6 +87,31 @@ def _clean_note(raw: str) -> str:
     if len(note) > MAX_NOTE:
         raise InvalidInput(f"the bio is longer than {MAX_NOTE} characters")
     return note
+
+
+def _clean_fields(raw: list[tuple[str, str]]) -> list[dict[str, str]]:
+    """Name-value pairs in the order given; pairs left blank are dropped (Mastodon's
+    fields_attributes=), a value without a name is refused."""
+    fields = []
+    for name, value in raw:
+        name, value = _clean_name(name, "field name"), _clean_name(value, "field value")
+        if not name and not value:
+            continue
+        if not name:
+            raise InvalidInput("a profile field needs a name")
+        fields.append({"name": name, "value": value})
+    if len(fields) > MAX_FIELDS:
+        raise InvalidInput(f"a profile has at most {MAX_FIELDS} fields")
+    return fields
+
+
+@dataclass(frozen=True)
+class Flags:
+    """Account settings the client API edits with the profile (None: keep)."""
+
+    locked: bool | None = None  # followers need approval (manuallyApprovesFollowers)
+    bot: bool | None = None  # an automated account: actor type Service
+    discoverable: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -122,16 +152,21 @@ async def _store(services: Services, store: MediaStore, account_id: int,
 async def update_profile(services: Services, store: MediaStore, account_id: int, *,
                          display_name: str | None = None, note: str | None = None,
                          avatar: bytes | None = None, header: bytes | None = None,
-                         remove_avatar: bool = False, remove_header: bool = False) -> Profile:
-    """Change what is given (None: keep). Images are checked before anything is written."""
+                         remove_avatar: bool = False, remove_header: bool = False,
+                         fields: list[tuple[str, str]] | None = None,
+                         flags: Flags | None = None) -> Profile:
+    """Change what is given (None: keep). Images are checked before anything is written;
+    one actor Update tells followers' servers of everything changed."""
     name = None if display_name is None else _clean_name(display_name)
     bio = None if note is None else _clean_note(note)
+    cleaned = None if fields is None else _clean_fields(fields)
     processed = [await _process(services, role, data, None)
                  for role, data in (("avatar", avatar), ("header", header)) if data]
     new = await _store(services, store, account_id, processed)
     removed = {"avatar"} if remove_avatar and not avatar else set()
     removed |= {"header"} if remove_header and not header else set()
-    return await _apply(services, store, account_id, name, bio, new, removed)
+    return await _apply(services, store, account_id, name, bio, new, removed,
+                        fields=cleaned, flags=flags or Flags())
 
 
 async def use_generated_image(services: Services, store: MediaStore, account_id: int,
@@ -155,7 +190,9 @@ async def use_generated_image(services: Services, store: MediaStore, account_id:
 
 
 async def _apply(services: Services, store: MediaStore, account_id: int, name: str | None,
-                 bio: str | None, new: list[_NewImage], removed: set[str]) -> Profile:
+                 bio: str | None, new: list[_NewImage], removed: set[str], *,
+                 fields: list[dict[str, str]] | None = None,
+                 flags: Flags | None = None) -> Profile:
     stale: list[str] = []
     async with services.db.writer.begin() as session:
         account = await _local(session, account_id)
@@ -164,6 +201,9 @@ async def _apply(services: Services, store: MediaStore, account_id: int, name: s
             account.display_name, changed = name, True
         if bio is not None and bio != account.note:
             account.note, changed = bio, True
+        if fields is not None and fields != (account.fields or []):
+            account.fields, changed = fields, True
+        changed = _set_flags(account, flags or Flags()) or changed
         for image in new:
             stale.append(_set_image(account, image.role, image.key, image.url))
             changed = True
@@ -178,6 +218,19 @@ async def _apply(services: Services, store: MediaStore, account_id: int, name: s
         if key and key not in {image.key for image in new}:
             await store.delete(key)
     return result
+
+
+def _set_flags(account: Account, flags: Flags) -> bool:
+    """Apply the flags given; whether anything changed."""
+    before = (account.manually_approves_followers, account.actor_type, account.discoverable)
+    if flags.locked is not None:
+        account.manually_approves_followers = flags.locked
+    if flags.bot is not None:
+        account.actor_type = "Service" if flags.bot else "Person"
+    if flags.discoverable is not None:
+        account.discoverable = flags.discoverable
+    return before != (account.manually_approves_followers, account.actor_type,
+                      account.discoverable)
 
 
 def _set_image(account: Account, role: str, key: str | None, url: str | None) -> str:

@@ -74,7 +74,7 @@ class PendingView:
     created_at: datetime
 
 
-def _clean_email(email: str | None) -> str | None:
+def clean_email(email: str | None) -> str | None:
     text = (email or "").strip()
     if not text:
         return None
@@ -104,7 +104,7 @@ async def sign_up(db: Database, config: Config, *, username: str, password: str,
         await limiter.hit("signup", ip)
     mode = config.instance.registrations
     code = _clean_code(invite_code)
-    email_address = _clean_email(email)
+    email_address = clean_email(email)
     reason = reason.strip()
     if code is None:
         if mode == "closed":

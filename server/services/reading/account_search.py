@@ -14,10 +14,11 @@ from urllib.parse import urlsplit
 
 from server.render.text import find_hashtags, normalize_tag
 from server.services.context import Services
-from server.services.errors import ServiceError
+from server.services.errors import RateLimited, ServiceError
 from server.services.federation.remote import resolve_account
 from server.services.reading.post_cards import AccountCard, account_card
 from storage import accounts as account_queries
+from storage import follows as follow_queries
 from storage import profiles as queries
 from storage import timelines as timeline_queries
 from storage.models import Account
@@ -70,17 +71,22 @@ async def _by_handle(services: Services, handle: str, resolve: bool) -> Account 
         return await account_queries.remote_account_by_handle(session, username, host)
 
 
+async def _resolved(services: Services, query: str, viewer_account_id: int | None,
+                    resolve: bool) -> Account | None:
+    """The one account a handle or URL names; looked up on its server only with `resolve`
+    (a signed-in viewer's, rate limited per viewer: a user cannot make this server a
+    fetching machine; RateLimited goes up to the handler, 429 with Retry-After)."""
+    if resolve and services.limiter is not None:
+        await services.limiter.hit("lookup", str(viewer_account_id))
+    if query.startswith(("http://", "https://")):
+        return await _by_url(services, query, resolve)
+    return await _by_handle(services, query, resolve)
+
+
 async def _one(services: Services, query: str, viewer_account_id: int | None) -> SearchResults:
     resolve = viewer_account_id is not None
-    if resolve and services.limiter is not None:
-        # Each lookup may make this server query another one: a user cannot make it a
-        # fetching machine. RateLimited goes up to the handler (429 with Retry-After).
-        await services.limiter.hit("lookup", str(viewer_account_id))
     try:
-        if query.startswith(("http://", "https://")):
-            account = await _by_url(services, query, resolve)
-        else:
-            account = await _by_handle(services, query, resolve)
+        account = await _resolved(services, query, viewer_account_id, resolve)
     except ServiceError as exc:
         return SearchResults(query, message=str(exc))
     if account is not None and _shown(account):
@@ -109,3 +115,41 @@ async def search(services: Services, query: str, *,
         tags = [t for t in tags if await timeline_queries.tag_by_name(session, t) is not None]
     return SearchResults(text, accounts=[account_card(services.config, a) for a in found],
                          hashtags=tags)
+
+
+async def search_account_ids(services: Services, query: str, *, viewer_account_id: int,
+                             resolve: bool, following: bool, limit: int,
+                             offset: int = 0) -> list[int]:
+    """The client API's account search (Mastodon's AccountSearchService): a handle or URL
+    names one account (looked up on its server with `resolve`, rate limited as the web
+    search); words match usernames and display names of the accounts known here. With
+    `following`, only accounts the viewer follows."""
+    text = " ".join(query.split())[:MAX_QUERY].lstrip("#")
+    if not text:
+        return []
+    if text.startswith(("http://", "https://")) or HANDLE_RE.fullmatch(text):
+        if offset:
+            return []
+        try:
+            account = await _resolved(services, text, viewer_account_id, resolve)
+        except RateLimited:
+            raise
+        except ServiceError:
+            return []  # unreachable or unknown: no result, as Mastodon answers
+        if account is None or not _shown(account):
+            return []
+        if following:
+            found = await _followed(services, viewer_account_id, [account.id])
+            return [account.id] if found else []
+        return [account.id]
+    async with services.db.reader() as session:
+        found_accounts = await queries.search_accounts(
+            session, text, limit, offset=offset,
+            followed_by=viewer_account_id if following else None)
+    return [a.id for a in found_accounts]
+
+
+async def _followed(services: Services, viewer_account_id: int, ids: list[int]) -> bool:
+    async with services.db.reader() as session:
+        rows = await follow_queries.follows_from(session, viewer_account_id, ids)
+    return any(row.state == "accepted" for row in rows.values())

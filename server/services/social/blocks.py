@@ -87,7 +87,10 @@ def block_uri(block: Block, blocker: Account) -> str:
 
 async def block(services: Services, username: str, handle: str) -> BlockView:
     """`username` blocks `handle`. Blocking again changes nothing and sends nothing."""
-    target = await target_account(services, handle)
+    return await block_account(services, username, await target_account(services, handle))
+
+
+async def block_account(services: Services, username: str, target: Account) -> BlockView:
     domain = services.config.instance.domain
     async with services.db.writer.begin() as session:
         blocker = await local_person(session, username)
@@ -133,17 +136,22 @@ def _undo_or_reject(services: Services, row: Follow, blocker: Account, target: A
 async def unblock(services: Services, username: str, handle: str) -> None:
     async with services.db.reader() as session:
         target = await known_account(services, session, handle)
-    if target is None:
+    if target is None or not await unblock_account(services, username, target):
         raise NotFound(f"{username} does not block {handle}")
+
+
+async def unblock_account(services: Services, username: str, target: Account) -> bool:
+    """Lift `username`'s block of `target`; False when there was none."""
     async with services.db.writer.begin() as session:
         blocker = await local_person(session, username)
         row = await block_queries.block_between(session, blocker.id, target.id)
         if row is None:
-            raise NotFound(f"{username} does not block {handle}")
+            return False
         if not target.is_local and target.deleted_at is None:
             undo = to_activitypub.undo_block(block_uri(row, blocker), blocker, target)
             await delivery.publish(session, blocker.id, undo, [delivery.personal_inbox(target)])
         await block_queries.delete_block(session, row.id)
+        return True
 
 
 async def list_blocks(services: Services, username: str) -> list[BlockView]:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.render import to_activitypub
 from server.services.context import Services
-from server.services.errors import AccountSuspended, Conflict, NotFound, ServiceError
+from server.services.errors import AccountSuspended, Conflict, Forbidden, NotFound
 from server.services.federation.outbound import delivery
 from server.services.federation.remote import resolve_account
 from server.services.social import notifications
@@ -30,6 +30,8 @@ ACCEPTED = "accepted"
 class FollowResult:
     target: str  # the followed actor's id
     state: str   # pending until the target accepts
+    show_reblogs: bool = True
+    notify: bool = False
 
 
 async def _local_person(session: AsyncSession, username: str) -> Account:
@@ -43,19 +45,34 @@ async def _local_person(session: AsyncSession, username: str) -> Account:
 
 async def follow(services: Services, username: str, handle: str) -> FollowResult:
     """`username` (local) follows `handle` (user@host or actor URL)."""
-    target = await resolve_account(services, handle)
+    return await follow_account(services, username, await resolve_account(services, handle))
+
+
+async def follow_account(services: Services, username: str, target: Account, *,
+                         reblogs: bool | None = None,
+                         notify: bool | None = None) -> FollowResult:
+    """`username` follows `target` (its boosts shown in home unless reblogs=False; a
+    notification for each of its posts with notify=True). Following again changes the
+    options given and nothing else, as Mastodon's FollowService."""
     async with services.db.writer.begin() as session:
         follower = await _local_person(session, username)
         if target.id == follower.id:
-            raise ServiceError("an account cannot follow itself")
-        if target.suspended_at is not None:  # as Mastodon's FollowService
-            raise NotFound(f"{handle} is suspended on this instance")
+            raise Forbidden("Following your own account is not allowed")
+        if target.suspended_at is not None or target.deleted_at is not None:
+            # as Mastodon's FollowService: an unavailable account cannot be found to follow
+            raise NotFound(f"{handle_of(target, services.config.instance.domain)} is "
+                           f"{'suspended' if target.suspended_at else 'deleted'} on this "
+                           "instance")
         if await block_queries.blocked_either_way(session, follower.id, target.id):
-            raise Conflict(f"{handle} cannot be followed: one of you blocks the other")
+            raise Conflict(f"{handle_of(target, services.config.instance.domain)} cannot be "
+                           "followed: one of you blocks the other")
         existing = await follow_queries.follow_between(session, follower.id, target.id)
         if existing is not None:
-            return FollowResult(target.uri, existing.state)
+            _set_options(existing, reblogs, notify)
+            return FollowResult(target.uri, existing.state, existing.show_reblogs,
+                                existing.notify)
         row = Follow(account_id=follower.id, target_account_id=target.id, state=PENDING)
+        _set_options(row, reblogs, notify)
         session.add(row)
         await session.flush()
         row.uri = services.urls.follow_activity(follower.username, row.id)
@@ -69,20 +86,48 @@ async def follow(services: Services, username: str, handle: str) -> FollowResult
             await delivery.publish(session, follower.id,
                                    to_activitypub.follow(row, follower, target, services.urls),
                                    [delivery.personal_inbox(target)])
-        return FollowResult(target.uri, row.state)
+        return FollowResult(target.uri, row.state, row.show_reblogs, row.notify)
+
+
+def _set_options(row: Follow, reblogs: bool | None, notify: bool | None) -> None:
+    if reblogs is not None:
+        row.show_reblogs = reblogs
+    if notify is not None:
+        row.notify = notify
 
 
 async def unfollow(services: Services, username: str, handle: str) -> None:
     target = await resolve_account(services, handle)
+    if not await unfollow_account(services, username, target):
+        raise NotFound(f"{username} does not follow {handle}")
+
+
+async def unfollow_account(services: Services, username: str, target: Account) -> bool:
+    """End `username`'s follow (or follow request) of `target`; False when there was none."""
     async with services.db.writer.begin() as session:
         follower = await _local_person(session, username)
         row = await follow_queries.follow_between(session, follower.id, target.id)
         if row is None:
-            raise NotFound(f"{username} does not follow {handle}")
+            return False
         if not target.is_local:
             undo = to_activitypub.undo_follow(row, follower, target, services.urls)
             await delivery.publish(session, follower.id, undo,
                                    [delivery.personal_inbox(target)])
+        await follow_queries.delete_follow(session, row.id)
+        return True
+
+
+async def remove_follower(services: Services, username: str, follower: Account) -> None:
+    """`follower` no longer follows `username`: its follow is removed and, for a remote
+    follower, Rejected, as Mastodon's RemoveFromFollowersService. Nothing when it did not
+    follow."""
+    async with services.db.writer.begin() as session:
+        target = await _local_person(session, username)
+        row = await follow_queries.follow_between(session, follower.id, target.id)
+        if row is None or row.state != ACCEPTED:
+            return
+        if not follower.is_local and follower.deleted_at is None:
+            await send_answer(session, target, follower, row, accept=False)
         await follow_queries.delete_follow(session, row.id)
 
 
@@ -90,11 +135,18 @@ async def answer_request(services: Services, username: str, handle: str, *,
                          approve: bool) -> None:
     """Approve or reject a pending follow request to a local account."""
     requester = await resolve_account(services, handle)
+    await answer_request_of(services, username, requester, approve=approve)
+
+
+async def answer_request_of(services: Services, username: str, requester: Account, *,
+                            approve: bool) -> None:
     async with services.db.writer.begin() as session:
         target = await _local_person(session, username)
         row = await follow_queries.follow_between(session, requester.id, target.id)
         if row is None or row.state != PENDING:
-            raise NotFound(f"no pending follow request from {handle} to {username}")
+            raise NotFound(f"no pending follow request from "
+                           f"{handle_of(requester, services.config.instance.domain)} "
+                           f"to {username}")
         if approve:
             row.state = ACCEPTED
         else:

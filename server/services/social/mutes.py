@@ -14,7 +14,7 @@ from server.services.context import Services
 from server.services.errors import InvalidInput, NotFound, ServiceError
 from server.services.social.blocks import handle_of, known_account, local_person, target_account
 from storage import mutes as mute_queries
-from storage.models import Mute
+from storage.models import Account, Mute
 from storage.types import utcnow
 
 # Mastodon sets no upper bound; a year is ample and keeps the dates sane.
@@ -42,8 +42,14 @@ async def mute(services: Services, username: str, handle: str, *,
                notifications: bool = True, duration: int | None = None) -> MuteView:
     """`username` mutes `handle` (hiding its notifications too unless notifications=False),
     for `duration` seconds or until unmuted. Muting again updates the mute."""
+    _expiry(duration)  # a refused duration needs no lookup
+    return await mute_account(services, username, await target_account(services, handle),
+                              notifications=notifications, duration=duration)
+
+
+async def mute_account(services: Services, username: str, target: Account, *,
+                       notifications: bool = True, duration: int | None = None) -> MuteView:
     expires_at = _expiry(duration)
-    target = await target_account(services, handle)
     async with services.db.writer.begin() as session:
         account = await local_person(session, username)
         if target.id == account.id:
@@ -60,14 +66,21 @@ async def mute(services: Services, username: str, handle: str, *,
 
 
 async def unmute(services: Services, username: str, handle: str) -> None:
+    async with services.db.reader() as session:
+        target = await known_account(services, session, handle)
+    if target is None or not await unmute_account(services, username, target):
+        raise NotFound(f"{username} does not mute {handle}")
+
+
+async def unmute_account(services: Services, username: str, target: Account) -> bool:
+    """Lift `username`'s mute of `target`; False when none was in force."""
     async with services.db.writer.begin() as session:
         account = await local_person(session, username)
-        target = await known_account(services, session, handle)
-        row = await mute_queries.mute_between(session, account.id, target.id) \
-            if target is not None else None
-        if row is None or (row.expires_at is not None and row.expires_at <= utcnow()):
-            raise NotFound(f"{username} does not mute {handle}")
+        row = await mute_queries.mute_between(session, account.id, target.id)
+        if row is None:
+            return False
         await mute_queries.delete_mute(session, row.id)
+        return row.expires_at is None or row.expires_at > utcnow()
 
 
 async def list_mutes(services: Services, username: str) -> list[MuteView]:
