@@ -5,6 +5,7 @@ metadata. Uploads can be switched off, and bad files are refused with a clear 42
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 from pathlib import Path
@@ -158,3 +159,24 @@ async def test_uploads_can_be_switched_off(database_url: str, tmp_path: Path) ->
             assert refused.status == 422
             assert refused.body["error"] == ("uploads are disabled on this instance; "
                                              "generate an image instead")
+
+
+async def test_mastodon_py_uploads_and_waits_for_the_image(api: Api) -> None:
+    token = await api.user("alice", scopes="read write")
+    client = api.mastodon(token)
+    posting = asyncio.create_task(asyncio.to_thread(
+        client.media_post, photo(), mime_type="image/jpeg", description="a kite",
+        focus=(0.25, 0.5), synchronous=True))
+    # The worker is the test's: run it while Mastodon.py polls GET /api/v1/media/:id.
+    while not posting.done():
+        await api.run_jobs()
+        await asyncio.sleep(0.1)
+    media = await posting
+    assert media.url and media.description == "a kite"
+    assert media.meta.focus.x == 0.25 and media.meta.focus.y == 0.5
+    updated = await asyncio.to_thread(client.media_update, media, description="a red kite")
+    assert updated.description == "a red kite"
+    posted = await asyncio.to_thread(client.status_post, "My kite", media_ids=[media])
+    [attached] = posted.media_attachments
+    assert attached.id == media.id and attached.description == "a red kite"
+    assert attached.dreamfeed.ai_generated is False
