@@ -3,6 +3,7 @@ many notifications are newer than it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -16,6 +17,7 @@ from storage.timelines import notification_shown
 from storage.types import utcnow
 
 NOTIFICATIONS = "notifications"
+HOME = "home"
 
 _markers = cast(Table, Marker.__table__)
 
@@ -24,6 +26,15 @@ async def get(session: AsyncSession, user_id: int, timeline: str) -> Marker | No
     result = await session.execute(select(Marker).where(Marker.user_id == user_id,
                                                         Marker.timeline == timeline))
     return result.scalar_one_or_none()
+
+
+async def markers_of(session: AsyncSession, user_id: int,
+                     timelines: Sequence[str]) -> list[Marker]:
+    if not timelines:
+        return []
+    result = await session.execute(select(Marker).where(Marker.user_id == user_id,
+                                                        Marker.timeline.in_(list(timelines))))
+    return list(result.scalars().all())
 
 
 def _insert(session: AsyncSession) -> Any:
@@ -49,8 +60,21 @@ async def upsert(session: AsyncSession, user_id: int, timeline: str, last_read_i
     return result.first() is not None
 
 
+async def put(session: AsyncSession, user_id: int, timeline: str, last_read_id: int, *,
+              now: datetime | None = None) -> None:
+    """Set the marker to `last_read_id`, older or newer (what a client asks for: the client
+    API's markers move both ways, as Mastodon's do)."""
+    stmt = _insert(session).values(id=new_id(), user_id=user_id, timeline=timeline,
+                                   last_read_id=last_read_id, updated_at=now or utcnow())
+    await session.execute(stmt.on_conflict_do_update(
+        index_elements=["user_id", "timeline"],
+        set_={"last_read_id": stmt.excluded.last_read_id,
+              "updated_at": stmt.excluded.updated_at}))
+
+
 async def unread_notifications(session: AsyncSession, user_id: int, account_id: int, *,
-                               cap: int) -> int:
+                               cap: int, types: frozenset[str] | None = None,
+                               from_account_id: int | None = None) -> int:
     """How many notifications of `account_id` newer than `user_id`'s notifications marker
     (all of them without one) its list would show, counting at most `cap`.
 
@@ -67,9 +91,13 @@ async def unread_notifications(session: AsyncSession, user_id: int, account_id: 
               .outerjoin(Status, Status.id == Notification.status_id)
               .where(Notification.account_id == account_id,
                      Notification.id > func.coalesce(last_read, 0),
-                     notification_shown(account_id))
-              .limit(cap).subquery())
-    count = (await session.execute(select(func.count()).select_from(unread))).scalar_one()
+                     notification_shown(account_id)))
+    if types is not None:
+        unread = unread.where(Notification.type.in_(sorted(types)))
+    if from_account_id is not None:
+        unread = unread.where(Notification.from_account_id == from_account_id)
+    limited = unread.limit(cap).subquery()
+    count = (await session.execute(select(func.count()).select_from(limited))).scalar_one()
     return int(count)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Notification
+from storage.models import Account, Follow, Notification
 
 
 async def exists_same(session: AsyncSession, account_id: int, from_account_id: int,
@@ -31,3 +31,38 @@ async def add(session: AsyncSession, account_id: int, from_account_id: int, kind
 async def delete_notifications_about(session: AsyncSession, status_id: int) -> None:
     """A deleted status's notifications point at nothing readable any more."""
     await session.execute(delete(Notification).where(Notification.status_id == status_id))
+
+
+async def delete_one(session: AsyncSession, account_id: int, notification_id: int) -> bool:
+    """Dismiss one of the account's notifications; whether it existed."""
+    result = await session.execute(
+        delete(Notification).where(Notification.id == notification_id,
+                                   Notification.account_id == account_id)
+        .returning(Notification.id))
+    return result.first() is not None
+
+
+async def delete_all(session: AsyncSession, account_id: int) -> None:
+    await session.execute(delete(Notification).where(Notification.account_id == account_id))
+
+
+async def delete_matching(session: AsyncSession, account_id: int, kind: str,
+                          status_id: int | None, first_id: int, end_id: int) -> None:
+    """Dismiss a group: the account's notifications of `kind` (about `status_id` when given)
+    with ids in [first_id, end_id)."""
+    stmt = delete(Notification).where(
+        Notification.account_id == account_id, Notification.type == kind,
+        Notification.id >= first_id, Notification.id < end_id)
+    if status_id is not None:
+        stmt = stmt.where(Notification.status_id == status_id)
+    await session.execute(stmt)
+
+
+async def subscribers(session: AsyncSession, account_id: int) -> list[int]:
+    """Local accounts following `account_id` (accepted) that asked to hear of its posts
+    (follows.notify)."""
+    result = await session.execute(
+        select(Follow.account_id).join(Account, Account.id == Follow.account_id)
+        .where(Follow.target_account_id == account_id, Follow.state == "accepted",
+               Follow.notify.is_(True), Account.domain.is_(None)))
+    return list(result.scalars().all())

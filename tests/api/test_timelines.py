@@ -165,10 +165,13 @@ async def test_mastodon_py_pages_home_with_fetch_next(api: Api) -> None:
     first = await asyncio.to_thread(client.timeline_home, limit=2)
     assert [str(s.id) for s in first] == [made[4], made[3]]
     second = await asyncio.to_thread(client.fetch_next, first)
+    assert second is not None
     assert [str(s.id) for s in second] == [made[2], made[1]]
     third = await asyncio.to_thread(client.fetch_next, second)
+    assert third is not None
     assert [str(s.id) for s in third] == [made[0]]
     newer = await asyncio.to_thread(client.fetch_previous, third)
+    assert newer is not None
     assert [str(s.id) for s in newer] == [made[2], made[1]]
     public = await asyncio.to_thread(client.timeline_public, remote=True, limit=1)
     assert public[0].account.acct == "bob@remote.test"

@@ -10,7 +10,7 @@ callers whose cause repeats, such as a follow request sent again.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +22,10 @@ from storage import accounts as account_queries
 from storage import blocks as block_queries
 from storage import notifications as notification_queries
 from storage import timelines as timeline_queries
+from storage.ids import id_floor, id_time, parse_id
+from storage.models import Account, Status
 from storage.pagination import Page
+from storage.timelines import GroupSpec
 
 FOLLOW = "follow"
 FOLLOW_REQUEST = "follow_request"
@@ -31,12 +34,17 @@ REBLOG = "reblog"
 REPLY = "reply"
 MENTION = "mention"
 REMIX = "remix"
+# A followed account posted, and the follower asked to hear of its posts (follows.notify).
+STATUS = "status"
 # To every admin, from the new account, when a sign-up waits for approval (Mastodon's name).
 ADMIN_SIGN_UP = "admin.sign_up"
 # To every admin, from the reporter, when a report arrives (Mastodon's name).
 ADMIN_REPORT = "admin.report"
-TYPES = frozenset({FOLLOW, FOLLOW_REQUEST, FAVOURITE, REBLOG, REPLY, MENTION, REMIX,
+TYPES = frozenset({FOLLOW, FOLLOW_REQUEST, FAVOURITE, REBLOG, REPLY, MENTION, REMIX, STATUS,
                    ADMIN_SIGN_UP, ADMIN_REPORT})
+# A mention in a status that already told the account it is a reply or a remix adds nothing:
+# one notification per account and status, the most specific kind.
+_MORE_SPECIFIC = {MENTION: (REPLY, REMIX)}
 
 EXCERPT_LENGTH = 80
 
@@ -52,9 +60,10 @@ async def notify(session: AsyncSession, account_id: int, from_account_id: int, t
         return False
     if await block_queries.block_between(session, account_id, from_account_id) is not None:
         return False  # someone you block reaches you no more through notifications
-    if await notification_queries.exists_same(session, account_id, from_account_id, type,
-                                              status_id):
-        return False
+    for kind in (type, *_MORE_SPECIFIC.get(type, ())):
+        if await notification_queries.exists_same(session, account_id, from_account_id, kind,
+                                                  status_id):
+            return False
     await notification_queries.add(session, account_id, from_account_id, type, status_id)
     return True
 
@@ -108,3 +117,105 @@ async def list_notifications(services: Services, username: str,
         status_excerpt=plain_text(row.status.content, EXCERPT_LENGTH) if row.status else "",
         filtered=warnings.get(row.notification.id, ()),
     ) for row in rows]
+
+
+async def notify_subscribers(session: AsyncSession, status: Status, author: Account) -> int:
+    """Tell the local followers who asked for it (follows.notify) that `author` posted
+    `status`, inside the transaction that stores it. As Mastodon's FeedInsertWorker: not
+    for boosts, replies to others or direct statuses (self-replies, threads, do notify).
+    Returns how many were told."""
+    if status.reblog_of_id is not None or status.visibility == "direct":
+        return 0
+    if status.in_reply_to_account_id not in (None, author.id):
+        return 0
+    told = 0
+    for follower_id in await notification_queries.subscribers(session, author.id):
+        told += await notify(session, follower_id, author.id, STATUS, status.id)
+    return told
+
+
+# --- groups ----------------------------------------------------------------------------------
+
+# Mastodon groups favourites and boosts of one status, and follows, made close together
+# (Notification::Groups). Its window is "12 hours from the group's first hour", kept in
+# Redis; ours is a fixed 12-hour window of the notification's id (ids are times), so a key
+# is computed from the row alone and a group is an id range: the same grouping a client
+# sees from Mastodon, except that a burst straddling a window boundary makes two groups.
+GROUPABLE = frozenset({FAVOURITE, REBLOG, FOLLOW})
+GROUP_WINDOW_HOURS = 12
+_UNGROUPED = "ungrouped-"
+
+
+def _window_start_hour(notification_id: int) -> int:
+    hour = int(id_time(notification_id).timestamp()) // 3600
+    return hour - hour % GROUP_WINDOW_HOURS
+
+
+def group_key(type: str, status_id: int | None, notification_id: int,
+              grouped: frozenset[str] = GROUPABLE) -> str:
+    """The notification's group: "favourite-<status>-<hour>", "reblog-<status>-<hour>",
+    "follow-<hour>" (the hour since the epoch its window starts at), or
+    "ungrouped-<id>" for the other types and those not in `grouped`."""
+    if type not in GROUPABLE or type not in grouped:
+        return f"{_UNGROUPED}{notification_id}"
+    hour = _window_start_hour(notification_id)
+    return f"{type}-{hour}" if type == FOLLOW else f"{type}-{status_id}-{hour}"
+
+
+def group_spec(key: str) -> GroupSpec | int:
+    """The notifications a group key names: a GroupSpec, or the id of an ungrouped one.
+    NotFound for anything else."""
+    if key.startswith(_UNGROUPED):
+        found = parse_id(key.removeprefix(_UNGROUPED))
+        if found is None:
+            raise NotFound("no such notification group")
+        return found
+    type, _, rest = key.partition("-")
+    parts = rest.split("-")
+    if type not in GROUPABLE or len(parts) != (1 if type == FOLLOW else 2) \
+            or not all(p.isdigit() and len(p) < 19 for p in parts):
+        raise NotFound("no such notification group")
+    hour = int(parts[-1])
+    if hour % GROUP_WINDOW_HOURS:
+        raise NotFound("no such notification group")
+    return _window(type, None if type == FOLLOW else int(parts[0]), hour)
+
+
+def group_of(type: str, status_id: int | None, notification_id: int) -> GroupSpec:
+    """The notifications grouped with this one (of a GROUPABLE type)."""
+    return _window(type, None if type == FOLLOW else status_id,
+                   _window_start_hour(notification_id))
+
+
+def _window(type: str, status_id: int | None, hour: int) -> GroupSpec:
+    start = datetime.fromtimestamp(hour * 3600, tz=UTC)
+    return GroupSpec(type=type, status_id=status_id, first_id=id_floor(start),
+                     end_id=id_floor(start + timedelta(hours=GROUP_WINDOW_HOURS)))
+
+
+# --- dismissing ------------------------------------------------------------------------------
+
+
+async def dismiss(services: Services, account_id: int, notification_id: int) -> None:
+    """Delete one of the account's notifications (NotFound when it has none by that id)."""
+    async with services.db.writer.begin() as session:
+        if not await notification_queries.delete_one(session, account_id, notification_id):
+            raise NotFound("no such notification")
+
+
+async def dismiss_group(services: Services, account_id: int, key: str) -> None:
+    """Delete the notifications of a group (nothing when it holds none, as Mastodon)."""
+    spec = group_spec(key)
+    async with services.db.writer.begin() as session:
+        if isinstance(spec, int):
+            await notification_queries.delete_one(session, account_id, spec)
+        else:
+            await notification_queries.delete_matching(session, account_id, spec.type,
+                                                       spec.status_id, spec.first_id,
+                                                       spec.end_id)
+
+
+async def clear(services: Services, account_id: int) -> None:
+    """Delete every notification of the account."""
+    async with services.db.writer.begin() as session:
+        await notification_queries.delete_all(session, account_id)

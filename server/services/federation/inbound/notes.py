@@ -196,6 +196,8 @@ async def store_remote_note(services: Services, note: ParsedNote, author: Accoun
         await status_queries.add_mentions(session, status.id, [a.id for a in context.mentioned])
         await status_queries.add_tags(session, status.id, [tag.name for tag in note.hashtags])
         await _count_and_notify(session, status, context)
+        if not fetched:  # a post as it is made, not an old one fetched for a boost or thread
+            await notifications.notify_subscribers(session, status, author)
         await _link_thread(services, session, status, depth)
     return f"stored {visibility} post", status
 
