@@ -112,3 +112,13 @@ async def user_by_email(session: AsyncSession, email: str) -> User | None:
     """The user with this e-mail address (stored lowercase)."""
     result = await session.execute(select(User).where(User.email == email.lower()))
     return result.scalar_one_or_none()
+
+
+async def unapproved_among(session: AsyncSession, account_ids: Iterable[int]) -> set[int]:
+    """Which of these accounts are local sign-ups still waiting for approval."""
+    wanted = list(set(account_ids))
+    if not wanted:
+        return set()
+    result = await session.execute(select(User.account_id).where(
+        User.account_id.in_(wanted), User.approved.is_(False)))
+    return set(result.scalars().all())

@@ -44,10 +44,8 @@ class AccountPage:
 
 
 async def _approved(session: AsyncSession, account: Account) -> bool:
-    if not account.is_local:
-        return True
-    user = await account_queries.user_by_account_id(session, account.id)
-    return user is not None and user.approved
+    return not account.is_local \
+        or account.id not in await account_queries.unapproved_among(session, [account.id])
 
 
 async def find_account(session: AsyncSession, account_id: int) -> Account:
@@ -71,8 +69,9 @@ async def accounts(services: Services, ids: Sequence[int]) -> list[AccountParts]
     wanted = list(dict.fromkeys(ids))
     async with services.db.reader() as session:
         rows = await entity_queries.accounts_by_id(session, wanted)
+        pending = await account_queries.unapproved_among(session, rows)
         shown = [i for i in wanted if i in rows and rows[i].actor_type != "Application"
-                 and await _approved(session, rows[i])]
+                 and i not in pending]
         made = await load_accounts(services, session, shown)
     return [made[i] for i in shown if i in made]
 
