@@ -120,7 +120,8 @@ def require_user(request: web.Request, scope: str) -> ApiUser:
     """A user token with `scope`."""
     found = require_grant(request, scope)
     if found.user_id is None or found.account_id is None or found.username is None:
-        raise ApiError(422, USER_REQUIRED)
+        # Mastodon's answer has no details; the schema's ValidationError wants them (empty).
+        raise ApiError(422, USER_REQUIRED, details={})
     return ApiUser(grant=found, user_id=found.user_id, account_id=found.account_id,
                    username=found.username)
 

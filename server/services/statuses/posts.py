@@ -29,7 +29,7 @@ from server.services.federation.outbound import delivery
 from server.services.federation.outbound.audience import audience_inboxes, parent_authors
 from server.services.moderation.moderation_checks import ensure_not_suspended
 from server.services.social.blocks import refuse_reply
-from server.services.social.notifications import notify
+from server.services.social.notifications import notify, notify_subscribers
 from server.services.statuses.content import compose, link_tags_and_mentions, remix_url
 from server.services.statuses.media_purge import enqueue_media_purge
 from server.services.statuses.mentions import RESOLVE_MENTIONS, fetch_unknown, stored_mentions
@@ -214,6 +214,8 @@ async def create_status(services: Services, username: str, new: NewStatus) -> St
             await status_queries.increment(session, remixed.status.id, "remixes_count")
         parts = await note_parts(services, session, status, author)
         await _notify_locals(session, status, author, parent, remixed, parts)
+        # Followers who rang the bell (follows.notify) hear of it in the same transaction.
+        await notify_subscribers(session, status, author)
         if mentions.unknown:  # the Create waits for them: see resolve_mentions_job
             await _enqueue_resolution(session, status, mentions.unknown, "create")
         else:
