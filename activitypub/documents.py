@@ -37,6 +37,10 @@ ACTOR_CONTEXT_TERMS: dict[str, Any] = {
     # Account migration, as Mastodon's context_helper.rb defines them.
     "alsoKnownAs": {"@id": "as:alsoKnownAs", "@type": "@id"},
     "movedTo": {"@id": "as:movedTo", "@type": "@id"},
+    # Profile fields, as Mastodon's context_helper.rb defines them.
+    "schema": "http://schema.org#",
+    "PropertyValue": "schema:PropertyValue",
+    "value": "schema:value",
 }
 
 
@@ -68,6 +72,8 @@ class ActorFields:
     # Account migration: the accounts this one says it also is, and where it moved.
     also_known_as: tuple[str, ...] = ()
     moved_to: str | None = None
+    # Profile fields: (name, value as HTML), published as PropertyValue attachments.
+    property_values: tuple[tuple[str, str], ...] = ()
 
 
 def actor_document(actor: ActorFields) -> dict[str, Any]:
@@ -111,6 +117,9 @@ def actor_document(actor: ActorFields) -> dict[str, Any]:
         if actor.image_media_type:
             image["mediaType"] = actor.image_media_type
         doc["image"] = image
+    if actor.property_values:
+        doc["attachment"] = [{"type": "PropertyValue", "name": name, "value": value}
+                             for name, value in actor.property_values]
     if actor.suspended:
         doc["suspended"] = True
     if actor.also_known_as:

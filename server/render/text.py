@@ -62,10 +62,29 @@ def find_mentions(text: str, local_domain: str) -> list[str]:
     return list(handles)
 
 
+LINK_REL = 'rel="nofollow noopener noreferrer"'
+# Links in a local account's bio and fields carry rel="me" (Mastodon's TextFormatter
+# with_rel_me), so a site that links back verifies the account.
+REL_ME = 'rel="nofollow noopener noreferrer me"'
+
+
 def _link(url: str) -> str:
     shown = re.sub(r"^https?://", "", url)
-    return (f'<a href="{escape(url)}" target="_blank" rel="nofollow noopener noreferrer" '
+    return (f'<a href="{escape(url)}" target="_blank" {LINK_REL} '
             f'translate="no">{escape(shown)}</a>')
+
+
+def with_rel_me(html: str) -> str:
+    """Only for HTML format_caption built (escaped text, our own anchors)."""
+    return html.replace(LINK_REL, REL_ME)
+
+
+def field_html(value: str, *, tag_url: Callable[[str], str], local_domain: str) -> str:
+    """A local profile field's value as one line of HTML: links (rel="me") and hashtags."""
+    html = format_caption(value, tag_url=tag_url, local_domain=local_domain, mentions={}).html
+    # One line: the paragraphs format_caption makes are joined.
+    html = re.sub(r"^<p>|</p>$", "", html).replace("</p><p>", " ")
+    return with_rel_me(html)
 
 
 def format_caption(text: str, *, tag_url: Callable[[str], str], local_domain: str,

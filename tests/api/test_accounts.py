@@ -52,7 +52,7 @@ async def test_verify_credentials_has_the_source_and_needs_a_user_with_profile(
     app = await api.app_token(scopes="read")
     needs_user = await api.get("/api/v1/accounts/verify_credentials", token=app)
     assert needs_user.status == 422
-    assert needs_user.body == {"error": "This method requires an authenticated user"}
+    assert needs_user.body["error"] == "This method requires an authenticated user"
     assert (await api.get("/api/v1/accounts/verify_credentials")).status == 401
     # Pending follow requests are counted.
     bob = await api.user("bob")
@@ -131,14 +131,22 @@ async def test_a_profile_change_federates_as_an_actor_update(api: Api) -> None:
         session.add(Follow(account_id=remote.id, target_account_id=alice_id,
                            state="accepted", uri="https://remote.test/follows/1"))
     await api.patch("/api/v1/accounts/update_credentials", token=token,
-                    json={"display_name": "Alice", "locked": True})
+                    json={"display_name": "Alice", "locked": True,
+                          "fields_attributes": [{"name": "Site",
+                                                 "value": "https://alice.example"}]})
     async with api.instance.app[appkeys.DATABASE].reader() as session:
         bodies = (await session.execute(select(OutgoingActivity.body).where(
             OutgoingActivity.account_id == alice_id))).scalars().all()
     updates = [b for b in bodies if b["type"] == "Update"]
     assert len(updates) == 1
     assert updates[0]["object"]["name"] == "Alice"
-    assert updates[0]["object"]["manuallyApprovesFollowers"] is True
+    actor = updates[0]["object"]
+    assert actor["manuallyApprovesFollowers"] is True
+    # Profile fields go out as Mastodon's PropertyValue attachments, links with rel="me".
+    [site] = actor["attachment"]
+    assert site["type"] == "PropertyValue" and site["name"] == "Site"
+    assert 'href="https://alice.example"' in site["value"] and " me\"" in site["value"]
+    assert updates[0]["@context"][2]["PropertyValue"] == "schema:PropertyValue"
 
 
 async def test_mastodon_py_reads_and_updates_the_account(api: Api) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from activitypub import builders
 from activitypub.documents import ActorFields, actor_document
 from server.config import Config
+from server.render.text import field_html
 from server.urls import Urls
 from storage.models import Account, AccountKey
 
@@ -63,6 +64,10 @@ def local_actor(account: Account, key: AccountKey, config: Config) -> dict[str, 
         icon_media_type=None if avatar is None else _media_type(avatar),
         image_url=None if account.suspended_at else header,
         image_media_type=None if header is None else _media_type(header),
+        property_values=() if account.suspended_at else tuple(
+            (str(f.get("name", "")), field_html(str(f.get("value", "")), tag_url=urls.tag,
+                                                local_domain=config.instance.domain))
+            for f in account.fields or [] if isinstance(f, dict)),
     )
     return actor_document(fields)
 
