@@ -180,3 +180,7 @@ async def test_mastodon_py_uploads_and_waits_for_the_image(api: Api) -> None:
     [attached] = posted.media_attachments
     assert attached.id == media.id and attached.description == "a red kite"
     assert attached.dreamfeed.ai_generated is False
+    # Nothing generated it: no AI label, no #AIGenerated, no generator named.
+    assert "AI-generated" not in posted.content
+    assert "aigenerated" not in [tag.name for tag in posted.tags]
+    assert posted.dreamfeed.generation is None

@@ -100,7 +100,7 @@ def local_media_parts(config: Config, media: MediaAttachment) -> MediaParts:
         description=media.description or None, blurhash=media.blurhash or None,
         width=media.display_width, height=media.display_height,
         preview_width=media.thumb_width, preview_height=media.thumb_height, focus=focus,
-        generator=media.generator, digital_source_type=media.digital_source_type,
+        generator=media.generator, digital_source_type=media.digital_source_type or None,
         ai_generated=media.generation_id is not None)
 
 

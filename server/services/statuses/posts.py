@@ -151,7 +151,7 @@ def _new_row(author: Account, new: NewStatus, html: str, generator: str | None,
              parent: Parent | None, remixed: Parent | None) -> Status:
     can_remix = new.visibility in ("public", "unlisted") if new.can_remix is None \
         else new.can_remix
-    if generator is None:
+    if not new.media_ids:
         can_remix = False  # a text reply: no image to remix
     return Status(
         uri="", account_id=author.id, local=True, visibility=new.visibility,
@@ -194,7 +194,10 @@ async def create_status(services: Services, username: str, new: NewStatus) -> St
         if remixed is not None and remixed.status is not None \
                 and not remixed.status.can_remix:
             raise Conflict("the author of that post does not allow remixes")
-        generator = attached[0].generator if attached else None
+        # The AI label names what made the first generated image; a post of uploads only
+        # (no generation behind them) and a text reply carry none.
+        generator = next((m.generator for m in attached if m.generation_id is not None),
+                         None)
         mentions = await stored_mentions(session, services.config.instance.domain, new.caption)
         content = compose(services, new.caption, generator, mentions.targets,
                           remixed.url if remixed else None)
