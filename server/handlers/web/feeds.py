@@ -1,4 +1,5 @@
-"""Feeds: the front page, home, local, federated, Discover, hashtags and notifications.
+"""Feeds: the front page, home, local, federated, Discover, hashtags, bookmarks and
+notifications.
 
 Every feed pages with "load more" links (?max_id=, Discover ?offset=); the same URL with
 `partial=1` answers only the next cards and the next link, which static/app.js appends."""
@@ -132,6 +133,16 @@ async def discover_page(request: web.Request) -> web.StreamResponse:
         "cards": page.cards, "more_url": _more_url(request, offset=page.next_offset)})
 
 
+async def bookmarks_page(request: web.Request) -> web.StreamResponse:
+    user = require_user(request)
+    page = await feeds.bookmarks(_services(request), user.username, user.account_id,
+                                 _page(request))
+    return _cards_page(request, "feed.html", {
+        "active_page": "bookmarks", "feed": "bookmarks", "title": "Bookmarks",
+        "blurb": "Posts you saved. Only you see this list.", "cards": page.cards,
+        "more_url": _more_url(request, max_id=page.next_max_id)})
+
+
 async def notifications_page(request: web.Request) -> web.StreamResponse:
     """The first page (no max_id) marks everything up to its newest notification read."""
     user = require_user(request)
@@ -165,4 +176,5 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/federated", public, name="federated")
     app.router.add_get("/discover", discover_page, name="discover")
     app.router.add_get("/tags/{tag}", tag, name="tag")
+    app.router.add_get("/bookmarks", bookmarks_page, name="bookmarks")
     app.router.add_get("/notifications", notifications_page, name="notifications")

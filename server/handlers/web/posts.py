@@ -1,5 +1,5 @@
-"""A post's page and what can be done to a post from the web app: like, boost (and take them
-back), edit caption, content warning and alt text, delete.
+"""A post's page and what can be done to a post from the web app: like, boost, bookmark,
+pin (and take them back), edit caption, content warning and alt text, delete.
 
 The page lives at /@user/ID (local posts) and /@user@host/ID (remote posts known here, by
 their local id); ActivityPub clients asking there get the Note (server.handlers.statuses).
@@ -33,7 +33,7 @@ from server.services.errors import (
     ServiceError,
 )
 from server.services.reading import post_page
-from server.services.statuses import boosts, favourites, posts
+from server.services.statuses import bookmarks, boosts, favourites, pins, posts
 
 MAX_ID = 2**63 - 1  # ids are signed 64-bit: a longer number names no post
 
@@ -90,6 +90,41 @@ async def react(request: web.Request) -> web.StreamResponse:
                     favourites_count=state.favourites_count)
     return done(request, form, default=state.path, boosted=state.boosted,
                 reblogs_count=state.reblogs_count)
+
+
+async def bookmark(request: web.Request) -> web.StreamResponse:
+    """bookmark, unbookmark: private saves, listed on /bookmarks. Repeating one is harmless.
+    A save the viewer can no longer see may still be removed (as Mastodon allows)."""
+    user = require_user(request)
+    form = await request.post()
+    services = request.app[appkeys.SERVICES]
+    status_id = _status_id(request)
+    saving = request.match_info["action"] == "bookmark"
+    try:
+        if saving:
+            await bookmarks.bookmark(services, user.username, status_id)
+        else:
+            await bookmarks.unbookmark(services, user.username, status_id)
+    except ServiceError as exc:
+        return refused(request, exc)
+    return done(request, form, default="/bookmarks", bookmarked=saving)
+
+
+async def pin(request: web.Request) -> web.StreamResponse:
+    """pin, unpin one's own post: pinned posts come first on one's profile."""
+    user = require_user(request)
+    form = await request.post()
+    services = request.app[appkeys.SERVICES]
+    status_id = _status_id(request)
+    pinning = request.match_info["action"] == "pin"
+    try:
+        if pinning:
+            await pins.pin(services, user.username, status_id)
+        else:
+            await pins.unpin(services, user.username, status_id)
+    except ServiceError as exc:
+        return refused(request, exc)
+    return done(request, form, default=f"/@{user.username}", pinned=pinning)
 
 
 async def delete(request: web.Request) -> web.StreamResponse:
@@ -168,6 +203,8 @@ def setup_routes(app: web.Application) -> None:
     # {username} also matches user@host (a remote post known here).
     app.router.add_get(r"/@{username}/{status_id:\d+}", show, name="post_page")
     app.router.add_post(r"/web/posts/{status_id:\d+}/{action:like|unlike|boost|unboost}", react)
+    app.router.add_post(r"/web/posts/{status_id:\d+}/{action:bookmark|unbookmark}", bookmark)
+    app.router.add_post(r"/web/posts/{status_id:\d+}/{action:pin|unpin}", pin)
     app.router.add_post(r"/web/posts/{status_id:\d+}/delete", delete)
     app.router.add_get(r"/web/posts/{status_id:\d+}/edit", edit_form)
     app.router.add_post(r"/web/posts/{status_id:\d+}/edit", edit)

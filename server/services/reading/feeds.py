@@ -1,5 +1,6 @@
 """The web app's feeds: timelines (server.services.reading.timelines, which decide who sees what)
-turned into post cards, and notifications with who did what and the post concerned."""
+turned into post cards, the viewer's bookmarks, and notifications with who did what and the
+post concerned."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from server.services.reading.post_cards import (
 from server.services.reading.timelines import TimelineItem
 from server.services.social import notifications as notification_service
 from server.services.social.notifications import NotificationView
+from server.services.statuses import bookmarks as bookmark_service
 from storage.pagination import Page
 
 
@@ -52,6 +54,18 @@ async def hashtag(services: Services, tag: str, page: Page, *, username: str | N
                   account_id: int | None) -> FeedPage:
     return await _page(services, await timelines.hashtag(services, tag, page, viewer=username),
                        account_id)
+
+
+async def bookmarks(services: Services, username: str, account_id: int,
+                    page: Page) -> FeedPage:
+    """The account's saved posts, the newest save first; `next_max_id` names a bookmark, as
+    the saves are paged (a post saved long ago but saved again stays where it was saved)."""
+    saved = await bookmark_service.bookmarked_page(services, username, page)
+    async with services.db.reader() as session:
+        made = {card.id: card for card in await cards(
+            services, session, [s.status_id for s in saved], viewer_account_id=account_id)}
+    return FeedPage([made[s.status_id] for s in saved if s.status_id in made],
+                    saved[-1].id if saved else None)
 
 
 @dataclass(frozen=True)

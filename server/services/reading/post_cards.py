@@ -19,6 +19,7 @@ from server.services.federation.remote_media import THUMB_FILE as REMOTE_THUMB
 from server.services.federation.remote_media import account_media_url, remote_media_url
 from server.services.reading.timelines import TimelineItem
 from server.services.statuses.media import JPEG_FILE, THUMB_FILE, WEBP_FILE, media_url
+from storage import entities as entity_queries
 from storage import post_cards as queries
 from storage.models import Account, MediaAttachment, RemoteMedia, Status
 
@@ -70,6 +71,8 @@ class PostCard:
     liked: bool = False
     boosted: bool = False
     own: bool = False  # the viewer wrote it: may edit and delete
+    bookmarked: bool = False  # saved to the viewer's bookmarks (private, never federated)
+    pinned: bool = False  # the viewer pinned it to their own profile
     boosted_by: AccountCard | None = None  # set when shown as a boost in a timeline
     timeline_id: int | None = None  # the timeline entry: page on with max_id
     filtered: tuple[str, ...] = field(default_factory=tuple)  # "warn" filters matched
@@ -126,9 +129,14 @@ async def cards(services: Services, session: AsyncSession, status_ids: list[int]
     remote_media = await queries.remote_images(session, remote_ids)
     liked: set[int] = set()
     boosted: set[int] = set()
+    bookmarked: set[int] = set()
+    pinned: set[int] = set()
     if viewer_account_id is not None and posts:
         liked = await queries.favourited_by(session, viewer_account_id, list(posts))
         boosted = await queries.boosted_by(session, viewer_account_id, list(posts))
+        bookmarked = await entity_queries.bookmarked_by(session, viewer_account_id, list(posts))
+        own = [i for i, (_, author) in posts.items() if author.id == viewer_account_id]
+        pinned = await entity_queries.pinned_by(session, viewer_account_id, own)
     result: list[PostCard] = []
     for status_id in status_ids:
         if status_id not in posts:
@@ -150,6 +158,7 @@ async def cards(services: Services, session: AsyncSession, status_ids: list[int]
             can_remix=status.can_remix and status.visibility in ("public", "unlisted"),
             in_reply_to_id=status.in_reply_to_id, remix_of_id=status.remix_of_id,
             liked=status.id in liked, boosted=status.id in boosted,
+            bookmarked=status.id in bookmarked, pinned=status.id in pinned,
             own=viewer_account_id is not None and author.id == viewer_account_id))
     return result
 

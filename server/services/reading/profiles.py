@@ -1,6 +1,7 @@
 """Profiles as the web app shows them: the account's header (name, bio, fields, counts), the
-viewer's relationship to it, its posts as an image grid or as a list with replies, its
-followers and following, incoming follow requests, and its public posts as a feed.
+viewer's relationship to it, its posts as an image grid or as a list with replies (its
+pinned posts first), its followers and following, incoming follow requests, and its public
+posts as a feed.
 
 Who may see which post is decided by server.services.reading.timelines.profile; this module only
 picks what each view shows.
@@ -12,6 +13,7 @@ fields are its server's HTML, sanitized, as Mastodon shows them (no rel="me" add
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +38,7 @@ from server.services.reading.post_cards import (
 )
 from server.services.social.blocks import known_account
 from server.services.statuses import media as media_service
+from server.services.statuses import pins
 from storage import accounts as account_queries
 from storage import blocks as block_queries
 from storage import follows as follow_queries
@@ -116,6 +119,9 @@ class Relationship:
 class PostsPage:
     cards: list[PostCard]
     next_max_id: int | None  # "load more": ?max_id=
+    # The account's pinned posts the viewer may see, newest pin first: on the first page
+    # only, above the rest, which leaves them out (each post shows once).
+    pinned: list[PostCard] = dataclasses.field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -287,12 +293,22 @@ async def _cards(services: Services, status_ids: list[int],
     return {card.id: card for card in found}
 
 
+async def _pinned_ids(services: Services, view: ProfileView,
+                      viewer_id: int | None) -> list[int]:
+    """Pins are local (a remote account's `featured` collection is not read yet)."""
+    if not view.local:
+        return []
+    return await pins.pinned_ids(services, view.username, viewer_id)
+
+
 async def grid(services: Services, view: ProfileView, max_id: int | None,
                viewer: str | None, viewer_id: int | None) -> PostsPage:
     """The account's own image posts (no replies, no boosts of others), GRID_PAGE at a time;
-    `next_max_id` is the last timeline entry looked at, so nothing is skipped."""
+    `next_max_id` is the last timeline entry looked at, so nothing is skipped. Its pinned
+    posts come first, text replies among them too (pinned by their author on purpose)."""
+    pinned_ids = await _pinned_ids(services, view, viewer_id)
     wanted: list[timelines.TimelineItem] = []
-    seen: set[int] = set()
+    seen: set[int] = set(pinned_ids)
     cursor, exhausted = max_id, False
     for _ in range(GRID_ROUNDS):
         batch = await timelines.profile(services, view.handle,
@@ -311,19 +327,26 @@ async def grid(services: Services, view: ProfileView, max_id: int | None,
                 break
         if len(wanted) >= GRID_PAGE:
             break
-    by_id = await _cards(services, [item.status_id for item in wanted], viewer_id)
+    first = pinned_ids if max_id is None else []
+    by_id = await _cards(services, first + [item.status_id for item in wanted], viewer_id)
     shown = [by_id[item.status_id] for item in wanted if item.status_id in by_id]
-    return PostsPage(shown, None if exhausted else cursor)
+    return PostsPage(shown, None if exhausted else cursor,
+                     [by_id[i] for i in first if i in by_id])
 
 
 async def with_replies(services: Services, view: ProfileView, max_id: int | None,
                        viewer: str | None, viewer_id: int | None) -> PostsPage:
-    """Posts, replies and boosts, newest first, as cards."""
+    """Posts, replies and boosts, newest first, as cards; the pinned posts first."""
+    pinned_ids = await _pinned_ids(services, view, viewer_id)
     items = await timelines.profile(services, view.handle, Page(max_id=max_id, limit=LIST_PAGE),
                                     viewer=viewer)
     async with services.db.reader() as session:
-        shown = await timeline_cards(services, session, items, viewer_account_id=viewer_id)
-    return PostsPage(shown, items[-1].id if items else None)
+        shown = await timeline_cards(
+            services, session, [i for i in items if i.status_id not in pinned_ids],
+            viewer_account_id=viewer_id)
+        pinned = await cards(services, session, pinned_ids, viewer_account_id=viewer_id) \
+            if max_id is None else []
+    return PostsPage(shown, items[-1].id if items else None, pinned)
 
 
 # --- followers, following, requests ---------------------------------------------------------
