@@ -263,8 +263,10 @@ async def test_remote_follower_likes_boosts_and_replies(start: StartInstance, ch
             await card.locator(f"button.action.{action}").click()
         assert (await (await answer.value).json())["ok"] is True
         await card.locator(f"button.action.{action}[aria-pressed=true]").wait_for()
-    # Reply: the button opens the compose page for a reply; the image reply is then posted.
+    # Reply: the button leads to the reply form; an image reply starts on the compose page.
     await page.get_by_role("link", name="Reply", exact=True).first.click()
+    await page.wait_for_url(re.compile(rf"/{remote_id}#reply$"))
+    await page.get_by_role("link", name="Reply with an image").click()
     await page.wait_for_url(re.compile(rf"/compose\?in_reply_to={remote_id}$"))
     media = await b.make_images(bob.account_id, "a lighthouse answering the moon")
     await posts.create_status(b.services, "bob", posts.NewStatus(

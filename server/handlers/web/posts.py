@@ -1,5 +1,5 @@
 """A post's page and what can be done to a post from the web app: like, boost, bookmark,
-pin (and take them back), edit caption, content warning and alt text, delete.
+pin (and take them back), reply in text, edit caption, content warning and alt text, delete.
 
 The page lives at /@user/ID (local posts) and /@user@host/ID (remote posts known here, by
 their local id); ActivityPub clients asking there get the Note (server.handlers.statuses).
@@ -8,6 +8,7 @@ back for plain forms."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,6 +27,9 @@ from server.handlers.web.common import (
     see_other,
     wants_json,
 )
+from server.handlers.web.compose import VISIBILITY_CHOICES
+from server.services.accounts.web_sessions import SignedIn
+from server.services.context import Services
 from server.services.errors import (
     Gone,
     InvalidInput,
@@ -49,20 +53,76 @@ async def show(request: web.Request) -> web.StreamResponse:
     if wants_activity(request):
         return await status_object(request)  # the Note itself (local posts only)
     services = request.app[appkeys.SERVICES]
+    user = current_user(request)
     try:
         page = await post_page.post_page(services, request.match_info["username"],
-                                         _status_id(request), current_user(request))
+                                         _status_id(request), user)
     except Gone as exc:
         return render(request, "error.html", {"message": str(exc)}, status=410)
     except NotFound:
         return render(request, "error.html", {"message": "This post does not exist, or you "
                                               "cannot see it."}, status=404)
-    return render(request, "status.html", {
-        "page": page, "card": page.post,
-        "canonical": f"{services.config.base_url}{page.post.path}",
+    return render(request, "status.html", _page_context(services, page, user))
+
+
+def _page_context(services: Services, page: post_page.PostPage, user: SignedIn | None, *,
+                  reply: dict[str, str] | None = None,
+                  reply_error: str | None = None) -> dict[str, Any]:
+    """What status.html shows; `reply` and `reply_error` bring back a refused reply."""
+    card = page.post
+    author = card.author
+    # A reply names whom it answers, as Mastodon's composer starts it (not oneself).
+    mention = "" if card.own else \
+        "@" + (author.handle.partition("@")[0] if author.local else author.handle) + " "
+    return {
+        "page": page, "card": card,
+        "canonical": f"{services.config.base_url}{card.path}",
         # og:image of a post without a shown image: its author's face, as Mastodon's.
         "default_avatar": services.urls.default_avatar,
-    })
+        "visibilities": VISIBILITY_CHOICES, "max_caption": posts.MAX_CAPTION,
+        "max_cw": posts.MAX_CW,
+        "reply": reply or {
+            "caption": mention, "spoiler_text": "",
+            # No more public than what it answers (as Mastodon's clients default).
+            "visibility": card.visibility if card.visibility in posts.VISIBILITIES
+            else "public"},
+        "reply_error": reply_error,
+        # One key per page shown: the same form sent twice is one reply.
+        "reply_key": secrets.token_urlsafe(16) if user else "",
+    }
+
+
+async def reply(request: web.Request) -> web.StreamResponse:
+    """A text reply (no image: the compose page makes image replies). Goes back to the
+    thread it answers; a refused one shows the post page again with what was typed."""
+    user = require_user(request)
+    form = await request.post()
+    services = request.app[appkeys.SERVICES]
+    status_id = _status_id(request)
+    typed = {"caption": field(form, "caption", posts.MAX_CAPTION + 1),
+             "spoiler_text": field(form, "spoiler_text", posts.MAX_CW + 1),
+             "visibility": field(form, "visibility", 16) or "public"}
+    try:
+        state = await post_page.action_state(services, status_id, user)
+    except ServiceError as exc:
+        return refused(request, exc)
+    try:
+        view = await posts.create_status(services, user.username, posts.NewStatus(
+            media_ids=[], caption=typed["caption"], spoiler_text=typed["spoiler_text"],
+            visibility=typed["visibility"], in_reply_to=str(status_id),
+            idempotency_key=field(form, "key", 255) or None))
+    except InvalidInput as exc:
+        if wants_json(request):
+            return refused(request, exc)
+        page = await post_page.post_page(services, state.handle, status_id, user)
+        return render(request, "status.html", _page_context(
+            services, page, user, reply=typed, reply_error=str(exc)), status=422)
+    except ServiceError as exc:
+        return refused(request, exc)
+    thread = f"{state.path}#post-{view.id}"
+    if wants_json(request):
+        return web.json_response({"ok": True, "id": str(view.id), "redirect": thread})
+    return see_other(thread)
 
 
 _ACTIONS = {"like": favourites.favourite, "unlike": favourites.unfavourite,
@@ -205,6 +265,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post(r"/web/posts/{status_id:\d+}/{action:like|unlike|boost|unboost}", react)
     app.router.add_post(r"/web/posts/{status_id:\d+}/{action:bookmark|unbookmark}", bookmark)
     app.router.add_post(r"/web/posts/{status_id:\d+}/{action:pin|unpin}", pin)
+    app.router.add_post(r"/web/posts/{status_id:\d+}/reply", reply)
     app.router.add_post(r"/web/posts/{status_id:\d+}/delete", delete)
     app.router.add_get(r"/web/posts/{status_id:\d+}/edit", edit_form)
     app.router.add_post(r"/web/posts/{status_id:\d+}/edit", edit)

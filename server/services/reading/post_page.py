@@ -160,6 +160,7 @@ class ActionState:
     reblogs_count: int
     author_id: int
     path: str  # the post's page
+    handle: str  # its author as the page's address names them: alice, or bob@host
 
 
 async def _viewer_account(session: AsyncSession, viewer: SignedIn) -> Account:
@@ -182,9 +183,10 @@ async def action_state(services: Services, status_id: int,
         if author is None:
             raise NotFound("no such post")
         liked, boosted = await queries.viewer_actions(session, status_id, viewer.account_id)
-        path = f"{account_card(services.config, author).profile_path}/{status.id}"
+        profile_path = account_card(services.config, author).profile_path
         return ActionState(liked, boosted, status.favourites_count, status.reblogs_count,
-                           status.account_id, path)
+                           status.account_id, f"{profile_path}/{status.id}",
+                           profile_path.removeprefix("/@"))
 
 
 @dataclass(frozen=True)
