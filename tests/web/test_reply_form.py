@@ -167,6 +167,10 @@ async def _alice_answers_edits_and_pins_a_text_reply(a: Instance, reply_id: int)
     """Alice answers carol in text, corrects it, and pins it: her grid shows its words."""
     async with browser(a) as alice:
         assert (await alice.sign_in("alice", PASSWORD)).status == 303
+        # Carol's replies reached her notifications, as cards without images.
+        notes = await alice.get("/notifications")
+        assert notes.status == 200 and "What a sky!" in notes.text
+        assert 'class="media' not in _card(notes.text, reply_id)
         page = await alice.get(f"/@carol/{reply_id}")
         assert _textarea(page.text) == "@carol "
         csrf = await alice.csrf(f"/@carol/{reply_id}")
