@@ -14,7 +14,6 @@ fields are its server's HTML, sanitized, as Mastodon shows them (no rel="me" add
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,7 +23,7 @@ from server import SOFTWARE_NAME, __version__
 from server.config import Config
 from server.render import syndication
 from server.render.sanitize import plain_text, sanitize_html
-from server.render.text import format_caption
+from server.render.text import field_html, format_caption, with_rel_me
 from server.services.context import Services
 from server.services.errors import NotFound
 from server.services.federation.remote_media import account_media_url
@@ -37,17 +36,15 @@ from server.services.reading.post_cards import (
     timeline_cards,
 )
 from server.services.social.blocks import known_account
+from server.services.social.relationship_state import load_relationships
 from server.services.statuses import media as media_service
 from server.services.statuses import pins
 from storage import accounts as account_queries
-from storage import blocks as block_queries
 from storage import follows as follow_queries
-from storage import mutes as mute_queries
 from storage import profiles as queries
 from storage import statuses as status_queries
 from storage.models import Account, Follow
 from storage.pagination import MAX_LIMIT, Page
-from storage.types import utcnow
 
 OK, SUSPENDED, DELETED = "ok", "suspended", "deleted"
 GRID_PAGE = 24  # 3 columns x 8 rows
@@ -56,8 +53,6 @@ FEED_SIZE = 20
 # A grid page is topped up from older posts at most this many times (MAX_LIMIT entries
 # each), so an account with mostly replies or boosts still fills its grid, boundedly.
 GRID_ROUNDS = 5
-REL_ME = 'rel="nofollow noopener noreferrer me"'
-_OUR_LINK_REL = 'rel="nofollow noopener noreferrer"'
 
 
 @dataclass(frozen=True)
@@ -172,25 +167,17 @@ async def find_account(session: AsyncSession, acct: str, local_domain: str) -> A
     return account
 
 
-def _rel_me(html: str) -> str:
-    # Only ever applied to HTML format_caption built (escaped text, our own anchors).
-    return html.replace(_OUR_LINK_REL, REL_ME)
-
-
 def local_bio(account: Account, services: Services) -> str:
-    return _rel_me(format_caption(account.note, tag_url=services.urls.tag,
-                                  local_domain=services.config.instance.domain,
-                                  mentions={}).html)
+    return with_rel_me(format_caption(account.note, tag_url=services.urls.tag,
+                                      local_domain=services.config.instance.domain,
+                                      mentions={}).html)
 
 
 def field_value_html(value: str, local: bool, services: Services) -> str:
     if not local:
         return sanitize_html(value)
-    html = format_caption(value, tag_url=services.urls.tag,
-                          local_domain=services.config.instance.domain, mentions={}).html
-    # One line: the paragraphs format_caption makes are joined.
-    html = re.sub(r"^<p>|</p>$", "", html).replace("</p><p>", " ")
-    return _rel_me(html)
+    return field_html(value, tag_url=services.urls.tag,
+                      local_domain=services.config.instance.domain)
 
 
 def _state(account: Account) -> str:
@@ -258,18 +245,11 @@ async def relationship(services: Services, viewer_id: int | None,
     if viewer_id == target_id:
         return Relationship(self=True)
     async with services.db.reader() as session:
-        out = await follow_queries.follow_between(session, viewer_id, target_id)
-        back = await follow_queries.follow_between(session, target_id, viewer_id)
-        blocking = await block_queries.block_between(session, viewer_id, target_id)
-        blocked_by = await block_queries.block_between(session, target_id, viewer_id)
-        mute = await mute_queries.mute_between(session, viewer_id, target_id)
-    muting = mute is not None and (mute.expires_at is None or mute.expires_at > utcnow())
+        found = (await load_relationships(session, viewer_id, [target_id]))[target_id]
     return Relationship(
-        following=out is not None and out.state == "accepted",
-        requested=out is not None and out.state != "accepted",
-        followed_by=back is not None and back.state == "accepted",
-        blocking=blocking is not None, blocked_by=blocked_by is not None, muting=muting,
-        muting_notifications=muting and mute is not None and mute.hide_notifications)
+        following=found.following, requested=found.requested, followed_by=found.followed_by,
+        blocking=found.blocking, blocked_by=found.blocked_by, muting=found.muting,
+        muting_notifications=found.muting_notifications)
 
 
 async def relationship_with(services: Services, viewer_id: int,

@@ -10,52 +10,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from server.render.to_mastodon.parts import AccountParts, RelationshipParts
 from server.services.context import Services
 from server.services.errors import Forbidden
 from server.services.reading.api_accounts import find_account
 from server.services.reading.entities import load_accounts
 from server.services.social import blocks, follows, mutes
+from server.services.social.relationship_state import load_relationships
 from storage import blocks as block_queries
 from storage import entities as entity_queries
 from storage import follows as follow_queries
-from storage import mutes as mute_queries
 from storage.models import Account
-from storage.types import utcnow
 
-ACCEPTED = "accepted"
 # Familiar followers shown per account: Mastodon lists them all; a bound keeps one answer
 # small however many accounts both follow (clients show a few names and "and N others").
 MAX_FAMILIAR = 40
-
-
-async def load_relationships(session: AsyncSession, viewer_id: int,
-                             ids: Sequence[int]) -> dict[int, RelationshipParts]:
-    """The viewer's relationship to each of `ids` (existing or not: the caller picks which
-    to show), in six queries whatever their number."""
-    out = await follow_queries.follows_from(session, viewer_id, ids)
-    back = await follow_queries.follows_to(session, viewer_id, ids)
-    blocking = await block_queries.blocking_among(session, viewer_id, ids)
-    blocked_by = await block_queries.blocked_by_among(session, viewer_id, ids)
-    mutes = await mute_queries.mutes_among(session, viewer_id, ids, utcnow())
-    made: dict[int, RelationshipParts] = {}
-    for account_id in ids:
-        mine, theirs, mute = out.get(account_id), back.get(account_id), mutes.get(account_id)
-        made[account_id] = RelationshipParts(
-            account_id=account_id,
-            following=mine is not None and mine.state == ACCEPTED,
-            requested=mine is not None and mine.state != ACCEPTED,
-            # Mastodon answers the follow's options for a request too.
-            showing_reblogs=mine is not None and mine.show_reblogs,
-            notifying=mine is not None and mine.notify,
-            followed_by=theirs is not None and theirs.state == ACCEPTED,
-            requested_by=theirs is not None and theirs.state != ACCEPTED,
-            blocking=account_id in blocking, blocked_by=account_id in blocked_by,
-            muting=mute is not None,
-            muting_notifications=mute is not None and mute.hide_notifications)
-    return made
 
 
 async def relationships(services: Services, viewer_id: int, ids: Sequence[int], *,
