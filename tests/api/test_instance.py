@@ -17,7 +17,6 @@ from server import __version__, appkeys
 from server.services.statuses import favourites, posts
 from storage.models import Account, DomainBlock
 from tests.api.harness import Api, open_api
-from tests.api.openapi_check import check_response
 
 RULES = ["Label what you did not generate here.", "No harassment."]
 
@@ -162,14 +161,10 @@ async def test_mastodon_py_reads_the_version(configured: Api) -> None:
 
 async def test_defaults_without_configuration(api: Api) -> None:
     """Nothing configured: no description, no rules, no admin: empty answers. The contact
-    email is "" then, as Mastodon answers it (its schema asks for an address: the one
-    deviation, checked here on its own)."""
-    async with ClientSession() as http, http.get(f"{api.base}/api/v2/instance") as resp:
-        raw = await resp.read()
-        headers = dict(resp.headers)
-    check = check_response("GET", "/api/v2/instance", status=200, body=raw,
-                           response_headers=headers)
-    assert check.errors == ["$.contact.email: '' is not a 'email'"]
+    email is "" then, as Mastodon answers it (the schema check allows "" for an email, as
+    tests/api/openapi_check.py says why)."""
+    v2 = await api.get("/api/v2/instance")
+    assert v2.body["contact"]["email"] == ""
     assert (await api.get("/api/v1/instance/rules")).body == []
     assert (await api.get("/api/v1/instance/extended_description")).body["content"] == ""
 

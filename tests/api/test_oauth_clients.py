@@ -13,23 +13,13 @@ from pathlib import Path
 import pytest
 from mastodon import Mastodon
 from mastodon.errors import MastodonAPIError
+from PIL import Image
 
 from tests.api.harness import Api
 from tests.api.oauth_flow import CALLBACK, OOB, PASSWORD, browser, query_of
 
 SCOPES = ["read", "write", "follow", "push"]
 TOOT = Path(sys.executable).parent / "toot"
-
-
-def _needs(api: Api, *paths: str) -> None:
-    """Both clients read the instance (GET /api/v1/instance): Mastodon.py after logging in
-    (its version check recurses without end when that fails), toot before it registers;
-    toot reads the account (verify_credentials) after logging in. Until those endpoints
-    exist these tests say so and skip; they run by themselves once the routes are there."""
-    served = {resource.canonical for resource in api.instance.app.router.resources()}
-    missing = [path for path in paths if path not in served]
-    if missing:
-        pytest.skip(f"needs {' and '.join(missing)}, not served yet")
 
 
 async def _registered_client(api: Api) -> Mastodon:
@@ -44,7 +34,6 @@ async def _registered_client(api: Api) -> Mastodon:
 
 
 async def test_mastodon_py_password_grant(api: Api) -> None:
-    _needs(api, "/api/v1/instance")
     await api.instance.add_user("alice", email="alice@example.com")
     client = await _registered_client(api)
     token = await asyncio.to_thread(client.log_in, username="alice@example.com",
@@ -61,7 +50,6 @@ async def test_mastodon_py_password_grant(api: Api) -> None:
 
 
 async def test_mastodon_py_code_flow(api: Api) -> None:
-    _needs(api, "/api/v1/instance")
     await api.instance.add_user("alice")
     client = await _registered_client(api)
     url = await asyncio.to_thread(client.auth_request_url, redirect_uris=CALLBACK,
@@ -98,7 +86,6 @@ def _saved_login(config_home: Path) -> dict[str, str]:
 
 
 async def test_toot_login_with_password(api: Api, tmp_path: Path) -> None:
-    _needs(api, "/api/v1/instance", "/api/v1/accounts/verify_credentials")
     await api.instance.add_user("alice", email="alice@example.com")
     process = await asyncio.create_subprocess_exec(
         str(TOOT), "login_cli", "--instance", api.base, "--email", "alice@example.com",
@@ -116,7 +103,6 @@ async def test_toot_login_with_password(api: Api, tmp_path: Path) -> None:
 async def test_toot_login_in_the_browser(api: Api, tmp_path: Path) -> None:
     """`toot login` prints the authorization URL (out of band), the person authorizes on
     the page and types the code it shows."""
-    _needs(api, "/api/v1/instance", "/api/v1/accounts/verify_credentials")
     await api.instance.add_user("alice")
     process = await asyncio.create_subprocess_exec(
         str(TOOT), "login", "--instance", api.base, env=_toot_env(tmp_path),
@@ -144,3 +130,37 @@ async def test_toot_login_in_the_browser(api: Api, tmp_path: Path) -> None:
     assert process.returncode == 0, rest.decode()
     assert "Successfully logged in" in rest.decode()
     assert _saved_login(tmp_path)["username"] == "alice"
+
+
+async def test_toot_posts_an_image(api: Api, tmp_path: Path) -> None:
+    """`toot post --media`: uploads through POST /api/v2/media, polls GET /api/v1/media/:id
+    until the (test's) worker has processed it, then posts with media_ids."""
+    await api.instance.add_user("alice", email="alice@example.com")
+    login = await asyncio.create_subprocess_exec(
+        str(TOOT), "login_cli", "--instance", api.base, "--email", "alice@example.com",
+        "--password", PASSWORD, env=_toot_env(tmp_path), stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT)
+    output, _ = await asyncio.wait_for(login.communicate(), timeout=60)
+    assert login.returncode == 0, output.decode()
+    picture = tmp_path / "kite.png"
+    Image.new("RGB", (300, 200), (30, 120, 200)).save(picture)
+    posting = await asyncio.create_subprocess_exec(
+        str(TOOT), "post", "A kite over the bay", "--media", str(picture),
+        "--description", "a blue kite", env=_toot_env(tmp_path),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    waited = asyncio.ensure_future(posting.communicate())
+    for _ in range(600):
+        if waited.done():
+            break
+        await api.run_jobs()
+        await asyncio.sleep(0.1)
+    output, _ = await asyncio.wait_for(waited, timeout=60)
+    assert posting.returncode == 0, output.decode()
+    token = _saved_login(tmp_path)["access_token"]
+    me = await api.get("/api/v1/accounts/verify_credentials", token=token)
+    statuses = await api.get(f"/api/v1/accounts/{me.body['id']}/statuses", token=token)
+    [status] = statuses.body
+    assert "A kite over the bay" in status["content"]
+    [media] = status["media_attachments"]
+    assert media["description"] == "a blue kite" and media["url"]
+    assert media["dreamfeed"]["ai_generated"] is False
