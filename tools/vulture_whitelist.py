@@ -25,7 +25,7 @@ _.posts_count, _.followers_count, _.following_count  # profile.html: ProfileView
 _.scope_words  # oauth_authorize.html, settings_apps.html: AuthorizationRequest, AuthorizedApp
 
 # Read by name: server/ratelimit.py getattr(config, name) for name in _WHAT.
-_.signup, _.posting, _.lookup
+_.signup, _.posting, _.lookup, _.api
 
 # Columns written for operators reading the tables (and kept in the schema), never read back.
 _.following_url  # accounts: the remote actor's following collection

@@ -34,8 +34,6 @@ class Grant:
 
     token_id: int
     app_id: int
-    app_name: str
-    app_website: str | None
     scopes: frozenset[str]
     user_id: int | None = None
     account_id: int | None = None
@@ -64,8 +62,8 @@ async def authenticate(services: Services, token: str) -> Grant | None:
     if row.last_used_at is None or now - row.last_used_at > TOUCH_INTERVAL:
         async with services.db.writer.begin() as session:
             await queries.touch(session, row.id, now)
-    return Grant(token_id=row.id, app_id=app.id, app_name=app.name, app_website=app.website,
-                 scopes=frozenset(row.scopes.split()), user_id=row.user_id,
+    return Grant(token_id=row.id, app_id=app.id, scopes=frozenset(row.scopes.split()),
+                 user_id=row.user_id,
                  account_id=account.id if account is not None else None,
                  username=account.username if account is not None else None,
                  admin=bool(user and user.admin))
