@@ -73,11 +73,11 @@ async def test_approval_mode_answers_a_token_that_works_once_approved(
         pending = await _sign_up(api, reason="I paint clouds")
         assert pending.status == 200
         token = pending.body["access_token"]
-        # The token is answered, as Mastodon does; it works once an admin approves.
-        # (Mastodon answers 403 "Your login is currently pending approval" meanwhile; here
-        # a pending user's token is not one yet: 401.)
-        assert (await api.get("/api/v1/accounts/verify_credentials", token=token)
-                ).status == 401
+        # The token is answered, as Mastodon does; it works once an admin approves, and
+        # meanwhile says why it does not.
+        waiting = await api.get("/api/v1/accounts/verify_credentials", token=token)
+        assert waiting.status == 403
+        assert waiting.body == {"error": "Your login is currently pending approval"}
         await registrations.approve(api.instance.services.db, "newbie", actor_account_id=None)
         assert (await api.get("/api/v1/accounts/verify_credentials", token=token)
                 ).status == 200

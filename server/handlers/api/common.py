@@ -54,6 +54,7 @@ PREFLIGHT_HEADERS = {
 INVALID_TOKEN = "The access token is invalid"  # noqa: S105 (a message, not a secret)
 OUT_OF_SCOPE = "This action is outside the authorized scopes"
 USER_REQUIRED = "This method requires an authenticated user"
+PENDING_APPROVAL = "Your login is currently pending approval"
 
 
 class ApiError(Exception):
@@ -119,6 +120,8 @@ def require_grant(request: web.Request, scope: str) -> Grant:
 def require_user(request: web.Request, scope: str) -> ApiUser:
     """A user token with `scope`."""
     found = require_grant(request, scope)
+    if found.pending:
+        raise ApiError(403, PENDING_APPROVAL)
     if found.user_id is None or found.account_id is None or found.username is None:
         # Mastodon's answer has no details; the schema's ValidationError wants them (empty).
         raise ApiError(422, USER_REQUIRED, details={})
@@ -130,7 +133,7 @@ def optional_user(request: web.Request, scope: str = "read") -> ApiUser | None:
     """The user when a user token came with the request (public endpoints read it to show
     the viewer's own state); None when signed out."""
     found = grant(request)
-    if found is None or found.user_id is None:
+    if found is None or found.user_id is None or found.pending:
         return None
     return require_user(request, scope)
 

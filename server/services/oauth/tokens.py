@@ -39,6 +39,9 @@ class Grant:
     account_id: int | None = None
     username: str | None = None
     admin: bool = False
+    # A sign-up still waiting for an admin's approval: its token is answered (as Mastodon
+    # does) but acts for nobody until then.
+    pending: bool = False
 
     def allows(self, scope: str) -> bool:
         return scope_rules.covers(self.scopes, scope)
@@ -56,7 +59,7 @@ async def authenticate(services: Services, token: str) -> Grant | None:
     row, app, user, account = found
     if row.user_id is not None and (user is None or account is None
                                     or account.suspended_at is not None
-                                    or account.deleted_at is not None or not user.approved):
+                                    or account.deleted_at is not None):
         return None
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at > TOUCH_INTERVAL:
@@ -66,7 +69,8 @@ async def authenticate(services: Services, token: str) -> Grant | None:
                  user_id=row.user_id,
                  account_id=account.id if account is not None else None,
                  username=account.username if account is not None else None,
-                 admin=bool(user and user.admin))
+                 admin=bool(user and user.admin),
+                 pending=user is not None and not user.approved)
 
 
 @dataclass(frozen=True)
