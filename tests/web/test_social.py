@@ -95,7 +95,7 @@ async def test_follow_requests_mutes_blocks_and_lists(start: StartInstance) -> N
         assert page.status == 303 and page.location == "/@carol"
         # Refusals come back as messages.
         status, state = await _act(dave, "/web/accounts/follow", {"handle": a.handle("dave")})
-        assert status == 422 and "itself" in state["error"]
+        assert status == 403 and "your own account" in state["error"]
         status, state = await _act(dave, "/web/accounts/unfollow", {"handle": carol})
         assert status == 404
         status, state = await _act(dave, "/web/accounts/block", {"handle": ""})
