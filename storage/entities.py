@@ -1,5 +1,6 @@
 """Bulk reads the client API's entities are built from: accounts with their counts, a page
-of statuses with boosts resolved, mentions, bookmarks and pins. One query per kind of thing
+of statuses with boosts resolved, mentions, mutes (bookmarks and pins: storage/bookmarks.py,
+storage/status_pins.py). One query per kind of thing
 for a whole page, never one per status."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Account, Bookmark, Follow, Mention, Mute, Status, StatusPin
+from storage.models import Account, Follow, Mention, Mute, Status
 
 
 async def accounts_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, Account]:
@@ -73,24 +74,6 @@ async def mentions_of(session: AsyncSession,
         for status_id, account in result.all():
             found[status_id].append(account)
     return found
-
-
-async def bookmarked_by(session: AsyncSession, account_id: int,
-                        status_ids: Sequence[int]) -> set[int]:
-    if not status_ids:
-        return set()
-    result = await session.execute(select(Bookmark.status_id).where(
-        Bookmark.account_id == account_id, Bookmark.status_id.in_(list(status_ids))))
-    return set(result.scalars().all())
-
-
-async def pinned_by(session: AsyncSession, account_id: int,
-                    status_ids: Sequence[int]) -> set[int]:
-    if not status_ids:
-        return set()
-    result = await session.execute(select(StatusPin.status_id).where(
-        StatusPin.account_id == account_id, StatusPin.status_id.in_(list(status_ids))))
-    return set(result.scalars().all())
 
 
 async def muted_among(session: AsyncSession, account_id: int, author_ids: Sequence[int],

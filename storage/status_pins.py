@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,3 +49,13 @@ async def pinned_ids(session: AsyncSession, account_id: int,
         .where(StatusPin.account_id == account_id, visible_to(Status, viewer_id))
         .order_by(StatusPin.id.desc()))
     return list(result.scalars().all())
+
+
+async def pinned_among(session: AsyncSession, account_id: int,
+                       status_ids: Sequence[int]) -> set[int]:
+    """Which of these statuses the account has pinned (one query for a page)."""
+    if not status_ids:
+        return set()
+    result = await session.execute(select(StatusPin.status_id).where(
+        StatusPin.account_id == account_id, StatusPin.status_id.in_(list(status_ids))))
+    return set(result.scalars().all())

@@ -26,9 +26,11 @@ from server.services.federation.remote_media import THUMB_FILE as REMOTE_THUMB
 from server.services.federation.remote_media import remote_media_url
 from server.services.reading.profiles import field_value_html, image_url, local_bio
 from server.services.statuses.media import JPEG_FILE, THUMB_FILE, media_url
+from storage import bookmarks as bookmark_queries
 from storage import entities as queries
 from storage import post_cards as card_queries
 from storage import profiles as profile_queries
+from storage import status_pins as pin_queries
 from storage.models import Account, MediaAttachment, RemoteMedia, Status
 from storage.types import utcnow
 
@@ -141,8 +143,9 @@ async def load_statuses(services: Services, session: AsyncSession, ids: Sequence
             favourited=await card_queries.favourited_by(session, viewer_account_id,
                                                         original_ids),
             reblogged=await card_queries.boosted_by(session, viewer_account_id, original_ids),
-            bookmarked=await queries.bookmarked_by(session, viewer_account_id, original_ids),
-            pinned=await queries.pinned_by(session, viewer_account_id, original_ids),
+            bookmarked=await bookmark_queries.bookmarked_among(session, viewer_account_id,
+                                                               original_ids),
+            pinned=await pin_queries.pinned_among(session, viewer_account_id, original_ids),
             muted=await queries.muted_among(session, viewer_account_id,
                                             [s.account_id for s in originals], utcnow()),
             signed_in=True)

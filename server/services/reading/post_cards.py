@@ -19,8 +19,9 @@ from server.services.federation.remote_media import THUMB_FILE as REMOTE_THUMB
 from server.services.federation.remote_media import account_media_url, remote_media_url
 from server.services.reading.timelines import TimelineItem
 from server.services.statuses.media import JPEG_FILE, THUMB_FILE, WEBP_FILE, media_url
-from storage import entities as entity_queries
+from storage import bookmarks as bookmark_queries
 from storage import post_cards as queries
+from storage import status_pins as pin_queries
 from storage.models import Account, MediaAttachment, RemoteMedia, Status
 
 
@@ -134,9 +135,10 @@ async def cards(services: Services, session: AsyncSession, status_ids: list[int]
     if viewer_account_id is not None and posts:
         liked = await queries.favourited_by(session, viewer_account_id, list(posts))
         boosted = await queries.boosted_by(session, viewer_account_id, list(posts))
-        bookmarked = await entity_queries.bookmarked_by(session, viewer_account_id, list(posts))
+        bookmarked = await bookmark_queries.bookmarked_among(session, viewer_account_id,
+                                                             list(posts))
         own = [i for i, (_, author) in posts.items() if author.id == viewer_account_id]
-        pinned = await entity_queries.pinned_by(session, viewer_account_id, own)
+        pinned = await pin_queries.pinned_among(session, viewer_account_id, own)
     result: list[PostCard] = []
     for status_id in status_ids:
         if status_id not in posts:
