@@ -20,8 +20,8 @@ from server.handlers.api.common import (
 )
 from server.render.to_mastodon.accounts import account
 from server.render.to_mastodon.notifications import grouped_results, notification, stored_types
-from server.services.reading import client_notifications
-from server.services.reading.client_notifications import GroupedPage, NotificationQuery
+from server.services.reading import api_notifications
+from server.services.reading.api_notifications import GroupedPage, NotificationQuery
 from server.services.social import notifications as notification_service
 from storage.ids import parse_id
 
@@ -56,7 +56,7 @@ def _count_limit(given: Params) -> int:
 async def index(request: web.Request) -> web.Response:
     user = require_user(request, "read:notifications")
     services = request.app[appkeys.SERVICES]
-    found = await client_notifications.notifications(
+    found = await api_notifications.notifications(
         services, user.account_id, page(request, default=DEFAULT_LIMIT, maximum=MAX_LIMIT),
         _query(await params(request)))
     base_url = services.config.base_url
@@ -67,7 +67,7 @@ async def index(request: web.Request) -> web.Response:
 async def show(request: web.Request) -> web.Response:
     user = require_user(request, "read:notifications")
     services = request.app[appkeys.SERVICES]
-    found = await client_notifications.notification(services, user.account_id,
+    found = await api_notifications.notification(services, user.account_id,
                                                     parse_id_param(request.match_info["id"]))
     return api_json(notification(found, services.config.base_url))
 
@@ -89,7 +89,7 @@ async def unread_count(request: web.Request) -> web.Response:
     """Notifications newer than the notifications marker (markers.py), capped."""
     user = require_user(request, "read:notifications")
     given = await params(request)
-    count = await client_notifications.unread_count(
+    count = await api_notifications.unread_count(
         request.app[appkeys.SERVICES], user.user_id, user.account_id, _count_limit(given),
         _query(given))
     return api_json({"count": count})
@@ -111,7 +111,7 @@ async def grouped_index(request: web.Request) -> web.Response:
     if expand not in ("full", "partial_avatars"):
         raise ApiError(400, f"Invalid value for 'expand_accounts': '{expand}', allowed values "
                             "are 'full' and 'partial_avatars'")
-    found = await client_notifications.grouped(
+    found = await api_notifications.grouped(
         request.app[appkeys.SERVICES], user.account_id,
         page(request, default=DEFAULT_LIMIT, maximum=MAX_LIMIT), _query(given),
         _grouped_types(given), partial=expand == "partial_avatars")
@@ -120,7 +120,7 @@ async def grouped_index(request: web.Request) -> web.Response:
 
 async def grouped_show(request: web.Request) -> web.Response:
     user = require_user(request, "read:notifications")
-    found = await client_notifications.group(request.app[appkeys.SERVICES], user.account_id,
+    found = await api_notifications.group(request.app[appkeys.SERVICES], user.account_id,
                                              request.match_info["group_key"])
     return api_json(_results(request, found))
 
@@ -129,7 +129,7 @@ async def grouped_accounts(request: web.Request) -> web.Response:
     """Every sender of a group's notifications, newest first."""
     user = require_user(request, "read:notifications")
     services = request.app[appkeys.SERVICES]
-    found, ids = await client_notifications.group_accounts(
+    found, ids = await api_notifications.group_accounts(
         services, user.account_id, request.match_info["group_key"],
         page(request, default=DEFAULT_LIMIT, maximum=MAX_LIMIT))
     return paginated(request, [account(parts) for parts in found], ids)
@@ -145,7 +145,7 @@ async def grouped_dismiss(request: web.Request) -> web.Response:
 async def grouped_unread_count(request: web.Request) -> web.Response:
     user = require_user(request, "read:notifications")
     given = await params(request)
-    count = await client_notifications.unread_group_count(
+    count = await api_notifications.unread_group_count(
         request.app[appkeys.SERVICES], user.user_id, user.account_id, _count_limit(given),
         _query(given), _grouped_types(given))
     return api_json({"count": count})

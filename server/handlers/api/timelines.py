@@ -17,8 +17,8 @@ from server.handlers.api.common import (
     require_user,
 )
 from server.render.to_mastodon.statuses import status
-from server.services.reading import client_timelines
-from server.services.reading.client_timelines import Narrowing, StatusPage
+from server.services.reading import api_timelines
+from server.services.reading.api_timelines import Narrowing, StatusPage
 
 
 def _answer(request: web.Request, found: StatusPage) -> web.Response:
@@ -28,7 +28,7 @@ def _answer(request: web.Request, found: StatusPage) -> web.Response:
 
 async def home(request: web.Request) -> web.Response:
     user = require_user(request, "read:statuses")
-    found = await client_timelines.home(request.app[appkeys.SERVICES], user.account_id,
+    found = await api_timelines.home(request.app[appkeys.SERVICES], user.account_id,
                                         page(request))
     return _answer(request, found)
 
@@ -42,7 +42,7 @@ async def _options(request: web.Request) -> Narrowing:
 async def public(request: web.Request) -> web.Response:
     """Signed out too (Mastodon's default: public preview on)."""
     user = optional_user(request, "read:statuses")
-    found = await client_timelines.public(request.app[appkeys.SERVICES],
+    found = await api_timelines.public(request.app[appkeys.SERVICES],
                                           user.account_id if user else None, page(request),
                                           await _options(request))
     return _answer(request, found)
@@ -51,7 +51,7 @@ async def public(request: web.Request) -> web.Response:
 async def hashtag(request: web.Request) -> web.Response:
     user = optional_user(request, "read:statuses")
     given = await params(request)
-    found = await client_timelines.hashtag(
+    found = await api_timelines.hashtag(
         request.app[appkeys.SERVICES], user.account_id if user else None,
         request.match_info["hashtag"], page(request), await _options(request),
         any_tags=given.list("any"), all_tags=given.list("all"), none_tags=given.list("none"))
@@ -60,7 +60,7 @@ async def hashtag(request: web.Request) -> web.Response:
 
 async def list_timeline(request: web.Request) -> web.Response:
     user = require_user(request, "read:lists")
-    found = await client_timelines.list_timeline(
+    found = await api_timelines.list_timeline(
         request.app[appkeys.SERVICES], user.account_id,
         parse_id_param(request.match_info["list_id"]), page(request))
     return _answer(request, found)

@@ -27,7 +27,7 @@ from server.render.to_mastodon.notifications import (
 from server.render.to_mastodon.parts import AccountParts, StatusParts
 from server.services.context import Services
 from server.services.errors import NotFound
-from server.services.reading.client_timelines import warn_matches, with_filtered
+from server.services.reading.api_timelines import warn_matches, with_filtered
 from server.services.reading.entities import load_accounts, load_statuses
 from server.services.social.filters import screen_notifications
 from server.services.social.notifications import group_key, group_of, group_spec
