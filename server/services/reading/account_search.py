@@ -87,6 +87,8 @@ async def _one(services: Services, query: str, viewer_account_id: int | None) ->
     resolve = viewer_account_id is not None
     try:
         account = await _resolved(services, query, viewer_account_id, resolve)
+    except RateLimited:
+        raise  # the handler's 429 with Retry-After, not a message on the page
     except ServiceError as exc:
         return SearchResults(query, message=str(exc))
     if account is not None and _shown(account):
