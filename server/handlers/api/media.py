@@ -68,8 +68,8 @@ async def _upload_form(request: web.Request, max_size: int) -> tuple[Params, byt
         return await params(request), None
     values: MultiDict[Any] = MultiDict(request.query)
     data: bytes | None = None
-    reader = await request.multipart()
-    while (part := await reader.next()) is not None:
+    body = await request.multipart()
+    while (part := await body.next()) is not None:
         if not isinstance(part, BodyPartReader):
             raise ApiError(422, "nested multipart bodies are not accepted")
         if part.name == "file":
