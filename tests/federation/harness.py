@@ -78,7 +78,9 @@ class Instance:
         return [media.id for media in done.media]
 
     async def run_jobs(self) -> int:
-        return await self.app[appkeys.WORKER_POOL].run_until_empty()
+        # One job per round (workers = 0 runs them here): a test with dozens of accounts
+        # caches an avatar and a header for each, so allow well past the default.
+        return await self.app[appkeys.WORKER_POOL].run_until_empty(max_rounds=1000)
 
     def actor(self, username: str) -> str:
         return f"{self.base}/users/{username}"
