@@ -101,7 +101,9 @@ async def create(request: web.Request) -> web.Response:
         visibility=given.get("visibility") or "public",
         language=_language(given.get("language")),
         idempotency_key=_idempotency_key(request), in_reply_to=reply_to))
-    parts = await api_statuses.status(services, view.id, user.account_id)
+    # A replayed Idempotency-Key answers the earlier status as it is now.
+    parts = await (api_statuses.status(services, view.id, user.account_id) if view.replayed
+                   else api_statuses.new_status(services, view.id, user.account_id))
     return api_json(render(request, parts))
 
 

@@ -60,6 +60,17 @@ async def status(services: Services, status_id: int, viewer_id: int | None) -> S
     return made[status_id]
 
 
+async def new_status(services: Services, status_id: int, author_id: int) -> StatusParts:
+    """The status its author has just posted, as the answer to the post (its author sees
+    it, and has done nothing to it yet)."""
+    async with services.db.reader() as session:
+        made = await load_statuses(services, session, [status_id],
+                                   viewer_account_id=author_id, fresh=True)
+    if status_id not in made:
+        raise NotFound("Record not found")
+    return made[status_id]
+
+
 async def statuses(services: Services, ids: Sequence[int],
                    viewer_id: int | None) -> list[StatusParts]:
     """Several statuses in the order asked, those the viewer may not see left out."""

@@ -121,9 +121,12 @@ def _status_url(services: Services, status: Status, author: Account) -> str:
 
 
 async def load_statuses(services: Services, session: AsyncSession, ids: Sequence[int], *,
-                        viewer_account_id: int | None) -> dict[int, StatusParts]:
+                        viewer_account_id: int | None,
+                        fresh: bool = False) -> dict[int, StatusParts]:
     """Statuses by id (a boost's id gives the boost, with the boosted status inside);
-    deleted ones and boosts of deleted ones are left out."""
+    deleted ones and boosts of deleted ones are left out. `fresh`: statuses the viewer
+    has just made, so not yet liked, boosted, bookmarked, pinned or muted by them (five
+    queries fewer for the answer to a post)."""
     rows = await queries.statuses_by_id(session, ids)
     boosted_ids = [s.reblog_of_id for s in rows.values()
                    if s.reblog_of_id is not None and s.reblog_of_id not in rows]
@@ -138,7 +141,9 @@ async def load_statuses(services: Services, session: AsyncSession, ids: Sequence
     mentions = await queries.mentions_of(session, original_ids)
     tags = await profile_queries.tags_of(session, original_ids)
     viewer = _ViewerState()
-    if viewer_account_id is not None:
+    if viewer_account_id is not None and fresh:
+        viewer = _ViewerState(signed_in=True)  # just made by the viewer: nothing done yet
+    elif viewer_account_id is not None:
         viewer = _ViewerState(
             favourited=await card_queries.favourited_by(session, viewer_account_id,
                                                         original_ids),

@@ -11,7 +11,7 @@ what it replies to or remixes: statuses/remix.py.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -85,6 +85,7 @@ class StatusView:
     uri: str
     url: str
     visibility: str
+    replayed: bool = False  # an idempotency key's earlier status, not a new one
 
 
 def _view(status: Status, author: Account, services: Services) -> StatusView:
@@ -177,7 +178,7 @@ async def create_status(services: Services, username: str, new: NewStatus) -> St
             existing = await status_queries.by_idempotency_key(session, author.id,
                                                                new.idempotency_key)
             if existing is not None:
-                return _view(existing, author, services)
+                return replace(_view(existing, author, services), replayed=True)
     if services.limiter is not None:  # counted after the idempotent replay: retries are free
         await services.limiter.hit("posting", str(author.id))
     async with services.db.writer.begin() as session:
