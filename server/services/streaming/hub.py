@@ -1,0 +1,71 @@
+"""One process's fan-out: every stream held by this web process subscribes here, and the
+bus delivers each event once per process. A subscriber that cannot keep up (its queue is
+full) loses the oldest events and is told so (`overflowed`), so one slow client never holds
+up the rest; clients catch up with since_id."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from types import TracebackType
+
+from server.services.streaming.events import StreamEvent
+
+DEFAULT_QUEUE = 1000
+
+
+class Subscription:
+    """An async iterator of events, from subscribe() until close() (or `async with`)."""
+
+    def __init__(self, hub: Hub, maxsize: int) -> None:
+        self._hub = hub
+        self._queue: asyncio.Queue[StreamEvent] = asyncio.Queue(maxsize)
+        self.overflowed = 0
+
+    def put(self, event: StreamEvent) -> None:
+        if self._queue.full():
+            self._queue.get_nowait()
+            self.overflowed += 1
+        self._queue.put_nowait(event)
+
+    async def get(self) -> StreamEvent:
+        return await self._queue.get()
+
+    def close(self) -> None:
+        self._hub.unsubscribe(self)
+
+    def __aiter__(self) -> AsyncIterator[StreamEvent]:
+        return self._events()
+
+    async def _events(self) -> AsyncIterator[StreamEvent]:
+        while True:
+            yield await self._queue.get()
+
+    async def __aenter__(self) -> Subscription:
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+
+class Hub:
+    def __init__(self) -> None:
+        self._subscriptions: set[Subscription] = set()
+
+    def subscribe(self, maxsize: int = DEFAULT_QUEUE) -> Subscription:
+        subscription = Subscription(self, maxsize)
+        self._subscriptions.add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        self._subscriptions.discard(subscription)
+
+    def deliver(self, event: StreamEvent) -> None:
+        """Hand the event to every subscription of this process (never blocks)."""
+        for subscription in list(self._subscriptions):
+            subscription.put(event)
+
+    @property
+    def subscribers(self) -> int:
+        return len(self._subscriptions)
