@@ -17,6 +17,7 @@ from server.images.pipeline import Limits
 from server.ratelimit import RateLimiter
 from server.services.federation.key_cache import KeyCache
 from server.services.moderation.domain_policy import DomainPolicy
+from server.services.streaming.hub import Hub
 from server.urls import Urls
 from storage.accounts import signing_key
 from storage.database import Database
@@ -78,6 +79,8 @@ class Services:
     domains: DomainPolicy = field(init=False)
     # Rate limits (server.ratelimit); None where nothing is limited (most CLI commands).
     limiter: RateLimiter | None = None
+    # This process's streams subscribe here; the bus delivers each event once per process.
+    hub: Hub = field(default_factory=Hub)
 
     def __post_init__(self) -> None:
         self.domains = DomainPolicy(
