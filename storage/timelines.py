@@ -379,6 +379,13 @@ async def timeline(session: AsyncSession, stmt: Select[int], page: Page) -> list
     return await load(session, await page_ids(session, stmt, page))
 
 
+async def includes(session: AsyncSession, stmt: Select[int], status_id: int) -> bool:
+    """Whether a timeline's query (home_query, local_query...) holds this entry: the live
+    web app asks it of each new post instead of re-reading the page."""
+    found = await session.execute(stmt.where(Status.id == status_id).limit(1))
+    return found.first() is not None
+
+
 # --- thread ----------------------------------------------------------------------------------
 
 

@@ -6,9 +6,19 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from server.handlers.web import admin, compose, feeds, oauth, posts, profiles, settings, social
+from server.handlers.web import (
+    admin,
+    compose,
+    feeds,
+    live,
+    oauth,
+    posts,
+    profiles,
+    settings,
+    social,
+)
 
 
 def setup_routes(app: web.Application) -> None:
-    for module in (feeds, compose, settings, posts, profiles, social, admin, oauth):
+    for module in (feeds, compose, settings, posts, profiles, social, admin, oauth, live):
         module.setup_routes(app)
