@@ -12,6 +12,12 @@
 //   scrolls into view).
 // - canvas[data-blurhash] shows the image's blurhash until the image has loaded.
 // - time[datetime] shows relative times ("5m", "3h").
+// - signed in (<meta name="live-stream">), one EventSource on /web/stream keeps the page
+//   live: a timeline ([data-live-timeline]) shows a "N new posts" pill that loads them at the
+//   top when pressed (the page never moves under the reader on its own), the nav's
+//   notifications badge follows the unread count, a post page's counts follow the post, and
+//   the other events are re-sent on document as "dreamfeed:NAME" (compose.js listens for
+//   "dreamfeed:generation"). Without it pages are as they were served.
 // No frameworks, no CDN; CSP-friendly (no inline code, no eval).
 (function () {
   "use strict";
@@ -316,6 +322,149 @@
     });
   });
 
+  // --- live ----------------------------------------------------------------------------------
+  function badgeText(n) { return n > 99 ? "99+" : String(n); }
+
+  function setUnread(count) {
+    // Both navigations (sidebar and phone tab bar) link to /notifications.
+    document.querySelectorAll('a.nav-link[href="/notifications"]').forEach(function (link) {
+      var labelEl = link.querySelector(".label");
+      var name = link.dataset.name || (labelEl ? labelEl.textContent : "Notifications");
+      link.dataset.name = name;
+      var holder = link.querySelector(".nav-icon");
+      var badge = link.querySelector(".unread-badge");
+      if (!count) {
+        if (badge) badge.remove();
+        link.removeAttribute("aria-label");
+        link.title = name;
+        return;
+      }
+      if (!holder) {
+        var svg = link.querySelector("svg");
+        holder = document.createElement("span");
+        holder.className = "nav-icon";
+        if (svg) { link.insertBefore(holder, svg); holder.appendChild(svg); }
+        else link.insertBefore(holder, link.firstChild);
+      }
+      if (!badge) {
+        badge = document.createElement("span");
+        badge.className = "unread-badge";
+        badge.setAttribute("aria-hidden", "true");
+        holder.appendChild(badge);
+      }
+      badge.textContent = badgeText(count);
+      badge.classList.toggle("many", count > 99);
+      link.setAttribute("aria-label", name + ", " + badgeText(count) + " unread");
+      link.title = name + " (" + badgeText(count) + " unread)";
+    });
+  }
+
+  function setCounts(data) {
+    document.querySelectorAll('[data-post="' + data.post_id + '"]').forEach(function (scope) {
+      ["replies_count", "favourites_count", "reblogs_count"].forEach(function (key) {
+        if (typeof data[key] !== "number") return;
+        scope.querySelectorAll('[data-count="' + key + '"]').forEach(function (el) {
+          el.textContent = formatCount(data[key]);
+        });
+      });
+    });
+  }
+
+  // The timeline's waiting posts: ids heard on the stream, not yet on the page.
+  var waiting = [];
+
+  function pill(feed) {
+    var button = document.querySelector(".new-posts");
+    if (button) return button;
+    button = document.createElement("button");
+    button.type = "button";
+    button.className = "new-posts";
+    button.hidden = true;
+    button.setAttribute("aria-live", "polite");
+    button.addEventListener("click", function () { showWaiting(feed, button); });
+    feed.parentNode.insertBefore(button, feed);
+    return button;
+  }
+
+  function announce(feed, statusId) {
+    if (document.getElementById("post-" + statusId) || waiting.indexOf(statusId) >= 0) return;
+    waiting.push(statusId);
+    var button = pill(feed);
+    button.textContent = waiting.length === 1 ? "1 new post" : waiting.length + " new posts";
+    button.hidden = false;
+  }
+
+  function showWaiting(feed, button) {
+    var url = new URL(window.location.href);
+    if (url.searchParams.has("max_id") || url.searchParams.has("min_id")) {
+      // An older page: the newest posts are on the first one.
+      url.searchParams.delete("max_id"); url.searchParams.delete("min_id");
+      window.location.assign(url.toString());
+      return;
+    }
+    button.disabled = true;
+    fetch(partialUrl(url.toString()), { headers: { "Accept": "text/html" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.text();
+      })
+      .then(function (html) {
+        var template = document.createElement("template");
+        template.innerHTML = html;
+        var first = feed.querySelector("article.post-card");
+        var added = [];
+        template.content.querySelectorAll("article.post-card").forEach(function (card) {
+          if (document.getElementById(card.id)) return;
+          feed.insertBefore(card, first);
+          added.push(card);
+        });
+        var empty = feed.querySelector(".empty");
+        if (empty && added.length) empty.remove();
+        added.forEach(function (node) { enhance(node); });
+        waiting = [];
+        button.hidden = true;
+        button.disabled = false;
+        // The reader asked for them: take them to the top, where the new posts are.
+        feed.scrollIntoView({ block: "start" });
+      })
+      .catch(function () {
+        button.disabled = false;
+        toast("Could not load the new posts. Try again.");
+      });
+  }
+
+  function startLive() {
+    var meta = document.querySelector('meta[name="live-stream"]');
+    if (!meta || !window.EventSource) return;
+    var url = new URL(meta.getAttribute("content"), window.location.href);
+    var feed = document.querySelector("[data-live-timeline]");
+    if (feed) url.searchParams.set("timeline", feed.dataset.liveTimeline);
+    var detail = document.querySelector("article.post-card.detail[data-post]");
+    if (detail) url.searchParams.set("post", detail.dataset.post);
+    var source = new EventSource(url.toString());
+    var on = function (name, handle) {
+      source.addEventListener(name, function (event) {
+        var data;
+        try { data = JSON.parse(event.data); } catch (e) { return; }
+        if (handle) handle(data);
+        document.dispatchEvent(new CustomEvent("dreamfeed:" + name, { detail: data }));
+      });
+    };
+    on("timeline", function (data) { if (feed) announce(feed, data.status_id); });
+    on("notifications", function (data) { setUnread(data.unread); });
+    on("counts", setCounts);
+    on("generation", null);
+    source.addEventListener("open", function () {
+      document.documentElement.classList.add("live");
+      document.dispatchEvent(new CustomEvent("dreamfeed:live", { detail: { open: true } }));
+    });
+    source.addEventListener("error", function () {
+      // The browser retries by itself; meanwhile the pages' own polling carries on.
+      document.documentElement.classList.remove("live");
+      document.dispatchEvent(new CustomEvent("dreamfeed:live", { detail: { open: false } }));
+    });
+  }
+
   // --- start ---------------------------------------------------------------------------------
   function enhance(root) {
     if (!root.querySelectorAll) return;
@@ -334,6 +483,7 @@
     document.documentElement.classList.add("js");
     enhance(document);
     setInterval(function () { updateTimes(document); }, 60000);
+    startLive();
   }
 
   window.Dreamfeed = { toast: toast, enhance: enhance, decodeBlurhash: decodeBlurhash };

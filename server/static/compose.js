@@ -1,6 +1,7 @@
 // The compose page, enhanced: generate without leaving the page when the server refuses
 // (the message shows in place), follow a running generation by polling its state every
-// second, and keep double clicks from posting twice. Without this file every step still
+// second (every few seconds while app.js's live stream is open: its "dreamfeed:generation"
+// events ask for the state at once), and keep double clicks from posting twice. Without this file every step still
 // works: forms post and redirect, and a running generation's page reloads itself.
 (function () {
   "use strict";
@@ -75,6 +76,14 @@
     var elapsed = status.querySelector(".gen-elapsed");
     var message = status.querySelector(".gen-message");
     var finished = false;
+    var timer = null;
+    var live = false;
+    // While the stream is open it says when the state changes: polling only backs it up.
+    var LIVE_FACTOR = 5;
+    var schedule = function (delay) {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(poll, delay);
+    };
 
     var tick = function () {
       if (elapsed) {
@@ -116,16 +125,26 @@
           window.location.replace(status.dataset.page);
           return;
         }
-        window.setTimeout(poll, interval);
+        schedule(live ? interval * LIVE_FACTOR : interval);
       }).catch(function () {
         if (message) {
           message.hidden = false;
           message.textContent = "Connection lost; still trying…";
         }
-        window.setTimeout(poll, interval * 3);
+        schedule(interval * 3);
       });
     };
-    window.setTimeout(poll, interval);
+    schedule(interval);
+    document.addEventListener("dreamfeed:live", function (event) {
+      live = Boolean(event.detail && event.detail.open);
+      if (!live && !finished) { schedule(interval); }
+    });
+    document.addEventListener("dreamfeed:generation", function (event) {
+      var detail = event.detail || {};
+      if (!finished && String(detail.generation_id) === status.dataset.generation) {
+        schedule(0);
+      }
+    });
     window.addEventListener("pageshow", function (event) {
       // Back to a cached page of a finished generation: show the real state.
       if (event.persisted && finished) { window.location.reload(); }

@@ -14,6 +14,7 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -26,6 +27,7 @@ from server.services.streaming.events import StreamEvent
 from tests.federation.conftest import StartInstance
 from tests.federation.harness import Instance
 from tests.server.web_helpers import Browser, browser
+from tests.web.conftest import DESKTOP, screenshot
 
 PASSWORD = "correct horse"
 WAIT = 10.0
@@ -42,6 +44,7 @@ class Stream:
 
     def __init__(self, response: aiohttp.ClientResponse) -> None:
         self.response = response
+        self.seen: list[Message] = []
 
     async def next(self, *, comments: bool = False) -> Message:
         event, data = "message", ""
@@ -61,12 +64,13 @@ class Stream:
             elif line == "" and data:
                 return Message(event, json.loads(data))
 
-    async def until(self, event: str, **fields: Any) -> Message:
-        """The first message named `event` whose data has these fields (others skipped)."""
+    async def until(self, event: str) -> Message:
+        """The next message named `event` not heard before on this stream (others skipped:
+        a post published on commit and delivered by the test is heard twice)."""
         while True:
             message = await self.next()
-            if message.event == event and all(message.data.get(k) == v
-                                               for k, v in fields.items()):
+            if message.event == event and message not in self.seen:
+                self.seen.append(message)
                 return message
 
 
@@ -118,21 +122,21 @@ async def test_timeline_events_follow_the_timelines_rules(start: StartInstance) 
         boat, alice_event = await _post(a, "alice", alice.account_id, "Paper boat")
         hub.deliver(alice_event)
         for timeline in (carol_federated, carol_local, carol_home):
-            assert (await timeline.until("timeline")).data == {"status_id": boat.id}
+            assert (await timeline.until("timeline")).data == {"status_id": str(boat.id)}
         # A followers-only post reaches carol's home, not her public timelines.
         private, private_event = await _post(a, "alice", alice.account_id, "For followers",
                                              visibility="private")
         hub.deliver(private_event)
-        assert (await carol_home.until("timeline")).data == {"status_id": private.id}
+        assert (await carol_home.until("timeline")).data == {"status_id": str(private.id)}
         # Her own post is in her home too.
         mine, carol_event = await _post(a, "carol", carol.account_id, "My kite")
         hub.deliver(carol_event)
-        assert (await carol_home.until("timeline")).data == {"status_id": mine.id}
-        assert (await carol_federated.until("timeline")).data == {"status_id": mine.id}
+        assert (await carol_home.until("timeline")).data == {"status_id": str(mine.id)}
+        assert (await carol_federated.until("timeline")).data == {"status_id": str(mine.id)}
         # dave follows nobody: the first post his home hears is his own.
         own, own_event = await _post(a, "dave", dave.account_id, "Dave's")
         hub.deliver(own_event)
-        assert (await dave_home.until("timeline")).data == {"status_id": own.id}
+        assert (await dave_home.until("timeline")).data == {"status_id": str(own.id)}
 
 
 async def test_hashtag_timeline(start: StartInstance) -> None:
@@ -146,7 +150,7 @@ async def test_hashtag_timeline(start: StartInstance) -> None:
         hub.deliver(replace(other, tags=("kites",)))
         tagged, event = await _post(a, "alice", alice.account_id, "A boat #boats")
         hub.deliver(replace(event, tags=("boats",)))
-        assert (await boats.until("timeline")).data == {"status_id": tagged.id}
+        assert (await boats.until("timeline")).data == {"status_id": str(tagged.id)}
 
 
 async def test_notifications_counts_and_generations_reach_their_user(
@@ -166,7 +170,7 @@ async def test_notifications_counts_and_generations_reach_their_user(
                                 notification_id=1))
         assert (await carol_stream.until("notifications")).data == {"unread": 1}
         assert (await dave_post.until("counts")).data == {
-            "post_id": boat.id, "replies_count": 0, "favourites_count": 1,
+            "post_id": str(boat.id), "replies_count": 0, "favourites_count": 1,
             "reblogs_count": 0}
         # Generations: each user hears only their own.
         hub.deliver(StreamEvent("dreamfeed.generation", account_id=carol.account_id,
@@ -174,11 +178,11 @@ async def test_notifications_counts_and_generations_reach_their_user(
         hub.deliver(StreamEvent("dreamfeed.generation", account_id=dave.account_id,
                                 generation_id=8, state="done"))
         assert (await carol_stream.until("generation")).data == {
-            "generation_id": 7, "state": "running"}
+            "generation_id": "7", "state": "running"}
         # dave heard neither carol's notification nor her generation: his next message
         # (after the counts) is his own generation.
         assert await dave_post.next() == Message(
-            "generation", {"generation_id": 8, "state": "done"})
+            "generation", {"generation_id": "8", "state": "done"})
 
 
 async def test_heartbeats_and_refusals(start: StartInstance,
@@ -201,3 +205,84 @@ async def test_heartbeats_and_refusals(start: StartInstance,
             async with alice_web.session.get(f"{a.base}/web/stream{query}",
                                              allow_redirects=False) as response:
                 assert response.status == status, query
+
+
+# --- in Chromium -----------------------------------------------------------------------------
+
+
+async def _browser_sign_in(page: Any, base: str, login: str) -> None:
+    await page.goto(f"{base}/auth/sign_in")
+    await page.fill("input[name=login]", login)
+    await page.fill("input[name=password]", PASSWORD)
+    async with page.expect_navigation():
+        await page.click("form[action='/auth/sign_in'] button[type=submit]")
+
+
+async def _live(page: Any) -> None:
+    """Until the page's stream is open (app.js marks <html class="live">)."""
+    await page.locator("html.live").wait_for(state="attached", timeout=WAIT * 1000)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_live_pill_badge_and_counts_in_chromium(start: StartInstance, chromium: Any,
+                                                      artifacts: Path) -> None:
+    a = await start("a")
+    alice = await a.add_user("alice")
+    carol = await a.add_user("carol")
+    await a.add_user("bob")
+    await follows.follow(a.services, "carol", a.handle("alice"))
+    older, _ = await _post(a, "alice", alice.account_id, "An older boat")
+    hub = a.services.hub
+    context = await chromium.new_context(viewport=DESKTOP)
+    page = await context.new_page()
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    await _browser_sign_in(page, a.base, "carol")
+    await page.goto(f"{a.base}/home")
+    await _live(page)
+    # Scrolled down a little: the pill must not move what she reads.
+    await page.evaluate("window.scrollTo(0, 200)")
+    top_before = await page.locator(f"article#post-{older.id}").evaluate(
+        "el => el.getBoundingClientRect().top")
+
+    # alice posts: a pill, the feed unchanged until carol presses it.
+    boat, event = await _post(a, "alice", alice.account_id, "A brand new boat")
+    hub.deliver(event)
+    pill = page.get_by_role("button", name="1 new post")
+    await pill.wait_for(timeout=WAIT * 1000)
+    assert await page.locator(f"article#post-{boat.id}").count() == 0
+    assert await page.locator(f"article#post-{older.id}").evaluate(
+        "el => el.getBoundingClientRect().top") == top_before
+    kite, event = await _post(a, "alice", alice.account_id, "And a kite")
+    hub.deliver(event)
+    await page.get_by_role("button", name="2 new posts").wait_for(timeout=WAIT * 1000)
+    await screenshot(page, artifacts, "live-pill")
+    await page.get_by_role("button", name="2 new posts").click()
+    await page.locator(f"article#post-{boat.id}").wait_for(timeout=WAIT * 1000)
+    ids = await page.locator("article.post-card").evaluate_all("els => els.map(e => e.id)")
+    assert ids[:3] == [f"post-{kite.id}", f"post-{boat.id}", f"post-{older.id}"]
+    assert "A brand new boat" in await page.locator(f"article#post-{boat.id}").inner_text()
+    assert not await page.locator(".new-posts").is_visible()
+
+    # A notification arrives (alice likes carol's post): the badge shows it, page unchanged.
+    mine, _ = await _post(a, "carol", carol.account_id, "Carol's boat")
+    nav_link = page.get_by_role("navigation", name="Main").locator('a[href="/notifications"]')
+    assert await nav_link.locator(".unread-badge").count() == 0
+    await favourites.favourite(a.services, "alice", str(mine.id))
+    hub.deliver(StreamEvent("notification", account_id=carol.account_id, notification_id=1))
+    await nav_link.locator(".unread-badge").wait_for(timeout=WAIT * 1000)
+    assert await nav_link.locator(".unread-badge").inner_text() == "1"
+    assert await nav_link.get_attribute("aria-label") == "Notifications, 1 unread"
+
+    # On alice's post page, carol sees bob's like counted as it comes.
+    await page.goto(f"{a.base}/@alice/{boat.id}")
+    await _live(page)
+    likes = page.locator(f'article#post-{boat.id} [data-count="favourites_count"]')
+    assert await likes.inner_text() == "0"
+    await favourites.favourite(a.services, "bob", str(boat.id))
+    hub.deliver(StreamEvent("notification", account_id=alice.account_id, notification_id=2))
+    await page.locator(f'article#post-{boat.id} [data-count="favourites_count"]'
+                       ':text-is("1")').wait_for(timeout=WAIT * 1000)
+    assert refused == []
+    await context.close()

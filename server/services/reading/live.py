@@ -9,6 +9,9 @@ this process's hub, the few small messages one signed-in page needs.
   event may have changed them (sent only when they did).
 - "generation": a state change of one of the user's own image generations.
 
+Ids go out as strings, as in Mastodon's JSON: ours pass 2**53 and a number would lose its
+last digits in the browser.
+
 Each decision reads the database only for events that can concern the page (a cheap test
 on the event's routing fields comes first)."""
 
@@ -147,7 +150,7 @@ async def messages(services: Services, watch: Watch, event: StreamEvent) -> list
     out: list[LiveMessage] = []
     user = watch.user
     if await _in_timeline(services, watch, event):
-        out.append(LiveMessage("timeline", {"status_id": event.status_id}))
+        out.append(LiveMessage("timeline", {"status_id": str(event.status_id)}))
     if event.kind == "notification" and event.account_id == user.account_id:
         unread = await markers.unread_notifications(services, user)
         out.append(LiveMessage("notifications", {"unread": unread}))
@@ -155,8 +158,8 @@ async def messages(services: Services, watch: Watch, event: StreamEvent) -> list
         counts = await _counts_now(services, watch)
         if counts is not None and counts != watch.counts:
             watch.counts = counts
-            out.append(LiveMessage("counts", {"post_id": watch.post_id, **counts}))
+            out.append(LiveMessage("counts", {"post_id": str(watch.post_id), **counts}))
     if event.kind == "dreamfeed.generation" and event.account_id == user.account_id:
-        out.append(LiveMessage("generation", {"generation_id": event.generation_id,
+        out.append(LiveMessage("generation", {"generation_id": str(event.generation_id),
                                               "state": event.state}))
     return out
