@@ -37,6 +37,7 @@ from server.services.errors import ServiceError
 from server.services.federation.inbound import inbox_retention
 from server.services.federation.inbound.inbox_writer import InboxWriter
 from server.services.federation.instance import prepare_instance
+from server.services.streaming.bus import BusUnavailable, StreamBus
 from server.urls import Urls
 from storage.database import Database, DatabaseUnavailable, check_connection
 from storage.media_files import LocalMediaStore
@@ -113,8 +114,17 @@ def create_app(config: Config, *, migrate: bool = True,
                                 media=LocalMediaStore(config.media.path),
                                 image_backend=backend, limiter=limiter)
             await load_instance_key(services, app[appkeys.INSTANCE_ACTOR_ID])
+            bus = StreamBus(services.hub, services.db, redis_url=config.streaming.redis_url)
+            try:
+                await bus.start()
+            except BusUnavailable as exc:
+                raise StartupError(f"streaming: {exc}") from None
+            services.stream = bus
             app[appkeys.SERVICES] = services
-            yield
+            try:
+                yield
+            finally:
+                await bus.stop()
         await limiter.close()
 
     async def inbox_writer_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -181,6 +181,13 @@ class JobsConfig:
 
 
 @dataclass(frozen=True)
+class StreamingConfig:
+    # Live events cross processes over Redis pub/sub when set ("redis://host:port"); else over
+    # PostgreSQL LISTEN/NOTIFY on PostgreSQL, or within the one process on SQLite.
+    redis_url: str = ""
+
+
+@dataclass(frozen=True)
 class LoggingConfig:
     level: str = "INFO"
     # "text" for humans, "json" for log collectors.
@@ -199,6 +206,7 @@ class Config:
     generator: GeneratorConfig = field(default_factory=GeneratorConfig)
     moderation: ModerationConfig = field(default_factory=ModerationConfig)
     ratelimits: RateLimitsConfig = field(default_factory=RateLimitsConfig)
+    streaming: StreamingConfig = field(default_factory=StreamingConfig)
 
     @property
     def base_url(self) -> str:
@@ -388,6 +396,10 @@ def _check_moderation_and_limits(config: Config) -> None:
     if not (url.startswith("http://") or url.startswith("https://")):
         raise ConfigError(f"moderation.openai_base_url must start with http:// or https://, "
                           f"not {url!r}")
+    redis_url = config.streaming.redis_url
+    if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"streaming.redis_url must be empty or redis://..., "
+                          f"not {redis_url!r}")
     limits = config.ratelimits
     if not limits.storage.startswith(("memory://", "redis://", "rediss://")):
         raise ConfigError(f"ratelimits.storage must be memory:// or redis://..., "

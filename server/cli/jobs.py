@@ -25,6 +25,7 @@ from server.services.errors import ServiceError
 from server.services.moderation import dead_letters
 from server.services.reading import job_queue
 from server.services.reading.job_queue import JobRecord
+from server.services.streaming.bus import BusUnavailable, StreamBus
 from storage.types import utcnow
 
 ERROR_WIDTH = 60
@@ -143,6 +144,14 @@ def _worker_command(args: argparse.Namespace) -> int:
             resources = JobResources(config=config, sessionmaker=services.db.writer,
                                      services=services)
             pool = WorkerPool(resources, default_registry(), concurrency=concurrency)
+            # What the jobs change (generation progress, remote posts) reaches the web
+            # processes' streams over the bus (on SQLite the web process must run the jobs).
+            bus = StreamBus(services.hub, services.db, redis_url=config.streaming.redis_url)
+            try:
+                await bus.start()
+            except BusUnavailable as exc:
+                raise CommandError(f"streaming: {exc}") from None
+            services.stream = bus
             await pool.start()
             print(f"worker {pool.name} running {concurrency} at a time; "
                   "SIGTERM or Ctrl-C stops it", flush=True)
@@ -150,6 +159,7 @@ def _worker_command(args: argparse.Namespace) -> int:
                 await _wait_for_signal()
             finally:
                 await pool.stop(SHUTDOWN_TIMEOUT)
+                await bus.stop()
         print("worker stopped", flush=True)
 
     return run_command(body)

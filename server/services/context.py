@@ -17,6 +17,7 @@ from server.images.pipeline import Limits
 from server.ratelimit import RateLimiter
 from server.services.federation.key_cache import KeyCache
 from server.services.moderation.domain_policy import DomainPolicy
+from server.services.streaming.bus import StreamBus
 from server.services.streaming.hub import Hub
 from server.urls import Urls
 from storage.accounts import signing_key
@@ -81,6 +82,9 @@ class Services:
     limiter: RateLimiter | None = None
     # This process's streams subscribe here; the bus delivers each event once per process.
     hub: Hub = field(default_factory=Hub)
+    # The bus carrying committed events to every process's hub (started by the web app and
+    # the worker); None where nothing streams (most CLI commands).
+    stream: StreamBus | None = None
 
     def __post_init__(self) -> None:
         self.domains = DomainPolicy(

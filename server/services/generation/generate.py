@@ -37,10 +37,12 @@ from server.services.statuses.stored_media import (
     discard_files,
     store_files,
 )
+from server.services.streaming.events import StreamEvent
+from server.services.streaming.publish import queue_event
 from storage import generations as gen_queries
 from storage import media as media_queries
 from storage import pending_media as pending_queries
-from storage.generations import DONE, FAILED, QUEUED
+from storage.generations import DONE, FAILED, QUEUED, RUNNING
 from storage.ids import new_id
 from storage.media_files import MediaFileMissing
 from storage.models import Generation, MediaAttachment, PendingMedia, Status
@@ -196,6 +198,7 @@ async def request_generation(services: Services, account_id: int, prompt: str, *
             await enqueue(session, GENERATE, {"generation_id": generation_id},
                           dedupe_key=f"generation:{generation_id}",
                           delay=None if job_delay is None else timedelta(seconds=job_delay))
+            queue_event(session, _state_event(generation_id, account_id, QUEUED))
     return await get_generation(services, generation_id)
 
 
@@ -251,6 +254,7 @@ async def run_generation(services: Services, generation_id: int) -> None:
         generation = await gen_queries.mark_running(session, generation_id)
         if generation is None:
             return
+        queue_event(session, _state_event(generation.id, generation.account_id, RUNNING))
         attempt = generation.attempts
     try:
         made = await _call_backend(services, generation)
@@ -310,7 +314,14 @@ async def _add_attachments(services: Services, generation: Generation,
         await gen_queries.finish_generation(session, generation.id, state=DONE,
                                             style=made[0].style, seed=made[0].seed,
                                             model=made[0].model or None)
+        queue_event(session, _state_event(generation.id, generation.account_id, DONE))
     return dropped
+
+
+def _state_event(generation_id: int, account_id: int, state: str) -> StreamEvent:
+    """The compose page follows its generation with these (dreamfeed.generation)."""
+    return StreamEvent("dreamfeed.generation", generation_id=generation_id,
+                       account_id=account_id, state=state)
 
 
 def _focus(pending: PendingMedia | None) -> tuple[float, float] | None:
@@ -348,6 +359,7 @@ async def _set_state(services: Services, generation: Generation, state: str,
     async with services.db.writer.begin() as session:
         await gen_queries.finish_generation(session, generation.id, state=state,
                                             error=message, error_code=code)
+        queue_event(session, _state_event(generation.id, generation.account_id, state))
 
 
 async def _fail(services: Services, generation: Generation, code: str,
@@ -357,6 +369,7 @@ async def _fail(services: Services, generation: Generation, code: str,
     async with services.db.writer.begin() as session:
         await gen_queries.finish_generation(session, generation.id, state=FAILED,
                                             error=message, error_code=code)
+        queue_event(session, _state_event(generation.id, generation.account_id, FAILED))
         promised = await pending_queries.pending_of_generation(session, generation.id)
         await pending_queries.mark_failed(session, [row.id for row in promised], message)
         if code not in USER_FAULTS:

@@ -31,6 +31,8 @@ from server.render.sanitize import plain_text
 from server.services.context import Services
 from server.services.errors import InvalidInput, NotFound
 from server.services.social.blocks import local_person
+from server.services.streaming.events import StreamEvent
+from server.services.streaming.publish import queue_event
 from storage import filters as filter_queries
 from storage.models import Filter, Status
 from storage.timelines import Entry, NotificationEntry
@@ -157,6 +159,7 @@ async def add_filter(services: Services, username: str, phrase: str, *,
             account_id=account.id, phrase=phrase, whole_word=whole_word, contexts=kept,
             action=action,
             expires_at=now + timedelta(seconds=expires_in) if expires_in else None))
+        queue_event(session, StreamEvent("filters_changed", account_id=account.id))
         return _view(row, now)
 
 
@@ -197,6 +200,7 @@ async def update_filter(services: Services, username: str, filter_id: int,
             row.expires_at = now + timedelta(seconds=change.expires_in) \
                 if change.expires_in else None
         await session.flush()
+        queue_event(session, StreamEvent("filters_changed", account_id=account.id))
         return _view(row, now)
 
 
@@ -223,6 +227,7 @@ async def remove_filter(services: Services, username: str, filter_id: int) -> No
         account = await local_person(session, username)
         if not await filter_queries.delete_filter(session, account.id, filter_id):
             raise NotFound(f"{username} has no filter {filter_id}")
+        queue_event(session, StreamEvent("filters_changed", account_id=account.id))
 
 
 # --- applying them ---------------------------------------------------------------------------

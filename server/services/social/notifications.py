@@ -18,6 +18,8 @@ from server.render.sanitize import plain_text
 from server.services.context import Services
 from server.services.errors import NotFound
 from server.services.social.filters import screen_notifications
+from server.services.streaming.events import StreamEvent
+from server.services.streaming.publish import queue_event
 from storage import accounts as account_queries
 from storage import blocks as block_queries
 from storage import notifications as notification_queries
@@ -64,7 +66,9 @@ async def notify(session: AsyncSession, account_id: int, from_account_id: int, t
         if await notification_queries.exists_same(session, account_id, from_account_id, kind,
                                                   status_id):
             return False
-    await notification_queries.add(session, account_id, from_account_id, type, status_id)
+    row = await notification_queries.add(session, account_id, from_account_id, type, status_id)
+    queue_event(session, StreamEvent("notification", account_id=account_id,
+                                     notification_id=row.id))
     return True
 
 
@@ -76,7 +80,10 @@ async def notify_report(session: AsyncSession, admin_ids: list[int],
     made = 0
     for admin_id in admin_ids:
         if admin_id != reporter_id:
-            await notification_queries.add(session, admin_id, reporter_id, ADMIN_REPORT, None)
+            row = await notification_queries.add(session, admin_id, reporter_id,
+                                                 ADMIN_REPORT, None)
+            queue_event(session, StreamEvent("notification", account_id=admin_id,
+                                             notification_id=row.id))
             made += 1
     return made
 

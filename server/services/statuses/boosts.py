@@ -11,6 +11,7 @@ from server.services.errors import NotFound
 from server.services.federation.outbound import delivery
 from server.services.social.notifications import notify
 from server.services.statuses.targets import actor_and_target, author_inboxes
+from server.services.streaming.publish import deleted, queue_event, status_event
 from storage import follows as follow_queries
 from storage import statuses as status_queries
 from storage.models import Account, Status
@@ -33,6 +34,7 @@ async def boost(services: Services, username: str, ref: str) -> None:
         session.add(row)
         await session.flush()
         row.uri = services.urls.status(actor.username, row.id)
+        queue_event(session, await status_event(session, "update", row))
         await status_queries.increment(session, status.id, "reblogs_count")
         if author.is_local:
             await notify(session, author.id, actor.id, "reblog", status.id)
@@ -48,6 +50,7 @@ async def unboost(services: Services, username: str, ref: str) -> None:
         if row is None:
             raise NotFound("you have not boosted that post")
         row.deleted_at = utcnow()
+        queue_event(session, deleted(row))
         await status_queries.increment(session, status.id, "reblogs_count", -1)
         undo = to_activitypub.undo_announce(row, actor, status, author, services.config)
         inboxes = await _boost_inboxes(session, actor, author)

@@ -35,6 +35,7 @@ from server.services.statuses.media_purge import enqueue_media_purge
 from server.services.statuses.mentions import RESOLVE_MENTIONS, fetch_unknown, stored_mentions
 from server.services.statuses.notes import note_parts
 from server.services.statuses.remix import Parent, find_parent
+from server.services.streaming.publish import deleted, queue_event, status_event
 from storage import accounts as account_queries
 from storage import media as media_queries
 from storage import pending_media as pending_queries
@@ -220,6 +221,7 @@ async def create_status(services: Services, username: str, new: NewStatus) -> St
         await _notify_locals(session, status, author, parent, remixed, parts)
         # Followers who rang the bell (follows.notify) hear of it in the same transaction.
         await notify_subscribers(session, status, author)
+        queue_event(session, await status_event(session, "update", status))
         if mentions.unknown:  # the Create waits for them: see resolve_mentions_job
             await _enqueue_resolution(session, status, mentions.unknown, "create")
         else:
@@ -361,6 +363,7 @@ async def edit_status(services: Services, username: str, status_id: int, *,
             status.language = language or None
         status.edited_at = utcnow()
         await session.flush()
+        queue_event(session, await status_event(session, "status.update", status))
         if unknown:  # the Update waits for them: see resolve_mentions_job
             await _enqueue_resolution(session, status, unknown, "update")
         else:
@@ -391,4 +394,5 @@ async def delete_status(services: Services, username: str, status_id: int) -> No
             await status_queries.increment(session, status.remix_of_id, "remixes_count", -1)
         await delivery.publish(session, author.id, activity, inboxes)
         await enqueue_media_purge(session, status.id)
+        queue_event(session, deleted(status))
 

@@ -20,6 +20,7 @@ from server.services.federation.inbound.notes import store_remote_note
 from server.services.federation.remote import RemoteError, RemoteGone, account_for_uri
 from server.services.social import notifications
 from server.services.statuses.visibility import can_see
+from server.services.streaming.publish import queue_event, status_event
 from storage import follows as follow_queries
 from storage import statuses as status_queries
 from storage.models import Account, Status
@@ -48,9 +49,11 @@ async def on_announce(services: Services, activity: ParsedActivity) -> str:
             return "ignored: boost of a post the booster cannot see"  # its author blocks it
         if await status_queries.boost_of(session, booster.id, target.id) is not None:
             return "ignored: already boosted"
-        session.add(Status(uri=activity.id, account_id=booster.id, local=False,
-                           visibility=visibility, reblog_of_id=target.id))
+        boost = Status(uri=activity.id, account_id=booster.id, local=False,
+                       visibility=visibility, reblog_of_id=target.id)
+        session.add(boost)
         await session.flush()
+        queue_event(session, await status_event(session, "update", boost))
         await status_queries.increment(session, target.id, "reblogs_count", 1)
         if target.local:
             await notifications.notify(session, target.account_id, booster.id,

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub.vocab import PUBLIC
 from server.services.context import Services
+from server.services.streaming.publish import deleted, queue_event
 from storage import accounts as account_queries
 from storage import statuses as status_queries
 from storage.models import Account, Status
@@ -59,5 +60,6 @@ async def remove_boost(session: AsyncSession, boost: Status) -> str:
     boosted status's counter moves back."""
     assert boost.reblog_of_id is not None
     await status_queries.delete_boost(session, boost.id)
+    queue_event(session, deleted(boost))
     await status_queries.increment(session, boost.reblog_of_id, "reblogs_count", -1)
     return "boost undone"

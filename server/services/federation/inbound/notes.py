@@ -44,6 +44,7 @@ from server.services.social import notifications
 from server.services.statuses import note_content
 from server.services.statuses.media_purge import enqueue_media_purge
 from server.services.statuses.visibility import audience_includes
+from server.services.streaming.publish import deleted, queue_event, status_event
 from storage import accounts as account_queries
 from storage import follows as follow_queries
 from storage import notifications as notification_queries
@@ -198,6 +199,7 @@ async def store_remote_note(services: Services, note: ParsedNote, author: Accoun
         await _count_and_notify(session, status, context)
         if not fetched:  # a post as it is made, not an old one fetched for a boost or thread
             await notifications.notify_subscribers(session, status, author)
+            queue_event(session, await status_event(session, "update", status))
         await _link_thread(services, session, status, depth)
     return f"stored {visibility} post", status
 
@@ -270,6 +272,7 @@ async def on_update(services: Services, activity: ParsedActivity) -> str:
             if row.url in alt_by_url:
                 row.description = alt_by_url[row.url]
         await schedule_status_media(session, services.config, status.id)
+        queue_event(session, await status_event(session, "status.update", status))
     return "post updated"
 
 
@@ -301,6 +304,7 @@ async def on_delete(services: Services, activity: ParsedActivity) -> str:
             await status_queries.increment(session, status.remix_of_id, "remixes_count", -1)
         await notification_queries.delete_notifications_about(session, status.id)
         await enqueue_media_purge(session, status.id)  # its cached images go too
+        queue_event(session, deleted(status))
     return "post deleted"
 
 

@@ -1,0 +1,92 @@
+"""Publishing when the change commits: a service records its event on the session it writes
+with (`queue_event`), and the bus that serves the session's database publishes the events
+once the transaction commits; a rollback drops them. A process with no running bus (most CLI
+commands) drops them too: nobody there is streaming."""
+
+from __future__ import annotations
+
+import weakref
+from typing import Protocol
+
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from server.services.streaming.events import StreamEvent
+from storage import statuses as status_queries
+from storage.models import Status
+
+_PENDING = "dreamfeed_stream_events"
+
+
+class Publisher(Protocol):
+    def publish_soon(self, event: StreamEvent) -> None: ...
+
+
+# Engine -> the running bus of its database (two buses in one process, as in the tests, each
+# serve their own Database's engines).
+_publishers: weakref.WeakKeyDictionary[Engine, Publisher] = weakref.WeakKeyDictionary()
+_listening = False
+
+
+def queue_event(session: AsyncSession | Session, event: StreamEvent) -> None:
+    """Publish `event` when `session`'s transaction commits (nothing on rollback)."""
+    sync = session.sync_session if isinstance(session, AsyncSession) else session
+    sync.info.setdefault(_PENDING, []).append(event)
+
+
+async def status_event(session: AsyncSession, kind: str, status: Status) -> StreamEvent:
+    """An "update" or "status.update" for `status` with what routing needs (its tags and
+    mentions as linked in this transaction: call it after they are)."""
+    mentioned = await status_queries.mentioned_accounts(session, status.id)
+    return StreamEvent(kind, account_id=status.account_id, status_id=status.id,
+                       visibility=status.visibility, local=status.local,
+                       tags=tuple(await status_queries.tag_names(session, status.id)),
+                       mentioned_ids=tuple(account.id for account in mentioned),
+                       reblog_of_id=status.reblog_of_id,
+                       in_reply_to_account_id=status.in_reply_to_account_id)
+
+
+def deleted(status: Status) -> StreamEvent:
+    return StreamEvent("delete", account_id=status.account_id, status_id=status.id)
+
+
+def attach(engines: tuple[Engine, ...], publisher: Publisher) -> None:
+    """Route the events committed on these engines to `publisher` (called by the bus)."""
+    global _listening
+    if not _listening:
+        # On the Session class, once: AsyncSession runs on a sync Session underneath.
+        sa_event.listen(Session, "after_commit", _after_commit)
+        sa_event.listen(Session, "after_rollback", _after_rollback)
+        _listening = True
+    for engine in engines:
+        _publishers[engine] = publisher
+
+
+def detach(engines: tuple[Engine, ...]) -> None:
+    for engine in engines:
+        _publishers.pop(engine, None)
+
+
+def _after_commit(session: Session) -> None:
+    events: list[StreamEvent] = session.info.pop(_PENDING, [])
+    if not events:
+        return
+    engine = _engine_of(session)
+    publisher = None if engine is None else _publishers.get(engine)
+    if publisher is None:
+        return
+    for item in events:
+        publisher.publish_soon(item)
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def _engine_of(session: Session) -> Engine | None:
+    bind = session.bind
+    if bind is None:
+        return None
+    return bind if isinstance(bind, Engine) else bind.engine
