@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -21,7 +23,7 @@ import aiohttp
 import pytest
 
 from server.handlers.web import live as live_handler
-from server.services.social import blocks, follows
+from server.services.social import blocks, filters, follows
 from server.services.statuses import favourites, posts
 from server.services.streaming.events import StreamEvent
 from tests.federation.conftest import StartInstance
@@ -133,6 +135,14 @@ async def test_timeline_events_follow_the_timelines_rules(start: StartInstance) 
         hub.deliver(carol_event)
         assert (await carol_home.until("timeline")).data == {"status_id": str(mine.id)}
         assert (await carol_federated.until("timeline")).data == {"status_id": str(mine.id)}
+        # A post carol's "hide" filter matches stays off her timelines.
+        await filters.add_filter(a.services, "carol", "spoilers", contexts=("home", "public"))
+        _, hidden_event = await _post(a, "alice", alice.account_id, "Big spoilers inside")
+        hub.deliver(hidden_event)
+        shown, shown_event = await _post(a, "alice", alice.account_id, "No secrets here")
+        hub.deliver(shown_event)
+        assert (await carol_home.until("timeline")).data == {"status_id": str(shown.id)}
+        assert (await carol_federated.until("timeline")).data == {"status_id": str(shown.id)}
         # dave follows nobody: the first post his home hears is his own.
         own, own_event = await _post(a, "dave", dave.account_id, "Dave's")
         hub.deliver(own_event)
@@ -286,3 +296,40 @@ async def test_live_pill_badge_and_counts_in_chromium(start: StartInstance, chro
                        ':text-is("1")').wait_for(timeout=WAIT * 1000)
     assert refused == []
     await context.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_generation_progress_from_the_stream_in_chromium(start: StartInstance,
+                                                               chromium: Any) -> None:
+    """No job worker runs here: the generation waits queued until the test runs it. While the
+    stream is open the page polls only every 5 s; the stream's event brings the results."""
+    a = await start("a", generator={"size": "256x256"})
+    alice = await a.add_user("alice")
+    page = await chromium.new_page(viewport=DESKTOP)
+    polls: list[float] = []
+    page.on("request", lambda request: polls.append(time.monotonic())
+            if re.search(r"/compose/generations/\d+", request.url)
+            and request.headers.get("accept") == "application/json" else None)
+    await _browser_sign_in(page, a.base, "alice")
+    await page.goto(f"{a.base}/compose")
+    await page.fill("#prompt", "a lighthouse at dusk")
+    await page.click("#generate-form button[type=submit]")
+    status = page.locator("#gen-status")
+    await status.wait_for()
+    await _live(page)
+    assert await status.get_attribute("data-state") == "queued"
+    generation_id = int(await status.get_attribute("data-generation") or 0)
+    # Live, it polls seldom: at most one poll in 3 s (it polled every second before).
+    since = time.monotonic()
+    await asyncio.sleep(3)
+    assert len([t for t in polls if t > since]) <= 1
+    assert await a.run_jobs() >= 1
+    hub_event = StreamEvent("dreamfeed.generation", account_id=alice.account_id,
+                            generation_id=generation_id, state="done")
+    delivered = time.monotonic()
+    a.services.hub.deliver(hub_event)
+    await page.locator("#post-form").wait_for(timeout=WAIT * 1000)
+    # The results came with the event, not with the next 5-second poll.
+    assert time.monotonic() - delivered < 4
+    assert await page.locator("#gen-status").get_attribute("data-state") == "done"
+    await page.close()

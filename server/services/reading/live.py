@@ -3,7 +3,8 @@ this process's hub, the few small messages one signed-in page needs.
 
 - "timeline": a new post would appear at the top of the timeline the page shows (home,
   local, federated or tag:NAME), decided by the timeline's own query (storage.timelines),
-  so visibility, follows, blocks, mutes and suspensions count exactly as on the page.
+  so visibility, follows, blocks, mutes and suspensions count exactly as on the page, and
+  the viewer's "hide" filters for the timeline's context.
 - "notifications": the user's new unread count, when a notification for them arrives.
 - "counts": the replies, favourites and boosts of the post a post page shows, when an
   event may have changed them (sent only when they did).
@@ -25,7 +26,7 @@ from sqlalchemy import Select
 from server.services.accounts.web_sessions import SignedIn
 from server.services.context import Services
 from server.services.errors import InvalidInput, NotFound
-from server.services.social import markers
+from server.services.social import filters, markers
 from server.services.streaming.events import StreamEvent
 from storage import statuses as status_queries
 from storage import timelines as queries
@@ -119,7 +120,13 @@ async def _in_timeline(services: Services, watch: Watch, event: StreamEvent) -> 
             if tag is None:
                 return False
             query = queries.hashtag_query(tag.id, watch.user.account_id)
-        return await queries.includes(session, query, event.status_id)
+        if not await queries.includes(session, query, event.status_id):
+            return False
+        # The viewer's "hide" filters drop it from the page too (a "warn" one shows it).
+        shown, _ = await filters.screen(session, watch.user.account_id,
+                                        await queries.load(session, [event.status_id]),
+                                        "home" if watch.timeline == "home" else "public")
+        return bool(shown)
 
 
 def _may_change_counts(watch: Watch, event: StreamEvent) -> bool:
