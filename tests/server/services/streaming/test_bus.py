@@ -215,3 +215,27 @@ async def test_a_job_workers_events_are_published(database: Database, tmp_path: 
                 "dreamfeed.generation", account_id=1, generation_id=42, state="done")
     finally:
         await bus.stop()
+
+
+async def test_redis_subscription_killed_reconnects(database_url: str, redis_url: str,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="server.services.streaming.bus")
+    dbs, hubs, buses = await _two_processes(database_url, redis_url, keepalive=0.5,
+                                            channel=f"dreamfeed_test_{uuid.uuid4().hex}")
+    admin = Redis.from_url(redis_url)
+    try:
+        # Only these buses' subscriptions (other tests share the Redis): by their address.
+        for bus in buses:
+            connection = bus._transport._pubsub.connection  # type: ignore[union-attr]
+            host, port = connection._writer.get_extra_info("sockname")[:2]
+            assert await admin.client_kill_filter(_type="pubsub", addr=f"{host}:{port}") == 1
+        for _ in range(100):
+            if caplog.text.count("reconnected to Redis") == 2:
+                break
+            await asyncio.sleep(0.1)
+        assert "lost the Redis subscription" in caplog.text
+        assert caplog.text.count("reconnected to Redis") == 2, caplog.text
+        await _crosses(dbs, hubs)
+    finally:
+        await admin.aclose()
+        await _close(dbs, buses)
