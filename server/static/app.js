@@ -382,7 +382,10 @@
     button.hidden = true;
     button.setAttribute("aria-live", "polite");
     button.addEventListener("click", function () { showWaiting(feed, button); });
-    feed.parentNode.insertBefore(button, feed);
+    // In the page's sticky header when there is one (it would cover a pill of its own).
+    var head = document.querySelector("main .page-head");
+    if (head) head.appendChild(button);
+    else feed.parentNode.insertBefore(button, feed);
     return button;
   }
 
