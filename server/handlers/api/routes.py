@@ -17,11 +17,12 @@ from server.handlers.api import (
     oauth,
     search,
     statuses,
+    streaming,
     timelines,
 )
 
 
 def setup_routes(app: web.Application) -> None:
     for module in (oauth, instance, filters, accounts, statuses, timelines, lists,
-                   notifications, markers, media, search, dreamfeed):
+                   notifications, markers, media, search, dreamfeed, streaming):
         module.setup_routes(app)
