@@ -1,13 +1,12 @@
 """One process's fan-out: every stream held by this web process subscribes here, and the
 bus delivers each event once per process. A subscriber that cannot keep up (its queue is
-full) loses the oldest events and is told so (`overflowed`), so one slow client never holds
-up the rest; clients catch up with since_id."""
+full) loses the oldest events, so one slow client never holds up the rest; clients catch up
+with since_id."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from types import TracebackType
 
 from server.services.streaming.events import StreamEvent
 
@@ -20,12 +19,10 @@ class Subscription:
     def __init__(self, hub: Hub, maxsize: int) -> None:
         self._hub = hub
         self._queue: asyncio.Queue[StreamEvent] = asyncio.Queue(maxsize)
-        self.overflowed = 0
 
     def put(self, event: StreamEvent) -> None:
         if self._queue.full():
             self._queue.get_nowait()
-            self.overflowed += 1
         self._queue.put_nowait(event)
 
     async def get(self) -> StreamEvent:
@@ -44,8 +41,7 @@ class Subscription:
     async def __aenter__(self) -> Subscription:
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None:
+    async def __aexit__(self, *_: object) -> None:
         self.close()
 
 
