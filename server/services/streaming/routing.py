@@ -17,7 +17,10 @@ read them, filters_changed and our dreamfeed.generation), "user:notification", "
 
 from __future__ import annotations
 
+import asyncio
 import json
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from sqlalchemy import Select
@@ -34,6 +37,7 @@ from server.services.reading.api_timelines import warn_matches, with_filtered
 from server.services.reading.entities import load_statuses
 from server.services.social import filters
 from server.services.streaming.events import StreamEvent
+from server.services.streaming.hub import Hub
 from storage import follows as follow_queries
 from storage import lists as list_queries
 from storage import timelines as queries
@@ -126,9 +130,33 @@ def _dumps(data: object) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
+# Per hub (one per app): the routing of an event for a viewer's stream, shared by all the
+# connections that viewer holds (several tabs and devices get one query, not one each). An
+# event is routed once per connection, within moments of its delivery, so a bounded cache of
+# the latest results is enough.
+_CACHE_SIZE = 4096
+_caches: weakref.WeakKeyDictionary[Hub, OrderedDict[tuple[Viewer, Stream, StreamEvent],
+                                                    asyncio.Task[Outgoing | None]]] = \
+    weakref.WeakKeyDictionary()
+
+
 async def route(services: Services, viewer: Viewer, stream: Stream,
                 event: StreamEvent) -> Outgoing | None:
     """What `stream` of `viewer` is sent for `event`, or None when it does not concern it."""
+    cache = _caches.setdefault(services.hub, OrderedDict())
+    key = (viewer, stream, event)
+    task = cache.get(key)
+    if task is None:
+        task = asyncio.ensure_future(_route(services, viewer, stream, event))
+        cache[key] = task
+        while len(cache) > _CACHE_SIZE:
+            cache.popitem(last=False)
+    # shield: one connection going away must not cancel the routing the others wait for.
+    return await asyncio.shield(task)
+
+
+async def _route(services: Services, viewer: Viewer, stream: Stream,
+                 event: StreamEvent) -> Outgoing | None:
     if event.kind in ("update", "status.update"):
         return await _status_event(services, viewer, stream, event)
     if event.kind == "delete":
