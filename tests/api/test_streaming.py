@@ -271,3 +271,71 @@ async def test_sse_heartbeat_and_hashtag(api: Api, http: ClientSession,
             break
         await asyncio.sleep(0.1)
     assert api.instance.services.hub.subscribers == 0
+
+
+async def test_filters_lists_and_edits(api: Api, http: ClientSession) -> None:
+    alice = await api.user("alice")
+    bob = await api.user("bob")
+    assert (await api.post(f"/api/v1/accounts/{api.account_id('bob')}/follow",
+                           token=alice)).status == 200
+    made = await api.post("/api/v1/lists", token=alice, data={"title": "Friends"})
+    list_id = made.body["id"]
+    assert (await api.post(f"/api/v1/lists/{list_id}/accounts", token=alice,
+                           data={"account_ids[]": [api.account_id("bob")]})).status == 200
+    ws = await _open(http, api.instance, alice, {"stream": "user"},
+                     {"stream": "list", "list": list_id})
+    # someone else's list is refused
+    await ws.send_json({"type": "subscribe", "stream": "list", "list": "12345"})
+    assert await _message(ws) == {"error": "Not authorized to stream this list"}
+
+    # a new filter: filters_changed, payload-less
+    warn = await api.post("/api/v2/filters", token=alice, json={
+        "title": "Lights", "context": ["home"], "filter_action": "warn",
+        "keywords_attributes": [{"keyword": "lighthouse"}]})
+    assert warn.status == 200, warn.body
+    assert await _message(ws) == {"stream": ["user"], "event": "filters_changed"}
+    hide = await api.post("/api/v2/filters", token=alice, json={
+        "title": "Secrets", "context": ["home"], "filter_action": "hide",
+        "keywords_attributes": [{"keyword": "secret"}]})
+    assert hide.status == 200, hide.body
+    assert await _message(ws) == {"stream": ["user"], "event": "filters_changed"}
+
+    # a warned post comes marked filtered, on home and on the list
+    posted = await _post(api, bob, "bob", status="a lighthouse")
+    seen = sorted([await _message(ws) for _ in range(2)], key=lambda m: m["stream"])
+    assert [m["stream"] for m in seen] == [["list", list_id], ["user"]]
+    for message in seen:
+        payload = json.loads(message["payload"])
+        assert payload["id"] == posted["id"]
+        assert [f["keyword_matches"] for f in payload["filtered"]] == [["lighthouse"]]
+
+    # a hidden one never comes
+    await _post(api, bob, "bob", status="a secret")
+    await _quiet(ws)
+
+    # an edit: status.update with the new words
+    edited = await api.put(f"/api/v1/statuses/{posted['id']}", token=bob, json={
+        "status": "a bright lighthouse",
+        "media_ids": [m["id"] for m in posted["media_attachments"]]})
+    assert edited.status == 200, edited.body
+    updates = [await _message(ws) for _ in range(2)]
+    assert {m["event"] for m in updates} == {"status.update"}
+    assert all("bright" in json.loads(m["payload"])["content"] for m in updates)
+    await ws.close()
+
+
+async def test_notification_stream_scopes(api: Api, http: ClientSession) -> None:
+    alice = await api.user("alice")
+    bob = await api.user("bob")
+    statuses_only = await api.user("alice", scopes="read:statuses")
+    answer = await api.get("/api/v1/streaming/user/notification", token=statuses_only)
+    assert answer.status == 401
+    ws = await _open(http, api.instance, alice, {"stream": "user:notification"})
+    own = await _post(api, alice, "alice", status="mine")
+    assert (await api.post(f"/api/v1/statuses/{own['id']}/favourite", token=bob)).status == 200
+    got = await _message(ws)
+    assert (got["stream"], got["event"]) == (["user:notification"], "notification")
+    notification = json.loads(got["payload"])
+    assert notification["type"] == "favourite" and notification["status"]["id"] == own["id"]
+    await _quiet(ws)  # its own post went to home, not here
+    await ws.close()
