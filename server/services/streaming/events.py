@@ -4,10 +4,9 @@ the payload (the Status or Notification entity) is built only for the streams it
 
 Kinds (Mastodon's streaming event names where one exists):
 - "update": a status was made visible (created, or a boost); `status_id`, `account_id`
-  (author), `visibility`, `local`, `tags`, `mentioned_ids`, `reblog_of_id`,
-  `in_reply_to_account_id`.
+  (author), `visibility`, `local`, `tags`, `reblog_of_id`, `in_reply_to_account_id`.
 - "status.update": a status was edited (same fields as "update").
-- "delete": a status was deleted; `status_id`, `account_id` (author).
+- "delete": a status was deleted; `status_id`, `account_id` (author), `visibility`.
 - "notification": `notification_id` for the local account `account_id` (the recipient).
 - "filters_changed": the local account `account_id` changed its filters.
 - "dreamfeed.generation": generation `generation_id` of account `account_id` changed state
@@ -38,7 +37,6 @@ class StreamEvent:
     visibility: str | None = None
     local: bool | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
-    mentioned_ids: tuple[int, ...] = field(default_factory=tuple)
     reblog_of_id: int | None = None
     in_reply_to_account_id: int | None = None
     state: str | None = None
@@ -56,7 +54,6 @@ class StreamEvent:
         if not isinstance(raw, dict) or raw.get("kind") not in KINDS:
             raise BadEvent("not a stream event")
         try:
-            return cls(**{**raw, "tags": tuple(raw.get("tags", ())),
-                          "mentioned_ids": tuple(raw.get("mentioned_ids", ()))})
+            return cls(**{**raw, "tags": tuple(raw.get("tags", ()))})
         except TypeError as exc:
             raise BadEvent(str(exc)) from None

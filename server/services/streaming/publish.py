@@ -37,19 +37,19 @@ def queue_event(session: AsyncSession | Session, event: StreamEvent) -> None:
 
 
 async def status_event(session: AsyncSession, kind: str, status: Status) -> StreamEvent:
-    """An "update" or "status.update" for `status` with what routing needs (its tags and
-    mentions as linked in this transaction: call it after they are)."""
-    mentioned = await status_queries.mentioned_accounts(session, status.id)
+    """An "update" or "status.update" for `status` with what routing needs (its tags as
+    linked in this transaction: call it after they are)."""
     return StreamEvent(kind, account_id=status.account_id, status_id=status.id,
                        visibility=status.visibility, local=status.local,
                        tags=tuple(await status_queries.tag_names(session, status.id)),
-                       mentioned_ids=tuple(account.id for account in mentioned),
                        reblog_of_id=status.reblog_of_id,
                        in_reply_to_account_id=status.in_reply_to_account_id)
 
 
 def deleted(status: Status) -> StreamEvent:
-    return StreamEvent("delete", account_id=status.account_id, status_id=status.id)
+    # With its visibility: a private status's delete goes to no public stream.
+    return StreamEvent("delete", account_id=status.account_id, status_id=status.id,
+                       visibility=status.visibility)
 
 
 def attach(engines: tuple[Engine, ...], publisher: Publisher) -> None:

@@ -79,7 +79,7 @@ async def test_posts_boosts_notifications_and_filters_are_published(
 
         await posts.delete_status(a.services, "alice", post.id)
         assert await _expect(on_a, lambda e: e.kind == "delete", seen) == StreamEvent(
-            "delete", account_id=alice.account_id, status_id=post.id)
+            "delete", account_id=alice.account_id, status_id=post.id, visibility="public")
         await settle([a, b])
         assert (await _expect(on_b, lambda e: e.kind == "delete", seen)).status_id == remote_id
 
