@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import socket
 import statistics
 import tempfile
 import time
@@ -27,33 +26,19 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from aiohttp import ClientSession, FormData, web
+from benchapp import loopback_app, make_images
 from benchdb import database
 
 from server import appkeys
-from server.app import create_app
-from server.config import build_config
 from server.services.accounts import web_sessions
 from server.services.accounts.users import create_local_user
 from server.services.context import Services
-from server.services.generation import generate
 from server.services.oauth import apps, tokens
 from server.services.social.follows import follow
 from server.services.statuses.favourites import favourite
 from server.services.statuses.posts import NewStatus, create_status
 
 Request = Callable[[ClientSession, int], Awaitable[int]]
-
-
-async def _images(app: web.Application, account_id: int, count: int) -> list[int]:
-    services: Services = app[appkeys.SERVICES]
-    made: list[int] = []
-    while len(made) < count:
-        view = await generate.request_generation(services, account_id, "a bench landscape",
-                                                 size="256x256", n=min(4, count - len(made)))
-        await app[appkeys.WORKER_POOL].run_until_empty()
-        done = await generate.get_generation(services, view.id)
-        made.extend(m.id for m in done.media)
-    return made
 
 
 def _percentile(values: list[float], p: float) -> float:
@@ -76,24 +61,8 @@ async def _time(http: ClientSession, send: Request, runs: int) -> dict[str, floa
 
 
 async def run(args: argparse.Namespace, database_url: str, tmp: Path) -> None:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
-    config = build_config({
-        "instance": {"domain": f"127.0.0.1:{port}", "scheme": "http", "name": "Bench"},
-        "database": {"url": database_url}, "media": {"path": str(tmp / "media")},
-        "jobs": {"workers": 0}, "ratelimits": {"enabled": False},
-        "generator": {"daily_limit": 100_000},
-    })
-    app = create_app(config)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.SockSite(runner, sock).start()
-    try:
+    async with loopback_app(database_url, tmp) as (app, base):
         await _measure(args, app, base)
-    finally:
-        await runner.cleanup()
 
 
 async def _measure(args: argparse.Namespace, app: web.Application, base: str) -> None:
@@ -106,14 +75,14 @@ async def _measure(args: argparse.Namespace, app: web.Application, base: str) ->
                                   password="correct horse battery")
     await follow(services, "alice", f"bob@{domain}")
     started = time.perf_counter()
-    for media_id in await _images(app, bob.account_id, args.posts):
+    for media_id in await make_images(app, bob.account_id, args.posts):
         await create_status(services, "bob", NewStatus(media_ids=[media_id],
                                                        caption="a bench post #bench"))
-    for media_id in await _images(app, alice.account_id, 40):
+    for media_id in await make_images(app, alice.account_id, 40):
         view = await create_status(services, "alice", NewStatus(media_ids=[media_id],
                                                                 caption="mine"))
         await favourite(services, "bob", str(view.id))
-    fresh = await _images(app, alice.account_id, 2 * args.creates)
+    fresh = await make_images(app, alice.account_id, 2 * args.creates)
     await app[appkeys.WORKER_POOL].run_until_empty()
     print(f"loaded in {time.perf_counter() - started:.0f}s", flush=True)
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import socket
 import statistics
 import sys
 import tempfile
@@ -26,14 +25,12 @@ import time
 from pathlib import Path
 
 from aiohttp import ClientSession, ClientTimeout, TCPConnector, web
+from benchapp import loopback_app, make_images
 from benchdb import database
 
 from server import appkeys
-from server.app import create_app
-from server.config import build_config
 from server.services.accounts.users import create_local_user
 from server.services.context import Services
-from server.services.generation import generate
 from server.services.oauth import apps, tokens
 from server.services.social.follows import follow
 from server.services.statuses.posts import NewStatus, create_status
@@ -98,18 +95,6 @@ async def clients(base: str, token: str, count: int) -> None:
 # --- the server (this process) ---------------------------------------------------------------
 
 
-async def _images(app: web.Application, account_id: int, count: int) -> list[int]:
-    services: Services = app[appkeys.SERVICES]
-    made: list[int] = []
-    while len(made) < count:
-        view = await generate.request_generation(services, account_id, "a bench landscape",
-                                                 size="256x256", n=min(4, count - len(made)))
-        await app[appkeys.WORKER_POOL].run_until_empty()
-        done = await generate.get_generation(services, view.id)
-        made.extend(m.id for m in done.media)
-    return made
-
-
 async def _round(app: web.Application, base: str, token: str, count: int,
                  media: list[int]) -> None:
     services: Services = app[appkeys.SERVICES]
@@ -147,22 +132,7 @@ async def _round(app: web.Application, base: str, token: str, count: int,
 
 
 async def run(args: argparse.Namespace, database_url: str, tmp: Path) -> None:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(4096)
-    port = sock.getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
-    config = build_config({
-        "instance": {"domain": f"127.0.0.1:{port}", "scheme": "http", "name": "Bench"},
-        "database": {"url": database_url}, "media": {"path": str(tmp / "media")},
-        "jobs": {"workers": 0}, "ratelimits": {"enabled": False},
-        "generator": {"daily_limit": 100_000},
-    })
-    app = create_app(config)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.SockSite(runner, sock, backlog=4096).start()
-    try:
+    async with loopback_app(database_url, tmp, backlog=4096) as (app, base):
         services: Services = app[appkeys.SERVICES]
         db = app[appkeys.DATABASE]
         alice = await create_local_user(db.writer, services.config, username="alice",
@@ -176,13 +146,11 @@ async def run(args: argparse.Namespace, database_url: str, tmp: Path) -> None:
         issued = await tokens.issue_token(services, client.id, alice.user_id,
                                           frozenset({"read"}))
         counts = [int(n) for n in args.counts.split(",")]
-        media = await _images(app, bob.account_id, args.posts * len(counts))
+        media = await make_images(app, bob.account_id, args.posts * len(counts))
         print(f"idle RSS {_rss_mb():.0f} MB", flush=True)
         for n, count in enumerate(counts):
             await _round(app, base, issued.access_token, count,
                          media[n * args.posts:(n + 1) * args.posts])
-    finally:
-        await runner.cleanup()
 
 
 async def main(args: argparse.Namespace) -> None:
