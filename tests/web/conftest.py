@@ -72,3 +72,16 @@ async def screenshot(page: Any, folder: Path, name: str) -> None:
         await page.screenshot(path=str(folder / f"{name}-{label}.png"), full_page=True)
     if viewport:
         await page.set_viewport_size(viewport)
+
+
+# What Instance.add_user gives everyone (tests.federation.harness).
+PASSWORD = "correct horse"
+
+
+async def sign_in_page(page: Any, base: str, login: str, password: str = PASSWORD) -> None:
+    """Sign in through the sign-in form in the browser, waiting for the page it leads to."""
+    await page.goto(f"{base}/auth/sign_in")
+    await page.fill("input[name=login]", login)
+    await page.fill("input[name=password]", password)
+    async with page.expect_navigation():
+        await page.click("form[action='/auth/sign_in'] button[type=submit]")

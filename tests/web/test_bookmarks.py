@@ -15,7 +15,7 @@ from server.services.statuses import posts
 from tests.federation.conftest import StartInstance
 from tests.federation.harness import Instance
 from tests.server.web_helpers import Browser, browser
-from tests.web.conftest import DESKTOP, screenshot
+from tests.web.conftest import DESKTOP, screenshot, sign_in_page
 
 PASSWORD = "correct horse"
 
@@ -144,14 +144,6 @@ async def test_bookmarks_toggle_and_page(start: StartInstance) -> None:
         await _carol_lets_go(carol, a, csrf, boats)
 
 
-async def _sign_in(page: Any, base: str, login: str) -> None:
-    await page.goto(f"{base}/auth/sign_in")
-    await page.fill("input[name=login]", login)
-    await page.fill("input[name=password]", PASSWORD)
-    async with page.expect_navigation():
-        await page.click("form[action='/auth/sign_in'] button[type=submit]")
-
-
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_bookmark_in_chromium(start: StartInstance, chromium: Any,
                                     artifacts: Path) -> None:
@@ -163,7 +155,7 @@ async def test_bookmark_in_chromium(start: StartInstance, chromium: Any,
         media_ids=[media], caption="Kite day"))
     context = await chromium.new_context(viewport=DESKTOP)
     page = await context.new_page()
-    await _sign_in(page, a.base, "carol")
+    await sign_in_page(page, a.base, "carol")
 
     # She saves the post from the local timeline: the button turns on in place.
     await page.goto(f"{a.base}/local")
@@ -194,7 +186,7 @@ async def test_bookmark_in_chromium(start: StartInstance, chromium: Any,
     # Without JavaScript the same button is a form that comes back to the page.
     plain = await chromium.new_context(viewport=DESKTOP, java_script_enabled=False)
     nojs = await plain.new_page()
-    await _sign_in(nojs, a.base, "carol")
+    await sign_in_page(nojs, a.base, "carol")
     await nojs.goto(f"{a.base}/@alice/{kite.id}")
     async with nojs.expect_navigation():
         await nojs.locator(f"article#post-{kite.id} button.action.bookmark").click()

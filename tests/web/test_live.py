@@ -29,7 +29,7 @@ from server.services.streaming.events import StreamEvent
 from tests.federation.conftest import StartInstance
 from tests.federation.harness import Instance
 from tests.server.web_helpers import Browser, browser
-from tests.web.conftest import DESKTOP, screenshot
+from tests.web.conftest import DESKTOP, screenshot, sign_in_page
 
 PASSWORD = "correct horse"
 WAIT = 10.0
@@ -220,14 +220,6 @@ async def test_heartbeats_and_refusals(start: StartInstance,
 # --- in Chromium -----------------------------------------------------------------------------
 
 
-async def _browser_sign_in(page: Any, base: str, login: str) -> None:
-    await page.goto(f"{base}/auth/sign_in")
-    await page.fill("input[name=login]", login)
-    await page.fill("input[name=password]", PASSWORD)
-    async with page.expect_navigation():
-        await page.click("form[action='/auth/sign_in'] button[type=submit]")
-
-
 async def _live(page: Any) -> None:
     """Until the page's stream is open (app.js marks <html class="live">)."""
     await page.locator("html.live").wait_for(state="attached", timeout=WAIT * 1000)
@@ -248,7 +240,7 @@ async def test_live_pill_badge_and_counts_in_chromium(start: StartInstance, chro
     refused: list[str] = []
     page.on("console", lambda message: refused.append(message.text)
             if "Content Security Policy" in message.text else None)
-    await _browser_sign_in(page, a.base, "carol")
+    await sign_in_page(page, a.base, "carol")
     await page.goto(f"{a.base}/home")
     await _live(page)
     # Scrolled down a little: the pill must not move what she reads.
@@ -310,7 +302,7 @@ async def test_generation_progress_from_the_stream_in_chromium(start: StartInsta
     page.on("request", lambda request: polls.append(time.monotonic())
             if re.search(r"/compose/generations/\d+", request.url)
             and request.headers.get("accept") == "application/json" else None)
-    await _browser_sign_in(page, a.base, "alice")
+    await sign_in_page(page, a.base, "alice")
     await page.goto(f"{a.base}/compose")
     await page.fill("#prompt", "a lighthouse at dusk")
     await page.click("#generate-form button[type=submit]")

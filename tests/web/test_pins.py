@@ -18,7 +18,7 @@ from server.services.statuses import posts
 from tests.federation.conftest import StartInstance
 from tests.federation.harness import Instance
 from tests.server.web_helpers import Browser, browser
-from tests.web.conftest import DESKTOP, screenshot
+from tests.web.conftest import DESKTOP, screenshot, sign_in_page
 
 PASSWORD = "correct horse"
 
@@ -179,14 +179,6 @@ async def test_pinned_posts_first_on_the_profile(start: StartInstance,
         await _alice_unpins(alice_browser, a, p, csrf)
 
 
-async def _sign_in(page: Any, base: str, login: str) -> None:
-    await page.goto(f"{base}/auth/sign_in")
-    await page.fill("input[name=login]", login)
-    await page.fill("input[name=password]", PASSWORD)
-    async with page.expect_navigation():
-        await page.click("form[action='/auth/sign_in'] button[type=submit]")
-
-
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_pin_in_chromium(start: StartInstance, chromium: Any, artifacts: Path) -> None:
     a = await start("a")
@@ -198,7 +190,7 @@ async def test_pin_in_chromium(start: StartInstance, chromium: Any, artifacts: P
         media_ids=[second], caption="The harbour, later"))
     context = await chromium.new_context(viewport=DESKTOP)
     page = await context.new_page()
-    await _sign_in(page, a.base, "alice")
+    await sign_in_page(page, a.base, "alice")
 
     # From her post's menu: pin it. The page comes back with the menu saying "Unpin".
     await page.goto(f"{a.base}/@alice/{older.id}")

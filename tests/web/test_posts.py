@@ -20,7 +20,7 @@ from storage import statuses as status_queries
 from tests.federation.conftest import StartInstance
 from tests.federation.harness import Instance, settle
 from tests.server.web_helpers import Browser, browser
-from tests.web.conftest import DESKTOP, screenshot
+from tests.web.conftest import DESKTOP, screenshot, sign_in_page
 
 PASSWORD = "correct horse"
 AP = "application/activity+json"
@@ -218,14 +218,6 @@ async def test_post_page_meta_visibility_and_actions(start: StartInstance) -> No
         await _alice_deletes_the_warned_post(author, p, csrf)
 
 
-async def _sign_in(page: Any, base: str, login: str) -> None:
-    await page.goto(f"{base}/auth/sign_in")
-    await page.fill("input[name=login]", login)
-    await page.fill("input[name=password]", PASSWORD)
-    async with page.expect_navigation():
-        await page.click("form[action='/auth/sign_in'] button[type=submit]")
-
-
 async def _local_id(instance: Instance, uri: str) -> int:
     async with instance.app[appkeys.DATABASE].reader() as session:
         row = await status_queries.by_uri(session, uri)
@@ -252,7 +244,7 @@ async def test_remote_follower_likes_boosts_and_replies(start: StartInstance, ch
     # Bob, on his own server, opens Alice's post there and likes and boosts it.
     context_b = await chromium.new_context(viewport=DESKTOP)
     page = await context_b.new_page()
-    await _sign_in(page, b.base, "bob")
+    await sign_in_page(page, b.base, "bob")
     await page.goto(f"{b.base}/@alice@{a.domain}/{remote_id}")
     assert await page.get_by_role("link", name="Open on the original server") \
         .get_attribute("href") == view.url
@@ -276,7 +268,7 @@ async def test_remote_follower_likes_boosts_and_replies(start: StartInstance, ch
     # Alice sees the like, the boost and the reply on her post's page and in notifications.
     context_a = await chromium.new_context(viewport=DESKTOP)
     page = await context_a.new_page()
-    await _sign_in(page, a.base, "alice")
+    await sign_in_page(page, a.base, "alice")
     await page.goto(f"{a.base}/@alice/{view.id}")
     focus = page.locator("section.post-focus article.post-card")
     assert (await focus.locator("[data-count=favourites_count]").inner_text()).strip() == "1"

@@ -21,7 +21,7 @@ from storage.models import Status
 from tests.federation.conftest import StartInstance
 from tests.federation.harness import Instance
 from tests.server.web_helpers import Browser, browser
-from tests.web.conftest import DESKTOP, screenshot
+from tests.web.conftest import DESKTOP, screenshot, sign_in_page
 
 PASSWORD = "correct horse"
 
@@ -210,14 +210,6 @@ async def test_text_replies_from_the_post_page(start: StartInstance) -> None:
     await _alice_answers_edits_and_pins_a_text_reply(a, reply_id)
 
 
-async def _sign_in(page: Any, base: str, login: str) -> None:
-    await page.goto(f"{base}/auth/sign_in")
-    await page.fill("input[name=login]", login)
-    await page.fill("input[name=password]", PASSWORD)
-    async with page.expect_navigation():
-        await page.click("form[action='/auth/sign_in'] button[type=submit]")
-
-
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_text_reply_in_chromium(start: StartInstance, chromium: Any,
                                       artifacts: Path) -> None:
@@ -229,7 +221,7 @@ async def test_text_reply_in_chromium(start: StartInstance, chromium: Any,
         media_ids=[media], caption="Comet tonight"))
     context = await chromium.new_context(viewport=DESKTOP)
     page = await context.new_page()
-    await _sign_in(page, a.base, "carol")
+    await sign_in_page(page, a.base, "carol")
 
     # From the local timeline, the card's reply button leads to the post's reply form.
     await page.goto(f"{a.base}/local")
