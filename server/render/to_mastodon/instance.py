@@ -11,13 +11,15 @@ tells what generation offers. Clients that know nothing of either ignore them.""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 from html import escape
 from typing import Any
 
+from server.render.to_mastodon import tags
 from server.render.to_mastodon.accounts import account
 from server.render.to_mastodon.common import iso
 from server.render.to_mastodon.parts import AccountParts
+from server.render.to_mastodon.tags import TagDay
 
 MASTODON_VERSION = "4.3.0"
 API_VERSIONS = {"mastodon": 2, "dreamfeed": 1}
@@ -77,13 +79,6 @@ class InstanceParts:
     vapid_key: str
     limits: Limits
     generation: GenerationOffer
-
-
-@dataclass(frozen=True)
-class TagDay:
-    day: date
-    uses: int
-    accounts: int
 
 
 @dataclass(frozen=True)
@@ -228,13 +223,5 @@ def extended_description(parts: InstanceParts, updated_at: datetime) -> dict[str
 
 
 def tag(parts: TagParts, base_url: str) -> dict[str, Any]:
-    return {
-        "id": str(parts.id),
-        "name": parts.name,
-        "url": f"{base_url}/tags/{parts.name}",
-        # Each day as the Unix time of its midnight UTC, and the counts, all as strings.
-        "history": [{"day": str(int(datetime.combine(d.day, time.min, UTC).timestamp())),
-                     "uses": str(d.uses), "accounts": str(d.accounts)} for d in parts.history],
-        # Nobody follows tags here.
-        "following": False,
-    }
+    # Nobody follows tags here.
+    return {**tags.tag(parts.id, parts.name, base_url, parts.history), "following": False}

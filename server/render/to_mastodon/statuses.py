@@ -10,10 +10,11 @@ from server.render.to_mastodon.common import id_or_none, iso, iso_or_none
 from server.render.to_mastodon.filters import filter_v2
 from server.render.to_mastodon.media import attachment
 from server.render.to_mastodon.parts import FilterMatch, StatusParts
+from server.urls import Urls
 
 
 def _tag(name: str, base_url: str) -> dict[str, Any]:
-    return {"name": name, "url": f"{base_url}/tags/{name}"}
+    return {"name": name, "url": Urls(base_url).tag(name)}
 
 
 def filter_result(match: FilterMatch) -> dict[str, Any]:

@@ -116,7 +116,7 @@ def _remote_media(config: Config, media: RemoteMedia) -> MediaParts:
 
 def _status_url(services: Services, status: Status, author: Account) -> str:
     if status.local:
-        return f"{services.urls.profile(author.username)}/{status.id}"
+        return services.urls.status_page(author.username, status.id)
     return status.url or status.uri
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from server.render.to_mastodon.instance import TagDay, TagParts
+from server.render.to_mastodon.instance import TagParts
 from server.render.to_mastodon.parts import StatusParts
+from server.render.to_mastodon.tags import TagDay
 from server.services.context import Services
 from server.services.reading.discover import MAX_OFFSET, WINDOW
 from server.services.reading.entities import statuses_in_order
