@@ -129,6 +129,8 @@ class User(Base):
     invite_id: Mapped[int | None] = mapped_column(Id, default=None)
     # An admin switched image generation off for this user.
     generation_disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The language a post is marked with when it names none (0015); None: the instance's.
+    default_language: Mapped[str | None] = mapped_column(String(16), default=None)
 
 
 class WebSession(Base):
