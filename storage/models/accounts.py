@@ -53,6 +53,8 @@ class Account(Base):
     outbox_url: Mapped[str | None] = mapped_column(String(2048), default=None)
     followers_url: Mapped[str | None] = mapped_column(String(2048), default=None)
     following_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    # A remote account's `featured` collection (its pins, 0017); ours is served at a fixed URL.
+    featured_url: Mapped[str | None] = mapped_column(String(2048), default=None)
     manually_approves_followers: Mapped[bool] = mapped_column(Boolean, default=False)
     discoverable: Mapped[bool] = mapped_column(Boolean, default=True)
     avatar_url: Mapped[str | None] = mapped_column(String(2048), default=None)
