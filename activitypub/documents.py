@@ -164,9 +164,10 @@ def host_meta_json(webfinger_template: str) -> dict[str, Any]:
 
 
 def nodeinfo_discovery(document_urls: dict[str, str]) -> dict[str, Any]:
-    """`/.well-known/nodeinfo`: version -> URL of that version's document."""
+    """`/.well-known/nodeinfo`: version -> URL of that version's document, in the caller's
+    order (readers differ in which link they take: the order is the caller's decision)."""
     return {"links": [{"rel": NODEINFO_SCHEMAS[version], "href": url}
-                      for version, url in sorted(document_urls.items())]}
+                      for version, url in document_urls.items()]}
 
 
 @dataclass(frozen=True)

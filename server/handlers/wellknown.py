@@ -22,6 +22,11 @@ from server.services.accounts import users as account_service
 from server.services.federation import instance as instance_service
 
 NODEINFO_VERSIONS = ("2.0", "2.1")
+# The order of /.well-known/nodeinfo's links. GoToSocial (transport/derefinstance.go,
+# callNodeInfoWellKnown) takes the LAST schema/2.x link and accepts only a document served as
+# plain JSON or with the 2.0 profile, so 2.0 goes last; readers that look for 2.1 by its rel
+# (Misskey) or take the first link (Akkoma) get 2.1, which they accept.
+NODEINFO_LINK_ORDER = ("2.1", "2.0")
 CORS = {"Access-Control-Allow-Origin": "*"}
 
 
@@ -89,7 +94,7 @@ async def host_meta(request: web.Request) -> web.Response:
 
 async def nodeinfo_index(request: web.Request) -> web.Response:
     urls = request.app[appkeys.URLS]
-    return json_response(nodeinfo_discovery({v: urls.nodeinfo(v) for v in NODEINFO_VERSIONS}),
+    return json_response(nodeinfo_discovery({v: urls.nodeinfo(v) for v in NODEINFO_LINK_ORDER}),
                          cors=True, max_age=3 * 86400)
 
 
