@@ -64,6 +64,8 @@ class Status(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(default=None)
     deleted_at: Mapped[datetime | None] = mapped_column(default=None)
+    # A remote status: when its thread was last asked for at its origin (a rate limit).
+    context_fetched_at: Mapped[datetime | None] = mapped_column(default=None)
 
     __table_args__ = (
         Index("ix_statuses_account_id_id", "account_id", "id"),
