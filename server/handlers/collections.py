@@ -1,4 +1,5 @@
-"""followers, following and outbox as OrderedCollections with OrderedCollectionPages.
+"""followers, following and outbox as OrderedCollections with OrderedCollectionPages, and
+the instance actor's (empty) outbox.
 
 `/users/alice/followers` gives the collection with `totalItems` and a link to its first page;
 `?page=true` gives a page, newest first, and `&max_id=ID` the page after ID (Mastodon's shape).
@@ -54,7 +55,30 @@ async def outbox(request: web.Request) -> web.Response:
     return await _collection(request, "outbox")
 
 
+async def featured(request: web.Request) -> web.Response:
+    """The account's pinned posts (Mastodon's `featured`: one OrderedCollection, no pages)."""
+    services = request.app[appkeys.SERVICES]
+    viewer = await signed_viewer(request)
+    try:
+        document = await collection_service.featured(services, request.match_info["username"],
+                                                     viewer)
+    except NotFound as exc:
+        raise web.HTTPNotFound(text=str(exc)) from None
+    return activity_response(document)
+
+
+async def instance_outbox(request: web.Request) -> web.Response:
+    """The instance actor's outbox, which its document advertises: it never posts, so the
+    collection is empty (Mastodon serves its representative account's, empty too)."""
+    document = builders.ordered_collection(request.app[appkeys.URLS].instance_outbox, 0,
+                                           first=None)
+    document["orderedItems"] = []
+    return activity_response(document)
+
+
 def setup_routes(app: web.Application) -> None:
     app.router.add_get("/users/{username}/followers", followers)
     app.router.add_get("/users/{username}/following", following)
     app.router.add_get("/users/{username}/outbox", outbox)
+    app.router.add_get("/users/{username}/collections/featured", featured)
+    app.router.add_get("/actor/outbox", instance_outbox)
