@@ -53,8 +53,9 @@ async def test_unknown_mention_is_resolved_by_a_job(start: StartInstance,
 
     assert await _mentioned(a, status_id) == {bob.id, carol.id}
     creates = masto.deliveries("Create")
-    # Both mentioned actors get the Create, bob's inbox found by the job.
-    assert sorted(r.path for r in creates) == ["/users/bob/inbox", "/users/carol/inbox"]
+    # Both mentioned actors get the Create (bob found by the job) in one POST to
+    # their server's shared inbox.
+    assert [r.path for r in creates] == ["/inbox"]
     note = creates[0].json()["object"]
     assert {t["href"] for t in note["tag"] if t["type"] == "Mention"} == {bob.id, carol.id}
     assert bob.id in note["cc"]

@@ -10,7 +10,7 @@ from server.services.context import Services
 from server.services.errors import NotFound
 from server.services.federation.outbound import delivery
 from server.services.social.notifications import notify
-from server.services.statuses.targets import actor_and_target, author_inboxes
+from server.services.statuses.targets import actor_and_target
 from server.services.streaming.publish import deleted, queue_event, status_event
 from storage import follows as follow_queries
 from storage import statuses as status_queries
@@ -19,8 +19,12 @@ from storage.types import utcnow
 
 
 async def _boost_inboxes(session: AsyncSession, actor: Account, author: Account) -> list[str]:
-    """A boost goes to the booster's followers and to the boosted author."""
-    return [*await follow_queries.follower_inboxes(session, actor.id), *author_inboxes(author)]
+    """A boost goes to the booster's followers and to the boosted author, through its shared
+    inbox when it has one: one POST to a server where the author is also a follower
+    (Mastodon's StatusReachFinder reaches the reblogged account through Account.inboxes)."""
+    author_inbox = [] if author.is_local else [delivery.preferred_inbox(author)]
+    followers = await follow_queries.follower_inboxes(session, actor.id)
+    return list(dict.fromkeys([*followers, *author_inbox]))
 
 
 async def boost(services: Services, username: str, ref: str) -> None:

@@ -24,11 +24,13 @@ async def parent_authors(session: AsyncSession, status: Status) -> list[Account]
 
 async def audience_inboxes(session: AsyncSession, status: Status, parts: NoteParts,
                            extra: list[Account]) -> list[str]:
-    """Where a post's activities go: followers' servers (shared inbox preferred) unless it is
-    direct, every mentioned remote actor, and the remote author it replies to."""
+    """Where a post's activities go: followers' servers unless it is direct, every mentioned
+    remote actor's, and the remote author's it replies to. Shared inboxes are preferred
+    throughout and each inbox comes once, so a server hears of the post in one POST even
+    when a follower there is also mentioned (Mastodon's StatusReachFinder#inboxes)."""
     inboxes: list[str] = []
     if status.visibility != "direct":
         inboxes += await follow_queries.follower_inboxes(session, parts.author.id)
-    inboxes += [delivery.personal_inbox(a) for a in [*parts.mentions, *extra]
+    inboxes += [delivery.preferred_inbox(a) for a in [*parts.mentions, *extra]
                 if not a.is_local and a.deleted_at is None]
-    return inboxes
+    return list(dict.fromkeys(inboxes))

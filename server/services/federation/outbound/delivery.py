@@ -24,6 +24,15 @@ def personal_inbox(account: Account) -> str:
     return account.inbox_url
 
 
+def preferred_inbox(account: Account) -> str:
+    """For activities that may also reach the actor's server through its followers (posts
+    that mention it, boosts of its posts): the shared inbox when it has one, so its server
+    gets one POST, as Mastodon's Account.inboxes (coalesce(nullif(shared_inbox_url, ''),
+    inbox_url)). The receiving server routes by the addressing (to/cc), so a direct
+    message reaches the mentioned actor through it too."""
+    return account.shared_inbox_url or account.inbox_url
+
+
 async def publish(session: AsyncSession, account_id: int, activity: dict[str, Any],
                   inboxes: Iterable[str], *, rules: DomainRules | None = None
                   ) -> OutgoingActivity:
