@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from storage.models.accounts import Account, AccountKey, InstanceSetting, Marker, User, WebSession
 from storage.models.base import Base, Id
+from storage.models.conversations import Conversation, ConversationStatus
 from storage.models.federation import DeliveryHost, InboxActivity, OutgoingActivity, Tombstone
 from storage.models.jobs import Job
 from storage.models.media import (
@@ -51,6 +52,8 @@ __all__ = [
     "Base",
     "Block",
     "Bookmark",
+    "Conversation",
+    "ConversationStatus",
     "DeliveryHost",
     "DomainAllow",
     "DomainBlock",
