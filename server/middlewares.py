@@ -1,5 +1,5 @@
-"""Request middlewares: request id, client address, one log line per request, errors, and
-the security headers every response gets."""
+"""Request middlewares: request id, client address, one log line per request, errors, the
+security headers every response gets, and the redirect of a path's trailing-slash form."""
 
 from __future__ import annotations
 
@@ -125,4 +125,22 @@ def make_middlewares(config: Config) -> list[Middleware]:
 
     # database_unavailable sits inside request_context (request id, the request's log line)
     # and before the app's own middlewares (the session middleware reads the database).
-    return [security_headers, request_context, database_unavailable]
+    return [security_headers, request_context, database_unavailable, trailing_slash]
+
+
+@web.middleware
+async def trailing_slash(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A GET of `/tags/comet/` (Takahē links every hashtag with a trailing slash), `/@alice/`
+    or `/users/alice/` that matches no route is redirected to the path without the slash when
+    that one matches: every route answers both forms, registered once."""
+    path = request.rel_url.path
+    if (request.method in ("GET", "HEAD") and len(path) > 1 and path.endswith("/")
+            and request.match_info.http_exception is not None):
+        canonical = path.rstrip("/")
+        # `//host/` would become `//host`, a redirect to another site: never.
+        if canonical.startswith("/") and not canonical.startswith("//"):
+            target = request.rel_url.with_path(canonical).with_query(request.rel_url.query)
+            match = await request.app.router.resolve(request.clone(rel_url=target))
+            if match.http_exception is None:
+                raise web.HTTPMovedPermanently(str(target))
+    return await handler(request)
