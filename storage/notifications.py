@@ -33,6 +33,18 @@ async def delete_notifications_about(session: AsyncSession, status_id: int) -> N
     await session.execute(delete(Notification).where(Notification.status_id == status_id))
 
 
+async def delete_caused_by(session: AsyncSession, from_account_id: int, kind: str,
+                           status_id: int) -> list[int]:
+    """Delete the notifications of `kind` that `from_account_id` caused about `status_id`;
+    their recipients."""
+    result = await session.execute(
+        delete(Notification).where(Notification.from_account_id == from_account_id,
+                                   Notification.type == kind,
+                                   Notification.status_id == status_id)
+        .returning(Notification.account_id))
+    return list(result.scalars().all())
+
+
 async def delete_one(session: AsyncSession, account_id: int, notification_id: int) -> bool:
     """Dismiss one of the account's notifications; whether it existed."""
     result = await session.execute(

@@ -72,6 +72,15 @@ async def notify(session: AsyncSession, account_id: int, from_account_id: int, t
     return True
 
 
+async def withdraw(session: AsyncSession, from_account_id: int, type: str,
+                   status_id: int) -> None:
+    """The cause of a notification was taken back (an Undo of a Like or an Announce, an
+    unfavourite or unboost here): its notification goes with it, in the same transaction, as
+    Mastodon's (a favourite's or reblog's notification is destroyed with its activity) and
+    Takahē's (an Undo deletes the timeline event)."""
+    await notification_queries.delete_caused_by(session, from_account_id, type, status_id)
+
+
 async def notify_report(session: AsyncSession, admin_ids: list[int],
                         reporter_id: int) -> int:
     """Tell these admins about a new report. Unlike `notify`: each report is a new cause

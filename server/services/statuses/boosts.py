@@ -9,7 +9,7 @@ from server.render import to_activitypub
 from server.services.context import Services
 from server.services.errors import NotFound
 from server.services.federation.outbound import delivery
-from server.services.social.notifications import notify
+from server.services.social.notifications import REBLOG, notify, withdraw
 from server.services.statuses.targets import actor_and_target
 from server.services.streaming.publish import deleted, queue_event, status_event
 from storage import follows as follow_queries
@@ -56,6 +56,7 @@ async def unboost(services: Services, username: str, ref: str) -> None:
         row.deleted_at = utcnow()
         queue_event(session, deleted(row))
         await status_queries.increment(session, status.id, "reblogs_count", -1)
+        await withdraw(session, actor.id, REBLOG, status.id)
         undo = to_activitypub.undo_announce(row, actor, status, author, services.config)
         inboxes = await _boost_inboxes(session, actor, author)
         await delivery.publish(session, actor.id, undo, inboxes)

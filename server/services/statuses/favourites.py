@@ -7,7 +7,7 @@ from server.render import to_activitypub
 from server.services.context import Services
 from server.services.errors import NotFound
 from server.services.federation.outbound import delivery
-from server.services.social.notifications import notify
+from server.services.social.notifications import FAVOURITE, notify, withdraw
 from server.services.statuses.targets import actor_and_target, author_inboxes
 from storage import favourites as favourite_queries
 from storage import statuses as status_queries
@@ -41,6 +41,7 @@ async def unfavourite(services: Services, username: str, ref: str) -> None:
             raise NotFound("you have not liked that post")
         await session.delete(row)
         await status_queries.increment(session, status.id, "favourites_count", -1)
+        await withdraw(session, actor.id, FAVOURITE, status.id)
         await delivery.publish(session, actor.id,
                                to_activitypub.undo_like(row, actor, status),
                                author_inboxes(author))

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub.vocab import PUBLIC
 from server.services.context import Services
+from server.services.social import notifications
 from server.services.streaming.publish import deleted, queue_event
 from storage import accounts as account_queries
 from storage import statuses as status_queries
@@ -56,10 +57,12 @@ async def local_target(session: AsyncSession, uri: str | None) -> Account | None
 
 
 async def remove_boost(session: AsyncSession, boost: Status) -> str:
-    """Undo of an Announce, or a Delete some servers send for a boost: the row goes and the
-    boosted status's counter moves back."""
+    """Undo of an Announce, or a Delete some servers send for a boost: the row goes, the
+    boosted status's counter moves back and its author's notification of it goes."""
     assert boost.reblog_of_id is not None
     await status_queries.delete_boost(session, boost.id)
     queue_event(session, deleted(boost))
     await status_queries.increment(session, boost.reblog_of_id, "reblogs_count", -1)
+    await notifications.withdraw(session, boost.account_id, notifications.REBLOG,
+                                 boost.reblog_of_id)
     return "boost undone"

@@ -54,4 +54,6 @@ async def on_undo_like(services: Services, activity: ParsedActivity) -> str:
             return "ignored: no such like"
         await favourite_queries.delete_favourite(session, like.id)
         await status_queries.increment(session, like.status_id, "favourites_count", -1)
+        await notifications.withdraw(session, actor.id, notifications.FAVOURITE,
+                                     like.status_id)
     return "like undone"
