@@ -7,6 +7,7 @@ from aiohttp import web
 
 from server.handlers.api import (
     accounts,
+    conversations,
     dreamfeed,
     filters,
     instance,
@@ -24,5 +25,6 @@ from server.handlers.api import (
 
 def setup_routes(app: web.Application) -> None:
     for module in (oauth, instance, filters, accounts, statuses, timelines, lists,
-                   notifications, markers, media, search, dreamfeed, streaming):
+                   notifications, conversations, markers, media, search, dreamfeed,
+                   streaming):
         module.setup_routes(app)

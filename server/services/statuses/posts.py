@@ -28,6 +28,7 @@ from server.services.errors import Conflict, InvalidInput, NotFound
 from server.services.federation.outbound import delivery
 from server.services.federation.outbound.audience import audience_inboxes, parent_authors
 from server.services.moderation.moderation_checks import ensure_not_suspended
+from server.services.social import conversations
 from server.services.social.blocks import refuse_reply
 from server.services.social.notifications import notify, notify_subscribers
 from server.services.statuses.content import compose, link_tags_and_mentions, remix_url
@@ -213,6 +214,7 @@ async def create_status(services: Services, username: str, new: NewStatus) -> St
         for media in attached:
             media.status_id = status.id
         await link_tags_and_mentions(session, status, content)
+        await conversations.record_status(session, status)
         if parent and parent.status:
             await status_queries.increment(session, parent.status.id, "replies_count")
         if remixed and remixed.status:
@@ -277,6 +279,9 @@ async def resolve_mentions_job(services: Services, payload: dict[str, Any]) -> N
         status.content = content.html
         await status_queries.replace_tags_and_mentions(session, status.id)
         await link_tags_and_mentions(session, status, content)
+        # The new participants found: the status moves to their conversations.
+        await conversations.record_status(session, status,
+                                          edited=payload.get("activity") == "update")
         parts = await note_parts(services, session, status, author)
         if payload.get("activity") == "update":
             await _publish_update(services, session, status, parts)
@@ -363,6 +368,7 @@ async def edit_status(services: Services, username: str, status_id: int, *,
             status.language = language or None
         status.edited_at = utcnow()
         await session.flush()
+        await conversations.record_status(session, status, edited=True)
         queue_event(session, await status_event(session, "status.update", status))
         if unknown:  # the Update waits for them: see resolve_mentions_job
             await _enqueue_resolution(session, status, unknown, "update")
@@ -394,5 +400,6 @@ async def delete_status(services: Services, username: str, status_id: int) -> No
             await status_queries.increment(session, status.remix_of_id, "remixes_count", -1)
         await delivery.publish(session, author.id, activity, inboxes)
         await enqueue_media_purge(session, status.id)
+        await conversations.remove_status(session, status)
         queue_event(session, deleted(status))
 

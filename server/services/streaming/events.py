@@ -11,6 +11,10 @@ Kinds (Mastodon's streaming event names where one exists):
 - "filters_changed": the local account `account_id` changed its filters.
 - "dreamfeed.generation": generation `generation_id` of account `account_id` changed state
   (`state`).
+- "conversation": conversation `conversation_id` of the local account `account_id` (its
+  owner) changed: a direct status joined or left it, its newest status was edited, it was
+  read (server.services.social.conversations); its payload for the owner:
+  server.services.streaming.conversations.conversation_payload.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 KINDS = frozenset({"update", "status.update", "delete", "notification", "filters_changed",
-                   "dreamfeed.generation"})
+                   "dreamfeed.generation", "conversation"})
 
 
 class BadEvent(ValueError):
@@ -40,6 +44,7 @@ class StreamEvent:
     reblog_of_id: int | None = None
     in_reply_to_account_id: int | None = None
     state: str | None = None
+    conversation_id: int | None = None
 
     def to_json(self) -> str:
         return json.dumps({k: v for k, v in asdict(self).items() if v not in (None, ())},

@@ -40,7 +40,7 @@ from server.services.federation.remote import (
     fetch_document,
 )
 from server.services.federation.remote_media import schedule_status_media
-from server.services.social import notifications
+from server.services.social import conversations, notifications
 from server.services.statuses import note_content
 from server.services.statuses.media_purge import enqueue_media_purge
 from server.services.statuses.visibility import audience_includes
@@ -197,6 +197,7 @@ async def store_remote_note(services: Services, note: ParsedNote, author: Accoun
         await status_queries.add_mentions(session, status.id, [a.id for a in context.mentioned])
         await status_queries.add_tags(session, status.id, [tag.name for tag in note.hashtags])
         await _count_and_notify(session, status, context)
+        await conversations.record_status(session, status)
         if not fetched:  # a post as it is made, not an old one fetched for a boost or thread
             await notifications.notify_subscribers(session, status, author)
             queue_event(session, await status_event(session, "update", status))
@@ -272,6 +273,7 @@ async def on_update(services: Services, activity: ParsedActivity) -> str:
             if row.url in alt_by_url:
                 row.description = alt_by_url[row.url]
         await schedule_status_media(session, services.config, status.id)
+        await conversations.record_status(session, status, edited=True)
         queue_event(session, await status_event(session, "status.update", status))
     return "post updated"
 
@@ -304,6 +306,7 @@ async def on_delete(services: Services, activity: ParsedActivity) -> str:
             await status_queries.increment(session, status.remix_of_id, "remixes_count", -1)
         await notification_queries.delete_notifications_about(session, status.id)
         await enqueue_media_purge(session, status.id)  # its cached images go too
+        await conversations.remove_status(session, status)
         queue_event(session, deleted(status))
     return "post deleted"
 
