@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -317,3 +318,16 @@ def collection_total(doc: Any) -> int | None:
     if isinstance(total, bool) or not isinstance(total, int):
         return None
     return total if 0 <= total <= MAX_TOTAL_ITEMS else None
+
+
+def published_at(doc: dict[str, Any]) -> datetime | None:
+    """An activity's `published` (an Announce's: when the boost was made), timezone-aware;
+    None when it is missing or not an ISO 8601 date (the receiver's clock then dates it)."""
+    value = doc.get("published")
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)

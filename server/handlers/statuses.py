@@ -1,11 +1,13 @@
 """A post at its id: ActivityPub JSON for servers (followers-only ones only to signed fetches
 from followers, none to an account its author blocks: server.handlers.signed_get); browsers
 are sent to its page (/@user/ID, server.handlers.web.posts, which also answers ActivityPub
-JSON there); deleted posts answer 410 with a Tombstone."""
+JSON there); deleted posts answer 410 with a Tombstone. A boost's `/activity` answers its
+Announce."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from aiohttp import web
 
@@ -15,7 +17,7 @@ from server import appkeys
 from server.handlers.responses import activity_response, wants_activity
 from server.handlers.signed_get import signed_viewer
 from server.services.errors import Gone, NotFound
-from server.services.statuses import notes, visibility
+from server.services.statuses import boosts, notes, visibility
 
 
 async def _served(request: web.Request) -> visibility.ServedStatus:
@@ -47,11 +49,26 @@ async def status_object(request: web.Request) -> web.StreamResponse:
 
 
 async def status_activity(request: web.Request) -> web.StreamResponse:
+    """A post's Create, or a boost's Announce (a boost's id is its status URL + /activity)."""
+    announce = await _boost_announce(request)
+    if announce is not None:
+        return activity_response(announce)
     served = await _served(request)
     if served.gone:
         raise web.HTTPGone(text="this post was deleted")
     return activity_response(await notes.render_create(request.app[appkeys.SERVICES],
                                                        served.status))
+
+
+async def _boost_announce(request: web.Request) -> dict[str, Any] | None:
+    try:
+        return await boosts.announce_for_viewer(
+            request.app[appkeys.SERVICES], request.match_info["username"],
+            int(request.match_info["status_id"]), await signed_viewer(request))
+    except (ValueError, NotFound):
+        raise web.HTTPNotFound(text="no such post") from None
+    except Gone:
+        raise web.HTTPGone(text="this boost was undone") from None
 
 
 async def status_collection(request: web.Request) -> web.StreamResponse:

@@ -129,11 +129,13 @@ def delete_activity(status: Status, parts: NoteParts, config: Config) -> dict[st
 
 def announce(boost: Status, booster: Account, status: Status, author: Account,
              config: Config) -> dict[str, Any]:
-    """A boost, in Mastodon's shape: to Public, cc the booster's followers and the boosted
-    author."""
+    """A boost, in Mastodon's shape (ActivityPresenter.from_status with TagManager's to/cc
+    for a public reblog): to Public, cc the boosted author then the booster's followers, and
+    `published`, the boost's time (without it the receiver dates the boost on arrival)."""
     followers = Urls(config.base_url).followers(booster.username)
     return builders.wrap("Announce", f"{boost.uri}/activity", booster.uri, status.uri,
-                         to=[AS_PUBLIC], cc=[followers, author.uri])
+                         to=[AS_PUBLIC], cc=[author.uri, followers],
+                         published=format_datetime(boost.created_at))
 
 
 def undo_announce(boost: Status, booster: Account, status: Status, author: Account,

@@ -4,7 +4,7 @@ dispatch; idempotent on the Announce's id, the counter moving with the row."""
 
 from __future__ import annotations
 
-from activitypub.parse import ParsedActivity, object_id, same_origin
+from activitypub.parse import ParsedActivity, object_id, published_at, same_origin
 from activitypub.parse_note import audience
 from server.services.context import Services
 from server.services.errors import Dropped
@@ -23,7 +23,9 @@ from server.services.statuses.visibility import can_see
 from server.services.streaming.publish import queue_event, status_event
 from storage import follows as follow_queries
 from storage import statuses as status_queries
+from storage.ids import new_id
 from storage.models import Account, Status
+from storage.types import utcnow
 
 
 async def on_announce(services: Services, activity: ParsedActivity) -> str:
@@ -49,8 +51,11 @@ async def on_announce(services: Services, activity: ParsedActivity) -> str:
             return "ignored: boost of a post the booster cannot see"  # its author blocks it
         if await status_queries.boost_of(session, booster.id, target.id) is not None:
             return "ignored: already boosted"
-        boost = Status(uri=activity.id, account_id=booster.id, local=False,
-                       visibility=visibility, reblog_of_id=target.id)
+        # Dated by the Announce's `published`, as Mastodon's Activity::Announce does, never
+        # in the future (ids sort by it).
+        at = min(published_at(activity.raw) or utcnow(), utcnow())
+        boost = Status(id=new_id(at), uri=activity.id, account_id=booster.id, local=False,
+                       visibility=visibility, reblog_of_id=target.id, created_at=at)
         session.add(boost)
         await session.flush()
         queue_event(session, await status_event(session, "update", boost))
