@@ -131,6 +131,15 @@ class FederationConfig:
     # Days a received activity's record is kept (its body goes once applied): the window in
     # which a redelivery is recognised. Longer than senders retry (Mastodon ~3 days).
     inbox_retention_days: int = 7
+    # A signed-in person opening a remote post fetches its thread from the other servers (a
+    # job, as Mastodon 4.4): its parent chain and its `replies` collections. At most once per
+    # post per cooldown, as far as `depth` levels up and down, `max_posts` posts (0: threads
+    # are never fetched) and `max_pages` collection pages per fetch (Mastodon: 15 minutes,
+    # 1000 posts, 500 pages).
+    context_fetch_cooldown_minutes: int = 15
+    context_fetch_depth: int = 20
+    context_fetch_max_posts: int = 100
+    context_fetch_max_pages: int = 50
 
 
 @dataclass(frozen=True)
@@ -448,6 +457,10 @@ def _finish(config: Config) -> Config:
             f"not {url.split('://')[0]!r}")
     if config.federation.inbox_retention_days < 1:
         raise ConfigError("federation.inbox_retention_days must be at least 1")
+    if min(config.federation.context_fetch_cooldown_minutes,
+           config.federation.context_fetch_depth, config.federation.context_fetch_max_posts,
+           config.federation.context_fetch_max_pages) < 0:
+        raise ConfigError("federation.context_fetch_* must not be negative")
     if config.jobs.workers < 0:
         raise ConfigError("jobs.workers must not be negative")
     if config.jobs.lease_seconds < 1:

@@ -8,7 +8,7 @@ from typing import Any
 from server.jobs.delivery import deliver
 from server.jobs.registry import JobContext, JobRegistry
 from server.services.accounts import account_deletion
-from server.services.federation import fetch_posts, remote, threads
+from server.services.federation import fetch_posts, remote, thread_context, threads
 from server.services.federation.inbound import inbox_apply, inbox_retention
 from server.services.federation.inbound.inbox_writer import APPLY_ACTIVITY
 from server.services.federation.outbound.delivery import DELIVER
@@ -43,6 +43,13 @@ async def process_upload(ctx: JobContext, payload: dict[str, Any]) -> None:
 
 async def fetch_parent(ctx: JobContext, payload: dict[str, Any]) -> None:
     await threads.fetch_parent(ctx.resources.require_services(), payload)
+
+
+async def fetch_context(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """A remote post's thread, as someone opened it
+    (server.services.federation.thread_context)."""
+    await thread_context.fetch_context(ctx.resources.require_services(),
+                                       int(payload["status_id"]))
 
 
 async def cache_remote_media(ctx: JobContext, payload: dict[str, Any]) -> None:
@@ -90,6 +97,7 @@ def default_registry() -> JobRegistry:
     registry.register(generate.GENERATE, generate_images)
     registry.register(uploads.PROCESS_UPLOAD, process_upload)
     registry.register(fetch_posts.FETCH_PARENT, fetch_parent)
+    registry.register(thread_context.FETCH_CONTEXT, fetch_context)
     registry.register(CACHE_REMOTE, cache_remote_media)
     registry.register(account_deletion.PURGE, purge_account)
     registry.register(PURGE_DOMAIN, purge_domain)

@@ -246,9 +246,12 @@ class FakeRemote:
         """From now on the actor (and its key document) answer 410 Gone, as Mastodon does."""
         actor.deleted = True
 
-    def serve(self, doc: dict[str, Any]) -> None:
-        """Answer GET <doc id> with `doc` (for refetch tests)."""
-        self.documents[urlsplit(doc["id"]).path] = doc
+    def serve(self, doc: dict[str, Any], url: str | None = None) -> None:
+        """Answer GET <doc id> (or `url`, for a document without an id, such as Mastodon's
+        first replies page) with `doc`; an id with a query string is served at exactly that
+        path and query (collection pages)."""
+        parts = urlsplit(url or doc["id"])
+        self.documents[parts.path + (f"?{parts.query}" if parts.query else "")] = doc
 
     def serve_bytes(self, path: str, data: bytes, content_type: str) -> str:
         """Answer GET `path` with raw bytes (images, or anything else); returns its URL."""
@@ -343,7 +346,8 @@ class FakeRemote:
             return web.json_response({"error": "method not allowed"}, status=405)
         accept = request.headers.get("Accept", "")
         as2 = "activity+json" in accept or "ld+json" in accept
-        return self._get(path, signed=received.signature is not None, as2=as2)
+        return self._get(path, signed=received.signature is not None, as2=as2,
+                         path_qs=request.path_qs)
 
     def _has_shared(self) -> bool:
         return any(a.shared_inbox for a in self.actors.values())
@@ -365,7 +369,7 @@ class FakeRemote:
             ],
         }, content_type="application/jrd+json")
 
-    def _get(self, path: str, *, signed: bool, as2: bool) -> web.Response:
+    def _get(self, path: str, *, signed: bool, as2: bool, path_qs: str) -> web.Response:
         match = re.fullmatch(r"/users/([^/]+)(/main-key)?", path)
         actor = self.actors.get(match[1]) if match else None
         is_key = bool(match and match[2] and actor and actor.flavour == "gotosocial")
@@ -388,7 +392,7 @@ class FakeRemote:
         if path in self.files:
             data, content_type = self.files[path]
             return web.Response(body=data, headers={"Content-Type": content_type})
-        doc = self.documents.get(path)
+        doc = self.documents.get(path_qs) or self.documents.get(path)
         if doc is None:
             return web.json_response({"error": "not found"}, status=404)
         return _activity_json(doc)

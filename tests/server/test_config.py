@@ -95,6 +95,8 @@ def test_explicit_http_is_allowed_for_test_instances() -> None:
     ({"server": {"trusted_proxies": ["not-an-ip"]}}, "server.trusted_proxies has"),
     ({"server": {"trusted_proxies": "127.0.0.1"}}, "server.trusted_proxies must be a list"),
     ({"logging": {"level": "LOUD"}}, "logging.level must be"),
+    ({"federation": {"context_fetch_max_pages": -1}},
+     "federation.context_fetch_* must not be negative"),
 ])
 def test_bad_values_name_the_key(raw: dict[str, dict[str, object]], message: str) -> None:
     with pytest.raises(ConfigError) as info:

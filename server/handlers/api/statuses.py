@@ -30,6 +30,7 @@ from server.render.to_mastodon.status_edits import status_edit
 from server.render.to_mastodon.statuses import status as status_entity
 from server.render.to_mastodon.statuses import status_source
 from server.services.context import Services
+from server.services.federation import thread_context
 from server.services.reading import api_statuses
 from server.services.statuses import posts
 
@@ -213,6 +214,8 @@ async def context(request: web.Request) -> web.Response:
     found = await api_statuses.context(_services(request), _status_id(request),
                                        viewer.username if viewer else None,
                                        viewer.account_id if viewer else None)
+    if viewer is not None:  # a remote status's thread fetched for the next look, as Mastodon
+        await thread_context.request(_services(request), _status_id(request))
     return api_json({"ancestors": [render(request, p) for p in found.ancestors],
                      "descendants": [render(request, p) for p in found.descendants]})
 

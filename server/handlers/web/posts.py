@@ -36,6 +36,7 @@ from server.services.errors import (
     NotFound,
     ServiceError,
 )
+from server.services.federation import thread_context
 from server.services.reading import post_page
 from server.services.statuses import bookmarks, boosts, favourites, pins, posts
 
@@ -62,6 +63,8 @@ async def show(request: web.Request) -> web.StreamResponse:
     except NotFound:
         return render(request, "error.html", {"message": "This post does not exist, or you "
                                               "cannot see it."}, status=404)
+    if user is not None and not page.local:  # the rest of its thread, for the next look
+        await thread_context.request(services, page.post.id)
     return render(request, "status.html", _page_context(services, page, user))
 
 

@@ -25,6 +25,12 @@ MAX_DEPTH = 20
 async def fetch_note(services: Services, uri: str) -> ParsedNote:
     """The post with this id as its origin serves it. Raises Dropped when the origin's answer
     cannot be trusted or is no post; RemoteError (RemoteGone for 410) when it cannot be had."""
+    return checked_note(await fetch_note_document(services, uri))
+
+
+async def fetch_note_document(services: Services, uri: str) -> dict[str, Any]:
+    """The document its origin serves under this id (what fetch_note parses; its other
+    properties, such as `replies`, read by the caller). Raises as fetch_note."""
     if not host_of(uri):
         raise Dropped(f"not a post id: {uri[:80]!r}")
     if same_origin(uri, services.config.base_url):
@@ -32,7 +38,7 @@ async def fetch_note(services: Services, uri: str) -> ParsedNote:
     doc, final_url = await fetch_document(services, uri)
     if doc.get("id") != uri or not same_origin(final_url, uri):
         raise Dropped("the object's origin serves something else under its id")
-    return checked_note(doc)
+    return doc
 
 
 def checked_note(doc: dict[str, Any]) -> ParsedNote:

@@ -1,6 +1,7 @@
 """The job that fetches the unknown parent of a stored reply, one ancestor per job, `depth`
 at most (so a long chain or a cycle of remote posts ends: a post already stored is never
-fetched again). Showing a thread is server.services.reading.timelines.thread."""
+fetched again). Showing a thread is server.services.reading.timelines.thread; the rest of a
+thread, fetched when someone opens one of its posts, is thread_context's."""
 
 from __future__ import annotations
 
