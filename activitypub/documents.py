@@ -37,6 +37,8 @@ ACTOR_CONTEXT_TERMS: dict[str, Any] = {
     # Account migration, as Mastodon's context_helper.rb defines them.
     "alsoKnownAs": {"@id": "as:alsoKnownAs", "@type": "@id"},
     "movedTo": {"@id": "as:movedTo", "@type": "@id"},
+    # Pinned posts, as Mastodon's context_helper.rb defines it.
+    "featured": {"@id": "toot:featured", "@type": "@id"},
     # Profile fields, as Mastodon's context_helper.rb defines them.
     "schema": "http://schema.org#",
     "PropertyValue": "schema:PropertyValue",
@@ -74,6 +76,8 @@ class ActorFields:
     moved_to: str | None = None
     # Profile fields: (name, value as HTML), published as PropertyValue attachments.
     property_values: tuple[tuple[str, str], ...] = ()
+    # The collection of its pinned posts (Mastodon's `featured`).
+    featured: str | None = None
 
 
 def actor_document(actor: ActorFields) -> dict[str, Any]:
@@ -93,6 +97,8 @@ def actor_document(actor: ActorFields) -> dict[str, Any]:
         doc["followers"] = actor.followers
     if actor.following:
         doc["following"] = actor.following
+    if actor.featured:
+        doc["featured"] = actor.featured
     doc.update({
         "endpoints": {"sharedInbox": actor.shared_inbox},
         "manuallyApprovesFollowers": actor.manually_approves_followers,

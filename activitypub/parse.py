@@ -6,6 +6,8 @@ answer 400 with it.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -156,6 +158,8 @@ class ParsedActor:
     # Account migration: the actors this one says it also is, and where it moved.
     also_known_as: list[str] = field(default_factory=list)
     moved_to: str | None = None
+    # Its pinned posts (Mastodon's `featured` collection).
+    featured: str | None = None
 
     @property
     def host(self) -> str:
@@ -252,6 +256,7 @@ def parse_actor(doc: Any, fetched_from: str | None = None) -> ParsedActor:
         keys=_keys(doc, actor_id),
         also_known_as=_ids(doc.get("alsoKnownAs")),
         moved_to=object_id(doc.get("movedTo")),
+        featured=object_id(doc.get("featured")),
     )
 
 
@@ -281,7 +286,7 @@ def parse_activity(doc: Any) -> ParsedActivity:
     """The envelope every inbox accepts: an object with an id, a type and an actor."""
     if not isinstance(doc, dict):
         raise ParseError("activity must be a JSON object")
-    activity_id = remote_uri(doc.get("id"))
+    activity_id = remote_uri(doc.get("id")) or _id_for_idless(doc)
     if activity_id is None:
         raise ParseError(f"activity id must be an http(s) URL of at most {MAX_URI} "
                          "characters, without spaces or control characters")
@@ -300,6 +305,22 @@ def parse_activity(doc: Any) -> ParsedActivity:
         object=obj if isinstance(obj, dict) else None,
         raw=doc,
     )
+
+
+# Activities Mastodon sends without an id (ActivityPub::AddNoteSerializer and its Remove:
+# a pin or unpin, matched by `target`).
+_IDLESS_TYPES = frozenset({"Add", "Remove"})
+
+
+def _id_for_idless(doc: dict[str, Any]) -> str | None:
+    """An id for an Add/Remove that has none: on its actor's origin (so only its actor's
+    signature can vouch for it) and derived from its content, so the same activity delivered
+    twice is stored once."""
+    actor = object_id(doc.get("actor"))
+    if doc.get("id") is not None or first_type(doc) not in _IDLESS_TYPES or actor is None:
+        return None
+    digest = hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
+    return remote_uri(f"{strip_fragment(actor)}#{first_type(doc).lower()}/{digest[:32]}")
 
 
 # Larger counts are not believed (a hostile server could claim anything; Mastodon's own

@@ -9,6 +9,7 @@ All are built from the configured scheme and domain, never from a request's Host
     /users/{username}/outbox               outbox collection
     /users/{username}/followers            followers collection
     /users/{username}/following            following collection
+    /users/{username}/collections/featured its pinned posts (Mastodon's `featured`)
     /users/{username}/statuses/{id}        a post (Note)
     /users/{username}/statuses/{id}/activity   the post's Create activity
     /users/{username}/follows/{id}         a Follow activity we sent
@@ -53,6 +54,9 @@ class Urls:
 
     def following(self, username: str) -> str:
         return f"{self.actor(username)}/following"
+
+    def featured(self, username: str) -> str:
+        return f"{self.actor(username)}/collections/featured"
 
     def profile(self, username: str) -> str:
         return f"{self.base}/@{username}"

@@ -1,4 +1,5 @@
-"""The contents of a local account's followers, following and outbox collections."""
+"""The contents of a local account's followers, following, outbox and featured
+collections."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.render.to_activitypub import create_activity
+from server.render.to_activitypub.pins import featured_collection
 from server.services.accounts.users import find_local_account
 from server.services.context import Services
 from server.services.errors import NotFound
@@ -14,6 +16,7 @@ from server.services.statuses.notes import note_parts
 from storage import accounts as account_queries
 from storage import blocks as block_queries
 from storage import follows as follow_queries
+from storage import status_pins as pin_queries
 from storage import statuses as status_queries
 from storage.models import Account
 from storage.pagination import Page
@@ -58,6 +61,24 @@ async def page(services: Services, username: str, kind: str, page: Page,
             items = [other.uri for _, other in rows]
             ids = [follow.id for follow, _ in rows]
     return items, (ids[-1] if len(ids) == page.limit else None)
+
+
+async def featured(services: Services, username: str,
+                   viewer_uri: str | None = None) -> dict[str, Any]:
+    """The account's `featured` collection: its public and unlisted pinned posts, newest pin
+    first, inline (Mastodon's). An account the owner blocks gets it empty, as Mastodon's
+    for_signed_account gives a blocked signer none."""
+    async with services.db.reader() as session:
+        account = await _owner(session, username)
+        pinned: list[Any] = []
+        if not await _blocked(session, account, viewer_uri):
+            # No viewer: only what anyone may see (followers-only pins stay off the wire).
+            for status_id in await pin_queries.pinned_ids(session, account.id, None):
+                status = await status_queries.by_id(session, status_id)
+                if status is not None:
+                    pinned.append((status, await note_parts(services, session, status,
+                                                            account)))
+    return featured_collection(account, pinned, services.config)
 
 
 async def _blocked(session: AsyncSession, owner: Account, viewer_uri: str | None) -> bool:

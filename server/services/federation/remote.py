@@ -216,6 +216,7 @@ async def store_actor(services: Services, actor: ParsedActor) -> Account:
                     await _upsert_key(session, account.id, key)
                 await schedule_account_media(session, services.config, account)
                 await schedule_totals(session, account)
+                await schedule_featured(session, account)
             for key in actor.keys:
                 services.keys.invalidate(key.key_id)
             return account
@@ -246,6 +247,7 @@ async def _upsert_account(session: AsyncSession, actor: ParsedActor) -> Account:
     account.outbox_url = actor.outbox
     account.followers_url = actor.followers
     account.following_url = actor.following
+    account.featured_url = actor.featured
     account.manually_approves_followers = actor.manually_approves_followers
     account.discoverable = actor.discoverable
     account.avatar_url = actor.avatar_url
@@ -340,6 +342,18 @@ async def schedule_totals(session: AsyncSession, account: Account) -> None:
     if not account.is_local:
         await enqueue(session, FETCH_TOTALS, {"account_id": account.id},
                       dedupe_key=f"{FETCH_TOTALS}:{account.id}")
+
+
+# Its pins, read by server.services.federation.featured (Mastodon's
+# SynchronizeFeaturedCollectionWorker, queued on every refresh of the account).
+FETCH_FEATURED = "account.fetch_featured"
+
+
+async def schedule_featured(session: AsyncSession, account: Account) -> None:
+    """Read the account's `featured` collection in a job (several fetches: never inline)."""
+    if not account.is_local and account.featured_url:
+        await enqueue(session, FETCH_FEATURED, {"account_id": account.id},
+                      dedupe_key=f"{FETCH_FEATURED}:{account.id}")
 
 
 async def fetch_totals(services: Services, account_id: int) -> None:
