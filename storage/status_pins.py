@@ -40,6 +40,12 @@ async def remove(session: AsyncSession, account_id: int, status_id: int) -> bool
     return bool(getattr(result, "rowcount", 0))
 
 
+async def remove_all(session: AsyncSession, account_id: int) -> None:
+    """Unpin everything of the account (a remote account's collection, read again, is
+    pinned anew)."""
+    await session.execute(delete(StatusPin).where(StatusPin.account_id == account_id))
+
+
 async def pinned_ids(session: AsyncSession, account_id: int,
                      viewer_id: int | None) -> list[int]:
     """The account's pinned statuses the viewer may see, the newest pin first (Mastodon's

@@ -8,7 +8,7 @@ from typing import Any
 from server.jobs.delivery import deliver
 from server.jobs.registry import JobContext, JobRegistry
 from server.services.accounts import account_deletion
-from server.services.federation import fetch_posts, remote, thread_context, threads
+from server.services.federation import featured, fetch_posts, remote, thread_context, threads
 from server.services.federation.inbound import inbox_apply, inbox_retention
 from server.services.federation.inbound.inbox_writer import APPLY_ACTIVITY
 from server.services.federation.outbound.delivery import DELIVER
@@ -88,6 +88,11 @@ async def fetch_account_totals(ctx: JobContext, payload: dict[str, Any]) -> None
     await remote.fetch_totals(ctx.resources.require_services(), int(payload["account_id"]))
 
 
+async def fetch_account_featured(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """A remote account's pins (server.services.federation.featured)."""
+    await featured.fetch_featured(ctx.resources.require_services(), int(payload["account_id"]))
+
+
 def default_registry() -> JobRegistry:
     """Every job kind Dreamfeed knows, for `dreamfeed serve` and `dreamfeed worker`."""
     registry = JobRegistry()
@@ -102,6 +107,7 @@ def default_registry() -> JobRegistry:
     registry.register(account_deletion.PURGE, purge_account)
     registry.register(PURGE_DOMAIN, purge_domain)
     registry.register(remote.FETCH_TOTALS, fetch_account_totals)
+    registry.register(remote.FETCH_FEATURED, fetch_account_featured)
     registry.register(media_purge.PURGE_MEDIA, purge_post_media)
     registry.register(mentions.RESOLVE_MENTIONS, resolve_mentions)
     return registry

@@ -275,10 +275,9 @@ async def _cards(services: Services, status_ids: list[int],
 
 async def _pinned_ids(services: Services, view: ProfileView,
                       viewer_id: int | None) -> list[int]:
-    """Pins are local (a remote account's `featured` collection is not read yet)."""
-    if not view.local:
-        return []
-    return await pins.pinned_ids(services, view.username, viewer_id)
+    """Its pins: a local account's own, a remote one's as its `featured` collection said
+    (server.services.federation.featured keeps them)."""
+    return await pins.pinned_ids_of(services, view.id, viewer_id)
 
 
 async def grid(services: Services, view: ProfileView, max_id: int | None,

@@ -26,7 +26,7 @@ from activitypub.vocab import ACTOR_TYPES
 from server.services.accounts import account_deletion, moves
 from server.services.context import Services
 from server.services.errors import Dropped
-from server.services.federation.inbound import blocks, boosts, follows, likes, notes
+from server.services.federation.inbound import blocks, boosts, featured, follows, likes, notes
 from server.services.federation.remote import RemoteError, fetch_document, store_actor
 from server.services.moderation.reports import on_flag
 from storage import accounts as account_queries
@@ -193,4 +193,7 @@ HANDLERS: dict[str, Handler] = {
     "Flag": on_flag,
     # Account migration (Mastodon's ActivityPub::Activity::Move).
     "Move": moves.on_move,
+    # Pins: Add/Remove to the actor's featured collection (Mastodon's Add and Remove).
+    "Add": featured.on_add,
+    "Remove": featured.on_remove,
 }
