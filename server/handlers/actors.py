@@ -35,14 +35,16 @@ def _check_person(request: web.Request, found: ActorRecord | None) -> ActorRecor
 def _actor_response(request: web.Request, found: ActorRecord) -> web.Response:
     if found.key is None:  # every local account is created with a key; this is a broken row
         raise web.HTTPInternalServerError(text="account has no key")
-    return activity_response(local_actor(found.account, found.key, request.app[appkeys.CONFIG]))
+    return activity_response(local_actor(found.account, found.key, request.app[appkeys.CONFIG],
+                                         mentions=found.mentions))
 
 
 async def user_actor(request: web.Request) -> web.StreamResponse:
     """`/users/{username}`: the actor to servers, a redirect to the profile for browsers."""
     activity = wants_activity(request)
     found = _check_person(request, await actor_reading.local_person(
-        request.app[appkeys.DATABASE], request.match_info["username"], with_key=activity))
+        request.app[appkeys.DATABASE], request.match_info["username"], with_key=activity,
+        config=request.app[appkeys.CONFIG]))
     if activity:
         return _actor_response(request, found)
     account = found.account

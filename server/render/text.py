@@ -68,15 +68,40 @@ LINK_REL = 'rel="nofollow noopener noreferrer"'
 REL_ME = 'rel="nofollow noopener noreferrer me"'
 
 
+_URL_PREFIX = re.compile(r"^(?:https?://(?:www\.)?|xmpp:)", re.IGNORECASE)
+SHOWN_LENGTH = 30  # characters of a link shown after its scheme (Mastodon's shortened_link)
+
+
 def _link(url: str) -> str:
-    shown = re.sub(r"^https?://", "", url)
-    return (f'<a href="{escape(url)}" target="_blank" {LINK_REL} '
-            f'translate="no">{escape(shown)}</a>')
+    """Mastodon's TextFormatter.shortened_link: the whole URL is the anchor's text, its
+    scheme and tail in invisible spans. A server reading a profile field's link back takes
+    it only when the text equals the href (Account::Field#extract_url_from_html), so the
+    scheme must be in the text, hidden, not dropped."""
+    prefix = _URL_PREFIX.match(url)
+    head = prefix.group(0) if prefix else ""
+    rest = url[len(head):]
+    shown, tail = rest[:SHOWN_LENGTH], rest[SHOWN_LENGTH:]
+    if len(tail) == 1:  # an ellipsis for one character would hide nothing
+        shown, tail = rest, ""
+    return (f'<a href="{escape(url)}" target="_blank" {LINK_REL} translate="no">'
+            f'<span class="invisible">{escape(head)}</span>'
+            f'<span class="{"ellipsis" if tail else ""}">{escape(shown)}</span>'
+            f'<span class="invisible">{escape(tail)}</span></a>')
 
 
 def with_rel_me(html: str) -> str:
     """Only for HTML format_caption built (escaped text, our own anchors)."""
     return html.replace(LINK_REL, REL_ME)
+
+
+def bio_html(note: str, *, tag_url: Callable[[str], str], local_domain: str,
+             mentions: Mapping[str, MentionTarget]) -> str:
+    """A local account's bio as Mastodon renders it (account_bio_format): paragraphs, links
+    (rel="me"), hashtags, and mentions of the accounts in `mentions` (the rest stay text)."""
+    if not note.strip():
+        return ""
+    return with_rel_me(format_caption(note, tag_url=tag_url, local_domain=local_domain,
+                                      mentions=mentions).html)
 
 
 def field_html(value: str, *, tag_url: Callable[[str], str], local_domain: str) -> str:

@@ -95,7 +95,8 @@ async def _visitor_sees_the_meta_and_counts(visitor: Browser, a: Instance, html:
                                             p: _Posts) -> None:
     assert _meta(html, "og:title") == \
         f"\u2068Alice &lt;3\u2069 (\u2068@alice@{a.domain}\u2069)"
-    assert _meta(html, "og:description") == "Painter of foxes. alice.example #foxes"
+    # The bio as its author wrote it (links whole: their scheme is only hidden on the page).
+    assert _meta(html, "og:description") == "Painter of foxes. https://alice.example #foxes"
     assert _meta(html, "og:url") == f"{a.base}/@alice"
     assert _meta(html, "og:type") == "profile" and _meta(html, "twitter:card") == "summary"
     # Alice has no avatar: the preview shows the default one, never nothing.

@@ -3,32 +3,27 @@ about itself. Pure functions over loaded rows."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from html import escape
 from typing import Any
 
 from activitypub import builders
 from activitypub.documents import ActorFields, actor_document
 from server.config import Config
-from server.render.text import field_html
+from server.render.text import MentionTarget, bio_html, field_html
 from server.urls import Urls
 from storage.models import Account, AccountKey
-
-
-def note_to_html(note: str) -> str:
-    """Plain-text bio -> the small HTML Mastodon expects in `summary`."""
-    if not note.strip():
-        return ""
-    paragraphs = [p for p in note.replace("\r\n", "\n").split("\n\n") if p.strip()]
-    return "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
 
 
 def _media_type(url: str) -> str:
     return "image/png" if url.endswith(".png") else "image/jpeg"
 
 
-def local_actor(account: Account, key: AccountKey, config: Config) -> dict[str, Any]:
-    """The actor document of a local account or of the instance actor."""
+def local_actor(account: Account, key: AccountKey, config: Config, *,
+                mentions: Mapping[str, MentionTarget] | None = None) -> dict[str, Any]:
+    """The actor document of a local account or of the instance actor. `mentions`: the
+    accounts its bio mentions that are known here (services.accounts.bio.bio_mentions),
+    linked in `summary` as Mastodon links them; the others stay text."""
     urls = Urls(config.base_url)
     instance_actor = account.actor_type == "Application"
     username = account.username
@@ -42,7 +37,9 @@ def local_actor(account: Account, key: AccountKey, config: Config) -> dict[str, 
         webfinger=f"{username}@{config.instance.domain}",
         # Suspended: no profile beyond the name and key (Mastodon's ActorSerializer).
         name=username if account.suspended_at else account.display_name or username,
-        summary_html="" if account.suspended_at else note_to_html(account.note),
+        summary_html="" if account.suspended_at else bio_html(
+            account.note, tag_url=urls.tag, local_domain=config.instance.domain,
+            mentions=mentions or {}),
         url=account.url or account.uri,
         inbox=account.inbox_url,
         outbox=account.outbox_url or (urls.instance_outbox if instance_actor
@@ -74,11 +71,12 @@ def local_actor(account: Account, key: AccountKey, config: Config) -> dict[str, 
 
 
 def actor_update(account: Account, key: AccountKey, config: Config, *, at: datetime,
-                 serial: int) -> dict[str, Any]:
+                 serial: int, mentions: Mapping[str, MentionTarget] | None = None
+                 ) -> dict[str, Any]:
     """A profile change (Mastodon's Update of the actor, id `<actor>#updates/<time>`);
     `serial` keeps two changes in one second apart."""
     return builders.update_actor(f"{account.uri}#updates/{int(at.timestamp())}-{serial}",
-                                 local_actor(account, key, config))
+                                 local_actor(account, key, config, mentions=mentions))
 
 
 def actor_delete(account_uri: str) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from activitypub.documents import format_datetime
 from activitypub.vocab import AS_CONTEXT
 from server.render.to_activitypub import archived_announce, create_activity, local_actor
+from server.services.accounts.bio import bio_mentions
 from server.services.context import Services
 from server.services.errors import Conflict, InvalidInput, NotFound
 from server.services.statuses.notes import note_parts
@@ -92,7 +93,8 @@ async def plan_archive(services: Services, username: str) -> ArchivePlan:
             raise RuntimeError(f"local account {account.uri} has no key")
         plan = ArchivePlan()
         outbox, prompts = await _outbox(services, session, account, plan)
-        actor = local_actor(account, key, services.config)
+        actor = local_actor(account, key, services.config,
+                            mentions=await bio_mentions(session, account.note, services.config))
         actor.update(outbox="outbox.json", likes="likes.json", bookmarks="bookmarks.json")
         plan.documents["actor.json"] = _json(actor)
         plan.documents["outbox.json"] = _json(_collection("outbox.json", outbox))

@@ -20,11 +20,12 @@ from server.render.to_mastodon.parts import (
     MentionParts,
     StatusParts,
 )
+from server.services.accounts.bio import local_bio_html
 from server.services.context import Services
 from server.services.federation.remote_media import IMAGE_FILE as REMOTE_IMAGE
 from server.services.federation.remote_media import THUMB_FILE as REMOTE_THUMB
 from server.services.federation.remote_media import remote_media_url
-from server.services.reading.profiles import field_value_html, image_url, local_bio
+from server.services.reading.profiles import field_value_html, image_url
 from server.services.statuses.media import JPEG_FILE, THUMB_FILE, media_url
 from storage import bookmarks as bookmark_queries
 from storage import entities as queries
@@ -74,7 +75,8 @@ async def load_accounts(services: Services, session: AsyncSession,
         local = account.is_local
         made[account_id] = AccountParts(
             account=account, acct=acct_of(account), url=profile_url(services, account),
-            note_html=local_bio(account, services) if local else sanitize_html(account.note),
+            note_html=await local_bio_html(session, account, config) if local
+            else sanitize_html(account.note),
             fields=[(str(f.get("name", "")), field_value_html(str(f.get("value", "")), local,
                                                               services))
                     for f in account.fields or [] if isinstance(f, dict)],

@@ -23,7 +23,8 @@ from server import SOFTWARE_NAME, __version__
 from server.config import Config
 from server.render import syndication
 from server.render.sanitize import plain_text, sanitize_html
-from server.render.text import field_html, format_caption, with_rel_me
+from server.render.text import field_html
+from server.services.accounts.bio import local_bio_html
 from server.services.context import Services
 from server.services.errors import NotFound
 from server.services.federation.remote_media import account_media_url
@@ -167,12 +168,6 @@ async def find_account(session: AsyncSession, acct: str, local_domain: str) -> A
     return account
 
 
-def local_bio(account: Account, services: Services) -> str:
-    return with_rel_me(format_caption(account.note, tag_url=services.urls.tag,
-                                      local_domain=services.config.instance.domain,
-                                      mentions={}).html)
-
-
 def field_value_html(value: str, local: bool, services: Services) -> str:
     if not local:
         return sanitize_html(value)
@@ -207,7 +202,8 @@ async def _counts(session: AsyncSession,
 async def _view(services: Services, session: AsyncSession, account: Account) -> ProfileView:
     config = services.config
     local = account.is_local
-    bio_html = local_bio(account, services) if local else sanitize_html(account.note)
+    bio_html = await local_bio_html(session, account, config) if local \
+        else sanitize_html(account.note)
     counts = await _counts(session, account)
     return ProfileView(
         id=account.id, username=account.username,

@@ -47,8 +47,21 @@ def test_mentions_resolved_and_unresolved() -> None:
 def test_links() -> None:
     html = fmt("see https://example.com/a?b=1&c=2. Or (https://x.test/@bob)")
     assert '<a href="https://example.com/a?b=1&amp;c=2" target="_blank"' in html
-    assert ">example.com/a?b=1&amp;c=2</a>." in html
+    # Mastodon's shortened_link: the whole URL is the text, its scheme hidden.
+    assert ('<span class="invisible">https://</span><span class="">example.com/a?b=1&amp;c=2'
+            '</span><span class="invisible"></span></a>.') in html
     assert 'href="https://x.test/@bob"' in html and "mention" not in html
+
+
+def test_long_links_are_shortened_as_mastodon_does() -> None:
+    url = "https://www.example.com/" + "a" * 40
+    html = fmt(url)
+    assert ('<span class="invisible">https://www.</span>'
+            f'<span class="ellipsis">example.com/{"a" * 18}</span>'
+            f'<span class="invisible">{"a" * 22}</span></a>') in html
+    # One character past the limit is shown, not hidden behind an ellipsis.
+    one_more = "https://" + "b" * 31
+    assert f'<span class="">{"b" * 31}</span><span class="invisible"></span>' in fmt(one_more)
 
 
 def test_script_injection_is_inert() -> None:

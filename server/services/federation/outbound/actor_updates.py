@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.render import to_activitypub
+from server.services.accounts.bio import bio_mentions
 from server.services.context import Services
 from server.services.federation.outbound import delivery
 from storage import accounts as account_queries
@@ -24,8 +25,9 @@ async def send_actor_update(services: Services, session: AsyncSession,
     key = await account_queries.public_key(session, account.id)
     if key is None:
         raise RuntimeError(f"local account {account.uri} has no key")
-    activity = to_activitypub.actor_update(account, key, services.config, at=utcnow(),
-                                           serial=new_id())
+    activity = to_activitypub.actor_update(
+        account, key, services.config, at=utcnow(), serial=new_id(),
+        mentions=await bio_mentions(session, account.note, services.config))
     await delivery.publish(session, account.id, activity,
                            await follow_queries.follower_inboxes(session, account.id),
                            rules=await services.domains.rules())
