@@ -370,3 +370,30 @@ async def test_suspended_domains_are_never_asked_and_collections_speak_for_their
     # Embedded by a server that is not its origin: fetched from its origin instead.
     assert (await stored(a, genuine["id"])).content == "<p>the real one</p>"
     assert len(gts.fetches_of(genuine["id"])) == 1
+
+
+async def test_pages_that_loop_or_lead_elsewhere_end_the_walk(
+        a: Instance, masto: FakeRemote, gts: FakeRemote) -> None:
+    dave, erin = masto.add_actor("dave"), masto.add_actor("erin")
+    root = note(dave)
+    replies = [note(erin, inReplyTo=root["id"], content=f"<p>reply {i}</p>") for i in range(2)]
+    one, two = f"{root['id']}/replies?page=1", f"{root['id']}/replies?page=2"
+    masto.serve(page(one, [replies[0]["id"]], two))
+    masto.serve(page(two, [replies[1]["id"]], one))  # back to the first: a circle
+    # Another post's collection on this server, and its pages on another host.
+    elsewhere = note(dave)
+    elsewhere["replies"] = {"type": "Collection", "first": f"{gts.base}/replies?page=1"}
+    root["replies"] = {"id": f"{root['id']}/replies", "type": "Collection", "first": one}
+    for doc in (root, elsewhere, *replies):
+        masto.serve(doc)
+    await alice_follows(a, masto, dave)
+    for doc in (root, elsewhere):
+        await send(masto, dave, a, create(dave, doc))
+    async with signed_in(a) as web:
+        for doc in (root, elsewhere):
+            await open_page(web, dave, await stored(a, doc["id"]))
+        await settle([a])
+    assert [await post(a, r["id"]) is not None for r in replies] == [True, True]
+    # Each page once (both on one path): the circle back to the first is not followed.
+    assert [r.path_qs.rpartition("?")[2] for r in masto.fetches_of(one)] == ["page=1", "page=2"]
+    assert gts.requests == []  # a page on another host than the post's is never asked
