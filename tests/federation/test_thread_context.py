@@ -134,6 +134,12 @@ async def test_opening_a_reply_fetches_its_mastodon_thread(
     docs = mastodon_thread(masto, gts)
     await alice_follows(a, masto, carol)
     mine = note(carol, inReplyTo=docs["root"]["id"], content="<p>following along</p>")
+    # The opened post's own replies, listed on its first page by id.
+    late = note(masto.actors["erin"], inReplyTo=mine["id"], content="<p>me too</p>")
+    mine["replies"] = {"id": f"{mine['id']}/replies", "type": "Collection",
+                       "first": page(f"{mine['id']}/replies?page=true", [late["id"]])}
+    for doc in (mine, late):
+        masto.serve(doc)
     assert (await send(masto, carol, a, create(carol, mine))).error == "stored public post"
     opened = await stored(a, mine["id"])
     root = await stored(a, docs["root"]["id"])  # its parent came with it, as before
@@ -149,10 +155,11 @@ async def test_opening_a_reply_fetches_its_mastodon_thread(
             row = await stored(a, docs[name]["id"])
             assert row.in_reply_to_uri == docs[parent]["id"]
             assert row.in_reply_to_id == (await stored(a, docs[parent]["id"])).id
+        assert (await stored(a, late["id"])).in_reply_to_id == opened.id
         assert (await stored(a, docs["root"]["id"])).replies_count == 4
         seen = await thread(a.services, root.id, "alice")
         assert {s.uri for s in seen.descendants} == {
-            mine["id"], *(docs[n]["id"] for n in ("self", "erin", "far", "frank"))}
+            mine["id"], late["id"], *(docs[n]["id"] for n in ("self", "erin", "far", "frank"))}
         # The reopened page shows them.
         text = await open_page(web, carol, opened)
         assert "following along" in text

@@ -8,9 +8,10 @@ FetchAllRepliesService; Status::FetchRepliesConcern rate-limits it per status).
   `[federation] context_fetch_cooldown_minutes` (statuses.context_fetched_at, stamped in one
   statement) and once while queued (the job's dedupe key).
 - The job climbs the parent chain (stored parents followed, unknown ones fetched), then walks
-  the `replies` collections breadth-first from the top of the thread: `first`, then `next`,
-  items by id or embedded. Bounded by `context_fetch_depth` levels up and down,
-  `context_fetch_max_posts` posts and `context_fetch_max_pages` collection documents.
+  the `replies` collections breadth-first, from the opened post and then from the top of the
+  thread: `first`, then `next`, items by id or embedded. Bounded by `context_fetch_depth`
+  levels up and down, `context_fetch_max_posts` posts and `context_fetch_max_pages`
+  collection documents.
 - What it fetches is trusted as any object we did not get from its author: a collection and
   its pages only from the post's own host (as Mastodon's non_matching_uri_hosts?), an
   embedded item only from the origin that served the page it is in, anything else fetched
@@ -125,10 +126,13 @@ async def fetch_context(services: Services, status_id: int) -> str:
     walk = _Walk(posts=settings.context_fetch_max_posts,
                  pages=settings.context_fetch_max_pages, depth=settings.context_fetch_depth)
     chain = await _climb(services, status, walk)
-    # From the top of the thread; a thread that starts here has its replies here already,
-    # so from its highest post that lives elsewhere.
-    start = next(s for s in reversed(chain) if _fetchable(s))
-    await _walk_replies(services, start, walk)
+    # The opened post's replies first (its page and the API's context show them), then the
+    # rest of the thread from its top with what the budget has left; a thread that starts
+    # here has its replies here already, so from its highest post that lives elsewhere.
+    top = next(s for s in reversed(chain) if _fetchable(s))
+    seen: set[str] = set()
+    for start in dict.fromkeys([status.uri, top.uri]):
+        await _walk_replies(services, start, walk, seen)
     outcome = f"thread fetched: {walk.stored} posts stored"
     log.info("context of %s: %s", status.uri, outcome)
     return outcome
@@ -159,20 +163,20 @@ async def _climb(services: Services, status: Status, walk: _Walk) -> list[Status
     return chain
 
 
-async def _walk_replies(services: Services, start: Status, walk: _Walk) -> None:
-    """Breadth-first down the `replies` collections, from `start` (fetched again for its
-    collection), `depth` levels at most: the first replies of a thread come before the
-    replies to replies when the budget runs out."""
-    root = walk.fetched.get(start.uri)
+async def _walk_replies(services: Services, start: str, walk: _Walk, seen: set[str]) -> None:
+    """Breadth-first down the `replies` collections from the post `start` (fetched again for
+    its collection), `depth` levels at most: the first replies come before the replies to
+    replies when the budget runs out. `seen`: the posts met so far, never read twice."""
+    seen.add(start)
+    root = walk.fetched.get(start)
     if root is None:
         if not walk.take_post():
             return
         try:
-            root = await fetch_posts.fetch_note_document(services, start.uri)
+            root = await fetch_posts.fetch_note_document(services, start)
         except (Dropped, RemoteError) as exc:
-            log.info("thread of %s not fetched: %s", start.uri, exc)
+            log.info("thread of %s not fetched: %s", start, exc)
             return
-    seen = {start.uri}
     queue: deque[tuple[dict[str, Any], int]] = deque([(root, 0)])
     while queue and walk.posts > 0:
         doc, level = queue.popleft()
