@@ -244,3 +244,28 @@ async def test_gotosocial_featured_ids_are_fetched_signed(start: StartInstance) 
         for note in notes:
             [fetch] = gts.fetches_of(note["id"])
             assert fetch.signature is not None and fetch.status == 200
+
+
+async def test_a_paged_collection_is_read_from_its_first_page_on_its_own_origin(
+        start: StartInstance, masto: FakeRemote) -> None:
+    a = await start("a")
+    erin = masto.add_actor("erin")
+    note = _note(erin, 1, "erin's")
+    masto.serve(note)
+    url = f"{erin.id}/collections/featured"
+    erin.overrides["featured"] = url
+    masto.serve({"id": url, "type": "OrderedCollection", "totalItems": 1,
+                 "first": f"{url}/page1"})
+    masto.serve({"id": f"{url}/page1", "type": "OrderedCollectionPage", "partOf": url,
+                 "orderedItems": [note["id"], {"type": "Hashtag", "name": "#kites"}]})
+    await resolve_account(a.services, erin.handle)
+    await settle([a])
+    assert await pinned_uris(a, erin.id) == [note["id"]]
+
+    # A first page on another server is not believed, and the pins stay as they were.
+    masto.serve({"id": url, "type": "OrderedCollection", "totalItems": 0,
+                 "first": "http://elsewhere.test:1/featured?page=1"})
+    account = await remote_account(a, erin.id)
+    outcome = await featured.fetch_featured(a.services, account.id)
+    assert outcome.startswith("ignored") and "another origin" in outcome
+    assert await pinned_uris(a, erin.id) == [note["id"]]

@@ -62,9 +62,10 @@ async def _items(services: Services, url: str) -> list[FeaturedItem]:
     doc, final_url = await fetch_document(services, url)
     page = featured_page(doc, MAX_REMOTE_PINS)
     if page.first is not None:
-        # Only the collection's own origin speaks for its pages.
+        # Only the collection's own origin speaks for its pages (and an empty answer would
+        # unpin everything: refused as an error, the pins stay).
         if not same_origin(page.first, final_url):
-            return []
+            raise RemoteError(f"the first page of {url} is on another origin")
         doc, final_url = await fetch_document(services, page.first)
         page = featured_page(doc, MAX_REMOTE_PINS)
     # An inline Note is believed only when the origin that served it is the Note's own.
