@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
 
+from activitypub.interaction_policy import REPLY, Policy, parse_policy, proof_of
 from activitypub.parse import ParseError, clean_text, first_type, object_id, remote_uri
 from activitypub.vocab import ACTOR_TYPES, PUBLIC, PUBLIC_ALIASES
 
@@ -98,6 +99,10 @@ class ParsedNote:
     model: str | None = None
     seed: int | None = None
     generator_name: str | None = None
+    # GoToSocial's interaction controls: the stated policy (None: its server states none),
+    # and the authorization a reply carries (replyAuthorization, or the older approvedBy).
+    interaction_policy: Policy | None = None
+    reply_authorization: str | None = None
 
     @property
     def addressees(self) -> list[str]:
@@ -141,6 +146,8 @@ def parse_note(doc: Any) -> ParsedNote:
         model=_optional_text(doc.get("model"), MAX_MODEL),
         seed=_int(doc.get("seed"), -_INT64, _INT64 - 1),
         generator_name=_generator(doc.get("generator")),
+        interaction_policy=parse_policy(doc),
+        reply_authorization=proof_of(doc, REPLY),
     )
 
 

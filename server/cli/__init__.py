@@ -12,6 +12,7 @@ from server.cli import (
     db,
     federation,
     images,
+    interactions,
     jobs,
     notifications,
     posts,
@@ -33,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="TOML config file (default: $DREAMFEED_CONFIG, else built-in)")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in (serve, db, users, federation, jobs, images, posts, notifications, timeline,
-                   admin, safety, reports):
+                   admin, safety, reports, interactions):
         module.register(subparsers)
     return parser
 

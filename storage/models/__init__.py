@@ -14,6 +14,7 @@ from storage.models.accounts import Account, AccountKey, InstanceSetting, Marker
 from storage.models.base import Base, Id
 from storage.models.conversations import Conversation, ConversationStatus
 from storage.models.federation import DeliveryHost, InboxActivity, OutgoingActivity, Tombstone
+from storage.models.interactions import InteractionRequest
 from storage.models.jobs import Job
 from storage.models.media import (
     Generation,
@@ -32,6 +33,7 @@ from storage.models.moderation import (
     Report,
 )
 from storage.models.oauth import OAuthApp, OAuthCode, OAuthToken
+from storage.models.quotes import Quote, QuotePolicy
 from storage.models.relationships import AccountList, Block, Filter, Follow, ListMember, Mute
 from storage.models.statuses import (
     Bookmark,
@@ -65,6 +67,7 @@ __all__ = [
     "Id",
     "InboxActivity",
     "InstanceSetting",
+    "InteractionRequest",
     "Invite",
     "Job",
     "ListMember",
@@ -79,6 +82,8 @@ __all__ = [
     "OutgoingActivity",
     "PendingMedia",
     "PromptRefusal",
+    "Quote",
+    "QuotePolicy",
     "RemoteMedia",
     "Report",
     "Status",

@@ -133,6 +133,9 @@ class User(Base):
     generation_disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     # The language a post is marked with when it names none (0015); None: the instance's.
     default_language: Mapped[str | None] = mapped_column(String(16), default=None)
+    # Who may interact with new posts unless a post says otherwise (0018), by sub-policy:
+    # {"canReply": "followers", "canAnnounce": "mentioned"}; absent: everyone.
+    interaction_defaults: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
 
 
 class WebSession(Base):

@@ -4,8 +4,10 @@ cause."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     ForeignKey,
@@ -64,6 +66,16 @@ class Status(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(default=None)
     deleted_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Interaction controls (0018). A local status: its author's choice per sub-policy
+    # ({"canReply": "followers"}; absent: everyone who can see it). A remote one: the
+    # `interactionPolicy` its server stated (activitypub.interaction_policy.Policy's JSON;
+    # NULL: a server that does not know interaction controls).
+    interaction_choices: Mapped[dict[str, str] | None] = mapped_column(JSON, default=None)
+    interaction_policy: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # A reply or boost waiting for the approval of the author of what it answers; and the
+    # authorization that approved it (its id, shown to third servers).
+    pending_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    approved_by: Mapped[str | None] = mapped_column(String(2048), default=None)
     # A remote status: when its thread was last asked for at its origin (a rate limit).
     context_fetched_at: Mapped[datetime | None] = mapped_column(default=None)
 
@@ -117,6 +129,9 @@ class Favourite(Base):
                                            index=True)
     uri: Mapped[str | None] = mapped_column(String(2048), unique=True, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # As a status's (0018): waiting for the liked post's author, and what approved it.
+    pending_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    approved_by: Mapped[str | None] = mapped_column(String(2048), default=None)
 
     __table_args__ = (UniqueConstraint("account_id", "status_id"),)
 

@@ -21,7 +21,8 @@ EXPECTED_TABLES = {"instance_settings", "accounts", "account_keys", "users", "fo
                    "domain_blocks", "domain_allows", "invites", "audit_log",
                    "prompt_refusals", "web_sessions", "markers", "oauth_apps", "oauth_codes",
                    "oauth_tokens", "bookmarks", "status_pins", "lists", "list_members",
-                   "pending_media", "conversations", "conversation_statuses",
+                   "pending_media", "interaction_requests", "conversations",
+                   "conversation_statuses",
                    "alembic_version"}
 
 

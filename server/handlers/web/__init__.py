@@ -10,6 +10,7 @@ from server.handlers.web import (
     admin,
     compose,
     feeds,
+    interactions,
     live,
     oauth,
     posts,
@@ -20,5 +21,6 @@ from server.handlers.web import (
 
 
 def setup_routes(app: web.Application) -> None:
-    for module in (feeds, compose, settings, posts, profiles, social, admin, oauth, live):
+    for module in (feeds, compose, settings, posts, profiles, social, admin, oauth, live,
+                   interactions):
         module.setup_routes(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from activitypub import builders
+from activitypub import builders, interaction_policy
 from server.urls import Urls
 from storage.models import Account, Favourite, Follow, Status
 
@@ -51,7 +51,8 @@ def undo_block(block_id: str, blocker: Account, target: Account) -> dict[str, An
 
 def like(row: Favourite, actor: Account, status: Status) -> dict[str, Any]:
     """A favourite on the wire: a Like of the status."""
-    return builders.like(row.uri or "", actor.uri, status.uri)
+    return interaction_policy.proved(builders.like(row.uri or "", actor.uri, status.uri),
+                                     interaction_policy.LIKE, row.approved_by)
 
 
 def undo_like(row: Favourite, actor: Account, status: Status) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from activitypub import builders
+from activitypub import interaction_policy as policies
 from activitypub.documents import AS_PUBLIC, format_datetime
 from server.config import Config
 from server.urls import Urls
@@ -33,6 +34,9 @@ class NoteParts:
     tags: list[str] = field(default_factory=list)
     mentions: list[Account] = field(default_factory=list)
     remix_of_url: str | None = None
+    # A local status's `interactionPolicy` (services/statuses/interaction_policy.py);
+    # None: none stated.
+    interaction_policy: policies.Policy | None = None
 
 
 def addressing(visibility: str, followers: str,
@@ -95,6 +99,11 @@ def note(status: Status, parts: NoteParts, config: Config) -> dict[str, Any]:
         doc["generator"] = {"type": "Application", "name": status.generator_name}
     if status.remix_of_uri:
         doc["remixOf"] = status.remix_of_uri
+    if parts.interaction_policy is not None:
+        doc["@context"] = [*doc["@context"], policies.POLICY_TERMS]
+        doc["interactionPolicy"] = policies.policy_document(parts.interaction_policy)
+    if status.in_reply_to_uri and status.approved_by:
+        policies.proved(doc, policies.REPLY, status.approved_by)
     for key in ("prompt", "model", "seed"):
         if getattr(status, key) is not None:
             doc[key] = getattr(status, key)
@@ -133,9 +142,10 @@ def announce(boost: Status, booster: Account, status: Status, author: Account,
     for a public reblog): to Public, cc the boosted author then the booster's followers, and
     `published`, the boost's time (without it the receiver dates the boost on arrival)."""
     followers = Urls(config.base_url).followers(booster.username)
-    return builders.wrap("Announce", f"{boost.uri}/activity", booster.uri, status.uri,
-                         to=[AS_PUBLIC], cc=[author.uri, followers],
-                         published=format_datetime(boost.created_at))
+    doc = builders.wrap("Announce", f"{boost.uri}/activity", booster.uri, status.uri,
+                        to=[AS_PUBLIC], cc=[author.uri, followers],
+                        published=format_datetime(boost.created_at))
+    return policies.proved(doc, policies.ANNOUNCE, boost.approved_by)
 
 
 def undo_announce(boost: Status, booster: Account, status: Status, author: Account,

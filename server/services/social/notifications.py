@@ -42,8 +42,11 @@ STATUS = "status"
 ADMIN_SIGN_UP = "admin.sign_up"
 # To every admin, from the reporter, when a report arrives (Mastodon's name).
 ADMIN_REPORT = "admin.report"
+# A remote reply, boost or like of the account's post waits for its approval (its policy
+# asks for it): GoToSocial's pending interaction requests.
+INTERACTION_REQUEST = "interaction_request"
 TYPES = frozenset({FOLLOW, FOLLOW_REQUEST, FAVOURITE, REBLOG, REPLY, MENTION, REMIX, STATUS,
-                   ADMIN_SIGN_UP, ADMIN_REPORT})
+                   ADMIN_SIGN_UP, ADMIN_REPORT, INTERACTION_REQUEST})
 # A mention in a status that already told the account it is a reply or a remix adds nothing:
 # one notification per account and status, the most specific kind.
 _MORE_SPECIFIC = {MENTION: (REPLY, REMIX)}

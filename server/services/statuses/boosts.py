@@ -7,11 +7,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from activitypub.interaction_policy import ANNOUNCE
 from server.render import to_activitypub
 from server.services.context import Services
 from server.services.errors import Gone, NotFound
 from server.services.federation.outbound import delivery
 from server.services.social.notifications import REBLOG, notify, withdraw
+from server.services.statuses.policy_requests import needs_request, send_request
 from server.services.statuses.targets import actor_and_target
 from server.services.statuses.visibility import can_see
 from server.services.streaming.publish import deleted, queue_event, status_event
@@ -38,11 +40,17 @@ async def boost(services: Services, username: str, ref: str) -> None:
         actor, status, author = await actor_and_target(session, username, ref)
         if await status_queries.boost_of(session, actor.id, status.id) is not None:
             return
+        pending = await needs_request(session, actor, status, ANNOUNCE)
         row = Status(uri="", account_id=actor.id, local=True, visibility="public",
-                     reblog_of_id=status.id)
+                     reblog_of_id=status.id, pending_approval=pending)
         session.add(row)
         await session.flush()
         row.uri = services.urls.status(actor.username, row.id)
+        if pending:  # announced and counted once its author approves
+            await send_request(session, actor, author, status, ANNOUNCE, row.id,
+                               to_activitypub.announce(row, actor, status, author,
+                                                       services.config))
+            return
         queue_event(session, await status_event(session, "update", row))
         await status_queries.increment(session, status.id, "reblogs_count")
         if author.is_local:
@@ -60,7 +68,8 @@ async def unboost(services: Services, username: str, ref: str) -> None:
             raise NotFound("you have not boosted that post")
         row.deleted_at = utcnow()
         queue_event(session, deleted(row))
-        await status_queries.increment(session, status.id, "reblogs_count", -1)
+        if not row.pending_approval:  # a pending boost was never counted
+            await status_queries.increment(session, status.id, "reblogs_count", -1)
         await withdraw(session, actor.id, REBLOG, status.id)
         undo = to_activitypub.undo_announce(row, actor, status, author, services.config)
         inboxes = await _boost_inboxes(session, actor, author)

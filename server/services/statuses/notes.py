@@ -13,6 +13,7 @@ from server.render.to_activitypub import AttachmentView, NoteParts, create_activ
 from server.services.context import Services
 from server.services.errors import NotFound
 from server.services.statuses.content import AI_TAG
+from server.services.statuses.interaction_policy import policy_of_local
 from server.services.statuses.media import JPEG_FILE, media_url
 from storage import accounts as account_queries
 from storage import statuses as status_queries
@@ -30,7 +31,10 @@ async def note_parts(services: Services, session: AsyncSession, status: Status,
     if status.remix_of_id is not None:
         parent = await status_queries.by_id(session, status.remix_of_id)
         remix_url = parent.url if parent else None
-    return NoteParts(author=author, attachments=attachments,
+    policy = await policy_of_local(session, status, author,
+                                   services.urls.followers(author.username)) \
+        if status.local else None
+    return NoteParts(author=author, attachments=attachments, interaction_policy=policy,
                      tags=_display_forms(status, await status_queries.tag_names(session,
                                                                                 status.id)),
                      mentions=await status_queries.mentioned_accounts(session, status.id),

@@ -16,11 +16,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from activitypub.interaction_policy import REPLY
 from server.jobs.queue import enqueue
 from server.render.to_activitypub import (
     NoteParts,
     create_activity,
     delete_activity,
+    note,
     update_activity,
 )
 from server.services.context import Services
@@ -32,9 +34,11 @@ from server.services.social import conversations
 from server.services.social.blocks import refuse_reply
 from server.services.social.notifications import notify, notify_subscribers
 from server.services.statuses.content import compose, link_tags_and_mentions, remix_url
+from server.services.statuses.interaction_policy import checked_choices
 from server.services.statuses.media_purge import enqueue_media_purge
 from server.services.statuses.mentions import RESOLVE_MENTIONS, fetch_unknown, stored_mentions
 from server.services.statuses.notes import note_parts
+from server.services.statuses.policy_requests import needs_request, send_request
 from server.services.statuses.remix import Parent, find_parent
 from server.services.streaming.publish import deleted, queue_event, status_event
 from storage import accounts as account_queries
@@ -79,6 +83,9 @@ class NewStatus:
     remix_of: str | None = None
     publish_prompt: bool = False  # the prompt, model and seed go public
     can_remix: bool | None = None
+    # Who may reply and boost ({"canReply": "followers"}: statuses/interaction_policy.py);
+    # None: the author's defaults.
+    interaction_choices: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -205,6 +212,10 @@ async def create_status(services: Services, username: str, new: NewStatus) -> St
         content = compose(services, new.caption, generator, mentions.targets,
                           remixed.url if remixed else None)
         status = _new_row(author, new, content.html, generator, parent, remixed)
+        status.interaction_choices = await _interaction_choices(session, author, new)
+        if parent is not None and parent.status is not None:
+            status.pending_approval = await needs_request(session, author, parent.status,
+                                                          REPLY)
         if new.publish_prompt and attached:
             await _publish_prompt(session, status, attached[0])
         session.add(status)
@@ -215,7 +226,7 @@ async def create_status(services: Services, username: str, new: NewStatus) -> St
             media.status_id = status.id
         await link_tags_and_mentions(session, status, content)
         await conversations.record_status(session, status)
-        if parent and parent.status:
+        if parent and parent.status and not status.pending_approval:
             await status_queries.increment(session, parent.status.id, "replies_count")
         if remixed and remixed.status:
             await status_queries.increment(session, remixed.status.id, "remixes_count")
@@ -229,6 +240,15 @@ async def create_status(services: Services, username: str, new: NewStatus) -> St
         else:
             await _publish_create(services, session, status, parts)
         return _view(status, author, services)
+
+
+async def _interaction_choices(session: AsyncSession, author: Account,
+                               new: NewStatus) -> dict[str, str] | None:
+    """The post's own choice, else its author's defaults; None: everyone may."""
+    if new.interaction_choices is not None:
+        return checked_choices(new.interaction_choices) or None
+    user = await account_queries.user_by_account_id(session, author.id)
+    return dict(user.interaction_defaults) if user and user.interaction_defaults else None
 
 
 async def _reply_parent(session: AsyncSession, author: Account, ref: str) -> Parent:
@@ -247,11 +267,38 @@ async def _reply_parent(session: AsyncSession, author: Account, ref: str) -> Par
 
 async def _publish_create(services: Services, session: AsyncSession, status: Status,
                           parts: NoteParts) -> None:
+    if status.pending_approval:  # only its parent's author hears of it, asked to approve
+        await _request_reply_approval(services, session, status, parts)
+        return
     # The authors of what it replies to and remixes hear of it even if they don't follow.
     extra = await parent_authors(session, status)
     await delivery.publish(session, status.account_id,
                            create_activity(status, parts, services.config),
                            await audience_inboxes(session, status, parts, extra))
+
+
+async def _request_reply_approval(services: Services, session: AsyncSession, status: Status,
+                                  parts: NoteParts) -> None:
+    parent = await status_queries.by_id(session, status.in_reply_to_id or 0)
+    parent_author = await account_queries.account_by_id(session, parent.account_id) \
+        if parent else None
+    if parent is None or parent_author is None:
+        return  # the parent went meanwhile: nobody to ask
+    await send_request(session, parts.author, parent_author, parent, REPLY, status.id,
+                       note(status, parts, services.config))
+
+
+async def publish_approved_reply(services: Services, session: AsyncSession,
+                                 status: Status) -> None:
+    """A pending reply its parent's author approved: to its whole audience now, with the
+    authorization (set on the row by the caller)."""
+    author = await account_queries.account_by_id(session, status.account_id)
+    if author is None:
+        return
+    if status.in_reply_to_id is not None:
+        await status_queries.increment(session, status.in_reply_to_id, "replies_count")
+    await _publish_create(services, session, status,
+                          await note_parts(services, session, status, author))
 
 
 async def _enqueue_resolution(session: AsyncSession, status: Status, handles: list[str],

@@ -4,6 +4,7 @@ dispatch; idempotent on the Announce's id, the counter moving with the row."""
 
 from __future__ import annotations
 
+from activitypub.interaction_policy import ANNOUNCE
 from activitypub.parse import ParsedActivity, object_id, published_at, same_origin
 from activitypub.parse_note import audience
 from server.services.context import Services
@@ -19,6 +20,8 @@ from server.services.federation.inbound.common import (
 from server.services.federation.inbound.notes import store_remote_note
 from server.services.federation.remote import RemoteError, RemoteGone, account_for_uri
 from server.services.social import notifications
+from server.services.statuses.interaction_policy import Permission
+from server.services.statuses.interaction_requests import screen
 from server.services.statuses.visibility import can_see
 from server.services.streaming.publish import queue_event, status_event
 from storage import follows as follow_queries
@@ -51,6 +54,13 @@ async def on_announce(services: Services, activity: ParsedActivity) -> str:
             return "ignored: boost of a post the booster cannot see"  # its author blocks it
         if await status_queries.boost_of(session, booster.id, target.id) is not None:
             return "ignored: already boosted"
+        if target.local:
+            permission = await screen(services, session, target, booster, ANNOUNCE,
+                                      activity.id, body=activity.raw)
+            if permission is Permission.FORBIDDEN:
+                return "ignored: dropping unpermitted boost (the post's policy forbids it)"
+            if permission is Permission.MANUAL:
+                return "queued: the boost waits for its author's approval"
         # Dated by the Announce's `published`, as Mastodon's Activity::Announce does, never
         # in the future (ids sort by it).
         at = min(published_at(activity.raw) or utcnow(), utcnow())

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from activitypub.interaction_policy import BY_REQUEST
 from activitypub.parse import (
     ParsedActivity,
     ParseError,
@@ -22,11 +23,21 @@ from activitypub.parse import (
     parse_actor,
     same_origin,
 )
+from activitypub.parse_note import NOTE_TYPES
 from activitypub.vocab import ACTOR_TYPES
 from server.services.accounts import account_deletion, moves
 from server.services.context import Services
 from server.services.errors import Dropped
-from server.services.federation.inbound import blocks, boosts, featured, follows, likes, notes
+from server.services.federation.inbound import (
+    blocks,
+    boosts,
+    featured,
+    follows,
+    interaction_answers,
+    interaction_requests,
+    likes,
+    notes,
+)
 from server.services.federation.remote import RemoteError, fetch_document, store_actor
 from server.services.moderation.reports import on_flag
 from storage import accounts as account_queries
@@ -37,6 +48,9 @@ from storage import statuses as status_queries
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Services, ParsedActivity], Awaitable[str]]
+# What an Accept or Reject may answer: a follow, or an interaction request (inlined as the
+# request, or as the interaction when it came without a request).
+ANSWERABLE = frozenset({"", "Follow", *BY_REQUEST, "Like", "Announce", *NOTE_TYPES})
 
 
 async def apply(services: Services, inbox_activity_id: int) -> str:
@@ -134,7 +148,7 @@ def _handler_for(activity: ParsedActivity) -> Handler | None:
         return on_actor_deleted
     if activity.type == "Update" and object_type in ACTOR_TYPES:
         return on_actor_updated
-    if activity.type in ("Accept", "Reject") and object_type not in ("", "Follow"):
+    if activity.type in ("Accept", "Reject") and object_type not in ANSWERABLE:
         return None
     return HANDLERS.get(activity.type)
 
@@ -180,14 +194,18 @@ async def on_actor_updated(services: Services, activity: ParsedActivity) -> str:
 
 HANDLERS: dict[str, Handler] = {
     "Follow": follows.on_follow,
-    "Accept": follows.on_accept,
-    "Reject": follows.on_reject,
+    # Of our follows, and of our users' replies, boosts and likes waiting for approval
+    # (interaction_answers passes what is not about those on to follows).
+    "Accept": interaction_answers.on_accept,
+    "Reject": interaction_answers.on_reject,
     "Block": blocks.on_block,
     # Statuses (any Create/Update/Delete not about an actor: the handlers ignore non-notes).
     "Create": notes.on_create,
     "Update": notes.on_update,
     "Delete": notes.on_delete,
     "Like": likes.on_like,
+    # GoToSocial's interaction requests for our posts.
+    **dict.fromkeys(BY_REQUEST, interaction_requests.on_request),
     "Announce": boosts.on_announce,
     # Reports from other servers about our accounts (Mastodon's ActivityPub::Activity::Flag).
     "Flag": on_flag,

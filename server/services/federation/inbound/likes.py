@@ -4,11 +4,14 @@ idempotent on the Like's id, the counter moving with the row in one transaction.
 
 from __future__ import annotations
 
+from activitypub.interaction_policy import LIKE
 from activitypub.parse import ParsedActivity, object_id, same_origin
 from server.services.context import Services
 from server.services.federation.inbound.common import known_account, live_status
 from server.services.federation.remote import account_for_uri
 from server.services.social import notifications
+from server.services.statuses.interaction_policy import Permission
+from server.services.statuses.interaction_requests import screen
 from server.services.statuses.visibility import can_see
 from storage import favourites as favourite_queries
 from storage import statuses as status_queries
@@ -30,6 +33,12 @@ async def on_like(services: Services, activity: ParsedActivity) -> str:
         if await favourite_queries.favourite_by(session, liker.id, status.id) is not None \
                 or await favourite_queries.favourite_by_uri(session, activity.id) is not None:
             return "ignored: already liked"
+        permission = await screen(services, session, status, liker, LIKE, activity.id,
+                                  body=activity.raw)
+        if permission is Permission.FORBIDDEN:
+            return "ignored: dropping unpermitted like (the post's policy forbids it)"
+        if permission is Permission.MANUAL:
+            return "queued: the like waits for its author's approval"
         session.add(Favourite(account_id=liker.id, status_id=status.id, uri=activity.id))
         await session.flush()
         await status_queries.increment(session, status.id, "favourites_count", 1)

@@ -20,6 +20,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from activitypub.interaction_policy import REPLY
 from activitypub.parse import ParsedActivity, ParseError, first_type, same_origin
 from activitypub.parse_note import NOTE_TYPES, ParsedNote, parse_note
 from server.jobs.queue import enqueue
@@ -42,6 +43,8 @@ from server.services.federation.remote import (
 from server.services.federation.remote_media import schedule_status_media
 from server.services.social import conversations, notifications
 from server.services.statuses import note_content
+from server.services.statuses.interaction_policy import Permission
+from server.services.statuses.interaction_requests import screen
 from server.services.statuses.media_purge import enqueue_media_purge
 from server.services.statuses.visibility import audience_includes
 from server.services.streaming.publish import deleted, queue_event, status_event
@@ -148,7 +151,9 @@ def _new_status(note: ParsedNote, author: Account, visibility: str,
         # Remixing needs the author's consent; software that cannot say so has not given it.
         can_remix=note.can_remix is True,
         remix_of_id=source.id if source else None, remix_of_uri=note.remix_of,
-        created_at=published)
+        interaction_policy=note.interaction_policy.to_json()
+        if note.interaction_policy else None,
+        approved_by=note.reply_authorization, created_at=published)
 
 
 async def on_create(services: Services, activity: ParsedActivity) -> str:
@@ -178,6 +183,14 @@ async def store_remote_note(services: Services, note: ParsedNote, author: Accoun
         if await status_queries.by_uri(session, note.id) is not None:
             return "ignored: post already stored", None
         context = await _context(session, note, author)
+        if context.parent is not None and context.parent.local:
+            permission = await screen(services, session, context.parent, author, REPLY,
+                                      note.id)
+            if permission is Permission.FORBIDDEN:
+                return "ignored: dropping unpermitted reply (the post's policy forbids it)", \
+                    None
+            if permission is Permission.MANUAL:
+                return "queued: the reply waits for its author's approval", None
         if fetched:
             if visibility not in PUBLIC_VISIBILITIES:
                 return "ignored: a fetched post must be public", None
@@ -267,6 +280,8 @@ async def on_update(services: Services, activity: ParsedActivity) -> str:
         status.generator_name, status.prompt = note.generator_name, note.prompt
         status.model, status.seed = note.model, note.seed
         status.can_remix = note.can_remix is True
+        status.interaction_policy = note.interaction_policy.to_json() \
+            if note.interaction_policy else None
         status.edited_at = edited_at
         alt_by_url = {media.url: media.description for media in note.attachments}
         for row in await remote_media_queries.media_of_status(session, status.id):

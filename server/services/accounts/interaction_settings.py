@@ -1,0 +1,33 @@
+"""A user's defaults for who may reply to and boost their new posts (GoToSocial's
+interaction controls: statuses/interaction_policy.py); a post may choose otherwise."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.services.context import Services
+from server.services.errors import NotFound
+from server.services.statuses.interaction_policy import CHOSEN, EVERYONE, checked_choices
+from storage import accounts as account_queries
+from storage.models import User
+
+
+async def _user(session: AsyncSession, username: str) -> User:
+    account = await account_queries.local_account_by_username(session, username)
+    user = await account_queries.user_by_account_id(session, account.id) if account else None
+    if user is None:
+        raise NotFound(f"no local user named {username!r}")
+    return user
+
+
+async def defaults(services: Services, username: str) -> dict[str, str]:
+    """Every chosen sub-policy with its choice (`everyone` where none was made)."""
+    async with services.db.reader() as session:
+        stored = dict((await _user(session, username)).interaction_defaults or {})
+    return {i.sub_policy: stored.get(i.sub_policy, EVERYONE) for i in CHOSEN}
+
+
+async def set_defaults(services: Services, username: str, values: dict[str, str]) -> None:
+    chosen = checked_choices(values)
+    async with services.db.writer.begin() as session:
+        (await _user(session, username)).interaction_defaults = chosen
