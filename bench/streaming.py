@@ -4,13 +4,14 @@ posts, and the time from the post's commit to its `update` reaching each stream 
 (p50/p99 over every stream and post), with the web process's RSS while it holds them.
 
     .venv/bin/python bench/streaming.py [--counts 100,1000,5000] [--posts 5]
-                                        [--database sqlite|URL]
+                                        [--viewers 500] [--database sqlite|URL]
 
 The instance is the real app (create_app, the bus of its database) on a loopback port; the
 clients run in a child process (this file with --client), so the RSS printed is the web
-process's alone. Every stream belongs to one viewer (alice, following bob): routing runs the
-home timeline's query for each stream and event, as it would for N different viewers.
-Clocks: both processes read time.time() on the same machine.
+process's alone. The streams belong to --viewers different accounts (round robin), each
+following bob, so routing decides for that many home timelines per post (one viewer's
+several streams share one decision, as several tabs would). Clocks: both processes read
+time.time() on the same machine.
 """
 
 from __future__ import annotations
@@ -72,14 +73,16 @@ async def _sse_client(http: ClientSession, base: str, token: str, got: list[str]
                 got.append(f"{time.time()} {json.loads(text[6:])['id']}")
 
 
-async def clients(base: str, token: str, count: int) -> None:
+async def clients(base: str, tokens_file: str, count: int) -> None:
     """Open `count` streams, say "ready", then on a line "done" print what arrived."""
+    tokens = Path(tokens_file).read_text().split()  # noqa: ASYNC240 (before any task)
     got: list[str] = []
     connector = TCPConnector(limit=0)
     async with ClientSession(connector=connector, timeout=ClientTimeout(total=None)) as http:
         tasks = []
         for n in range(count):
             opener = _ws_client if n % 2 == 0 else _sse_client
+            token = tokens[n % len(tokens)]
             tasks.append(asyncio.create_task(opener(http, base, token, got)))
             if n % 100 == 99:
                 await asyncio.sleep(0.05)  # do not flood the listen backlog
@@ -95,19 +98,20 @@ async def clients(base: str, token: str, count: int) -> None:
 # --- the server (this process) ---------------------------------------------------------------
 
 
-async def _round(app: web.Application, base: str, token: str, count: int,
+async def _round(app: web.Application, base: str, tokens_file: Path, count: int,
                  media: list[int]) -> None:
     services: Services = app[appkeys.SERVICES]
+    streams = app[appkeys.STREAMING]
     child = await asyncio.create_subprocess_exec(
-        sys.executable, __file__, "--client", base, token, str(count),
+        sys.executable, __file__, "--client", base, str(tokens_file), str(count),
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=2**30)
     assert child.stdout is not None and child.stdin is not None
     assert (await child.stdout.readline()).strip() == b"ready"
     for _ in range(600):
-        if services.hub.subscribers >= count:
+        if streams.connections >= count:
             break
         await asyncio.sleep(0.1)
-    held = services.hub.subscribers
+    held = streams.connections
     rss = _rss_mb()
     committed: dict[str, float] = {}
     for media_id in media:
@@ -135,21 +139,34 @@ async def run(args: argparse.Namespace, database_url: str, tmp: Path) -> None:
     async with loopback_app(database_url, tmp, backlog=4096) as (app, base):
         services: Services = app[appkeys.SERVICES]
         db = app[appkeys.DATABASE]
-        alice = await create_local_user(db.writer, services.config, username="alice",
-                                        password="correct horse battery")
         bob = await create_local_user(db.writer, services.config, username="bob",
                                       password="correct horse battery")
-        await follow(services, "alice", f"bob@{services.config.instance.domain}")
         client = await apps.register_app(services, name="bench",
                                           redirect_uris=[apps.OOB_REDIRECT],
                                           scopes="read", website=None)
-        issued = await tokens.issue_token(services, client.id, alice.user_id,
-                                          frozenset({"read"}))
+
+        async def viewer(n: int) -> str:
+            made = await create_local_user(db.writer, services.config, username=f"viewer{n}",
+                                           password="correct horse battery")
+            await follow(services, f"viewer{n}", f"bob@{services.config.instance.domain}")
+            issued = await tokens.issue_token(services, client.id, made.user_id,
+                                              frozenset({"read"}))
+            return issued.access_token
+
+        started = time.monotonic()
+        issued: list[str] = []
+        for first in range(0, args.viewers, 20):
+            issued += await asyncio.gather(*(viewer(n) for n in range(
+                first, min(args.viewers, first + 20))))
+        tokens_file = tmp / "tokens"
+        tokens_file.write_text("\n".join(issued))
+        print(f"{args.viewers} viewers made in {time.monotonic() - started:.0f} s",
+              flush=True)
         counts = [int(n) for n in args.counts.split(",")]
         media = await make_images(app, bob.account_id, args.posts * len(counts))
         print(f"idle RSS {_rss_mb():.0f} MB", flush=True)
         for n, count in enumerate(counts):
-            await _round(app, base, issued.access_token, count,
+            await _round(app, base, tokens_file, count,
                          media[n * args.posts:(n + 1) * args.posts])
 
 
@@ -166,5 +183,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--counts", default="100,1000,5000")
     parser.add_argument("--posts", type=int, default=5)
+    parser.add_argument("--viewers", type=int, default=500)
     parser.add_argument("--database", default=None)
     asyncio.run(main(parser.parse_args()))

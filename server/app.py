@@ -16,17 +16,7 @@ from activitypub.addresses import AddressPolicy
 from activitypub.http import SafeHttpClient
 from server import __version__, appkeys
 from server.config import Config
-from server.handlers import (
-    actors,
-    auth,
-    authorizations,
-    collections,
-    inbox,
-    media,
-    pages,
-    statuses,
-    wellknown,
-)
+from server.handlers import actors, auth, collections, inbox, media, pages, statuses, wellknown
 from server.handlers import export as export_routes
 from server.handlers import remote_media as remote_media_routes
 from server.handlers import web as web_app
@@ -48,6 +38,7 @@ from server.services.federation.inbound import inbox_retention
 from server.services.federation.inbound.inbox_writer import InboxWriter
 from server.services.federation.instance import prepare_instance
 from server.services.streaming.bus import BusUnavailable, StreamBus
+from server.services.streaming.dispatch import Dispatcher
 from server.urls import Urls
 from storage.database import Database, DatabaseUnavailable, check_connection
 from storage.media_files import LocalMediaStore
@@ -131,9 +122,13 @@ def create_app(config: Config, *, migrate: bool = True,
                 raise StartupError(f"streaming: {exc}") from None
             services.stream = bus
             app[appkeys.SERVICES] = services
+            streaming = Dispatcher(services)
+            streaming.start()
+            app[appkeys.STREAMING] = streaming
             try:
                 yield
             finally:
+                await streaming.stop()
                 await bus.stop()
         await limiter.close()
 
@@ -161,7 +156,7 @@ def create_app(config: Config, *, migrate: bool = True,
                             workers_ctx])
 
     app.router.add_static("/static", PACKAGE_DIR / "static", name="static")
-    for module in (wellknown, actors, collections, authorizations, inbox, statuses, pages, media,
+    for module in (wellknown, actors, collections, inbox, statuses, pages, media,
                    remote_media_routes, auth, export_routes, api_routes, web_app):
         module.setup_routes(app)
     return app

@@ -52,3 +52,13 @@ async def bookmarked_among(session: AsyncSession, account_id: int,
     result = await session.execute(select(Bookmark.status_id).where(
         Bookmark.account_id == account_id, Bookmark.status_id.in_(list(status_ids))))
     return set(result.scalars().all())
+
+
+async def bookmarked_pairs(session: AsyncSession, account_ids: Sequence[int],
+                           status_ids: Sequence[int]) -> set[tuple[int, int]]:
+    """(account, post) for each of these posts each of these accounts has bookmarked."""
+    if not account_ids or not status_ids:
+        return set()
+    result = await session.execute(select(Bookmark.account_id, Bookmark.status_id).where(
+        Bookmark.account_id.in_(list(account_ids)), Bookmark.status_id.in_(list(status_ids))))
+    return {(a, s) for a, s in result.all()}

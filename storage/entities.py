@@ -76,12 +76,12 @@ async def mentions_of(session: AsyncSession,
     return found
 
 
-async def muted_among(session: AsyncSession, account_id: int, author_ids: Sequence[int],
-                      now: datetime) -> set[int]:
-    """Which of these authors the account mutes (an expired mute no longer counts)."""
-    if not author_ids:
+async def muting_pairs(session: AsyncSession, account_ids: Sequence[int],
+                       author_ids: Sequence[int], now: datetime) -> set[tuple[int, int]]:
+    """(account, author) for each of these authors each of these accounts mutes."""
+    if not account_ids or not author_ids:
         return set()
-    result = await session.execute(select(Mute.target_account_id).where(
-        Mute.account_id == account_id, Mute.target_account_id.in_(list(set(author_ids))),
+    result = await session.execute(select(Mute.account_id, Mute.target_account_id).where(
+        Mute.account_id.in_(list(account_ids)), Mute.target_account_id.in_(list(set(author_ids))),
         (Mute.expires_at.is_(None)) | (Mute.expires_at > now)))
-    return set(result.scalars().all())
+    return {(a, t) for a, t in result.all()}

@@ -40,6 +40,17 @@ async def active_filters(session: AsyncSession, account_id: int,
     return list(result.scalars().all())
 
 
+async def owners_among(session: AsyncSession, account_ids: Sequence[int],
+                       now: datetime) -> set[int]:
+    """Which of these accounts have an active filter (the others need no screening)."""
+    if not account_ids:
+        return set()
+    result = await session.execute(select(Filter.account_id).distinct().where(
+        Filter.account_id.in_(list(account_ids)),
+        or_(Filter.expires_at.is_(None), Filter.expires_at > now)))
+    return set(result.scalars().all())
+
+
 async def delete_filter(session: AsyncSession, account_id: int, filter_id: int) -> bool:
     result = await session.execute(
         delete(Filter).where(Filter.id == filter_id, Filter.account_id == account_id)

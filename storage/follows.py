@@ -19,6 +19,17 @@ async def follow_between(session: AsyncSession, account_id: int,
     return result.scalar_one_or_none()
 
 
+async def followers_among(session: AsyncSession, account_id: int,
+                          candidate_ids: Sequence[int]) -> set[int]:
+    """Which of these accounts follow `account_id` (accepted)."""
+    if not candidate_ids:
+        return set()
+    result = await session.execute(select(Follow.account_id).where(
+        Follow.target_account_id == account_id, Follow.state == "accepted",
+        Follow.account_id.in_(list(candidate_ids))))
+    return set(result.scalars().all())
+
+
 async def follow_by_uri(session: AsyncSession, uri: str) -> Follow | None:
     result = await session.execute(select(Follow).where(Follow.uri == uri))
     return result.scalar_one_or_none()

@@ -61,6 +61,18 @@ async def favourited_by(session: AsyncSession, account_id: int,
     return set(result.scalars().all())
 
 
+async def favourited_pairs(session: AsyncSession, account_ids: Sequence[int],
+                          status_ids: Sequence[int]) -> set[tuple[int, int]]:
+    """(account, post) for each of these posts each of these accounts has liked: one
+    query for many viewers (a stream event reaching them all)."""
+    if not account_ids or not status_ids:
+        return set()
+    result = await session.execute(select(Favourite.account_id, Favourite.status_id).where(
+        Favourite.account_id.in_(list(account_ids)),
+        Favourite.status_id.in_(list(status_ids))))
+    return {(a, s) for a, s in result.all()}
+
+
 async def boosted_by(session: AsyncSession, account_id: int,
                      status_ids: Sequence[int]) -> set[int]:
     """Which of these posts the account has boosted (a live boost row)."""
@@ -70,6 +82,17 @@ async def boosted_by(session: AsyncSession, account_id: int,
         Status.account_id == account_id, Status.reblog_of_id.in_(list(status_ids)),
         Status.deleted_at.is_(None)))
     return {i for i in result.scalars().all() if i is not None}
+
+
+async def boosted_pairs(session: AsyncSession, account_ids: Sequence[int],
+                        status_ids: Sequence[int]) -> set[tuple[int, int]]:
+    """(account, post) for each of these posts each of these accounts has boosted."""
+    if not account_ids or not status_ids:
+        return set()
+    result = await session.execute(select(Status.account_id, Status.reblog_of_id).where(
+        Status.account_id.in_(list(account_ids)), Status.reblog_of_id.in_(list(status_ids)),
+        Status.deleted_at.is_(None)))
+    return {(a, s) for a, s in result.all() if s is not None}
 
 
 async def boosters(session: AsyncSession, boost_ids: Sequence[int]) -> dict[int, Account]:

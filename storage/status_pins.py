@@ -65,3 +65,13 @@ async def pinned_among(session: AsyncSession, account_id: int,
     result = await session.execute(select(StatusPin.status_id).where(
         StatusPin.account_id == account_id, StatusPin.status_id.in_(list(status_ids))))
     return set(result.scalars().all())
+
+
+async def pinned_pairs(session: AsyncSession, account_ids: Sequence[int],
+                       status_ids: Sequence[int]) -> set[tuple[int, int]]:
+    """(account, post) for each of these statuses each of these accounts has pinned."""
+    if not account_ids or not status_ids:
+        return set()
+    result = await session.execute(select(StatusPin.account_id, StatusPin.status_id).where(
+        StatusPin.account_id.in_(list(account_ids)), StatusPin.status_id.in_(list(status_ids))))
+    return {(a, s) for a, s in result.all()}

@@ -33,6 +33,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
@@ -384,6 +385,24 @@ async def includes(session: AsyncSession, stmt: Select[int], status_id: int) -> 
     web app asks it of each new post instead of re-reading the page."""
     found = await session.execute(stmt.where(Status.id == status_id).limit(1))
     return found.first() is not None
+
+
+# How many timeline queries go to the database in one statement (SQLite's compound SELECT
+# limit is 500 terms).
+_INCLUDES_BATCH = 200
+
+
+async def includes_each(session: AsyncSession, stmts: Sequence[Select[int]],
+                        status_id: int) -> list[bool]:
+    """includes() for many timelines at once (a stream event meeting many viewers), each
+    query asked in its own EXISTS, a few hundred to a statement."""
+    held: set[int] = set()
+    for start in range(0, len(stmts), _INCLUDES_BATCH):
+        parts = [select(literal(n).label("n")).where(stmt.where(Status.id == status_id).exists())
+                 for n, stmt in enumerate(stmts[start:start + _INCLUDES_BATCH], start)]
+        compound = parts[0] if len(parts) == 1 else union_all(*parts)
+        held.update((await session.execute(compound)).scalars().all())
+    return [n in held for n in range(len(stmts))]
 
 
 # --- thread ----------------------------------------------------------------------------------

@@ -16,10 +16,10 @@ from aiohttp import ClientSession, ClientWebSocketResponse, WSServerHandshakeErr
 from mastodon import Mastodon, StreamListener
 
 from server import appkeys
-from server.handlers.api import streaming
 from server.services.oauth import tokens
 from server.services.social import follows
 from server.services.statuses import posts
+from server.services.streaming import dispatch
 from storage import oauth_tokens
 from storage.types import utcnow
 from tests.api.harness import Api
@@ -215,7 +215,7 @@ async def _until(collector: _Collector, kind: str) -> Any:
 
 
 async def test_mastodon_py_stream_user(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(streaming, "HEARTBEAT_SECONDS", 0.2)
+    monkeypatch.setattr(dispatch, "HEARTBEAT_SECONDS", 0.2)
     alice = await api.user("alice")
     bob = await api.user("bob")
     assert (await api.post(f"/api/v1/accounts/{api.account_id('bob')}/follow",
@@ -226,10 +226,10 @@ async def test_mastodon_py_stream_user(api: Api, monkeypatch: pytest.MonkeyPatch
     handle = await asyncio.to_thread(client.stream_user, collector, run_async=True)
     try:
         for _ in range(50):  # connected when the hub has the subscription
-            if api.instance.services.hub.subscribers:
+            if api.instance.app[appkeys.STREAMING].connections:
                 break
             await asyncio.sleep(0.1)
-        assert api.instance.services.hub.subscribers == 1, collector.errors
+        assert api.instance.app[appkeys.STREAMING].connections == 1, collector.errors
         posted = await _post(api, bob, "bob", status="a lighthouse")
         status = await _until(collector, "update")
         assert str(status.id) == posted["id"]
@@ -248,7 +248,7 @@ async def test_mastodon_py_stream_user(api: Api, monkeypatch: pytest.MonkeyPatch
 
 async def test_sse_heartbeat_and_hashtag(api: Api, http: ClientSession,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(streaming, "HEARTBEAT_SECONDS", 0.2)
+    monkeypatch.setattr(dispatch, "HEARTBEAT_SECONDS", 0.2)
     alice = await api.user("alice")
     bob = await api.user("bob")
     url = f"{api.base}/api/v1/streaming/hashtag/local?tag=sea"
@@ -267,10 +267,10 @@ async def test_sse_heartbeat_and_hashtag(api: Api, http: ClientSession,
         assert json.loads(lines[1].removeprefix("data: "))["id"] == posted["id"]
     # the client went: its subscription closes
     for _ in range(50):
-        if not api.instance.services.hub.subscribers:
+        if not api.instance.app[appkeys.STREAMING].connections:
             break
         await asyncio.sleep(0.1)
-    assert api.instance.services.hub.subscribers == 0
+    assert api.instance.app[appkeys.STREAMING].connections == 0
 
 
 async def test_filters_lists_and_edits(api: Api, http: ClientSession) -> None:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -33,25 +32,20 @@ from server.handlers.api.common import ApiError, grant
 from server.services.context import Services
 from server.services.errors import InvalidInput, NotFound
 from server.services.oauth.tokens import Grant, authenticate
-from server.services.streaming.events import StreamEvent
+from server.services.streaming import dispatch
+from server.services.streaming.dispatch import Message
 from server.services.streaming.routing import (
-    Outgoing,
     Stream,
     Viewer,
     check_stream,
     parse_stream,
     required_scopes,
-    route,
 )
 
-# Seconds between SSE heartbeats and WebSocket pings (Mastodon: 15 s and 30 s); a module
-# setting so tests can shorten it.
-HEARTBEAT_SECONDS = 15.0
 MISSING_TOKEN = "Missing access token"  # noqa: S105 (messages, not secrets)
 INVALID_TOKEN = "Invalid access token"  # noqa: S105
 NO_SCOPE = "Access token does not have the required scopes"
 PROTOCOL_HEADER = "Sec-WebSocket-Protocol"
-log = logging.getLogger(__name__)
 
 # SSE paths after /api/v1/streaming/ -> Mastodon's stream names.
 SSE_PATHS = {
@@ -127,60 +121,49 @@ async def _sse(request: web.Request, name: str) -> web.StreamResponse:
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
                                            "Cache-Control": "no-store",
                                            "Access-Control-Allow-Origin": "*"})
-    subscription = services.hub.subscribe()
+    # Registered before the headers go: nothing committed after the answer starts is lost.
+    connection = request.app[appkeys.STREAMING].connect(viewer, heartbeat=True)
+    connection.add(stream)
     try:
         await response.prepare(request)
         await response.write(b":)\n")
         while True:
-            try:
-                event = await asyncio.wait_for(subscription.get(), HEARTBEAT_SECONDS)
-            except TimeoutError:
-                # Idle: keep the connection alive through proxies (and find a gone client).
-                await response.write(b":thump\n")
-                continue
-            outgoing = await _routed(services, viewer, stream, event)
-            if outgoing is not None:
-                data = "undefined" if outgoing.payload is None else outgoing.payload
-                await response.write(f"event: {outgoing.event}\ndata: {data}\n\n".encode())
+            for item in await connection.next():
+                # The heartbeat keeps the connection alive through proxies and finds a
+                # client that went.
+                await response.write(item.sse_bytes if isinstance(item, Message)
+                                     else b":thump\n")
     except ConnectionResetError:
         pass  # the client went
     finally:
-        subscription.close()
+        connection.close()
     return response
 
 
-async def _routed(services: Services, viewer: Viewer, stream: Stream,
-                  event: StreamEvent) -> Outgoing | None:
-    """route(), with a failure logged and the event skipped: one bad event must not end
-    every stream of the process."""
-    try:
-        return await route(services, viewer, stream, event)
-    except Exception:
-        log.exception("streaming: could not route %s event", event.kind)
-        return None
-
-
-class _Connection:
-    """One WebSocket: its streams by label, and the task sending their events."""
+class _Socket:
+    """One WebSocket's subscriptions, and the writer that sends what the dispatcher queued
+    for it: started when something is waiting, gone when it is sent (an idle socket holds
+    no task but the one reading it)."""
 
     def __init__(self, request: web.Request, ws: web.WebSocketResponse, token: Grant,
                  viewer: Viewer) -> None:
         self.services = request.app[appkeys.SERVICES]
         self.ws = ws
         self.token = token
-        self.viewer = viewer
-        self.streams: dict[tuple[str, ...], Stream] = {}
+        self.connection = request.app[appkeys.STREAMING].connect(viewer, wake=self._wake)
+        self._writer: asyncio.Task[None] | None = None
 
     async def subscribe(self, name: str, query: dict[str, Any]) -> None:
         try:
-            stream = await _open(self.services, self.token, self.viewer, name, query)
+            stream = await _open(self.services, self.token, self.connection.viewer, name,
+                                 query)
         except ApiError as exc:
             await self.ws.send_json({"error": exc.message})
             return
         except (InvalidInput, NotFound) as exc:
             await self.ws.send_json({"error": str(exc)})
             return
-        self.streams.setdefault(tuple(stream.label()), stream)
+        self.connection.add(stream)
 
     async def unsubscribe(self, name: str, query: dict[str, Any]) -> None:
         try:
@@ -189,36 +172,37 @@ class _Connection:
         except InvalidInput as exc:
             await self.ws.send_json({"error": str(exc)})
             return
-        self.streams.pop(tuple(stream.label()), None)
+        self.connection.remove(stream)
 
-    async def send_events(self, events: Any) -> None:
-        async for event in events:
-            await self._send(event)
+    def _wake(self) -> None:
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
 
-    async def _send(self, event: StreamEvent) -> None:
-        for label, stream in list(self.streams.items()):
-            outgoing = await _routed(self.services, self.viewer, stream, event)
-            if outgoing is None or self.ws.closed:
-                continue
-            message: dict[str, Any] = {"stream": list(label), "event": outgoing.event}
-            if outgoing.payload is not None:
-                message["payload"] = outgoing.payload
-            await self.ws.send_str(json.dumps(message, ensure_ascii=False))
+    async def _write(self) -> None:
+        with contextlib.suppress(ConnectionResetError):
+            while items := self.connection.take():
+                for item in items:
+                    if isinstance(item, Message) and not self.ws.closed:
+                        await self.ws.send_str(item.websocket_text)
+
+    async def close(self) -> None:
+        self.connection.close()
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
 
 
 async def _websocket(request: web.Request) -> web.WebSocketResponse:
     token, viewer = await _viewer(request)
     offered = _protocol_token(request)
-    ws = web.WebSocketResponse(heartbeat=HEARTBEAT_SECONDS * 2,
+    ws = web.WebSocketResponse(heartbeat=dispatch.HEARTBEAT_SECONDS * 2,
                                protocols=(offered,) if offered else ())
     await ws.prepare(request)
-    connection = _Connection(request, ws, token, viewer)
-    services = request.app[appkeys.SERVICES]
-    subscription = services.hub.subscribe()
-    sender = asyncio.create_task(connection.send_events(subscription))
+    socket = _Socket(request, ws, token, viewer)
     try:
         if request.query.get("stream"):
-            await connection.subscribe(request.query["stream"], dict(request.query))
+            await socket.subscribe(request.query["stream"], dict(request.query))
         async for message in ws:
             if message.type != WSMsgType.TEXT:
                 continue
@@ -230,14 +214,11 @@ async def _websocket(request: web.Request) -> web.WebSocketResponse:
                 continue
             name = _first(asked.get("stream")) or ""
             if asked.get("type") == "subscribe":
-                await connection.subscribe(name, asked)
+                await socket.subscribe(name, asked)
             elif asked.get("type") == "unsubscribe":
-                await connection.unsubscribe(name, asked)
+                await socket.unsubscribe(name, asked)
     finally:
-        subscription.close()
-        sender.cancel()
-        with contextlib.suppress(asyncio.CancelledError, ConnectionResetError):
-            await sender
+        await socket.close()
     return ws
 
 

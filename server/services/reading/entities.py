@@ -25,6 +25,7 @@ from server.services.context import Services
 from server.services.federation.remote_media import IMAGE_FILE as REMOTE_IMAGE
 from server.services.federation.remote_media import THUMB_FILE as REMOTE_THUMB
 from server.services.federation.remote_media import remote_media_url
+from server.services.reading import quote_parts
 from server.services.reading.profiles import field_value_html, image_url
 from server.services.statuses.media import JPEG_FILE, THUMB_FILE, media_url
 from storage import bookmarks as bookmark_queries
@@ -77,8 +78,9 @@ async def load_accounts(services: Services, session: AsyncSession,
             account=account, acct=acct_of(account), url=profile_url(services, account),
             note_html=await local_bio_html(session, account, config) if local
             else sanitize_html(account.note),
-            fields=[(str(f.get("name", "")), field_value_html(str(f.get("value", "")), local,
-                                                              services))
+            fields=[(str(f.get("name", "")),
+                     field_value_html(str(f.get("value", "")), local, services),
+                     str(f["verified_at"]) if f.get("verified_at") else None)
                     for f in account.fields or [] if isinstance(f, dict)],
             avatar_url=image_url(account, config, "avatar") or services.urls.default_avatar,
             header_url=image_url(account, config, "header") or services.urls.default_header,
@@ -129,6 +131,71 @@ async def load_statuses(services: Services, session: AsyncSession, ids: Sequence
     deleted ones and boosts of deleted ones are left out. `fresh`: statuses the viewer
     has just made, so not yet liked, boosted, bookmarked, pinned or muted by them (five
     queries fewer for the answer to a post)."""
+    made = await _load_statuses(services, session, ids,
+                                viewer_account_id=viewer_account_id, fresh=fresh)
+
+    async def load(quoted_ids: Sequence[int]) -> dict[int, StatusParts]:
+        return await _load_statuses(services, session, quoted_ids,
+                                    viewer_account_id=viewer_account_id)
+
+    return await quote_parts.attach(session, made, viewer_account_id, load)
+
+
+async def _load_statuses(services: Services, session: AsyncSession, ids: Sequence[int], *,
+                         viewer_account_id: int | None,
+                         fresh: bool = False) -> dict[int, StatusParts]:
+    base = await _load_base(services, session, ids)
+    if viewer_account_id is None:
+        viewer = _ViewerState()
+    elif fresh:
+        viewer = _ViewerState(signed_in=True)  # just made by the viewer: nothing done yet
+    else:
+        viewer = (await _viewer_states(session, [viewer_account_id],
+                                       base.originals))[viewer_account_id]
+    return base.for_viewer(viewer, viewer_account_id)
+
+
+async def load_statuses_for_each(services: Services, session: AsyncSession,
+                                 ids: Sequence[int], viewer_ids: Sequence[int]
+                                 ) -> dict[int, dict[int, StatusParts]]:
+    """load_statuses for many viewers at once (a stream event reaching them all): the
+    statuses are read once and what each viewer has done with them in five queries."""
+    base = await _load_base(services, session, ids)
+    states = await _viewer_states(session, viewer_ids, base.originals)
+    return {viewer: base.for_viewer(states[viewer], viewer) for viewer in viewer_ids}
+
+
+@dataclass(frozen=True)
+class _Base:
+    """Statuses as anyone sees them, before the viewer's own state is applied."""
+
+    rows: dict[int, Status]
+    originals: list[Status]
+    made: dict[int, StatusParts]
+    authors: dict[int, AccountParts]
+    urls: dict[int, str]
+
+    def for_viewer(self, viewer: _ViewerState,
+                   viewer_account_id: int | None) -> dict[int, StatusParts]:
+        made = {status_id: viewer.apply(parts, viewer_account_id)
+                for status_id, parts in self.made.items()}
+        for status in self.rows.values():
+            if status.reblog_of_id is None:
+                continue
+            inner = made.get(status.reblog_of_id)
+            author = self.authors.get(status.account_id)
+            if inner is None or author is None:
+                continue
+            made[status.id] = StatusParts(
+                status=status, account=author, url=self.urls[status.id],
+                content_html="", media=[], mentions=[], tags=[], reblog=inner,
+                favourited=inner.favourited, reblogged=inner.reblogged,
+                bookmarked=inner.bookmarked, pinned=None if inner.pinned is None else False,
+                muted=inner.muted)
+        return made
+
+
+async def _load_base(services: Services, session: AsyncSession, ids: Sequence[int]) -> _Base:
     rows = await queries.statuses_by_id(session, ids)
     boosted_ids = [s.reblog_of_id for s in rows.values()
                    if s.reblog_of_id is not None and s.reblog_of_id not in rows]
@@ -142,21 +209,9 @@ async def load_statuses(services: Services, session: AsyncSession, ids: Sequence
         session, [s.id for s in originals if not s.local])
     mentions = await queries.mentions_of(session, original_ids)
     tags = await profile_queries.tags_of(session, original_ids)
-    viewer = _ViewerState()
-    if viewer_account_id is not None and fresh:
-        viewer = _ViewerState(signed_in=True)  # just made by the viewer: nothing done yet
-    elif viewer_account_id is not None:
-        viewer = _ViewerState(
-            favourited=await card_queries.favourited_by(session, viewer_account_id,
-                                                        original_ids),
-            reblogged=await card_queries.boosted_by(session, viewer_account_id, original_ids),
-            bookmarked=await bookmark_queries.bookmarked_among(session, viewer_account_id,
-                                                               original_ids),
-            pinned=await pin_queries.pinned_among(session, viewer_account_id, original_ids),
-            muted=await queries.muted_among(session, viewer_account_id,
-                                            [s.account_id for s in originals], utcnow()),
-            signed_in=True)
     config = services.config
+    urls = {status.id: _status_url(services, status, authors[status.account_id].account)
+            for status in rows.values() if status.account_id in authors}
     made: dict[int, StatusParts] = {}
     for status in originals:
         author = authors.get(status.account_id)
@@ -166,29 +221,32 @@ async def load_statuses(services: Services, session: AsyncSession, ids: Sequence
             if status.local else [_remote_media(config, m)
                                   for m in remote_media.get(status.id, [])]
         made[status.id] = StatusParts(
-            status=status, account=author,
-            url=_status_url(services, status, author.account),
+            status=status, account=author, url=urls[status.id],
             content_html=status.content if status.local else sanitize_html(status.content),
             media=media,
             mentions=[MentionParts(account_id=a.id, username=a.username, acct=acct_of(a),
                                    url=profile_url(services, a))
                       for a in mentions.get(status.id, [])],
             tags=tags.get(status.id, []))
-        made[status.id] = viewer.apply(made[status.id], viewer_account_id)
-    for status in rows.values():
-        if status.reblog_of_id is None:
-            continue
-        inner = made.get(status.reblog_of_id)
-        author = authors.get(status.account_id)
-        if inner is None or author is None:
-            continue
-        made[status.id] = StatusParts(
-            status=status, account=author, url=_status_url(services, status, author.account),
-            content_html="", media=[], mentions=[], tags=[], reblog=inner,
-            favourited=inner.favourited, reblogged=inner.reblogged,
-            bookmarked=inner.bookmarked, pinned=None if inner.pinned is None else False,
-            muted=inner.muted)
-    return made
+    return _Base(rows=rows, originals=originals, made=made, authors=authors, urls=urls)
+
+
+async def _viewer_states(session: AsyncSession, viewer_ids: Sequence[int],
+                         originals: Sequence[Status]) -> dict[int, _ViewerState]:
+    original_ids = [s.id for s in originals]
+    favourited = await card_queries.favourited_pairs(session, viewer_ids, original_ids)
+    reblogged = await card_queries.boosted_pairs(session, viewer_ids, original_ids)
+    bookmarked = await bookmark_queries.bookmarked_pairs(session, viewer_ids, original_ids)
+    pinned = await pin_queries.pinned_pairs(session, viewer_ids, original_ids)
+    muted = await queries.muting_pairs(session, viewer_ids,
+                                       [s.account_id for s in originals], utcnow())
+
+    states = {viewer: _ViewerState(signed_in=True) for viewer in viewer_ids}
+    for pairs, kept in ((favourited, "favourited"), (reblogged, "reblogged"),
+                        (bookmarked, "bookmarked"), (pinned, "pinned"), (muted, "muted")):
+        for viewer, item in pairs:
+            getattr(states[viewer], kept).add(item)
+    return states
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,13 @@
-"""One process's fan-out: every stream held by this web process subscribes here, and the
-bus delivers each event once per process. A subscriber that cannot keep up (its queue is
+"""One process's fan-out: the bus delivers each event once per process here, and the hub
+hands it to every subscription (the web app's live pages) and listener (the client API's
+streams, server.services.streaming.dispatch). A subscriber that cannot keep up (its queue is
 full) loses the oldest events, so one slow client never holds up the rest; clients catch up
 with since_id."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from server.services.streaming.events import StreamEvent
 
@@ -48,6 +49,7 @@ class Subscription:
 class Hub:
     def __init__(self) -> None:
         self._subscriptions: set[Subscription] = set()
+        self._listeners: list[Callable[[StreamEvent], None]] = []
 
     def subscribe(self, maxsize: int = DEFAULT_QUEUE) -> Subscription:
         subscription = Subscription(self, maxsize)
@@ -57,10 +59,20 @@ class Hub:
     def unsubscribe(self, subscription: Subscription) -> None:
         self._subscriptions.discard(subscription)
 
+    def listen(self, listener: Callable[[StreamEvent], None]) -> None:
+        """Call `listener` with every event (synchronously: it must not block)."""
+        self._listeners.append(listener)
+
+    def unlisten(self, listener: Callable[[StreamEvent], None]) -> None:
+        self._listeners.remove(listener)
+
     def deliver(self, event: StreamEvent) -> None:
-        """Hand the event to every subscription of this process (never blocks)."""
+        """Hand the event to every subscription and listener of this process (never
+        blocks)."""
         for subscription in list(self._subscriptions):
             subscription.put(event)
+        for listener in list(self._listeners):
+            listener(event)
 
     @property
     def subscribers(self) -> int:

@@ -17,10 +17,8 @@ read them, filters_changed and our dreamfeed.generation), "user:notification", "
 
 from __future__ import annotations
 
-import asyncio
 import json
-import weakref
-from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Select
@@ -28,21 +26,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.render.to_mastodon.generations import generation
 from server.render.to_mastodon.notifications import MASTODON_TYPES, notification
+from server.render.to_mastodon.parts import FilterMatch, StatusParts
 from server.render.to_mastodon.statuses import status
 from server.services.context import Services
 from server.services.errors import InvalidInput, NotFound
 from server.services.generation.extension import generation_parts
 from server.services.reading.api_notifications import notifications
 from server.services.reading.api_timelines import warn_matches, with_filtered
-from server.services.reading.entities import load_statuses
+from server.services.reading.entities import load_statuses_for_each
 from server.services.social import filters
 from server.services.streaming.events import StreamEvent
-from server.services.streaming.hub import Hub
+from storage import filters as filter_queries
 from storage import follows as follow_queries
 from storage import lists as list_queries
 from storage import timelines as queries
 from storage.pagination import Page
 from storage.timelines import NotificationFilter, PublicOptions
+from storage.types import utcnow
 
 PUBLIC_STREAMS = {
     "public": PublicOptions(),
@@ -54,6 +54,7 @@ PUBLIC_STREAMS = {
 }
 HASHTAG_STREAMS = {"hashtag": PublicOptions(), "hashtag:local": PublicOptions(local=True)}
 STREAMS = frozenset({"user", "user:notification", "list", *PUBLIC_STREAMS, *HASHTAG_STREAMS})
+HOME_STREAMS = frozenset({"user", "list"})  # what the home timeline's rules govern
 
 
 class UnknownStream(InvalidInput):
@@ -130,39 +131,30 @@ def _dumps(data: object) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
-# Per hub (one per app): the routing of an event for a viewer's stream, shared by all the
-# connections that viewer holds (several tabs and devices get one query, not one each). An
-# event is routed once per connection, within moments of its delivery, so a bounded cache of
-# the latest results is enough.
-_CACHE_SIZE = 4096
-_caches: weakref.WeakKeyDictionary[Hub, OrderedDict[tuple[Viewer, Stream, StreamEvent],
-                                                    asyncio.Task[Outgoing | None]]] = \
-    weakref.WeakKeyDictionary()
+Target = tuple[Viewer, Stream]
 
 
-async def route(services: Services, viewer: Viewer, stream: Stream,
-                event: StreamEvent) -> Outgoing | None:
-    """What `stream` of `viewer` is sent for `event`, or None when it does not concern it."""
-    cache = _caches.setdefault(services.hub, OrderedDict())
-    key = (viewer, stream, event)
-    task = cache.get(key)
-    if task is None:
-        task = asyncio.ensure_future(_route(services, viewer, stream, event))
-        cache[key] = task
-        while len(cache) > _CACHE_SIZE:
-            cache.popitem(last=False)
-    # shield: one connection going away must not cancel the routing the others wait for.
-    return await asyncio.shield(task)
-
-
-async def _route(services: Services, viewer: Viewer, stream: Stream,
-                 event: StreamEvent) -> Outgoing | None:
+async def route(services: Services, targets: Sequence[Target],
+                event: StreamEvent) -> dict[Target, Outgoing]:
+    """What each of these streams (of their viewers) is sent for `event`; those it does not
+    concern are left out. Asked once per event for every stream a process holds, so a post
+    reaching thousands of viewers costs a few batched queries, not thousands."""
     if event.kind in ("update", "status.update"):
-        return await _status_event(services, viewer, stream, event)
+        return await _status_event(services, targets, event)
     if event.kind == "delete":
-        return await _delete(services, viewer, stream, event)
-    if event.account_id != viewer.account_id:
-        return None  # the rest are private to one account
+        return await _delete(services, targets, event)
+    routed: dict[Target, Outgoing] = {}
+    for target in targets:
+        # The rest are private to one account: a handful of streams at most.
+        if target[0].account_id == event.account_id:
+            outgoing = await _private(services, *target, event)
+            if outgoing is not None:
+                routed[target] = outgoing
+    return routed
+
+
+async def _private(services: Services, viewer: Viewer, stream: Stream,
+                   event: StreamEvent) -> Outgoing | None:
     if event.kind == "notification":
         wanted = stream.name == "user:notification" or (stream.name == "user"
                                                         and viewer.notifications)
@@ -192,7 +184,7 @@ def _may_hold(stream: Stream, event: StreamEvent) -> bool:
                                         or (options.remote and event.local)):
             return False
         return stream.tag is None or stream.tag in {t.lower() for t in event.tags}
-    return stream.name in ("user", "list")
+    return stream.name in HOME_STREAMS
 
 
 async def _timeline_query(session: AsyncSession, viewer: Viewer,
@@ -216,50 +208,103 @@ async def _timeline_query(session: AsyncSession, viewer: Viewer,
     return None
 
 
-async def _status_event(services: Services, viewer: Viewer, stream: Stream,
-                        event: StreamEvent) -> Outgoing | None:
-    if event.status_id is None or not _may_hold(stream, event):
-        return None
+async def _followers_among(session: AsyncSession, author_id: int | None,
+                          targets: Sequence[Target]) -> set[int]:
+    """The viewers whose home and lists may hold the author's posts: the author and its
+    accepted followers (one query, whatever the number of viewers)."""
+    if author_id is None:
+        return set()
+    viewers = list({viewer.account_id for viewer, _ in targets})
+    return await follow_queries.followers_among(session, author_id, viewers) | {author_id}
+
+
+async def _status_event(services: Services, targets: Sequence[Target],
+                        event: StreamEvent) -> dict[Target, Outgoing]:
+    status_id = event.status_id
+    if status_id is None:
+        return {}
+    targets = [t for t in targets if _may_hold(t[1], event)]
+    if not targets:
+        return {}
     async with services.db.reader() as session:
-        found = await _timeline_query(session, viewer, stream)
-        if found is None:
-            return None
-        stmt, context = found
-        if not await queries.includes(session, stmt, event.status_id):
-            return None
-        entries = await queries.load(session, [event.status_id])
-        shown, warnings = await filters.screen(session, viewer.account_id, entries, context)
+        if any(stream.name in HOME_STREAMS for _, stream in targets):
+            near = await _followers_among(session, event.account_id, targets)
+            targets = [t for t in targets
+                       if t[1].name not in HOME_STREAMS or t[0].account_id in near]
+        asked = [(t, q) for t in targets
+                 if (q := await _timeline_query(session, *t)) is not None]
+        held = await queries.includes_each(session, [stmt for _, (stmt, _c) in asked],
+                                           status_id)
+        reached = [(t, context) for (t, (_s, context)), yes in zip(asked, held, strict=True)
+                   if yes]
+        if not reached:
+            return {}
+        matches = await _screen(session, reached, status_id)
+        viewers = list({viewer.account_id for (viewer, _), _c in reached})
+        made = await load_statuses_for_each(services, session, [status_id], viewers)
+    rendered: dict[tuple[int, tuple[FilterMatch, ...]], Outgoing] = {}
+    routed: dict[Target, Outgoing] = {}
+    for target, _context in reached:
+        if target not in matches:
+            continue  # a hide filter
+        parts = made[target[0].account_id].get(status_id)
+        if parts is None:
+            continue
+        # Viewers who did the same with the post (most: nothing) share one rendering.
+        key = (target[0].account_id if _personal(parts) else 0, matches[target])
+        if key not in rendered:
+            rendered[key] = Outgoing(event.kind, _dumps(status(
+                with_filtered(parts, matches[target]), services.config.base_url)))
+        routed[target] = rendered[key]
+    return routed
+
+
+def _personal(parts: StatusParts) -> bool:
+    """Whether the viewer's own state shows in this status's entity."""
+    inner = parts.reblog or parts
+    return bool(inner.favourited or inner.reblogged or inner.bookmarked or inner.pinned
+                or inner.muted or parts.pinned)
+
+
+async def _screen(session: AsyncSession, reached: Sequence[tuple[Target, str]],
+                  status_id: int) -> dict[Target, tuple[FilterMatch, ...]]:
+    """The viewers' filters, as the timeline page applies them: a target a hide filter
+    matches is left out; the others get the warn filters that match (most viewers have no
+    filters at all: one query tells which)."""
+    viewers = list({viewer.account_id for (viewer, _), _c in reached})
+    filtering = await filter_queries.owners_among(session, viewers, utcnow())
+    entries = await queries.load(session, [status_id]) if filtering else []
+    kept: dict[Target, tuple[FilterMatch, ...]] = {}
+    for target, context in reached:
+        viewer_id = target[0].account_id
+        if viewer_id not in filtering:
+            kept[target] = ()
+            continue
+        shown, warnings = await filters.screen(session, viewer_id, entries, context)
         if not shown:
-            return None
-        made = await load_statuses(services, session, [event.status_id],
-                                   viewer_account_id=viewer.account_id)
-        matches = await warn_matches(session, viewer.account_id, context, warnings)
-    if event.status_id not in made:
-        return None
-    parts = with_filtered(made[event.status_id], matches.get(shown[0].status.id, ()))
-    return Outgoing(event.kind, _dumps(status(parts, services.config.base_url)))
+            continue
+        found = await warn_matches(session, viewer_id, context, warnings)
+        kept[target] = found.get(shown[0].status.id, ())
+    return kept
 
 
-async def _delete(services: Services, viewer: Viewer, stream: Stream,
-                  event: StreamEvent) -> Outgoing | None:
+async def _delete(services: Services, targets: Sequence[Target],
+                  event: StreamEvent) -> dict[Target, Outgoing]:
     """Mastodon sends deletes unfiltered: an id the client never saw is ignored there. The
-    user stream hears of its own statuses and of those of accounts it follows; public and
-    hashtag streams of public statuses (when the event says which)."""
+    user and list streams hear of their viewer's own statuses and of those of accounts it
+    follows; public and hashtag streams of public statuses (when the event says which)."""
     if event.status_id is None:
-        return None
+        return {}
     deleted = Outgoing("delete", str(event.status_id))
-    if stream.name in ("user", "list"):
-        if event.account_id == viewer.account_id:
-            return deleted
-        if event.account_id is None:
-            return None
+    public = event.visibility in (None, "public")
+    routed = {t: deleted for t in targets
+              if public and (t[1].name in PUBLIC_STREAMS or t[1].name in HASHTAG_STREAMS)}
+    home = [t for t in targets if t[1].name in HOME_STREAMS]
+    if home and event.account_id is not None:
         async with services.db.reader() as session:
-            follow = await follow_queries.follow_between(session, viewer.account_id,
-                                                         event.account_id)
-        return deleted if follow is not None and follow.state == "accepted" else None
-    if stream.name == "user:notification":
-        return None
-    return deleted if event.visibility in (None, "public") else None
+            near = await _followers_among(session, event.account_id, home)
+        routed.update({t: deleted for t in home if t[0].account_id in near})
+    return routed
 
 
 async def _notification(services: Services, viewer: Viewer,

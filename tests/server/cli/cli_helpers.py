@@ -42,7 +42,7 @@ def free_port() -> int:
 async def wait_until_up(url: str, proc: subprocess.Popen[str]) -> None:
     """Poll `url` until it answers 200, failing at once if the process behind it exits."""
     async with aiohttp.ClientSession() as session:
-        for _ in range(300):
+        for _ in range(1200):  # a minute: a loaded CI machine migrates slowly
             if proc.poll() is not None:
                 raise AssertionError(f"exited early: {proc.stderr.read() if proc.stderr else ''}")
             try:
