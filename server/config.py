@@ -23,6 +23,9 @@ ENV_PREFIX = "DREAMFEED_"
 ENV_RESERVED = frozenset({"DREAMFEED_CONFIG"})
 
 REGISTRATION_MODES = ("open", "approval", "invite", "closed")
+# A language tag as posts carry it (contentMap's key, the status's `language`): ISO 639-1/3
+# with an optional region or script (en, pt-BR, zh-Hant).
+LANGUAGE_CODE_RE = re.compile(r"[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?")
 
 
 # The `limits` notation: N per [M] second|minute|hour|day, or N/unit.
@@ -46,6 +49,9 @@ class InstanceConfig:
     description: str = ""
     contact_email: str = ""
     rules: tuple[str, ...] = ()
+    # The language (ISO 639) a post is marked with when neither it nor its author's
+    # settings name one (Mastodon's I18n.default_locale); empty: such posts have none.
+    default_language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -437,6 +443,9 @@ def _finish(config: Config) -> Config:
     scheme = inst.scheme or ("http" if is_local_host(host) else "https")
     if scheme not in ("http", "https"):
         raise ConfigError(f"instance.scheme must be http or https, not {inst.scheme!r}")
+    if inst.default_language and not LANGUAGE_CODE_RE.fullmatch(inst.default_language):
+        raise ConfigError("instance.default_language must be a language code such as en or "
+                          f"pt-BR, not {inst.default_language!r}")
     if inst.registrations not in REGISTRATION_MODES:
         raise ConfigError(
             f"instance.registrations must be one of {', '.join(REGISTRATION_MODES)}, "

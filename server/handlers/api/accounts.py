@@ -135,6 +135,12 @@ def _fields(p: Params) -> list[tuple[str, str]] | None:
             for item in items if isinstance(item, dict)]
 
 
+def _source_language(p: Params) -> str | None:
+    """source[language] (form key or a JSON `source` object); None when absent."""
+    value = p.nested("source").get("language")
+    return None if value is None else str(value)
+
+
 async def update_credentials(request: web.Request) -> web.Response:
     user = require_user(request, "write:accounts")
     p = await params(request)
@@ -142,7 +148,7 @@ async def update_credentials(request: web.Request) -> web.Response:
         display_name=p.get("display_name"), note=p.get("note"),
         avatar=_file_bytes(p, "avatar"), header=_file_bytes(p, "header"), fields=_fields(p),
         locked=_optional_bool(p, "locked"), bot=_optional_bool(p, "bot"),
-        discoverable=_optional_bool(p, "discoverable"))
+        discoverable=_optional_bool(p, "discoverable"), language=_source_language(p))
     found = await credentials.update_credentials(_services(request), user.account_id, update)
     return api_json(_credential(found))
 

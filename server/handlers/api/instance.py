@@ -21,6 +21,7 @@ from server import appkeys
 from server.handlers.api.common import ApiError, api_json, grant, require_user
 from server.render.to_mastodon import instance as render
 from server.render.to_mastodon.statuses import status
+from server.services.accounts import posting_language
 from server.services.reading import instance as instance_service
 from server.services.reading import trends
 from storage.types import utcnow
@@ -85,12 +86,13 @@ async def followed_tags(request: web.Request) -> web.Response:
 
 
 async def preferences(request: web.Request) -> web.Response:
-    """Dreamfeed keeps no posting or reading preferences: Mastodon's defaults, which are
-    what the compose page and the timelines do."""
-    require_user(request, "read:accounts")
+    """Mastodon's defaults, which are what the compose page and the timelines do, and the
+    user's default posting language (null: none chosen)."""
+    user = require_user(request, "read:accounts")
+    language = await posting_language.chosen(request.app[appkeys.SERVICES], user.account_id)
     return api_json({"posting:default:visibility": "public",
                      "posting:default:sensitive": False,
-                     "posting:default:language": None,
+                     "posting:default:language": language,
                      "reading:expand:media": "default",
                      "reading:expand:spoilers": False})
 

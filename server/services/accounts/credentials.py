@@ -2,16 +2,16 @@
 update_credentials (Mastodon's Api::V1::Accounts::CredentialsController), the account with
 what only its owner sees (the bio as typed, pending follow requests, the role).
 
-Posting defaults (source[privacy], source[sensitive], source[language]) are not stored
-here: posts are public by default, unmarked, their language unset, and that is what
-`source` says."""
+Posting defaults: posts are public by default and unmarked (source[privacy],
+source[sensitive] say so); the default posting language is the user's choice
+(source[language], services.accounts.posting_language; null: the instance's applies)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from server.render.to_mastodon.parts import AccountParts
-from server.services.accounts import profile_settings
+from server.services.accounts import posting_language, profile_settings
 from server.services.accounts.profile_settings import Flags
 from server.services.context import Services
 from server.services.errors import NotFound
@@ -41,7 +41,8 @@ async def credentials(services: Services, account_id: int) -> Credentials:
             raise NotFound("Record not found")
         requests = await follow_queries.count_requests(session, account_id)
     return Credentials(account=parts, note_source=parts.account.note,
-                       privacy=DEFAULT_PRIVACY, sensitive=False, language=None,
+                       privacy=DEFAULT_PRIVACY, sensitive=False,
+                       language=posting_language.valid_language(user.default_language),
                        follow_requests_count=requests, admin=user.admin)
 
 
@@ -57,14 +58,19 @@ class CredentialsUpdate:
     locked: bool | None = None
     bot: bool | None = None
     discoverable: bool | None = None
+    language: str | None = None  # source[language]; "" clears it
 
 
 async def update_credentials(services: Services, account_id: int,
                              update: CredentialsUpdate) -> Credentials:
     """The profile changed through the same settings service as the web page (images
     through the image pipeline; one actor Update to followers' servers)."""
+    if update.language is not None:
+        posting_language.check(update.language)  # refused before anything changes
     await profile_settings.update_profile(
         services, services.media, account_id, display_name=update.display_name,
         note=update.note, avatar=update.avatar, header=update.header, fields=update.fields,
         flags=Flags(locked=update.locked, bot=update.bot, discoverable=update.discoverable))
+    if update.language is not None:
+        await posting_language.set_default(services, account_id, update.language)
     return await credentials(services, account_id)

@@ -25,6 +25,7 @@ from server.render.to_activitypub import (
     note,
     update_activity,
 )
+from server.services.accounts.posting_language import posting_language
 from server.services.context import Services
 from server.services.errors import Conflict, InvalidInput, NotFound
 from server.services.federation.outbound import delivery
@@ -212,6 +213,9 @@ async def create_status(services: Services, username: str, new: NewStatus) -> St
         content = compose(services, new.caption, generator, mentions.targets,
                           remixed.url if remixed else None)
         status = _new_row(author, new, content.html, generator, parent, remixed)
+        # Named by the post, else its author's default posting language, else the instance's.
+        status.language = await posting_language(session, services.config, author.id,
+                                                 new.language)
         status.interaction_choices = await _interaction_choices(session, author, new)
         if parent is not None and parent.status is not None:
             status.pending_approval = await needs_request(session, author, parent.status,
