@@ -66,6 +66,39 @@ def ordered_collection_page(page_id: str, part_of: str, items: list[Any], *,
     return doc
 
 
+def replies_page_url(collection_id: str, *, min_id: int | None = None,
+                     only_other_accounts: bool = False) -> str:
+    """A page of a post's replies, with Mastodon's query (replies_controller.rb): the
+    author's own replies after `min_id`, or, with `only_other_accounts`, everyone else's."""
+    params = [f"min_id={min_id}"] if min_id is not None else []
+    if only_other_accounts:
+        params.append("only_other_accounts=true")
+    return f"{collection_id}?{'&'.join([*params, 'page=true'])}"
+
+
+def collection_page(part_of: str, items: list[Any], *, page_id: str | None = None,
+                    next_page: str | None = None) -> dict[str, Any]:
+    """An unordered CollectionPage, as Mastodon's replies pages: with an id when served at
+    its URL, without one when embedded as a Note's `replies.first`."""
+    doc: dict[str, Any] = {"id": page_id} if page_id else {}
+    doc.update({"type": "CollectionPage", "partOf": part_of, "items": items})
+    if next_page:
+        doc["next"] = next_page
+    return doc
+
+
+def replies_collection(collection_id: str, first: dict[str, Any],
+                       total: int | None = None) -> dict[str, Any]:
+    """A post's `replies`: a Collection whose first page is embedded (Mastodon's; GoToSocial
+    warns "replies without collection page" and fetches no thread without one).
+    `totalItems`, which Mastodon leaves out, is kept for the readers that show a count."""
+    doc: dict[str, Any] = {"id": collection_id, "type": "Collection"}
+    if total is not None:
+        doc["totalItems"] = total
+    doc["first"] = first
+    return doc
+
+
 # Posts --------------------------------------------------------------------------------------
 
 # Dreamfeed's own terms, defined inline as Mastodon defines its `toot:` terms, so JSON-LD

@@ -48,6 +48,24 @@ async def public_page_by_account(session: AsyncSession, account_id: int,
     return finish_page(list(rows), page)
 
 
+async def public_replies(session: AsyncSession, parent_id: int, author_id: int, *,
+                         own: bool, after_id: int | None,
+                         limit: int) -> list[tuple[int, str]]:
+    """(id, uri) of the public and unlisted replies to `parent_id`, oldest first, after
+    `after_id`: its author's own (`own`) or everyone else's, from accounts neither suspended
+    nor deleted (Mastodon's replies collection)."""
+    by_author = Status.account_id == author_id if own else Status.account_id != author_id
+    stmt = (select(Status.id, Status.uri).join(Account, Account.id == Status.account_id)
+            .where(Status.in_reply_to_id == parent_id, by_author,
+                   Status.deleted_at.is_(None), Status.reblog_of_id.is_(None),
+                   Status.visibility.in_(PUBLIC_VISIBILITIES),
+                   Account.suspended_at.is_(None), Account.deleted_at.is_(None)))
+    if after_id is not None:
+        stmt = stmt.where(Status.id > after_id)
+    rows = await session.execute(stmt.order_by(Status.id).limit(limit))
+    return [(row.id, row.uri) for row in rows]
+
+
 async def by_id(session: AsyncSession, status_id: int) -> Status | None:
     return await session.get(Status, status_id)
 
@@ -170,3 +188,10 @@ async def delete_boost(session: AsyncSession, boost_id: int) -> None:
     """A boost has no content of its own: undoing it removes the row."""
     await session.execute(delete(Status).where(Status.id == boost_id,
                                                Status.reblog_of_id.is_not(None)))
+
+
+async def live_boosts_of(session: AsyncSession, status_id: int) -> list[Status]:
+    """The boosts of a status that are not deleted."""
+    result = await session.execute(select(Status).where(
+        Status.reblog_of_id == status_id, Status.deleted_at.is_(None)))
+    return list(result.scalars().all())

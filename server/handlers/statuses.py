@@ -13,10 +13,12 @@ from aiohttp import web
 
 from activitypub import builders
 from activitypub.documents import ACTIVITY_JSON
+from activitypub.vocab import AS_CONTEXT
 from server import appkeys
 from server.handlers.responses import activity_response, wants_activity
 from server.handlers.signed_get import signed_viewer
 from server.services.errors import Gone, NotFound
+from server.services.federation import replies
 from server.services.statuses import boosts, notes, visibility
 
 
@@ -72,15 +74,45 @@ async def _boost_announce(request: web.Request) -> dict[str, Any] | None:
 
 
 async def status_collection(request: web.Request) -> web.StreamResponse:
-    """replies, likes and shares: the counts (their items are not listed)."""
+    """replies, paged as Mastodon's; likes and shares: their counts (items not listed)."""
     served = await _served(request)
     if served.gone:
         raise web.HTTPGone()
     kind = request.match_info["kind"]
+    if kind == "replies":
+        return activity_response(await _replies(request, served))
     total = {"replies": served.status.replies_count, "likes": served.status.favourites_count,
              "shares": served.status.reblogs_count}[kind]
     return activity_response(builders.ordered_collection(
         f"{served.status.uri}/{kind}", total, first=None))
+
+
+# Rails' reading of a boolean parameter (Mastodon's truthy_param?): anything but these.
+_FALSE = frozenset({"", "0", "f", "false", "off"})
+
+
+async def _replies(request: web.Request, served: visibility.ServedStatus) -> dict[str, Any]:
+    """The collection with its first page embedded, or (`?page=true`) a page: the author's
+    replies after `min_id`, or with `only_other_accounts=true` everyone else's."""
+    status, query = served.status, request.query
+    only_other_accounts = query.get("only_other_accounts", "").lower() not in _FALSE
+    try:
+        min_id = int(query["min_id"]) if "min_id" in query else None
+    except ValueError:
+        raise web.HTTPBadRequest(text="min_id must be a status id") from None
+    page = await replies.replies_page(request.app[appkeys.SERVICES], status,
+                                      only_other_accounts=only_other_accounts, min_id=min_id)
+    collection_id = f"{status.uri}/replies"
+    next_page = builders.replies_page_url(
+        collection_id, min_id=page.next_min_id,
+        only_other_accounts=page.next_only_other_accounts) if page.has_next else None
+    first = builders.collection_page(
+        collection_id, page.items, next_page=next_page, page_id=builders.replies_page_url(
+            collection_id, min_id=min_id, only_other_accounts=only_other_accounts))
+    if query.get("page", "").lower() not in _FALSE:
+        return {"@context": AS_CONTEXT, **first}
+    return {"@context": AS_CONTEXT,
+            **builders.replies_collection(collection_id, first, total=status.replies_count)}
 
 
 def setup_routes(app: web.Application) -> None:

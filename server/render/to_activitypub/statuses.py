@@ -34,6 +34,10 @@ class NoteParts:
     tags: list[str] = field(default_factory=list)
     mentions: list[Account] = field(default_factory=list)
     remix_of_url: str | None = None
+    # The author's first replies (up to 5, the Note's `replies.first` page, as Mastodon's),
+    # and the id of the last one, where the next page starts.
+    self_replies: list[str] = field(default_factory=list)
+    self_replies_last_id: int | None = None
     # A local status's `interactionPolicy` (services/statuses/interaction_policy.py);
     # None: none stated.
     interaction_policy: policies.Policy | None = None
@@ -54,6 +58,18 @@ def addressing(visibility: str, followers: str,
 
 def _collection(collection_id: str, total: int) -> dict[str, Any]:
     return {"id": collection_id, "type": "Collection", "totalItems": total}
+
+
+def _replies(status: Status, parts: NoteParts) -> dict[str, Any]:
+    """`replies` as Mastodon's NoteSerializer embeds it: the first page holds the author's
+    first replies and leads on to the rest of theirs (min_id of the last), or, with none, to
+    everyone else's (server.handlers.statuses serves the pages)."""
+    collection_id = f"{status.uri}/replies"
+    next_page = builders.replies_page_url(collection_id, min_id=parts.self_replies_last_id) \
+        if parts.self_replies_last_id is not None \
+        else builders.replies_page_url(collection_id, only_other_accounts=True)
+    first = builders.collection_page(collection_id, parts.self_replies, next_page=next_page)
+    return builders.replies_collection(collection_id, first, total=status.replies_count)
 
 
 def note(status: Status, parts: NoteParts, config: Config) -> dict[str, Any]:
@@ -86,7 +102,7 @@ def note(status: Status, parts: NoteParts, config: Config) -> dict[str, Any]:
             url=a.url, media_type=a.media_type, name=a.description, width=a.width,
             height=a.height, blurhash=a.blurhash) for a in parts.attachments],
         "tag": tags,
-        "replies": _collection(f"{status.uri}/replies", status.replies_count),
+        "replies": _replies(status, parts),
         "likes": _collection(f"{status.uri}/likes", status.favourites_count),
         "shares": _collection(f"{status.uri}/shares", status.reblogs_count),
         "canRemix": status.can_remix,

@@ -12,6 +12,7 @@ from server.render.text import find_hashtags
 from server.render.to_activitypub import AttachmentView, NoteParts, create_activity, note
 from server.services.context import Services
 from server.services.errors import NotFound
+from server.services.federation.replies import self_replies
 from server.services.statuses.content import AI_TAG
 from server.services.statuses.interaction_policy import policy_of_local
 from server.services.statuses.media import JPEG_FILE, media_url
@@ -34,10 +35,12 @@ async def note_parts(services: Services, session: AsyncSession, status: Status,
     policy = await policy_of_local(session, status, author,
                                    services.urls.followers(author.username)) \
         if status.local else None
+    replies = await self_replies(session, status)
     return NoteParts(author=author, attachments=attachments, interaction_policy=policy,
                      tags=_display_forms(status, await status_queries.tag_names(session,
                                                                                 status.id)),
                      mentions=await status_queries.mentioned_accounts(session, status.id),
+                     self_replies=replies.uris, self_replies_last_id=replies.last_id,
                      remix_of_url=remix_url)
 
 
