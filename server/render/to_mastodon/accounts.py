@@ -28,7 +28,8 @@ def account(parts: AccountParts) -> dict[str, Any]:
         "header_description": "",
         "locked": row.manually_approves_followers,
         "fields": [] if suspended else [
-            {"name": name, "value": value, "verified_at": None} for name, value in parts.fields],
+            {"name": name, "value": value, "verified_at": verified_at}
+            for name, value, verified_at in parts.fields],
         "emojis": [],
         "bot": row.actor_type in ("Service", "Application"),
         "group": row.actor_type == "Group",
@@ -61,7 +62,8 @@ def credential_account(parts: AccountParts, *, note_source: str, privacy: str,
         "sensitive": sensitive,
         "language": language,
         "note": note_source,
-        "fields": [{"name": f.get("name", ""), "value": f.get("value", ""), "verified_at": None}
+        "fields": [{"name": f.get("name", ""), "value": f.get("value", ""),
+                    "verified_at": f.get("verified_at")}
                    for f in parts.account.fields or [] if isinstance(f, dict)],
         "follow_requests_count": follow_requests_count,
         "hide_collections": False,

@@ -16,7 +16,7 @@ class AccountParts:
     acct: str  # username here, user@host for a remote account
     url: str  # the profile page (ours for a local account, its server's otherwise)
     note_html: str
-    fields: list[tuple[str, str]]  # (name, value as HTML)
+    fields: list[tuple[str, str, str | None]]  # (name, value as HTML, verified_at)
     avatar_url: str  # never empty: the instance's default image when there is none
     header_url: str
     statuses_count: int
