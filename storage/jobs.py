@@ -162,6 +162,13 @@ async def extend_lease(session: AsyncSession, job_id: int, *, worker: str,
     return await _changed(session, stmt) == 1
 
 
+async def pending(session: AsyncSession, dedupe_key: str) -> bool:
+    """Whether the job enqueued under `dedupe_key` is still to run or running."""
+    row = (await session.execute(select(_c.id).where(
+        _c.dedupe_key == dedupe_key, _c.state.in_((QUEUED, RUNNING))))).first()
+    return row is not None
+
+
 async def get_job(session: AsyncSession, job_id: int) -> JobRecord | None:
     row = (await session.execute(select(*_COLUMNS).where(_c.id == job_id))).first()
     return _record(row) if row is not None else None

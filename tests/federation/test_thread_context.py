@@ -224,13 +224,29 @@ async def test_the_client_api_context_asks_for_the_thread(
         api = Api(a, http)
         token = await api.user("alice", scopes="read")
         path = f"/api/v1/statuses/{root.id}/context"
-        assert (await api.get(path)).status == 200  # anonymous: nothing fetched
+        anonymous = await api.get(path)
+        assert anonymous.status == 200 and "Mastodon-Async-Refresh" not in anonymous.headers
         assert await context_jobs(a) == 0
         first = await api.get(path, token=token)
         assert first.status == 200 and first.body["descendants"] == []
         assert await context_jobs(a) == 1
+        # Mastodon 4.4's async refresh: the header names it, the client polls it.
+        refresh = f"context-{root.id}"
+        assert first.headers["Mastodon-Async-Refresh"] == f'id="{refresh}", retry=3'
+        again = await api.get(path, token=token)  # still queued: still announced
+        assert again.headers["Mastodon-Async-Refresh"] == f'id="{refresh}", retry=3'
+        polled = await api.get(f"/api/v1_alpha/async_refreshes/{refresh}", token=token)
+        assert polled.status == 200 and polled.body == {
+            "async_refresh": {"id": refresh, "status": "running", "result_count": None}}
         await settle([a])
         after = await api.get(path, token=token)
+        assert "Mastodon-Async-Refresh" not in after.headers
+        polled = await api.get(f"/api/v1_alpha/async_refreshes/{refresh}", token=token)
+        assert polled.body["async_refresh"]["status"] == "finished"
+        for unknown in ("context-1", "nonsense", f"context-{root.id}x"):
+            missing = await api.get(f"/api/v1_alpha/async_refreshes/{unknown}", token=token)
+            assert missing.status == 404
+        assert (await api.get(f"/api/v1_alpha/async_refreshes/{refresh}")).status == 401
     assert {s["uri"] for s in after.body["descendants"]} == {
         docs[n]["id"] for n in ("self", "erin", "far", "frank")}
 

@@ -7,6 +7,7 @@ from aiohttp import web
 
 from server.handlers.api import (
     accounts,
+    async_refreshes,
     conversations,
     dreamfeed,
     filters,
@@ -26,5 +27,5 @@ from server.handlers.api import (
 def setup_routes(app: web.Application) -> None:
     for module in (oauth, instance, filters, accounts, statuses, timelines, lists,
                    notifications, conversations, markers, media, search, dreamfeed,
-                   streaming):
+                   streaming, async_refreshes):
         module.setup_routes(app)

@@ -25,6 +25,7 @@ from server.handlers.api.common import (
     parse_id_param,
     require_user,
 )
+from server.render.to_mastodon.async_refreshes import refresh_header
 from server.render.to_mastodon.parts import StatusParts
 from server.render.to_mastodon.status_edits import status_edit
 from server.render.to_mastodon.statuses import status as status_entity
@@ -214,10 +215,15 @@ async def context(request: web.Request) -> web.Response:
     found = await api_statuses.context(_services(request), _status_id(request),
                                        viewer.username if viewer else None,
                                        viewer.account_id if viewer else None)
-    if viewer is not None:  # a remote status's thread fetched for the next look, as Mastodon
-        await thread_context.request(_services(request), _status_id(request))
-    return api_json({"ancestors": [render(request, p) for p in found.ancestors],
-                     "descendants": [render(request, p) for p in found.descendants]})
+    answer = api_json({"ancestors": [render(request, p) for p in found.ancestors],
+                       "descendants": [render(request, p) for p in found.descendants]})
+    # A remote status's thread is fetched for the next look, as Mastodon 4.4 does; the
+    # header names the refresh a client may poll.
+    if viewer is not None and await thread_context.request(_services(request),
+                                                           _status_id(request)):
+        answer.headers["Mastodon-Async-Refresh"] = refresh_header(
+            thread_context.refresh_id(_status_id(request)))
+    return answer
 
 
 def setup_routes(app: web.Application) -> None:

@@ -42,13 +42,16 @@ from activitypub.parse import ParseError, host_of, same_origin
 from activitypub.parse_note import ParsedNote
 from server.jobs.queue import enqueue
 from server.services.context import Services
-from server.services.errors import Dropped
+from server.services.errors import Dropped, NotFound
 from server.services.federation import fetch_posts
 from server.services.federation.inbound import notes
 from server.services.federation.inbound.common import PUBLIC_VISIBILITIES
 from server.services.federation.remote import RemoteError, account_for_uri, fetch_document
+from server.services.statuses.visibility import visible_status
+from storage import jobs as job_store
 from storage import statuses as status_queries
 from storage import threads as thread_queries
+from storage.ids import parse_id
 from storage.models import Status
 from storage.types import utcnow
 
@@ -67,10 +70,15 @@ def _fetchable(status: Status) -> bool:
             and status.visibility in PUBLIC_VISIBILITIES)
 
 
+def _job_key(status_id: int) -> str:
+    return f"{FETCH_CONTEXT}:{status_id}"
+
+
 async def request(services: Services, status_id: int) -> bool:
-    """Queue the fetch of a remote post's thread, when it is due; True when queued. Called
-    as a signed-in person opens the post (never for anonymous visitors, as Mastodon: a
-    crawler must not make us crawl others)."""
+    """Queue the fetch of a remote post's thread, when it is due. Called as a signed-in
+    person opens the post (never for anonymous visitors, as Mastodon: a crawler must not make
+    us crawl others). True while a fetch of its thread is queued or running, queued now or
+    before (the client API says so in Mastodon-Async-Refresh)."""
     settings = services.config.federation
     if settings.context_fetch_max_posts <= 0:
         return False
@@ -78,16 +86,43 @@ async def request(services: Services, status_id: int) -> bool:
     cutoff = now - timedelta(minutes=settings.context_fetch_cooldown_minutes)
     async with services.db.reader() as session:
         status = await status_queries.by_id(session, status_id)
-    # Read first: most openings find the thread fetched recently, and cost no write.
-    if status is None or not _fetchable(status) or (
-            status.context_fetched_at is not None and status.context_fetched_at > cutoff):
-        return False
-    async with services.db.writer.begin() as session:
-        if not await thread_queries.claim_context_fetch(session, status_id, now, cutoff):
+        if status is None or not _fetchable(status):
             return False
-        await enqueue(session, FETCH_CONTEXT, {"status_id": status_id},
-                      dedupe_key=f"{FETCH_CONTEXT}:{status_id}")
-    return True
+        # Read first: most openings find the thread fetched recently, and cost no write.
+        if status.context_fetched_at is not None and status.context_fetched_at > cutoff:
+            return await job_store.pending(session, _job_key(status_id))
+    async with services.db.writer.begin() as session:
+        if await thread_queries.claim_context_fetch(session, status_id, now, cutoff):
+            await enqueue(session, FETCH_CONTEXT, {"status_id": status_id},
+                          dedupe_key=_job_key(status_id))
+            return True
+        return await job_store.pending(session, _job_key(status_id))
+
+
+# --- Mastodon's async refreshes (GET /api/v1_alpha/async_refreshes/:id) ---------------------
+
+REFRESH_PREFIX = "context-"
+
+
+def refresh_id(status_id: int) -> str:
+    """The id a client polls while a post's thread is fetched (Mastodon's ids are opaque)."""
+    return f"{REFRESH_PREFIX}{status_id}"
+
+
+async def refresh_state(services: Services, refresh: str, viewer_id: int) -> str:
+    """"running" while the thread fetch named by `refresh` is queued or running, "finished"
+    once it has run; NotFound for an id that names none, or a post the viewer may not see."""
+    number = refresh.removeprefix(REFRESH_PREFIX)
+    status_id = parse_id(number) if refresh.startswith(REFRESH_PREFIX) else None
+    if status_id is None:
+        raise NotFound("Record not found")
+    async with services.db.reader() as session:
+        status = await visible_status(session, status_id, viewer_id)
+        if await job_store.pending(session, _job_key(status_id)):
+            return "running"
+    if status.context_fetched_at is None:
+        raise NotFound("Record not found")
+    return "finished"
 
 
 @dataclass
