@@ -79,6 +79,16 @@ async def delete_relationships(session: AsyncSession, account_id: int) -> None:
             (model.account_id == account_id) | (model.target_account_id == account_id)))
 
 
+async def newest_statuses(session: AsyncSession, account_id: int,
+                          limit: int) -> list[tuple[int, str]]:
+    """(id, visibility) of the account's newest live posts and boosts."""
+    result = await session.execute(
+        select(Status.id, Status.visibility)
+        .where(Status.account_id == account_id, Status.deleted_at.is_(None))
+        .order_by(Status.id.desc()).limit(limit))
+    return [(row.id, row.visibility) for row in result]
+
+
 async def hide_statuses(session: AsyncSession, account_id: int, at: datetime) -> None:
     """Every post answers 410 at once; the purge removes the rows later. Posts deleted by
     this statement carry exactly `at`, so the purge knows which ones were still live."""

@@ -188,3 +188,10 @@ async def delete_boost(session: AsyncSession, boost_id: int) -> None:
     """A boost has no content of its own: undoing it removes the row."""
     await session.execute(delete(Status).where(Status.id == boost_id,
                                                Status.reblog_of_id.is_not(None)))
+
+
+async def live_boosts_of(session: AsyncSession, status_id: int) -> list[Status]:
+    """The boosts of a status that are not deleted."""
+    result = await session.execute(select(Status).where(
+        Status.reblog_of_id == status_id, Status.deleted_at.is_(None)))
+    return list(result.scalars().all())

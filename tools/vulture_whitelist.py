@@ -48,7 +48,3 @@ _.mime  # Rendition.mime: tests/server/images/test_pipeline.py
 _.by_activity_id  # storage/inbox.py: tests/federation/ (inbox refusals, reports, interop)
 _.get_job  # storage/jobs.py: tests/server/jobs/conftest.py, tests/web/test_admin.py
 _.page_links, _.prev_min_id  # storage/pagination.py: tests/storage/test_pagination.py
-
-# The direct stream's `conversation` payload (server/services/streaming/conversations.py):
-# for the streaming routing's direct stream; tests/api/test_conversations.py.
-_.conversation_payload

@@ -53,7 +53,7 @@ SSE_PATHS = {
     "public/local": "public:local", "public/remote": "public:remote",
     "public/media": "public:media", "public/local/media": "public:local:media",
     "public/remote/media": "public:remote:media", "hashtag": "hashtag",
-    "hashtag/local": "hashtag:local", "list": "list",
+    "hashtag/local": "hashtag:local", "list": "list", "direct": "direct",
 }
 
 

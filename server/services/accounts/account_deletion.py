@@ -25,6 +25,7 @@ from server.render import to_activitypub
 from server.services.context import Services
 from server.services.errors import NotFound
 from server.services.federation.outbound import delivery
+from server.services.streaming.publish import queue_account_gone
 from storage import account_data
 from storage import accounts as account_queries
 from storage.audit import record
@@ -64,6 +65,7 @@ async def delete_local_account(services: Services, username: str, *,
         account_data.clear_profile(account, now)
         await account_data.remove_login(session, account.id, now)
         await account_data.delete_relationships(session, account.id)
+        await queue_account_gone(session, account.id)
         await account_data.hide_statuses(session, account.id, now)
         await enqueue_purge(session, account, keep_activity_id=activity["id"])
         await record(session, actor_account_id=actor_account_id, action="account.delete",
@@ -88,6 +90,7 @@ async def hide_remote_account(session: AsyncSession, account: Account) -> None:
     account.deleted_at = now
     await account_data.delete_keys(session, account.id)
     await account_data.delete_relationships(session, account.id)
+    await queue_account_gone(session, account.id)
     await account_data.hide_statuses(session, account.id, now)
     await enqueue_purge(session, account)
 

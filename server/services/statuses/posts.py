@@ -41,7 +41,7 @@ from server.services.statuses.mentions import RESOLVE_MENTIONS, fetch_unknown, s
 from server.services.statuses.notes import note_parts
 from server.services.statuses.policy_requests import needs_request, send_request
 from server.services.statuses.remix import Parent, find_parent
-from server.services.streaming.publish import deleted, queue_event, status_event
+from server.services.streaming.publish import queue_deleted, queue_event, status_event
 from storage import accounts as account_queries
 from storage import media as media_queries
 from storage import pending_media as pending_queries
@@ -452,5 +452,5 @@ async def delete_status(services: Services, username: str, status_id: int) -> No
         await delivery.publish(session, author.id, activity, inboxes)
         await enqueue_media_purge(session, status.id)
         await conversations.remove_status(session, status)
-        queue_event(session, deleted(status))
+        await queue_deleted(session, status)
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from server.services.streaming.events import StreamEvent
+from storage import account_data
 from storage import statuses as status_queries
 from storage.models import Status
 
@@ -50,6 +51,28 @@ def deleted(status: Status) -> StreamEvent:
     # With its visibility: a private status's delete goes to no public stream.
     return StreamEvent("delete", account_id=status.account_id, status_id=status.id,
                        visibility=status.visibility)
+
+
+async def queue_deleted(session: AsyncSession, status: Status) -> None:
+    """`delete` for a deleted status and for every live boost of it: clients show boosts
+    under their own ids (Mastodon's RemoveStatusService removes the reblogs with it)."""
+    queue_event(session, deleted(status))
+    for boost in await status_queries.live_boosts_of(session, status.id):
+        queue_event(session, deleted(boost))
+
+
+# The newest posts of a deleted account that streams are told of; older ones are far down
+# any client's timeline (they go from the pages with the account).
+ACCOUNT_GONE_EVENTS = 1000
+
+
+async def queue_account_gone(session: AsyncSession, account_id: int) -> None:
+    """`delete` for the newest posts of an account being deleted (call before they are
+    hidden), as Mastodon's BatchedRemoveStatusService streams them."""
+    for status_id, visibility in await account_data.newest_statuses(session, account_id,
+                                                                    ACCOUNT_GONE_EVENTS):
+        queue_event(session, StreamEvent("delete", account_id=account_id,
+                                         status_id=status_id, visibility=visibility))
 
 
 def attach(engines: tuple[Engine, ...], publisher: Publisher) -> None:

@@ -10,7 +10,8 @@ exactly, with no second copy of the rules to drift. The event's own fields (visi
 local, tags) rule out most streams before any query.
 
 Streams (Mastodon's names): "user" (home, plus the viewer's notifications when the token may
-read them, filters_changed and our dreamfeed.generation), "user:notification", "public",
+read them, filters_changed and our dreamfeed.generation), "user:notification", "direct"
+(the viewer's conversations, as `conversation` events), "public",
 "public:local", "public:remote" and the ":media" variants, "hashtag" and "hashtag:local"
 (with a tag), "list" (with the id of one of the viewer's lists).
 """
@@ -35,6 +36,7 @@ from server.services.reading.api_notifications import notifications
 from server.services.reading.api_timelines import warn_matches, with_filtered
 from server.services.reading.entities import load_statuses_for_each
 from server.services.social import filters
+from server.services.streaming.conversations import conversation_payload
 from server.services.streaming.events import StreamEvent
 from storage import filters as filter_queries
 from storage import follows as follow_queries
@@ -53,7 +55,8 @@ PUBLIC_STREAMS = {
     "public:remote:media": PublicOptions(remote=True, only_media=True),
 }
 HASHTAG_STREAMS = {"hashtag": PublicOptions(), "hashtag:local": PublicOptions(local=True)}
-STREAMS = frozenset({"user", "user:notification", "list", *PUBLIC_STREAMS, *HASHTAG_STREAMS})
+STREAMS = frozenset({"user", "user:notification", "list", "direct", *PUBLIC_STREAMS,
+                     *HASHTAG_STREAMS})
 HOME_STREAMS = frozenset({"user", "list"})  # what the home timeline's rules govern
 
 
@@ -159,6 +162,13 @@ async def _private(services: Services, viewer: Viewer, stream: Stream,
         wanted = stream.name == "user:notification" or (stream.name == "user"
                                                         and viewer.notifications)
         return await _notification(services, viewer, event) if wanted else None
+    if event.kind == "conversation":
+        # Mastodon's PushConversationWorker: the owner's direct stream alone, unfiltered.
+        if stream.name != "direct" or event.conversation_id is None:
+            return None
+        payload = await conversation_payload(services, viewer.account_id,
+                                             event.conversation_id)
+        return None if payload is None else Outgoing("conversation", payload)
     if stream.name != "user":
         return None
     if event.kind == "filters_changed":
@@ -290,9 +300,11 @@ async def _screen(session: AsyncSession, reached: Sequence[tuple[Target, str]],
 
 async def _delete(services: Services, targets: Sequence[Target],
                   event: StreamEvent) -> dict[Target, Outgoing]:
-    """Mastodon sends deletes unfiltered: an id the client never saw is ignored there. The
-    user and list streams hear of their viewer's own statuses and of those of accounts it
-    follows; public and hashtag streams of public statuses (when the event says which)."""
+    """Mastodon sends deletes unfiltered: an id the client never saw is ignored there. Public
+    and hashtag streams hear of public statuses; user and list streams of public and
+    unlisted ones (whose ids are no secret: one query fewer per delete, and a deleted
+    account's followers are gone before its deletes are routed), and of other statuses when
+    the viewer is the author or follows it."""
     if event.status_id is None:
         return {}
     deleted = Outgoing("delete", str(event.status_id))
@@ -300,7 +312,9 @@ async def _delete(services: Services, targets: Sequence[Target],
     routed = {t: deleted for t in targets
               if public and (t[1].name in PUBLIC_STREAMS or t[1].name in HASHTAG_STREAMS)}
     home = [t for t in targets if t[1].name in HOME_STREAMS]
-    if home and event.account_id is not None:
+    if event.visibility in (None, "public", "unlisted"):
+        routed.update({t: deleted for t in home})
+    elif home and event.account_id is not None:
         async with services.db.reader() as session:
             near = await _followers_among(session, event.account_id, home)
         routed.update({t: deleted for t in home if t[0].account_id in near})

@@ -47,7 +47,7 @@ from server.services.statuses.interaction_policy import Permission
 from server.services.statuses.interaction_requests import screen
 from server.services.statuses.media_purge import enqueue_media_purge
 from server.services.statuses.visibility import audience_includes
-from server.services.streaming.publish import deleted, queue_event, status_event
+from server.services.streaming.publish import queue_deleted, queue_event, status_event
 from storage import accounts as account_queries
 from storage import follows as follow_queries
 from storage import notifications as notification_queries
@@ -322,7 +322,7 @@ async def on_delete(services: Services, activity: ParsedActivity) -> str:
         await notification_queries.delete_notifications_about(session, status.id)
         await enqueue_media_purge(session, status.id)  # its cached images go too
         await conversations.remove_status(session, status)
-        queue_event(session, deleted(status))
+        await queue_deleted(session, status)
     return "post deleted"
 
 
