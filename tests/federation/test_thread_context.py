@@ -192,12 +192,13 @@ async def test_a_thread_is_fetched_once_per_cooldown_and_only_for_signed_in_view
     assert await context_jobs(a) == 0
 
     async with signed_in(a) as web:
-        await open_page(web, dave, root)
-        await open_page(web, dave, root)  # while queued, and again within the cooldown
+        assert "Asking " + masto.domain in await open_page(web, dave, root)
+        # While queued (still said), and again within the cooldown.
+        assert "for the rest of this thread" in await open_page(web, dave, root)
         assert await context_jobs(a) == 1
         await settle([a])
         fetches = len(masto.fetches_of(docs["root"]["id"]))
-        await open_page(web, dave, root)
+        assert "for the rest of this thread" not in await open_page(web, dave, root)
         assert await context_jobs(a) == 0
         # Fifteen minutes later (Mastodon's FETCH_REPLIES_COOLDOWN_MINUTES) it may go again.
         async with a.app[appkeys.DATABASE].writer.begin() as session:

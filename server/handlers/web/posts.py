@@ -63,9 +63,11 @@ async def show(request: web.Request) -> web.StreamResponse:
     except NotFound:
         return render(request, "error.html", {"message": "This post does not exist, or you "
                                               "cannot see it."}, status=404)
-    if user is not None and not page.local:  # the rest of its thread, for the next look
-        await thread_context.request(services, page.post.id)
-    return render(request, "status.html", _page_context(services, page, user))
+    # The rest of a remote post's thread, fetched for the next look.
+    fetching = user is not None and not page.local \
+        and await thread_context.request(services, page.post.id)
+    return render(request, "status.html",
+                  {**_page_context(services, page, user), "thread_fetching": fetching})
 
 
 def _page_context(services: Services, page: post_page.PostPage, user: SignedIn | None, *,
