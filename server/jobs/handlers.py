@@ -7,7 +7,7 @@ from typing import Any
 
 from server.jobs.delivery import deliver
 from server.jobs.registry import JobContext, JobRegistry
-from server.services.accounts import account_deletion
+from server.services.accounts import account_deletion, link_verification
 from server.services.federation import featured, fetch_posts, remote, thread_context, threads
 from server.services.federation.inbound import inbox_apply, inbox_retention
 from server.services.federation.inbound.inbox_writer import APPLY_ACTIVITY
@@ -84,6 +84,13 @@ async def resolve_mentions(ctx: JobContext, payload: dict[str, Any]) -> None:
     await posts.resolve_mentions_job(ctx.resources.require_services(), payload)
 
 
+async def verify_profile_links(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """An account's profile field links, checked for rel="me" links back
+    (server.services.accounts.link_verification)."""
+    await link_verification.verify_links(ctx.resources.require_services(),
+                                         int(payload["account_id"]))
+
+
 async def fetch_account_totals(ctx: JobContext, payload: dict[str, Any]) -> None:
     await remote.fetch_totals(ctx.resources.require_services(), int(payload["account_id"]))
 
@@ -110,4 +117,5 @@ def default_registry() -> JobRegistry:
     registry.register(remote.FETCH_FEATURED, fetch_account_featured)
     registry.register(media_purge.PURGE_MEDIA, purge_post_media)
     registry.register(mentions.RESOLVE_MENTIONS, resolve_mentions)
+    registry.register(link_verification.VERIFY_LINKS, verify_profile_links)
     return registry

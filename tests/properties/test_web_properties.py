@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from activitypub.rel_me import MAX_LINKS, rel_me_links, single_link
 from server.handlers.web.common import safe_next
 from server.render.sanitize import (
     ALLOWED_ATTRIBUTES,
@@ -132,3 +133,17 @@ def test_hostile_html_with_lone_surrogates() -> None:
         cleaned.encode("utf-8")
         plain_text(html).encode("utf-8")
     assert "\ufffd" in sanitize_html(note["content"])
+
+
+@PROPERTY_SETTINGS
+@given(st.text(max_size=2000) | st.lists(
+    st.sampled_from(['<a rel="me" href="', '">', "</a>", "<link rel='me' href=", "<a ", "rel=me",
+                     "href=x", "<", ">", '"', "https://a.example", "<span>", "</span>"]),
+    max_size=40).map("".join))
+def test_rel_me_readings_never_raise(html: str) -> None:
+    """A fetched page and a remote field value are anyone's HTML: a list of strings, or one
+    string taken from a link's own href, never an exception."""
+    links = rel_me_links(html)
+    assert len(links) <= MAX_LINKS and all(isinstance(link, str) and link for link in links)
+    found = single_link(html)
+    assert found is None or (isinstance(found, str) and found)

@@ -17,7 +17,7 @@ from server.handlers.errors import retry_headers, status_for
 from server.handlers.session import render, require_user, set_session_cookie
 from server.handlers.web.common import field, refused, safe_next, see_other, wants_json
 from server.middlewares import CLIENT_IP
-from server.services.accounts import profile_settings, web_sessions
+from server.services.accounts import posting_language, profile_settings, web_sessions
 from server.services.accounts.web_sessions import SignedIn
 from server.services.errors import InvalidInput, NotFound, ServiceError
 from server.services.oauth import authorizations
@@ -42,13 +42,41 @@ def _file(form: MultiDictProxy[Any], name: str) -> bytes | None:
 async def _profile_page(request: web.Request, user: SignedIn, *,
                         values: dict[str, str] | None = None, error: str | None = None,
                         status: int = 200) -> web.Response:
-    current = await profile_settings.profile(request.app[appkeys.SERVICES], user.account_id)
-    form = {"display_name": current.display_name, "note": current.note, **(values or {})}
+    services = request.app[appkeys.SERVICES]
+    current = await profile_settings.profile(services, user.account_id)
+    form: dict[str, Any] = {
+        "display_name": current.display_name, "note": current.note,
+        "language": await posting_language.chosen(services, user.account_id) or "",
+        "fields": _field_rows([(f.get("name", ""), f.get("value", "")) for f in current.fields],
+                              current.fields),
+        **(values or {})}
     return render(request, "settings_profile.html", {
         "section": "profile", "profile": current, "form": form, "error": error,
         "saved": request.query.get("saved") == "1" and error is None,
         "max_display_name": profile_settings.MAX_DISPLAY_NAME,
-        "max_note": profile_settings.MAX_NOTE}, status=status)
+        "max_note": profile_settings.MAX_NOTE,
+        "max_field": profile_settings.MAX_FIELD_TEXT,
+        "instance_language": services.config.instance.default_language}, status=status)
+
+
+def _field_rows(pairs: list[tuple[str, str]],
+                stored: list[dict[str, str]] | None = None) -> list[dict[str, Any]]:
+    """Always MAX_FIELDS rows for the form, blank ones after those given; a stored field
+    whose link was checked says so."""
+    verified = {f.get("value") for f in stored or [] if f.get("verified_at")}
+    rows = [{"name": name, "value": value, "verified": value in verified}
+            for name, value in pairs[:profile_settings.MAX_FIELDS]]
+    blank = {"name": "", "value": "", "verified": False}
+    return rows + [dict(blank) for _ in range(profile_settings.MAX_FIELDS - len(rows))]
+
+
+def _form_fields(form: MultiDictProxy[Any]) -> list[tuple[str, str]] | None:
+    """The form's field_name_N/field_value_N rows; None when the form has none (a script
+    changing only the name keeps the fields)."""
+    if not any(f"field_name_{i}" in form for i in range(profile_settings.MAX_FIELDS)):
+        return None
+    return [(field(form, f"field_name_{i}", 1000), field(form, f"field_value_{i}", 1000))
+            for i in range(profile_settings.MAX_FIELDS)]
 
 
 async def profile_form(request: web.Request) -> web.StreamResponse:
@@ -58,15 +86,26 @@ async def profile_form(request: web.Request) -> web.StreamResponse:
 async def update_profile(request: web.Request) -> web.StreamResponse:
     user = require_user(request)
     form = await request.post()
-    values = {"display_name": field(form, "display_name", 400),
-              "note": field(form, "note", 4000)}
+    services = request.app[appkeys.SERVICES]
+    fields = _form_fields(form)
+    language = field(form, "language", 64) if "language" in form else None
+    values: dict[str, Any] = {"display_name": field(form, "display_name", 400),
+                              "note": field(form, "note", 4000)}
+    if fields is not None:
+        values["fields"] = _field_rows(fields)
+    if language is not None:
+        values["language"] = language
     try:
+        if language is not None:  # checked first: a refused language changes nothing
+            posting_language.check(language)
         await profile_settings.update_profile(
-            request.app[appkeys.SERVICES], request.app[appkeys.SERVICES].media, user.account_id,
+            services, services.media, user.account_id,
             display_name=values["display_name"], note=values["note"],
             avatar=_file(form, "avatar"), header=_file(form, "header"),
             remove_avatar=bool(field(form, "remove_avatar")),
-            remove_header=bool(field(form, "remove_header")))
+            remove_header=bool(field(form, "remove_header")), fields=fields)
+        if language is not None:
+            await posting_language.set_default(services, user.account_id, language)
     except ServiceError as exc:
         if wants_json(request):
             return refused(request, exc)

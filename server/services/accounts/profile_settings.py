@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.images.pipeline import Limits, MediaError, process_profile_image
 from server.images.provenance import Provenance
+from server.services.accounts.link_verification import carry_verification, queue_verification
 from server.services.context import Services
 from server.services.errors import InvalidInput, NotFound
 from server.services.federation.outbound.actor_updates import send_actor_update
@@ -46,11 +47,14 @@ class Profile:
     note: str
     avatar_url: str | None
     header_url: str | None
+    # name, value and (once its link was checked) verified_at of each profile field.
+    fields: list[dict[str, str]]
 
 
 def _profile(account: Account) -> Profile:
     return Profile(account.username, account.display_name, account.note, account.avatar_url,
-                   account.header_url)
+                   account.header_url,
+                   [dict(f) for f in account.fields or [] if isinstance(f, dict)])
 
 
 def _media_base(services: Services) -> str:
@@ -201,8 +205,11 @@ async def _apply(services: Services, store: MediaStore, account_id: int, name: s
             account.display_name, changed = name, True
         if bio is not None and bio != account.note:
             account.note, changed = bio, True
-        if fields is not None and fields != (account.fields or []):
-            account.fields, changed = fields, True
+        if fields is not None:
+            fields = carry_verification(account.fields, fields)
+            if fields != (account.fields or []):
+                account.fields, changed = fields, True
+                await queue_verification(session, account, services.config)
         changed = _set_flags(account, flags or Flags()) or changed
         for image in new:
             stale.append(_set_image(account, image.role, image.key, image.url))

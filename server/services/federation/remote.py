@@ -24,7 +24,9 @@ from activitypub.parse import (
     strip_fragment,
 )
 from activitypub.vocab import ACCEPT_ACTIVITY
+from server.config import Config
 from server.jobs.queue import enqueue
+from server.services.accounts.link_verification import carry_verification, queue_verification
 from server.services.context import Services
 from server.services.errors import ServiceError
 from server.services.federation.key_cache import CachedKey
@@ -205,7 +207,7 @@ async def store_actor(services: Services, actor: ParsedActor) -> Account:
         try:
             rules = await services.domains.rules()
             async with services.db.writer.begin() as session:
-                account = await _upsert_account(session, actor)
+                account = await _upsert_account(session, actor, services.config)
                 rule = rules.rule_for(actor.host)
                 if rule is not None and rule.severity == "silence" \
                         and account.silenced_at is None:
@@ -226,7 +228,8 @@ async def store_actor(services: Services, actor: ParsedActor) -> Account:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-async def _upsert_account(session: AsyncSession, actor: ParsedActor) -> Account:
+async def _upsert_account(session: AsyncSession, actor: ParsedActor,
+                          config: Config) -> Account:
     account = await account_queries.account_by_uri(session, actor.id)
     if account is None:
         # Same handle, new id: the remote re-created the account; the handle moves to it.
@@ -252,13 +255,19 @@ async def _upsert_account(session: AsyncSession, actor: ParsedActor) -> Account:
     account.discoverable = actor.discoverable
     account.avatar_url = actor.avatar_url
     account.header_url = actor.header_url
-    account.fields = actor.fields
+    # A field keeps its check while its value stays; new links are checked by a job, as
+    # Mastodon checks remote accounts' links too.
+    fields = carry_verification(account.fields, actor.fields)
+    fields_changed = fields != (account.fields or [])
+    account.fields = fields
     account.also_known_as = actor.also_known_as
     if actor.moved_to != account.moved_to_uri:  # Mastodon follows movedTo on every refresh
         account.moved_to_uri, account.moved_to_account_id = actor.moved_to, None
     account.fetched_at = utcnow()
     account.deleted_at = None
     await session.flush()
+    if fields_changed:
+        await queue_verification(session, account, config)
     return account
 
 

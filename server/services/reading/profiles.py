@@ -60,6 +60,8 @@ GRID_ROUNDS = 5
 class FieldView:
     name: str
     value_html: str  # safe: built by us from escaped parts, or sanitized remote HTML
+    # Its link was found to link back with rel="me" (services.accounts.link_verification).
+    verified: bool = False
 
 
 @dataclass(frozen=True)
@@ -211,7 +213,8 @@ async def _view(services: Services, session: AsyncSession, account: Account) -> 
         display_name=account.display_name or account.username, local=local,
         state=_state(account), bio_html=bio_html, bio_text=plain_text(bio_html, 300),
         fields=[FieldView(name=field.get("name", ""),
-                          value_html=field_value_html(field.get("value", ""), local, services))
+                          value_html=field_value_html(field.get("value", ""), local, services),
+                          verified=bool(field.get("verified_at")))
                 for field in account.fields or [] if isinstance(field, dict)],
         avatar_url=image_url(account, config, "avatar"),
         header_url=image_url(account, config, "header"),
