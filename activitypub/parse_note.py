@@ -19,6 +19,7 @@ from typing import Any
 
 from activitypub.interaction_policy import REPLY, Policy, parse_policy, proof_of
 from activitypub.parse import ParseError, clean_text, first_type, object_id, remote_uri
+from activitypub.quotes import CanQuote, parse_can_quote, quote_authorization_of, quote_of
 from activitypub.vocab import ACTOR_TYPES, PUBLIC, PUBLIC_ALIASES
 
 NOTE_TYPES = frozenset({"Note", "Article", "Page", "Question"})
@@ -99,6 +100,10 @@ class ParsedNote:
     model: str | None = None
     seed: int | None = None
     generator_name: str | None = None
+    # FEP-044f: the post it quotes, the stamp approving that, and who may quote it.
+    quote: str | None = None
+    quote_authorization: str | None = None
+    can_quote: CanQuote | None = None
     # GoToSocial's interaction controls: the stated policy (None: its server states none),
     # and the authorization a reply carries (replyAuthorization, or the older approvedBy).
     interaction_policy: Policy | None = None
@@ -146,6 +151,9 @@ def parse_note(doc: Any) -> ParsedNote:
         model=_optional_text(doc.get("model"), MAX_MODEL),
         seed=_int(doc.get("seed"), -_INT64, _INT64 - 1),
         generator_name=_generator(doc.get("generator")),
+        quote=quote_of(doc),
+        quote_authorization=quote_authorization_of(doc),
+        can_quote=parse_can_quote(doc),
         interaction_policy=parse_policy(doc),
         reply_authorization=proof_of(doc, REPLY),
     )

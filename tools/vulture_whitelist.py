@@ -19,6 +19,7 @@ _.qualities, _.max_images, _.left  # compose_form.html: ComposerPage, quota
 _.preview_alt  # compose_parent.html: ParentPreview
 _.sender_handle  # _notification_items.html: NotificationItem
 _.timeline_id, _.why  # _post_card.html: PostCard
+_.quote_offer  # _post_card.html: PostCard (reading/quote_cards.py's QuoteOffer)
 _.original_url, _.og_image  # status.html: PostPage
 _.value_html, _.bio_text, _.locked, _.bot  # profile.html: ProfileView
 _.posts_count, _.followers_count, _.following_count  # profile.html: ProfileView

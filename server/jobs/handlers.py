@@ -9,7 +9,12 @@ from server.jobs.delivery import deliver
 from server.jobs.registry import JobContext, JobRegistry
 from server.services.accounts import account_deletion, link_verification
 from server.services.federation import featured, fetch_posts, remote, thread_context, threads
-from server.services.federation.inbound import inbox_apply, inbox_retention
+from server.services.federation.inbound import (
+    inbox_apply,
+    inbox_retention,
+    quote_links,
+    quotes,
+)
 from server.services.federation.inbound.inbox_writer import APPLY_ACTIVITY
 from server.services.federation.outbound.delivery import DELIVER
 from server.services.federation.remote_media import CACHE_REMOTE, run_cache_job
@@ -100,6 +105,11 @@ async def fetch_account_featured(ctx: JobContext, payload: dict[str, Any]) -> No
     await featured.fetch_featured(ctx.resources.require_services(), int(payload["account_id"]))
 
 
+async def verify_quote(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """A third-party quote's stamp, fetched and checked (inbound/quotes.py)."""
+    await quotes.verify(ctx.resources.require_services(), payload)
+
+
 def default_registry() -> JobRegistry:
     """Every job kind Dreamfeed knows, for `dreamfeed serve` and `dreamfeed worker`."""
     registry = JobRegistry()
@@ -117,5 +127,6 @@ def default_registry() -> JobRegistry:
     registry.register(remote.FETCH_FEATURED, fetch_account_featured)
     registry.register(media_purge.PURGE_MEDIA, purge_post_media)
     registry.register(mentions.RESOLVE_MENTIONS, resolve_mentions)
+    registry.register(quote_links.VERIFY, verify_quote)
     registry.register(link_verification.VERIFY_LINKS, verify_profile_links)
     return registry

@@ -35,7 +35,9 @@ CONTENT_DROPPED_TAGS = frozenset({"script", "style", "template"})
 # Renaming happens before sanitizing, so it can only ever produce markup nh3 then checks.
 _BLOCK_TAG = re.compile(r"<(/?)(?:h[1-6]|div|section|article|header|footer|aside|figure|"
                         r"figcaption|table|tr|dl|dt|dd|details|summary)\b", re.IGNORECASE)
-_KEPT_CLASS = re.compile(r"(?:h|p|u|dt|e)-[\w-]+|mention|hashtag|ellipsis|invisible")
+# quote-inline: a quote post's fallback link (FEP-044f), hidden where the quote shows.
+_KEPT_CLASS = re.compile(r"(?:h|p|u|dt|e)-[\w-]+|mention|hashtag|ellipsis|invisible|"
+                         r"quote-inline")
 # A JSON body may carry lone surrogates (\ud800); nh3 hands text to Rust as UTF-8, which cannot
 # hold them (UnicodeEncodeError), so they become U+FFFD first, as an HTML parser would.
 _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")

@@ -65,8 +65,7 @@ async def test_post_with_an_image_and_the_rules(api: Api) -> None:
 
     # what Dreamfeed does not have is refused clearly, not dropped
     more = await _images(api, "alice")
-    for extra, words in (({"quoted_status_id": status["id"]}, "quotes are not supported"),
-                         ({"poll[options][]": ["a", "b"], "poll[expires_in]": "300"},
+    for extra, words in (({"poll[options][]": ["a", "b"], "poll[expires_in]": "300"},
                           "polls are not supported"),
                          ({"scheduled_at": "2031-01-01T00:00:00Z"}, "scheduled")):
         answer = await api.post("/api/v1/statuses", token=alice,

@@ -23,7 +23,8 @@ EXPECTED_TABLES = {"instance_settings", "accounts", "account_keys", "users", "fo
                    "oauth_tokens", "bookmarks", "status_pins", "lists", "list_members",
                    "pending_media", "interaction_requests", "conversations",
                    "conversation_statuses",
-                   "alembic_version"}
+                   "quotes",
+                   "quote_policies", "alembic_version"}
 
 
 async def test_upgrade_creates_the_schema_and_is_idempotent(database_url: str) -> None:

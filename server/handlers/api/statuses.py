@@ -33,10 +33,9 @@ from server.render.to_mastodon.statuses import status_source
 from server.services.context import Services
 from server.services.federation import thread_context
 from server.services.reading import api_statuses
-from server.services.statuses import posts
+from server.services.statuses import posts, quotes
 
 READ, WRITE = "read:statuses", "write:statuses"
-QUOTES = "quotes are not supported yet"
 POLLS = "polls are not supported here: a Dreamfeed post is an image"
 SCHEDULED = "scheduled posts are not supported here"
 # ISO 639 (and a region or script after it): anything else is left unset, as Mastodon's
@@ -81,8 +80,6 @@ def _idempotency_key(request: web.Request) -> str | None:
 
 
 def _refuse_unsupported(given: Params) -> None:
-    if given.get("quoted_status_id"):
-        raise ApiError(422, QUOTES)
     if given.get("scheduled_at"):
         raise ApiError(422, SCHEDULED)
     if given.has("poll") or given.nested("poll"):
@@ -96,13 +93,17 @@ async def create(request: web.Request) -> web.Response:
     reply_to = given.get("in_reply_to_id") or None
     if reply_to is not None and not reply_to.isdigit():
         raise ApiError(404, posts.REPLY_NOT_FOUND)
+    quoted = given.get("quoted_status_id") or None
+    if quoted is not None and not quoted.isdigit():
+        raise ApiError(404, quotes.NOT_FOUND)
     services = _services(request)
     view = await posts.create_status(services, user.username, posts.NewStatus(
         media_ids=_media_ids(given.list("media_ids")), caption=given.text("status"),
         spoiler_text=given.text("spoiler_text"), sensitive=given.boolean("sensitive"),
         visibility=given.get("visibility") or "public",
         language=_language(given.get("language")),
-        idempotency_key=_idempotency_key(request), in_reply_to=reply_to))
+        idempotency_key=_idempotency_key(request), in_reply_to=reply_to,
+        quote_of=quoted, quote_approval_policy=given.get("quote_approval_policy") or None))
     # A replayed Idempotency-Key answers the earlier status as it is now.
     parts = await (api_statuses.status(services, view.id, user.account_id) if view.replayed
                    else api_statuses.new_status(services, view.id, user.account_id))

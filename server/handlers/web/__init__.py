@@ -15,6 +15,7 @@ from server.handlers.web import (
     oauth,
     posts,
     profiles,
+    quotes,
     settings,
     social,
 )
@@ -22,5 +23,5 @@ from server.handlers.web import (
 
 def setup_routes(app: web.Application) -> None:
     for module in (feeds, compose, settings, posts, profiles, social, admin, oauth, live,
-                   interactions):
+                   quotes, interactions):
         module.setup_routes(app)

@@ -25,6 +25,7 @@ from server.handlers.web.common import field, see_other, wants_json
 from server.services.accounts.web_sessions import SignedIn
 from server.services.errors import (
     Conflict,
+    Forbidden,
     GenerationDisabled,
     InvalidInput,
     NotFound,
@@ -34,7 +35,7 @@ from server.services.errors import (
 )
 from server.services.generation import generate as generation_service
 from server.services.generation.prompt_moderation import ModerationUnavailable
-from server.services.reading import composer
+from server.services.reading import composer, quote_cards
 from server.services.statuses import posts as post_service
 from storage.ids import parse_id
 
@@ -52,9 +53,11 @@ class Carry:
     remix_of: int | None = None
     remix_image: bool = False
     purpose: str = ""
+    quote_of: int | None = None  # a quote post with a new image (FEP-044f)
 
     def query(self, **extra: Any) -> dict[str, str]:
         pairs = {"in_reply_to": self.in_reply_to, "remix_of": self.remix_of,
+                 "quote_of": self.quote_of,
                  "remix_image": "1" if self.remix_image else None,
                  "purpose": self.purpose or None, **extra}
         return {name: str(value) for name, value in pairs.items() if value is not None}
@@ -72,7 +75,8 @@ def _carry(params: Mapping[str, Any]) -> Carry:
     purpose = text("purpose")
     return Carry(in_reply_to=parse_id(text("in_reply_to")), remix_of=parse_id(text("remix_of")),
                  remix_image=text("remix_image") in ("1", "on"),
-                 purpose=purpose if purpose in PURPOSES else "")
+                 purpose=purpose if purpose in PURPOSES else "",
+                 quote_of=parse_id(text("quote_of")))
 
 
 def _kind(exc: ServiceError) -> str:
@@ -109,6 +113,17 @@ async def _context(request: web.Request, user: SignedIn, carry: Carry,
             status = status_for(exc)
             carry = Carry(carry.in_reply_to, None, False, carry.purpose)
             errors.append(f"You cannot remix that post: {exc}")
+    quote = None
+    if carry.quote_of is not None:
+        try:
+            quote, offer = await quote_cards.target_card(services, carry.quote_of,
+                                                         user.account_id)
+            if offer.verdict == "denied":
+                raise Forbidden(offer.reason)
+        except (NotFound, Forbidden) as exc:
+            status, quote = status_for(exc), None
+            carry = Carry(carry.in_reply_to, carry.remix_of, carry.remix_image, carry.purpose)
+            errors.append(f"You cannot quote that post: {exc}")
     if generation_id is not None:
         try:
             view = await generation_service.get_generation(services, generation_id,
@@ -135,6 +150,7 @@ async def _context(request: web.Request, user: SignedIn, carry: Carry,
         form["picked"] = {view.media[0].id} if view.media else set()
     return {
         "user": user, "carry": carry, "parent": parent, "remix": remix, "generation": view,
+        "quote": quote,
         "state_label": composer.STATE_LABELS.get(view.state, "") if view else "",
         "running": view is not None and view.state in ("queued", "running"),
         "options": options, "quota": await composer.quota(services, user.account_id),
@@ -299,6 +315,7 @@ async def post(request: web.Request) -> web.StreamResponse:
                 idempotency_key=field(form, "key", 255) or None,
                 in_reply_to=str(carry.in_reply_to) if carry.in_reply_to else None,
                 remix_of=str(carry.remix_of) if carry.remix_of else None,
+                quote_of=str(carry.quote_of) if carry.quote_of else None,
                 publish_prompt=values["publish_prompt"],
                 # Remixing needs a public or unlisted post; elsewhere the box means nothing.
                 can_remix=values["can_remix"]

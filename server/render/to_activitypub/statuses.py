@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from activitypub import builders
+from activitypub import builders, quotes
 from activitypub import interaction_policy as policies
 from activitypub.documents import AS_PUBLIC, format_datetime
 from server.config import Config
@@ -34,6 +34,10 @@ class NoteParts:
     tags: list[str] = field(default_factory=list)
     mentions: list[Account] = field(default_factory=list)
     remix_of_url: str | None = None
+    # FEP-044f (services/statuses/quotes.py): the quoted post and its stamp, and our canQuote.
+    quote_uri: str | None = None
+    quote_authorization: str | None = None
+    can_quote: dict[str, Any] | None = None
     # The author's first replies (up to 5, the Note's `replies.first` page, as Mastodon's),
     # and the id of the last one, where the next page starts.
     self_replies: list[str] = field(default_factory=list)
@@ -123,6 +127,21 @@ def note(status: Status, parts: NoteParts, config: Config) -> dict[str, Any]:
     for key in ("prompt", "model", "seed"):
         if getattr(status, key) is not None:
             doc[key] = getattr(status, key)
+    return _with_quote(doc, parts)
+
+
+def _with_quote(doc: dict[str, Any], parts: NoteParts) -> dict[str, Any]:
+    """The quote part: `quote` (and its older spellings, with the stamp) and `canQuote`
+    beside whatever else the interaction policy says."""
+    if parts.quote_uri is None and parts.can_quote is None:
+        return doc
+    doc["@context"] = [*doc["@context"], quotes.QUOTE_TERMS]
+    if parts.quote_uri is not None:
+        doc.update(quotes.note_fields(parts.quote_uri, parts.quote_authorization))
+    if parts.can_quote is not None:
+        policy = doc.get("interactionPolicy")
+        doc["interactionPolicy"] = {**(policy if isinstance(policy, dict) else {}),
+                                    "canQuote": parts.can_quote}
     return doc
 
 

@@ -84,6 +84,31 @@ class StatusParts:
     muted: bool | None = None
     viewer_may_remix: bool = False
     filtered: tuple[FilterMatch, ...] = field(default_factory=tuple)
+    # Mastodon 4.5's quote posts (reading/quote_parts.py): what it quotes, who may quote it.
+    quote: QuoteParts | None = None
+    quote_approval: QuoteApprovalParts | None = None
+
+
+@dataclass(frozen=True)
+class QuoteParts:
+    """REST::QuoteSerializer: the quote's state and, once accepted and visible to the
+    viewer, the quoted status; a quote inside a quoted status is shallow (its id only)."""
+
+    state: str
+    quoted: StatusParts | None = None
+    quoted_status_id: int | None = None
+    shallow: bool = False
+
+
+@dataclass(frozen=True)
+class QuoteApprovalParts:
+    """Who may quote a status (automatic, manual: public, followers, following,
+    unsupported_policy) and what that means for the viewer (automatic, manual, denied,
+    unknown)."""
+
+    automatic: tuple[str, ...]
+    manual: tuple[str, ...]
+    current_user: str
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from server.render.to_mastodon.accounts import account, mention
 from server.render.to_mastodon.common import id_or_none, iso, iso_or_none
 from server.render.to_mastodon.filters import filter_v2
 from server.render.to_mastodon.media import attachment
-from server.render.to_mastodon.parts import FilterMatch, StatusParts
+from server.render.to_mastodon.parts import FilterMatch, QuoteParts, StatusParts
 from server.urls import Urls
 
 
@@ -77,9 +77,23 @@ def status(parts: StatusParts, base_url: str) -> dict[str, Any]:
         "filtered": [filter_result(match) for match in parts.filtered],
         **_viewer_fields(parts),
     }
+    entity["quote"] = _quote(parts.quote, base_url) if parts.quote else None
+    if parts.quote_approval is not None:
+        entity["quote_approval"] = {"automatic": list(parts.quote_approval.automatic),
+                                    "manual": list(parts.quote_approval.manual),
+                                    "current_user": parts.quote_approval.current_user}
     if parts.reblog is None:
         entity["dreamfeed"] = _dreamfeed(parts)
     return entity
+
+
+def _quote(quote: QuoteParts, base_url: str) -> dict[str, Any]:
+    """Quote (quoted_status: the Status, once accepted) or, inside a quoted status,
+    ShallowQuote (quoted_status_id), as Mastodon 4.5 nests them."""
+    if quote.shallow:
+        return {"state": quote.state, "quoted_status_id": id_or_none(quote.quoted_status_id)}
+    return {"state": quote.state,
+            "quoted_status": status(quote.quoted, base_url) if quote.quoted else None}
 
 
 def status_source(row_id: int, text: str, spoiler_text: str) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +24,9 @@ from storage import bookmarks as bookmark_queries
 from storage import post_cards as queries
 from storage import status_pins as pin_queries
 from storage.models import Account, MediaAttachment, RemoteMedia, Status
+
+if TYPE_CHECKING:  # quote_cards builds its cards with this module's helpers
+    from server.services.reading.quote_cards import QuoteCard, QuoteOffer
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,10 @@ class PostCard:
     timeline_id: int | None = None  # the timeline entry: page on with max_id
     filtered: tuple[str, ...] = field(default_factory=tuple)  # "warn" filters matched
     why: str | None = None  # Discover's "why you see this" line
+    # FEP-044f (reading/quote_cards.py): the post it quotes, as a card, and the viewer's
+    # "Quote" action on it (None: signed out).
+    quote: QuoteCard | None = None
+    quote_offer: QuoteOffer | None = None
 
 
 def account_card(config: Config, account: Account) -> AccountCard:
@@ -162,7 +170,21 @@ async def cards(services: Services, session: AsyncSession, status_ids: list[int]
             liked=status.id in liked, boosted=status.id in boosted,
             bookmarked=status.id in bookmarked, pinned=status.id in pinned,
             own=viewer_account_id is not None and author.id == viewer_account_id))
-    return result
+    return await _with_quotes(services, session, result, [s for s, _ in posts.values()],
+                              viewer_account_id)
+
+
+async def _with_quotes(services: Services, session: AsyncSession, made: list[PostCard],
+                       statuses: list[Status], viewer_account_id: int | None
+                       ) -> list[PostCard]:
+    from server.services.reading import quote_cards
+
+    quotes = await quote_cards.quote_cards(services, session, [c.id for c in made],
+                                           viewer_account_id)
+    offers = await quote_cards.offers(session, statuses, viewer_account_id)
+    return [dataclasses.replace(card, quote=quotes.get(card.id),
+                                quote_offer=offers.get(card.id))
+            if card.id in quotes or card.id in offers else card for card in made]
 
 
 def _post_path(author: AccountCard, status_id: int) -> str:

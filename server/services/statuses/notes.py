@@ -16,6 +16,7 @@ from server.services.federation.replies import self_replies
 from server.services.statuses.content import AI_TAG
 from server.services.statuses.interaction_policy import policy_of_local
 from server.services.statuses.media import JPEG_FILE, media_url
+from server.services.statuses.quotes import policy_document, quote_view
 from storage import accounts as account_queries
 from storage import statuses as status_queries
 from storage.models import Account, Status
@@ -36,12 +37,18 @@ async def note_parts(services: Services, session: AsyncSession, status: Status,
                                    services.urls.followers(author.username)) \
         if status.local else None
     replies = await self_replies(session, status)
+    quote = await quote_view(services, session, status)
+    can_quote = await policy_document(services, session, status, author) \
+        if status.local else None
     return NoteParts(author=author, attachments=attachments, interaction_policy=policy,
                      tags=_display_forms(status, await status_queries.tag_names(session,
                                                                                 status.id)),
                      mentions=await status_queries.mentioned_accounts(session, status.id),
                      self_replies=replies.uris, self_replies_last_id=replies.last_id,
-                     remix_of_url=remix_url)
+                     remix_of_url=remix_url,
+                     quote_uri=quote.quoted_uri if quote else None,
+                     quote_authorization=quote.authorization if quote else None,
+                     can_quote=can_quote)
 
 
 def _display_forms(status: Status, names: list[str]) -> list[str]:

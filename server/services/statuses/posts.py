@@ -34,6 +34,7 @@ from server.services.moderation.moderation_checks import ensure_not_suspended
 from server.services.social import conversations
 from server.services.social.blocks import refuse_reply
 from server.services.social.notifications import notify, notify_subscribers
+from server.services.statuses import quotes
 from server.services.statuses.content import compose, link_tags_and_mentions, remix_url
 from server.services.statuses.interaction_policy import checked_choices
 from server.services.statuses.media_purge import enqueue_media_purge
@@ -84,6 +85,10 @@ class NewStatus:
     remix_of: str | None = None
     publish_prompt: bool = False  # the prompt, model and seed go public
     can_remix: bool | None = None
+    # FEP-044f: the status it quotes (our id or its URI), and who may quote this one (the
+    # client API's quote_approval_policy: public, followers, nobody; None: public).
+    quote_of: str | None = None
+    quote_approval_policy: str | None = None
     # Who may reply and boost ({"canReply": "followers"}: statuses/interaction_policy.py);
     # None: the author's defaults.
     interaction_choices: dict[str, str] | None = None
@@ -126,7 +131,7 @@ def _check(caption: str, spoiler_text: str, visibility: str, alt_texts: list[str
 def _check_media(new: NewStatus) -> None:
     """Images or, for a reply only, text alone."""
     if not new.media_ids:
-        if not new.in_reply_to:
+        if not new.in_reply_to and not new.quote_of:
             raise InvalidInput(NEEDS_IMAGE)
         if not new.caption.strip():
             raise InvalidInput(NEEDS_TEXT)
@@ -205,6 +210,7 @@ async def create_status(services: Services, username: str, new: NewStatus) -> St
         if remixed is not None and remixed.status is not None \
                 and not remixed.status.can_remix:
             raise Conflict("the author of that post does not allow remixes")
+        quoted = await quotes.target(session, author, new.quote_of) if new.quote_of else None
         # The AI label names what made the first generated image; a post of uploads only
         # (no generation behind them) and a text reply carry none.
         generator = next((m.generator for m in attached if m.generation_id is not None),
@@ -212,7 +218,9 @@ async def create_status(services: Services, username: str, new: NewStatus) -> St
         mentions = await stored_mentions(session, services.config.instance.domain, new.caption)
         content = compose(services, new.caption, generator, mentions.targets,
                           remixed.url if remixed else None)
-        status = _new_row(author, new, content.html, generator, parent, remixed)
+        status = _new_row(author, new, content.html + (quotes.fallback_html(
+            quoted.status.url or quoted.status.uri) if quoted else ""), generator, parent,
+            remixed)
         # Named by the post, else its author's default posting language, else the instance's.
         status.language = await posting_language(session, services.config, author.id,
                                                  new.language)
@@ -228,6 +236,9 @@ async def create_status(services: Services, username: str, new: NewStatus) -> St
         status.url = services.urls.status_page(author.username, status.id)
         for media in attached:
             media.status_id = status.id
+        if quoted is not None:
+            await quotes.record(session, status, author, quoted)
+        await quotes.set_approval_policy(session, status, new.quote_approval_policy)
         await link_tags_and_mentions(session, status, content)
         await conversations.record_status(session, status)
         if parent and parent.status and not status.pending_approval:
@@ -276,9 +287,11 @@ async def _publish_create(services: Services, session: AsyncSession, status: Sta
         return
     # The authors of what it replies to and remixes hear of it even if they don't follow.
     extra = await parent_authors(session, status)
+    extra += await quotes.quoted_authors(session, status)
     await delivery.publish(session, status.account_id,
                            create_activity(status, parts, services.config),
                            await audience_inboxes(session, status, parts, extra))
+    await quotes.request_approval(services, session, status, parts)
 
 
 async def _request_reply_approval(services: Services, session: AsyncSession, status: Status,
@@ -327,7 +340,7 @@ async def resolve_mentions_job(services: Services, payload: dict[str, Any]) -> N
                                          status.caption)
         content = compose(services, status.caption, status.generator_name,
                           mentions.targets, await remix_url(session, status))
-        status.content = content.html
+        status.content = await quotes.with_fallback(session, status, content.html)
         await status_queries.replace_tags_and_mentions(session, status.id)
         await link_tags_and_mentions(session, status, content)
         # The new participants found: the status moves to their conversations.
@@ -408,7 +421,8 @@ async def edit_status(services: Services, username: str, status_id: int, *,
             unknown = mentions.unknown
             content = compose(services, caption, status.generator_name,
                               mentions.targets, await remix_url(session, status))
-            status.caption, status.content = caption, content.html
+            status.caption = caption
+            status.content = await quotes.with_fallback(session, status, content.html)
             await status_queries.replace_tags_and_mentions(session, status.id)
             await link_tags_and_mentions(session, status, content)
         if spoiler_text is not None:

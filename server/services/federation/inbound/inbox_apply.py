@@ -38,18 +38,20 @@ from server.services.federation.inbound import (
     likes,
     notes,
 )
+from server.services.federation.inbound import quotes as quote_activities
 from server.services.federation.remote import RemoteError, fetch_document, store_actor
 from server.services.moderation.reports import on_flag
 from storage import accounts as account_queries
 from storage import follows as follow_queries
 from storage import inbox as inbox_store
+from storage import quotes as quote_queries
 from storage import statuses as status_queries
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Services, ParsedActivity], Awaitable[str]]
-# What an Accept or Reject may answer: a follow, or an interaction request (inlined as the
-# request, or as the interaction when it came without a request).
+# What an Accept or Reject may answer besides a QuoteRequest: a follow, or an interaction
+# request (inlined as the request, or as the interaction when it came without a request).
 ANSWERABLE = frozenset({"", "Follow", *BY_REQUEST, "Like", "Announce", *NOTE_TYPES})
 
 
@@ -94,7 +96,9 @@ async def concerns_us(services: Services, body: dict[str, Any], actor_uri: str) 
             return await account_queries.account_by_uri(session, actor_uri) is not None
         if await follow_queries.has_follow_involving(session, actor_uri):
             return True
-        return target is not None and await status_queries.holds(session, target)
+        # The revocation of a quote's stamp (FEP-044f) names only the stamp.
+        return target is not None and (await status_queries.holds(session, target)
+                                       or await quote_queries.stamp_held(session, target))
 
 
 async def trusted_activity(services: Services, body: dict[str, Any],
@@ -148,6 +152,8 @@ def _handler_for(activity: ParsedActivity) -> Handler | None:
         return on_actor_deleted
     if activity.type == "Update" and object_type in ACTOR_TYPES:
         return on_actor_updated
+    if activity.type in ("Accept", "Reject") and object_type == "QuoteRequest":
+        return quote_activities.on_answer
     if activity.type in ("Accept", "Reject") and object_type not in ANSWERABLE:
         return None
     return HANDLERS.get(activity.type)
@@ -162,6 +168,23 @@ async def _undo_by_id(services: Services, activity: ParsedActivity) -> str:
         if not outcome.startswith("ignored"):
             break
     return outcome
+
+
+async def _on_delete(services: Services, activity: ParsedActivity) -> str:
+    """A Delete of a quote authorization (FEP-044f's revocation) or of a post."""
+    return await quote_activities.on_authorization_deleted(services, activity) \
+        or await notes.on_delete(services, activity)
+
+
+async def _on_accept_or_reject(services: Services, activity: ParsedActivity) -> str:
+    """An Accept/Reject naming its object by id: one of our QuoteRequests, or a Follow."""
+    outcome = await quote_activities.on_answer(services, activity)
+    if not outcome.startswith("ignored"):
+        return outcome
+    # Else one of our users' replies, boosts or likes waiting for approval, or a Follow.
+    answer = interaction_answers.on_accept if activity.type == "Accept" \
+        else interaction_answers.on_reject
+    return await answer(services, activity)
 
 
 async def on_actor_deleted(services: Services, activity: ParsedActivity) -> str:
@@ -194,15 +217,15 @@ async def on_actor_updated(services: Services, activity: ParsedActivity) -> str:
 
 HANDLERS: dict[str, Handler] = {
     "Follow": follows.on_follow,
-    # Of our follows, and of our users' replies, boosts and likes waiting for approval
-    # (interaction_answers passes what is not about those on to follows).
-    "Accept": interaction_answers.on_accept,
-    "Reject": interaction_answers.on_reject,
+    "Accept": _on_accept_or_reject,
+    "Reject": _on_accept_or_reject,
+    # Quote posts (FEP-044f, Mastodon's ActivityPub::Activity::QuoteRequest).
+    "QuoteRequest": quote_activities.on_quote_request,
     "Block": blocks.on_block,
     # Statuses (any Create/Update/Delete not about an actor: the handlers ignore non-notes).
     "Create": notes.on_create,
     "Update": notes.on_update,
-    "Delete": notes.on_delete,
+    "Delete": _on_delete,
     "Like": likes.on_like,
     # GoToSocial's interaction requests for our posts.
     **dict.fromkeys(BY_REQUEST, interaction_requests.on_request),

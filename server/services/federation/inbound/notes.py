@@ -28,6 +28,7 @@ from server.render.sanitize import sanitize_html
 from server.services.context import Services
 from server.services.errors import Dropped
 from server.services.federation import fetch_posts
+from server.services.federation.inbound import quote_links
 from server.services.federation.inbound.common import (
     PUBLIC_VISIBILITIES,
     known_account,
@@ -210,6 +211,7 @@ async def store_remote_note(services: Services, note: ParsedNote, author: Accoun
         await status_queries.add_mentions(session, status.id, [a.id for a in context.mentioned])
         await status_queries.add_tags(session, status.id, [tag.name for tag in note.hashtags])
         await _count_and_notify(session, status, context)
+        await quote_links.link(services, session, status, author, note)
         await conversations.record_status(session, status)
         if not fetched:  # a post as it is made, not an old one fetched for a boost or thread
             await notifications.notify_subscribers(session, status, author)
@@ -287,6 +289,7 @@ async def on_update(services: Services, activity: ParsedActivity) -> str:
         for row in await remote_media_queries.media_of_status(session, status.id):
             if row.url in alt_by_url:
                 row.description = alt_by_url[row.url]
+        await quote_links.link(services, session, status, author, note)
         await schedule_status_media(session, services.config, status.id)
         await conversations.record_status(session, status, edited=True)
         queue_event(session, await status_event(session, "status.update", status))
