@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import InteractionRequest, Status
+from storage.models import Favourite, InteractionRequest, Status
 
 
 async def by_id(session: AsyncSession, request_id: int) -> InteractionRequest | None:
@@ -28,3 +28,18 @@ async def pending_for(session: AsyncSession, author_id: int,
         .where(Status.account_id == author_id, InteractionRequest.state == "pending")
         .order_by(InteractionRequest.id).limit(limit))
     return list(result.scalars().all())
+
+
+async def pending_of(session: AsyncSession, account_id: int,
+                     status_ids: list[int]) -> tuple[set[int], set[int]]:
+    """Which of these statuses the account liked, and which it boosted, pending their
+    author's approval."""
+    if not status_ids:
+        return set(), set()
+    liked = await session.execute(select(Favourite.status_id).where(
+        Favourite.account_id == account_id, Favourite.pending_approval.is_(True),
+        Favourite.status_id.in_(status_ids)))
+    boosted = await session.execute(select(Status.reblog_of_id).where(
+        Status.account_id == account_id, Status.pending_approval.is_(True),
+        Status.deleted_at.is_(None), Status.reblog_of_id.in_(status_ids)))
+    return set(liked.scalars().all()), {i for i in boosted.scalars().all() if i is not None}

@@ -29,8 +29,10 @@ from tests.federation.interactions_helpers import (
 from tests.federation.interactions_helpers import (
     favourites as likes_of,
 )
+from tests.server.web_helpers import browser
 
 DATA = Path(__file__).parent.parent / "data" / "gotosocial"
+PASSWORD = "correct horse"  # Instance.add_user's
 
 
 def policy(**rules: dict[str, list[str]]) -> dict[str, Any]:
@@ -177,3 +179,41 @@ async def test_a_like_of_a_followers_only_liking_post_asks_as_a_follower(
     assert target is not None
     [like] = await likes_of(a, target.id)
     assert like.pending_approval and target.favourites_count == 0
+
+
+async def test_the_web_app_shows_forbidden_approval_and_pending_states(
+        a: Instance, masto: FakeRemote) -> None:
+    gus = masto.add_actor("gus", "gotosocial")
+    uri = await gts_post(a, masto, gus, canReply={"automaticApproval": [gus.id]},
+                         canAnnounce={"automaticApproval": [gus.id],
+                                      "manualApproval": [PUBLIC]})
+    target = await post(a, uri)
+    assert target is not None
+    async with browser(a) as web:
+        assert (await web.sign_in("alice", PASSWORD)).status == 303
+        page = (await web.get(f"/@{gus.handle}/{target.id}")).text
+        reply = _action(page, "reply")
+        assert 'data-policy="forbidden"' in reply
+        assert "does not allow you to reply to it (as its server says)" in reply
+        boost = _action(page, "boost")
+        assert 'data-policy="approval"' in boost and "approves it first" in boost
+        assert 'data-policy' not in _action(page, "like")  # allowed: as always
+
+        await boosts.boost(a.services, "alice", uri)
+        page = (await web.get(f"/@{gus.handle}/{target.id}")).text
+        boost = _action(page, "boost")
+        assert 'data-policy="pending"' in boost and "Pending" in boost
+
+        # A reply posted anyway (a page from before the policy) is refused with the reason.
+        refused = await web.post(f"/web/posts/{target.id}/reply", {"caption": "hi"},
+                                 form_page=f"/@{gus.handle}/{target.id}")
+        assert refused.status == 403, refused.status
+        assert "does not allow you to reply" in refused.text
+
+
+def _action(page: str, kind: str) -> str:
+    """The markup of one action of the post's footer (its first element of that kind)."""
+    footer = page[page.index('<footer class="actions">'):]
+    start = footer.index(f'class="action {kind}')
+    start = footer.rindex("<", 0, start)
+    return footer[start:footer.index("</", start) + 200]
