@@ -18,6 +18,7 @@ _.dead_jobs, _.queued_jobs  # admin_dashboard.html, admin_base.html: Dashboard
 _.qualities, _.max_images, _.left  # compose_form.html: ComposerPage, quota
 _.preview_alt  # compose_parent.html: ParentPreview
 _.sender_handle  # _notification_items.html: NotificationItem
+_.like_pending, _.boost_pending  # _post_card.html: InteractionStates
 _.timeline_id, _.why  # _post_card.html: PostCard
 _.quote_offer  # _post_card.html: PostCard (reading/quote_cards.py's QuoteOffer)
 _.original_url, _.og_image  # status.html: PostPage
@@ -49,3 +50,4 @@ _.mime  # Rendition.mime: tests/server/images/test_pipeline.py
 _.by_activity_id  # storage/inbox.py: tests/federation/ (inbox refusals, reports, interop)
 _.get_job  # storage/jobs.py: tests/server/jobs/conftest.py, tests/web/test_admin.py
 _.page_links, _.prev_min_id  # storage/pagination.py: tests/storage/test_pagination.py
+

@@ -18,6 +18,8 @@ from server.services.context import Services
 from server.services.federation.remote_media import IMAGE_FILE as REMOTE_IMAGE
 from server.services.federation.remote_media import THUMB_FILE as REMOTE_THUMB
 from server.services.federation.remote_media import account_media_url, remote_media_url
+from server.services.reading import interaction_states
+from server.services.reading.interaction_states import InteractionStates
 from server.services.reading.timelines import TimelineItem
 from server.services.statuses.media import JPEG_FILE, THUMB_FILE, WEBP_FILE, media_url
 from storage import bookmarks as bookmark_queries
@@ -86,6 +88,9 @@ class PostCard:
     # "Quote" action on it (None: signed out).
     quote: QuoteCard | None = None
     quote_offer: QuoteOffer | None = None
+    # Interaction controls (reading/interaction_states.py): what the post's policy offers
+    # the viewer, and the viewer's like or boost pending approval (None: all offered).
+    interaction: InteractionStates | None = None
 
 
 def account_card(config: Config, account: Account) -> AccountCard:
@@ -170,6 +175,10 @@ async def cards(services: Services, session: AsyncSession, status_ids: list[int]
             liked=status.id in liked, boosted=status.id in boosted,
             bookmarked=status.id in bookmarked, pinned=status.id in pinned,
             own=viewer_account_id is not None and author.id == viewer_account_id))
+    policies = await interaction_states.states(session, [s for s, _ in posts.values()],
+                                               viewer_account_id)
+    result = [dataclasses.replace(card, interaction=policies[card.id])
+              if card.id in policies else card for card in result]
     return await _with_quotes(services, session, result, [s for s, _ in posts.values()],
                               viewer_account_id)
 
