@@ -16,7 +16,17 @@ from activitypub.addresses import AddressPolicy
 from activitypub.http import SafeHttpClient
 from server import __version__, appkeys
 from server.config import Config
-from server.handlers import actors, auth, collections, inbox, media, pages, statuses, wellknown
+from server.handlers import (
+    actors,
+    auth,
+    authorizations,
+    collections,
+    inbox,
+    media,
+    pages,
+    statuses,
+    wellknown,
+)
 from server.handlers import export as export_routes
 from server.handlers import remote_media as remote_media_routes
 from server.handlers import web as web_app
@@ -156,7 +166,7 @@ def create_app(config: Config, *, migrate: bool = True,
                             workers_ctx])
 
     app.router.add_static("/static", PACKAGE_DIR / "static", name="static")
-    for module in (wellknown, actors, collections, inbox, statuses, pages, media,
+    for module in (wellknown, actors, collections, authorizations, inbox, statuses, pages, media,
                    remote_media_routes, auth, export_routes, api_routes, web_app):
         module.setup_routes(app)
     return app
