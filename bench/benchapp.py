@@ -18,11 +18,13 @@ from server.services.generation import generate
 
 
 @asynccontextmanager
-async def loopback_app(database_url: str, tmp: Path, *,
-                       backlog: int = 128) -> AsyncIterator[tuple[web.Application, str]]:
-    """(the app, its base URL http://127.0.0.1:PORT), cleaned up on exit."""
+async def loopback_app(database_url: str, tmp: Path, *, backlog: int = 128,
+                       port: int = 0) -> AsyncIterator[tuple[web.Application, str]]:
+    """(the app, its base URL http://127.0.0.1:PORT), cleaned up on exit; on a free port
+    unless `port` names one."""
     sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
     sock.listen(backlog)
     port = sock.getsockname()[1]
     config = build_config({

@@ -29,12 +29,10 @@ import argparse
 import asyncio
 import contextlib
 import io
-import os
 import re
 import resource
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,10 +41,10 @@ import time
 import tomllib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 from aiohttp import web
+from benchserve import dreamfeed, free_port, status_kb, wait_until_up
 from PIL import Image
 
 from server.config import build_config
@@ -62,13 +60,6 @@ CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 MB = 1024 * 1024
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def rgba_png(side: int) -> bytes:
     """A compressible RGBA PNG of side x side (gradients): small file, full-size decode."""
     ramp = Image.linear_gradient("L").resize((side, side))
@@ -80,13 +71,6 @@ def rgba_png(side: int) -> bytes:
 
 
 # --- the server's memory -----------------------------------------------------------------
-
-
-def status_kb(pid: int, field: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0
 
 
 class Sampler:
@@ -154,12 +138,6 @@ poll_interval = 0.05
     return path
 
 
-def dreamfeed(config: Path, *args: str, **kwargs: Any) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DREAMFEED_CONFIG": str(config)}
-    return subprocess.Popen([str(Path(sys.executable).parent / "dreamfeed"), *args], env=env,
-                            **kwargs)
-
-
 async def seed(config_path: Path, remote: str, users: int, image_path: str) -> str:
     """The remote post (followers-only, its image not cached) and the local users; returns
     the path of the post's cached-image URL."""
@@ -185,21 +163,6 @@ async def seed(config_path: Path, remote: str, users: int, image_path: str) -> s
             return remote_media_url(config, media).removeprefix(config.base_url)
     finally:
         await db.dispose()
-
-
-async def wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:
-    async with aiohttp.ClientSession() as session:
-        for _ in range(600):
-            if process.poll() is not None:
-                raise SystemExit("the server exited at start")
-            try:
-                async with session.get(base + "/nodeinfo/2.1") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise SystemExit("the server did not start")
 
 
 async def fake_remote(payloads: dict[str, bytes]) -> tuple[web.AppRunner, str]:

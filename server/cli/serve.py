@@ -40,6 +40,9 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+LISTEN_BACKLOG = 1024
+
+
 async def serve(config: Config, host: str, port: int) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -48,7 +51,8 @@ async def serve(config: Config, host: str, port: int) -> None:
     runner = web.AppRunner(create_app(config), access_log=None, handle_signals=False)
     await runner.setup()
     try:
-        site = web.TCPSite(runner, host, port)
+        # A deep accept queue: streaming clients reconnect all at once after a restart.
+        site = web.TCPSite(runner, host, port, backlog=LISTEN_BACKLOG)
         await site.start()
         log.info("listening on http://%s:%d as %s", host, port, config.base_url)
         await stop.wait()
