@@ -51,7 +51,7 @@ class Message:
                                     "event": self.outgoing.event}
         if self.outgoing.payload is not None:
             frame["payload"] = self.outgoing.payload
-        return json.dumps(frame, ensure_ascii=False)
+        return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
 
     @cached_property
     def sse_bytes(self) -> bytes:
@@ -82,7 +82,8 @@ class Connection:
         self.heartbeat = heartbeat
         self._wake = wake
         self.streams: dict[tuple[str, ...], Stream] = {}
-        self._outbox: deque[Message | Heartbeat] = deque(maxlen=OUTBOX_SIZE)
+        # Made at the first message: most connections are idle most of the time.
+        self._outbox: deque[Message | Heartbeat] | None = None
         self._waiter: asyncio.Future[None] | None = None
 
     def add(self, stream: Stream) -> None:
@@ -92,6 +93,8 @@ class Connection:
         self.streams.pop(tuple(stream.label()), None)
 
     def push(self, item: Message | Heartbeat) -> None:
+        if self._outbox is None:
+            self._outbox = deque(maxlen=OUTBOX_SIZE)
         self._outbox.append(item)
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
@@ -100,8 +103,10 @@ class Connection:
 
     def take(self) -> list[Message | Heartbeat]:
         """What is waiting now (perhaps nothing)."""
+        if not self._outbox:
+            return []
         items = list(self._outbox)
-        self._outbox.clear()
+        self._outbox = None
         return items
 
     async def next(self) -> list[Message | Heartbeat]:
