@@ -133,12 +133,15 @@ def _not_blocked(column: InstrumentedAttribute[int], viewer_id: int | None) -> C
 
 def visible_to(status: Any, viewer_id: int | None) -> ColumnElement[bool]:
     """public/unlisted to anyone; private to its author, accepted followers and mentioned
-    accounts; direct to its author and mentioned accounts. Not deleted, not blocked."""
+    accounts; direct to its author and mentioned accounts. Not deleted, not blocked; a
+    reply or boost waiting for approval (interaction controls) to its author alone."""
     live = and_(status.deleted_at.is_(None), _not_suspended(status.account_id))
     if viewer_id is None:
-        return and_(live, status.visibility.in_(("public", "unlisted")))
+        return and_(live, status.pending_approval.is_(False),
+                    status.visibility.in_(("public", "unlisted")))
     follows = status.account_id.in_(followed_ids(viewer_id))
-    return and_(live, _not_blocked(status.account_id, viewer_id), or_(
+    return and_(live, _not_blocked(status.account_id, viewer_id),
+                or_(status.pending_approval.is_(False), status.account_id == viewer_id), or_(
         status.visibility.in_(("public", "unlisted")),
         status.account_id == viewer_id,
         and_(status.visibility == "private", follows),

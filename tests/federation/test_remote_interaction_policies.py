@@ -15,8 +15,10 @@ from typing import Any
 import pytest
 
 from activitypub.vocab import PUBLIC
+from server import appkeys
 from server.services.errors import Forbidden
 from server.services.statuses import boosts, favourites, posts
+from storage import timelines as timeline_queries
 from tests.federation.fake_remote import FakeActor, FakeRemote
 from tests.federation.harness import Instance, settle
 from tests.federation.interactions_helpers import (
@@ -133,6 +135,12 @@ async def test_a_reply_needing_approval_is_asked_for_and_taken_back_on_reject(
     assert request["instrument"]["inReplyTo"] == uri
     mine = await post(a, view.uri)
     assert mine is not None and mine.pending_approval
+    bob = await a.add_user("bob")
+    async with a.app[appkeys.DATABASE].reader() as session:  # its author alone sees it
+        assert await timeline_queries.visible(session, [mine.id], mine.account_id) \
+            == {mine.id}
+        assert await timeline_queries.visible(session, [mine.id], bob.account_id) == set()
+        assert await timeline_queries.visible(session, [mine.id], None) == set()
 
     row = await send(masto, gus, a, answer("Reject", gus, request, result=None),
                      f"{a.actor('alice')}/inbox")
