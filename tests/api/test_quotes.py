@@ -38,6 +38,8 @@ async def test_quote_a_status(api: Api) -> None:
     assert quote["quoted_status"]["id"] == original["id"]
     assert quote["quoted_status"]["quote"] is None
     assert "quote-inline" in made.body["content"]  # the fallback for other software
+    told = await api.get("/api/v1/notifications", token=alice)
+    assert [(n["type"], n["status"]["id"]) for n in told.body] == [("quote", made.body["id"])]
 
     # Quoting the quote: the inner quote is shallow (its id), as Mastodon nests them.
     again = await api.post("/api/v1/statuses", token=alice, data={

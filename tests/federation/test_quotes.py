@@ -22,7 +22,7 @@ from storage.models import OutgoingActivity
 from storage.models.quotes import Quote
 from tests.federation.conftest import StartInstance
 from tests.federation.harness import Instance, settle
-from tests.federation.interactions_helpers import fetch_as, post
+from tests.federation.interactions_helpers import fetch_as, notices, post
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
@@ -118,6 +118,7 @@ async def test_quote_of_a_remote_post_waits_for_its_authorization(start: StartIn
     assert card.quote.author is not None and card.quote.author.handle.startswith("alice@")
     assert card.quote.image is not None and card.quote.text == "Lantern night"
     assert card.quote.revocable
+    assert ("quote", b.handle("bob"), quote_view.uri) in await notices(a)
 
     # Revocation: alice removes it; bob's server hears the Delete of the stamp.
     await quote_updates.revoke(a.services, "alice", card.quote.quote_id)
@@ -145,6 +146,7 @@ async def test_local_quote_and_a_deleted_quoted_post(start: StartInstance) -> No
     quote_view = await posts.create_status(a.services, "carol", posts.NewStatus(
         media_ids=[], caption="so small", quote_of=str(original.id)))
     assert (await _quote_of(a, quote_view.id)).state == "accepted"
+    assert ("quote", a.handle("carol"), quote_view.uri) in await notices(a)
     await settle([a, b])
     assert await _sent(a, "QuoteRequest") == []
     async with a.app[appkeys.DATABASE].reader() as session:

@@ -36,6 +36,7 @@ MASTODON_TYPES = {
     "mention": "mention",
     "reply": "mention",
     "remix": "quote",
+    "quote": "quote",
     "status": "status",
     "admin.sign_up": "admin.sign_up",
 }

@@ -36,6 +36,8 @@ REBLOG = "reblog"
 REPLY = "reply"
 MENTION = "mention"
 REMIX = "remix"
+# A post of the account was quoted, the quote approved (Mastodon 4.5's "quote").
+QUOTE = "quote"
 # A followed account posted, and the follower asked to hear of its posts (follows.notify).
 STATUS = "status"
 # To every admin, from the new account, when a sign-up waits for approval (Mastodon's name).
@@ -46,10 +48,10 @@ ADMIN_REPORT = "admin.report"
 # asks for it): GoToSocial's pending interaction requests.
 INTERACTION_REQUEST = "interaction_request"
 TYPES = frozenset({FOLLOW, FOLLOW_REQUEST, FAVOURITE, REBLOG, REPLY, MENTION, REMIX, STATUS,
-                   ADMIN_SIGN_UP, ADMIN_REPORT, INTERACTION_REQUEST})
+                   ADMIN_SIGN_UP, ADMIN_REPORT, INTERACTION_REQUEST, QUOTE})
 # A mention in a status that already told the account it is a reply or a remix adds nothing:
 # one notification per account and status, the most specific kind.
-_MORE_SPECIFIC = {MENTION: (REPLY, REMIX)}
+_MORE_SPECIFIC = {MENTION: (REPLY, REMIX, QUOTE)}
 
 EXCERPT_LENGTH = 80
 

@@ -28,6 +28,7 @@ from server.render.to_activitypub import NoteParts, note
 from server.services.context import Services
 from server.services.errors import Forbidden, InvalidInput, NotFound
 from server.services.federation.outbound import delivery
+from server.services.social.notifications import QUOTE, notify
 from server.urls import Urls
 from storage import accounts as account_queries
 from storage import follows as follow_queries
@@ -161,10 +162,13 @@ async def record(session: AsyncSession, status: Status, author: Account,
     local_target = quoted.author.is_local
     state = ACCEPTED if local_target and quoted.decision.verdict == AUTOMATIC else PENDING
     request_id = None if local_target else f"{author.uri}/quote_requests/{uuid.uuid4()}"
-    return await quote_queries.add(session, Quote(
+    quote = await quote_queries.add(session, Quote(
         status_id=status.id, account_id=author.id, quoted_status_id=quoted.status.id,
         quoted_account_id=quoted.author.id, quoted_uri=quoted.status.uri, state=state,
         activity_uri=request_id))
+    if state == ACCEPTED:
+        await notify(session, quoted.author.id, author.id, QUOTE, status.id)
+    return quote
 
 
 async def set_approval_policy(session: AsyncSession, status: Status, choice: str | None) -> None:

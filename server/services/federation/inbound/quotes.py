@@ -30,6 +30,7 @@ from server.services.federation.remote import (
     account_for_uri,
     fetch_document,
 )
+from server.services.social.notifications import QUOTE, notify
 from server.services.statuses import quote_updates
 from server.services.statuses.quotes import (
     ACCEPTED,
@@ -78,6 +79,7 @@ async def on_quote_request(services: Services, activity: ParsedActivity) -> str:
         quote.state, quote.activity_uri = ACCEPTED, activity.id
         quote.quoted_status_id, quote.quoted_account_id = quoted.id, author.id
         await session.flush()
+        await notify(session, author.id, requester.id, QUOTE, quote.status_id)
         await delivery.publish(session, author.id, wire.accept_quote_request(
             f"{author.uri}#accepts/quote_requests/{quote.id}", author.uri, activity.id,
             requester.uri, quoted.uri, instrument_id,
