@@ -14,7 +14,8 @@ from sqlalchemy import select, update
 from activitypub.vocab import PUBLIC
 from server import appkeys
 from server.services.statuses import interaction_approvals
-from storage.models import InteractionRequest, Status
+from storage import accounts as account_queries
+from storage.models import InteractionRequest, MediaAttachment, Status
 from tests.federation.fake_remote import FakeActor, FakeRemote
 from tests.federation.harness import Instance, settle
 from tests.federation.interactions_helpers import (
@@ -29,6 +30,7 @@ from tests.federation.interactions_helpers import (
     post,
     send,
 )
+from tests.server.web_helpers import browser
 
 
 async def alices_post(a: Instance, choices: dict[str, str] | None,
@@ -244,3 +246,44 @@ async def test_requests_the_policy_forbids_are_rejected_and_others_wait(
     code, _ = await fetch_as(a, None, f"{a.actor('alice')}/authorizations/{queued.id}")
     assert code == 404  # nothing approved, nothing to prove
     assert await boosts(a, status.id) == []
+
+
+async def test_defaults_in_settings_and_a_choice_when_composing(a: Instance) -> None:
+    async with browser(a) as web:
+        assert (await web.sign_in("alice", "correct horse")).status == 303
+        page = await web.get("/settings/interactions")
+        assert page.status == 200 and 'name="canReply"' in page.text
+        saved = await web.post("/settings/interactions",
+                               {"canReply": "everyone", "canAnnounce": "followers"})
+        assert saved.status == 303
+        assert 'value="followers" selected' in (await web.get("/settings/interactions")).text
+        refused = await web.post("/settings/interactions", {"canReply": "nobody-at-all"},
+                                 form_page="/settings/interactions")
+        assert refused.status == 422
+
+        media = await a.make_images(await _alice_id(a), "a lantern in the fog")
+        async with a.app[appkeys.DATABASE].reader() as session:
+            image = await session.get(MediaAttachment, media[0])
+        assert image is not None
+        composed = await web.get(f"/compose?generation={image.generation_id}")
+        assert 'name="canReply"' in composed.text and "Your default" in composed.text
+        made = await web.post("/compose/post", {"media_id": str(media[0]), "caption": "hi",
+                                                "visibility": "public",
+                                                "canReply": "mentioned"},
+                              form_page="/compose")
+        assert made.status == 303, made.text[:300]
+    status_id = int(made.location.rsplit("/", 1)[1])
+    async with a.app[appkeys.DATABASE].reader() as session:
+        status = await session.get(Status, status_id)
+    assert status is not None
+    # The post's own choice, the author's default for the rest.
+    assert status.interaction_choices == {"canReply": "mentioned", "canAnnounce": "followers"}
+    _, doc = await fetch_as(a, None, status.uri)
+    assert doc["interactionPolicy"]["canReply"]["automaticApproval"] == [a.actor("alice")]
+
+
+async def _alice_id(a: Instance) -> int:
+    async with a.app[appkeys.DATABASE].reader() as session:
+        account = await account_queries.local_account_by_username(session, "alice")
+    assert account is not None
+    return account.id

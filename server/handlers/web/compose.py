@@ -37,6 +37,7 @@ from server.services.generation import generate as generation_service
 from server.services.generation.prompt_moderation import ModerationUnavailable
 from server.services.reading import composer, quote_cards
 from server.services.statuses import posts as post_service
+from server.services.statuses.interaction_policy import CHOICE_LABELS, CHOSEN
 from storage.ids import parse_id
 
 PURPOSES = ("avatar", "header")
@@ -144,6 +145,7 @@ async def _context(request: web.Request, user: SignedIn, carry: Carry,
         "caption": "", "spoiler_text": "", "sensitive": False,
         "visibility": composer.default_visibility(parent), "publish_prompt": False,
         "can_remix": True, "alts": {}, "alt_prompt": set(), "picked": set(),
+        "interactions": {},
     }
     form.update({name: value for name, value in given.items() if value is not None})
     if view and view.state == "done" and not form["picked"]:
@@ -155,6 +157,7 @@ async def _context(request: web.Request, user: SignedIn, carry: Carry,
         "running": view is not None and view.state in ("queued", "running"),
         "options": options, "quota": await composer.quota(services, user.account_id),
         "visibilities": VISIBILITY_CHOICES, "form": form, "errors": errors,
+        "interaction_policies": INTERACTION_POLICIES, "interaction_labels": CHOICE_LABELS,
         "generate_key": secrets.token_urlsafe(16), "post_key": secrets.token_urlsafe(16),
         "poll_url": f"/compose/generations/{view.id}" if view else "",
         "page_url": carry.page_url(generation=view.id) if view else carry.page_url(),
@@ -164,6 +167,9 @@ async def _context(request: web.Request, user: SignedIn, carry: Carry,
     }, status
 
 
+# Who may reply and boost, chosen per post (interaction controls), by sub-policy name.
+INTERACTION_POLICIES = tuple((i.sub_policy, {"reply": "reply", "announce": "boost"}[i.key])
+                             for i in CHOSEN)
 VISIBILITY_CHOICES = (
     ("public", "Public", "Anyone, shown in public timelines"),
     ("unlisted", "Unlisted", "Anyone with the link, not in public timelines"),
@@ -274,6 +280,8 @@ def _post_values(form: MultiDictProxy[Any], media_ids: list[int]) -> dict[str, A
         "visibility": field(form, "visibility", 16) or "public",
         "publish_prompt": bool(field(form, "publish_prompt")),
         "can_remix": bool(field(form, "can_remix")),
+        # Who may reply and boost, when chosen for this post ("": the author's default).
+        "interactions": {name: field(form, name, 32) for name, _ in INTERACTION_POLICIES},
         "alts": {media_id: field(form, f"alt_{media_id}") for media_id in media_ids},
         # Images whose author chose to use the prompt as alt text (it then goes public).
         "alt_prompt": {media_id for media_id in media_ids
@@ -317,6 +325,7 @@ async def post(request: web.Request) -> web.StreamResponse:
                 remix_of=str(carry.remix_of) if carry.remix_of else None,
                 quote_of=str(carry.quote_of) if carry.quote_of else None,
                 publish_prompt=values["publish_prompt"],
+                interaction_choices={k: v for k, v in values["interactions"].items() if v},
                 # Remixing needs a public or unlisted post; elsewhere the box means nothing.
                 can_remix=values["can_remix"]
                 and values["visibility"] in ("public", "unlisted")))

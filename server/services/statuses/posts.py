@@ -90,7 +90,7 @@ class NewStatus:
     quote_of: str | None = None
     quote_approval_policy: str | None = None
     # Who may reply and boost ({"canReply": "followers"}: statuses/interaction_policy.py);
-    # None: the author's defaults.
+    # what it leaves out follows the author's defaults.
     interaction_choices: dict[str, str] | None = None
 
 
@@ -259,11 +259,10 @@ async def create_status(services: Services, username: str, new: NewStatus) -> St
 
 async def _interaction_choices(session: AsyncSession, author: Account,
                                new: NewStatus) -> dict[str, str] | None:
-    """The post's own choice, else its author's defaults; None: everyone may."""
-    if new.interaction_choices is not None:
-        return checked_choices(new.interaction_choices) or None
+    """The post's own choices, its author's defaults for the others; None: everyone may."""
     user = await account_queries.user_by_account_id(session, author.id)
-    return dict(user.interaction_defaults) if user and user.interaction_defaults else None
+    defaults = dict(user.interaction_defaults) if user and user.interaction_defaults else {}
+    return checked_choices({**defaults, **(new.interaction_choices or {})}) or None
 
 
 async def _reply_parent(session: AsyncSession, author: Account, ref: str) -> Parent:
