@@ -101,3 +101,20 @@ async def test_boost_of_a_followers_post_is_one_post(start: StartInstance,
     await boosts.unboost(a.services, "alice", remote["id"])
     await a.run_jobs()
     assert [r.path for r in masto.deliveries("Undo")] == ["/inbox"]
+
+
+async def test_reply_to_a_follower_is_one_post(start: StartInstance, masto: FakeRemote) -> None:
+    """A reply reaches the replied-to author's server once, though she follows alice too."""
+    a, _ = await _alice(start)
+    carol = masto.add_actor("carol")
+    await _followed_by(a, masto, carol)
+    await alice_follows(a, masto, carol)
+    remote = note(carol)
+    await send(masto, carol, a, create(carol, remote))
+    masto.forget()
+
+    await posts.create_status(a.services, "alice", posts.NewStatus(
+        media_ids=[], caption=f"@{carol.handle} lovely", in_reply_to=remote["id"]))
+    await a.run_jobs()
+    [reply] = masto.deliveries("Create")
+    assert reply.path == "/inbox" and reply.json()["object"]["inReplyTo"] == remote["id"]
