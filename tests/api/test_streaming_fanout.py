@@ -124,3 +124,19 @@ async def test_direct_stream_carries_conversations(api: Api, http: ClientSession
         data = json.loads((await resp.content.readline()).decode().removeprefix("data: "))
         assert data["id"] == conversation["id"] and data["unread"] is False
     await ws.close()
+
+
+async def test_a_streamed_quote_carries_its_quoted_post(api: Api, http: ClientSession) -> None:
+    carol = await api.user("carol")
+    bob = await api.user("bob")
+    alice = await api.user("alice")
+    await _follow(api, alice, "bob")
+    original = await _post(api, carol, "carol", status="the first light")
+    ws = await _open(http, api.instance, alice, {"stream": "user"})
+    quote = await _post(api, bob, "bob", status="what a light",
+                        quoted_status_id=original["id"])
+    got = json.loads((await _message(ws))["payload"])
+    assert got["id"] == quote["id"]
+    assert got["quote"]["state"] == "accepted"
+    assert got["quote"]["quoted_status"]["id"] == original["id"]
+    await ws.close()

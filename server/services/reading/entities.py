@@ -159,10 +159,27 @@ async def load_statuses_for_each(services: Services, session: AsyncSession,
                                  ids: Sequence[int], viewer_ids: Sequence[int]
                                  ) -> dict[int, dict[int, StatusParts]]:
     """load_statuses for many viewers at once (a stream event reaching them all): the
-    statuses are read once and what each viewer has done with them in five queries."""
+    statuses are read once and what each viewer has done with them in five queries. Quotes
+    are attached as anyone sees them, once for all (as Mastodon renders a streamed status
+    with no current user: quote_approval says nothing about the viewer)."""
     base = await _load_base(services, session, ids)
     states = await _viewer_states(session, viewer_ids, base.originals)
-    return {viewer: base.for_viewer(states[viewer], viewer) for viewer in viewer_ids}
+
+    async def load(quoted_ids: Sequence[int]) -> dict[int, StatusParts]:
+        return await _load_statuses(services, session, quoted_ids, viewer_account_id=None)
+
+    anyone = await quote_parts.attach(session, base.for_viewer(_ViewerState(), None), None,
+                                      load)
+    return {viewer: {status_id: _quotes_from(parts, anyone[status_id])
+                     for status_id, parts in base.for_viewer(states[viewer], viewer).items()}
+            for viewer in viewer_ids}
+
+
+def _quotes_from(parts: StatusParts, source: StatusParts) -> StatusParts:
+    """`parts` with the quote fields of `source` (the same status), a boost's inner one too."""
+    if parts.reblog is not None and source.reblog is not None:
+        return replace(parts, reblog=_quotes_from(parts.reblog, source.reblog))
+    return replace(parts, quote=source.quote, quote_approval=source.quote_approval)
 
 
 @dataclass(frozen=True)
