@@ -14,7 +14,7 @@ from sqlalchemy import select
 from server import appkeys
 from server.render.to_mastodon.statuses import status as status_entity
 from server.services.errors import Forbidden
-from server.services.reading import api_statuses
+from server.services.reading import api_statuses, composer
 from server.services.reading.post_cards import cards
 from server.services.social import follows
 from server.services.statuses import posts, quote_updates
@@ -180,3 +180,36 @@ async def test_followers_only_posts_are_not_quotable(start: StartInstance) -> No
         [card] = await cards(b.services, session, [held.id], viewer_account_id=bob_id)
     assert card.quote_offer is not None and card.quote_offer.verdict == "denied"
     assert card.quote_offer.reason == "Only public and unlisted posts can be quoted"
+
+
+async def test_a_remix_of_a_remote_post_goes_through_its_quote_policy(
+        start: StartInstance) -> None:
+    a, b, alice_id, bob_id = await _two(start)
+    closed = await posts.create_status(a.services, "alice", posts.NewStatus(
+        media_ids=await a.make_images(alice_id, "a sky of lanterns"), caption="Mine alone",
+        quote_approval_policy="nobody"))
+    open_one = await posts.create_status(a.services, "alice", posts.NewStatus(
+        media_ids=await a.make_images(alice_id, "more lanterns"), caption="Lantern night"))
+    await settle([a, b])
+    held_closed = await post(b, closed.uri)
+    held_open = await post(b, open_one.uri)
+    assert held_closed is not None and held_open is not None
+
+    # Its server would see the remix as a quote: refused, with the reason, before and at
+    # posting.
+    with pytest.raises(Forbidden, match="cannot be remixed"):
+        await composer.remix(b.services, held_closed.id, bob_id)
+    with pytest.raises(Forbidden, match="cannot be remixed"):
+        await posts.create_status(b.services, "bob", posts.NewStatus(
+            media_ids=await b.make_images(bob_id, "lanterns again"), remix_of=closed.uri))
+
+    # An open post: the remix is a quote too, approved by alice's server; one link back.
+    remix = await posts.create_status(b.services, "bob", posts.NewStatus(
+        media_ids=await b.make_images(bob_id, "lanterns, remade"), remix_of=open_one.uri))
+    assert (await _quote_of(b, remix.id)).state == "pending"
+    await settle([a, b])
+    assert (await _quote_of(b, remix.id)).state == "accepted"
+    status, note = await fetch_as(a, "alice", remix.uri)
+    assert status == 200
+    assert note["quote"] == open_one.uri and note["quoteAuthorization"]
+    assert "quote-inline" not in note["content"] and open_one.url in note["content"]

@@ -110,7 +110,7 @@ async def _context(request: web.Request, user: SignedIn, carry: Carry,
     if carry.remix_of is not None:
         try:
             remix = await composer.remix(services, carry.remix_of, user.account_id)
-        except (NotFound, Conflict) as exc:
+        except (NotFound, Conflict, Forbidden) as exc:
             status = status_for(exc)
             carry = Carry(carry.in_reply_to, None, False, carry.purpose)
             errors.append(f"You cannot remix that post: {exc}")

@@ -16,6 +16,7 @@ from server.services.federation.remote_media import THUMB_FILE as REMOTE_THUMB
 from server.services.federation.remote_media import remote_media_url
 from server.services.generation.generate import MAX_IMAGES, QUALITIES, GenerationView
 from server.services.statuses import posts as post_service
+from server.services.statuses import quotes
 from server.services.statuses.media import THUMB_FILE, media_url
 from server.services.statuses.remix import remix_source
 from storage import accounts as account_queries
@@ -161,8 +162,10 @@ class Remix:
 
 async def remix(services: Services, status_id: int, viewer_account_id: int) -> Remix:
     """What a remix starts from. NotFound when the viewer may not see the post, Conflict
-    when its author does not allow remixes."""
+    when its author does not allow remixes, Forbidden when a remote post's quote policy
+    does not let the viewer (its server sees the remix as a quote)."""
     parent = await parent_post(services, status_id, viewer_account_id)
+    await quotes.check_remix(services, status_id, viewer_account_id)
     source = await remix_source(services, str(status_id))
     return Remix(parent=parent, prompt=source.prompt or "", media_id=source.media_id)
 

@@ -50,8 +50,9 @@ INTERACTION_REQUEST = "interaction_request"
 TYPES = frozenset({FOLLOW, FOLLOW_REQUEST, FAVOURITE, REBLOG, REPLY, MENTION, REMIX, STATUS,
                    ADMIN_SIGN_UP, ADMIN_REPORT, INTERACTION_REQUEST, QUOTE})
 # A mention in a status that already told the account it is a reply or a remix adds nothing:
-# one notification per account and status, the most specific kind.
-_MORE_SPECIFIC = {MENTION: (REPLY, REMIX, QUOTE)}
+# one notification per account and status, the most specific kind. A remix from another
+# Dreamfeed is a quote on the wire too: its remix notification says it.
+_MORE_SPECIFIC = {MENTION: (REPLY, REMIX, QUOTE), QUOTE: (REMIX,)}
 
 EXCERPT_LENGTH = 80
 

@@ -211,6 +211,11 @@ async def create_status(services: Services, username: str, new: NewStatus) -> St
                 and not remixed.status.can_remix:
             raise Conflict("the author of that post does not allow remixes")
         quoted = await quotes.target(session, author, new.quote_of) if new.quote_of else None
+        remix_quote = quoted is None and remixed is not None and remixed.status is not None \
+            and not remixed.status.local
+        if remix_quote and remixed is not None and remixed.status is not None:
+            # Its server sees a remix as a quote of its post: its quote policy decides.
+            quoted = await quotes.remix_target(session, author, remixed.status)
         # The AI label names what made the first generated image; a post of uploads only
         # (no generation behind them) and a text reply carry none.
         generator = next((m.generator for m in attached if m.generation_id is not None),
@@ -219,8 +224,8 @@ async def create_status(services: Services, username: str, new: NewStatus) -> St
         content = compose(services, new.caption, generator, mentions.targets,
                           remixed.url if remixed else None)
         status = _new_row(author, new, content.html + (quotes.fallback_html(
-            quoted.status.url or quoted.status.uri) if quoted else ""), generator, parent,
-            remixed)
+            quoted.status.url or quoted.status.uri) if quoted and not remix_quote else ""),
+            generator, parent, remixed)
         # Named by the post, else its author's default posting language, else the instance's.
         status.language = await posting_language(session, services.config, author.id,
                                                  new.language)

@@ -135,6 +135,30 @@ async def target(session: AsyncSession, quoter: Account, ref: str) -> Target:
     decision; raises NotFound, or Forbidden with the reason when quoting is not allowed."""
     status = await status_queries.by_id(session, int(ref)) if ref.isdigit() \
         else await status_queries.by_uri(session, ref)
+    return await _target_of(session, quoter, status, "quoted")
+
+
+async def remix_target(session: AsyncSession, quoter: Account, remixed: Status) -> Target:
+    """A remix of a remote post, which its server sees as a quote of it (the remade image
+    links its parent): the same policy decides, refused with its reason or pending until
+    the author approves."""
+    return await _target_of(session, quoter, remixed, "remixed")
+
+
+async def check_remix(services: Services, status_id: int, viewer_account_id: int) -> None:
+    """Forbidden, with the reason, when a remote post's quote policy does not let the viewer
+    remix it (the compose page says so before any image is made)."""
+    async with services.db.reader() as session:
+        status = await status_queries.by_id(session, status_id)
+        if status is None or status.local:
+            return
+        decision = await decide(session, status, viewer_account_id)
+    if decision.verdict == DENIED:
+        raise Forbidden(f"this post cannot be remixed: {decision.reason}")
+
+
+async def _target_of(session: AsyncSession, quoter: Account, status: Status | None,
+                     what: str) -> Target:
     if status is None or status.deleted_at is not None or status.reblog_of_id is not None \
             or not await timeline_queries.visible(session, [status.id], quoter.id):
         raise NotFound(NOT_FOUND)
@@ -143,8 +167,14 @@ async def target(session: AsyncSession, quoter: Account, ref: str) -> Target:
         raise NotFound(NOT_FOUND)
     decision = await decide(session, status, quoter.id)
     if decision.verdict == DENIED:
-        raise Forbidden(f"this post cannot be quoted: {decision.reason}")
+        raise Forbidden(f"this post cannot be {what}: {decision.reason}")
     return Target(status, author, decision)
+
+
+def remix_quote(status: Status, quoted_status_id: int | None) -> bool:
+    """Whether the status quotes what it remixes (its "Remix of" link is the fallback
+    then: no second link)."""
+    return status.remix_of_id is not None and status.remix_of_id == quoted_status_id
 
 
 def fallback_html(quoted_url: str) -> str:
@@ -277,7 +307,7 @@ async def request_approval(services: Services, session: AsyncSession, status: St
 async def with_fallback(session: AsyncSession, status: Status, html: str) -> str:
     """A quote post's content after an edit: its text and the fallback link again."""
     quote = await quote_queries.of_status(session, status.id)
-    if quote is None:
+    if quote is None or remix_quote(status, quote.quoted_status_id):
         return html
     quoted = await status_queries.by_id(session, quote.quoted_status_id) \
         if quote.quoted_status_id else None
