@@ -125,6 +125,14 @@ def _mentioned(status: Any, viewer_id: int) -> ColumnElement[bool]:
     return exists().where(Mention.status_id == status.id, Mention.account_id == viewer_id)
 
 
+def _approved(viewer_id: int | None) -> ColumnElement[bool]:
+    """Not a reply or boost waiting for its remote author's approval (interaction
+    controls), unless it is the viewer's own."""
+    if viewer_id is None:
+        return Status.pending_approval.is_(False)
+    return or_(Status.pending_approval.is_(False), Status.account_id == viewer_id)
+
+
 def _not_blocked(column: InstrumentedAttribute[int], viewer_id: int | None) -> ColumnElement[bool]:
     if viewer_id is None:
         return true()
@@ -186,7 +194,7 @@ def _feed_rules(viewer_id: int, replies_to: ColumnElement[bool]) -> list[ColumnE
     turned off, nothing from or through blocked, suspended or muted accounts. A reply shows
     when it answers the viewer or its own author (a thread), or when `replies_to` allows."""
     return [
-        Status.deleted_at.is_(None),
+        Status.deleted_at.is_(None), _approved(viewer_id),
         or_(Status.visibility.in_(("public", "unlisted", "private")),
             Status.account_id == viewer_id, _mentioned(Status, viewer_id)),
         or_(Status.in_reply_to_account_id.is_(None),
@@ -259,7 +267,8 @@ def local_query(viewer_id: int | None) -> Select[int]:
     """Public posts made here (no boosts)."""
     return select(Status.id).where(
         Status.local.is_(True), Status.visibility == "public", Status.reblog_of_id.is_(None),
-        Status.deleted_at.is_(None), _not_blocked(Status.account_id, viewer_id),
+        Status.deleted_at.is_(None), _approved(viewer_id),
+        _not_blocked(Status.account_id, viewer_id),
         _not_muted(Status.account_id, viewer_id), _not_restricted(Status.account_id, viewer_id))
 
 
@@ -268,7 +277,8 @@ def federated_query(viewer_id: int | None,
     """Public posts from here and everywhere we know (no boosts)."""
     return _narrowed(select(Status.id).where(
         Status.visibility == "public", Status.reblog_of_id.is_(None),
-        Status.deleted_at.is_(None), _not_blocked(Status.account_id, viewer_id),
+        Status.deleted_at.is_(None), _approved(viewer_id),
+        _not_blocked(Status.account_id, viewer_id),
         _not_muted(Status.account_id, viewer_id), _not_restricted(Status.account_id, viewer_id)),
         options)
 
@@ -310,7 +320,7 @@ def hashtag_query(tag_id: int, viewer_id: int | None,
         stmt = stmt.where(~_tagged(tags.none))
     return _narrowed(stmt.where(
         Status.visibility == "public",
-        Status.reblog_of_id.is_(None), Status.deleted_at.is_(None),
+        Status.reblog_of_id.is_(None), Status.deleted_at.is_(None), _approved(viewer_id),
         _not_blocked(Status.account_id, viewer_id), _not_muted(Status.account_id, viewer_id),
         _not_restricted(Status.account_id, viewer_id)), options)
 

@@ -17,6 +17,7 @@ import pytest
 from activitypub.vocab import PUBLIC
 from server import appkeys
 from server.services.errors import Forbidden
+from server.services.social import follows
 from server.services.statuses import boosts, favourites, posts
 from storage import timelines as timeline_queries
 from tests.federation.fake_remote import FakeActor, FakeRemote
@@ -141,6 +142,17 @@ async def test_a_reply_needing_approval_is_asked_for_and_taken_back_on_reject(
             == {mine.id}
         assert await timeline_queries.visible(session, [mine.id], bob.account_id) == set()
         assert await timeline_queries.visible(session, [mine.id], None) == set()
+    # nor in anyone else's timelines (home of a follower, local, federated), nor streamed
+    await follows.follow(a.services, "bob", a.handle("alice"))
+    async with a.app[appkeys.DATABASE].reader() as session:
+        for viewer in (bob.account_id, None):
+            for query in (timeline_queries.local_query(viewer),
+                          timeline_queries.federated_query(viewer)):
+                assert not await timeline_queries.includes(session, query, mine.id)
+        assert not await timeline_queries.includes(
+            session, timeline_queries.home_query(bob.account_id), mine.id)
+        assert await timeline_queries.includes(
+            session, timeline_queries.home_query(mine.account_id), mine.id)
 
     row = await send(masto, gus, a, answer("Reject", gus, request, result=None),
                      f"{a.actor('alice')}/inbox")
