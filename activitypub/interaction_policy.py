@@ -55,6 +55,9 @@ REPLY = Interaction("reply", "canReply", "ReplyRequest", "ReplyAuthorization",
 ANNOUNCE = Interaction("announce", "canAnnounce", "AnnounceRequest",
                        "AnnounceAuthorization", "announceAuthorization")
 INTERACTIONS: dict[str, Interaction] = {i.key: i for i in (LIKE, REPLY, ANNOUNCE)}
+# Dreamfeed's remix consent, a sub-policy of the same shape (no requests: a remote remix is
+# asked for as a quote, FEP-044f).
+CAN_REMIX = "canRemix"
 BY_REQUEST: dict[str, Interaction] = {i.request: i for i in INTERACTIONS.values()}
 
 # Older GoToSocial (before v0.20) reads and writes only `always`/`approvalRequired`; v0.20
@@ -149,6 +152,12 @@ def parse_policy(doc: dict[str, Any]) -> Policy | None:
              if isinstance(name, str) and name.startswith("can") and len(name) <= 64
              and (rule := _rule(raw)) is not None}
     return Policy(rules)
+
+
+def remix_allowed(policy: Policy | None) -> bool | None:
+    """Whether anyone may remix a post, by its stated `canRemix` (None: not stated)."""
+    rule = policy.rules.get(CAN_REMIX) if policy is not None else None
+    return None if rule is None else PUBLIC in rule.automatic
 
 
 def proved(doc: dict[str, Any], interaction: Interaction,

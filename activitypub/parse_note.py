@@ -17,7 +17,13 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
 
-from activitypub.interaction_policy import REPLY, Policy, parse_policy, proof_of
+from activitypub.interaction_policy import (
+    REPLY,
+    Policy,
+    parse_policy,
+    proof_of,
+    remix_allowed,
+)
 from activitypub.parse import ParseError, clean_text, first_type, object_id, remote_uri
 from activitypub.quotes import CanQuote, parse_can_quote, quote_authorization_of, quote_of
 from activitypub.vocab import ACTOR_TYPES, PUBLIC, PUBLIC_ALIASES
@@ -146,7 +152,9 @@ def parse_note(doc: Any) -> ParsedNote:
         hashtags=_hashtags(doc.get("tag")),
         mentions=_mentions(doc.get("tag")),
         remix_of=object_id(doc.get("remixOf")),
-        can_remix=doc["canRemix"] if isinstance(doc.get("canRemix"), bool) else None,
+        # The boolean older Dreamfeed sends, else the interaction policy's canRemix.
+        can_remix=doc["canRemix"] if isinstance(doc.get("canRemix"), bool)
+        else remix_allowed(parse_policy(doc)),
         prompt=_optional_text(doc.get("prompt"), MAX_PROMPT),
         model=_optional_text(doc.get("model"), MAX_MODEL),
         seed=_int(doc.get("seed"), -_INT64, _INT64 - 1),

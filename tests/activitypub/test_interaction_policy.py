@@ -43,6 +43,18 @@ def test_the_parsed_note_carries_its_policy() -> None:
     assert note.interaction_policy.rule(wire.REPLY).manual == (PUBLIC,)
 
 
+def test_remix_consent_is_read_from_the_policy_when_no_boolean_says() -> None:
+    base = recorded("note_policy_limited_conversation")
+    mine_alone = {**base, "interactionPolicy": {**base["interactionPolicy"],
+                                                "canRemix": {"automaticApproval": [ZORK]}}}
+    assert parse_note(mine_alone).can_remix is False
+    anyone = {**base, "interactionPolicy": {**base["interactionPolicy"],
+                                            "canRemix": {"always": PUBLIC}}}
+    assert parse_note(anyone).can_remix is True
+    assert parse_note({**mine_alone, "canRemix": True}).can_remix is True  # the boolean wins
+    assert parse_note(base).can_remix is None  # not stated
+
+
 def test_absent_or_empty_policy_is_none_and_missing_sub_policies_open() -> None:
     assert wire.parse_policy({"type": "Note"}) is None
     assert wire.parse_policy({"interactionPolicy": {}}) is None

@@ -68,6 +68,9 @@ async def test_our_note_states_its_policy_in_both_spellings(a: Instance) -> None
     assert policy["canReply"]["automaticApproval"] == [alice, followers]
     assert policy["canReply"]["always"] == [alice, followers]
     assert policy["canAnnounce"] == {"automaticApproval": [alice], "always": [alice]}
+    # remix consent is in the family: a public post with images, anyone at once
+    assert policy["canRemix"] == {"automaticApproval": [PUBLIC], "always": [PUBLIC]}
+    assert doc["canRemix"] is True  # the boolean older Dreamfeed reads
     terms = doc["@context"][-1]
     assert terms["interactionPolicy"]["@id"] == "gts:interactionPolicy"
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub.interaction_policy import (
     ANNOUNCE,
+    CAN_REMIX,
     INTERACTIONS,
     LIKE,
     REPLY,
@@ -86,10 +87,12 @@ def local_policy(status: Status, author: Account, followers: str,
     promise that we enforce it), the author and mentioned accounts always in (GoToSocial's
     implicit assumptions, stated so that others need not assume them)."""
     choices = choices_for(status)
-    return Policy({i.sub_policy: _rule_for(i, choices.get(i.sub_policy, EVERYONE),
-                                           status.visibility, author.uri, followers,
-                                           mentioned)
-                   for i in INTERACTIONS.values()})
+    rules = {i.sub_policy: _rule_for(i, choices.get(i.sub_policy, EVERYONE),
+                                     status.visibility, author.uri, followers, mentioned)
+             for i in INTERACTIONS.values()}
+    # Remix consent, in the same family: anyone may remake the image, or its author alone.
+    rules[CAN_REMIX] = Rule((PUBLIC,) if status.can_remix else (author.uri,))
+    return Policy(rules)
 
 
 def _rule_for(interaction: Interaction, choice: str, visibility: str, author: str,
