@@ -256,11 +256,18 @@ async def test_defaults_in_settings_and_a_choice_when_composing(a: Instance) -> 
         assert (await web.sign_in("alice", "correct horse")).status == 303
         page = await web.get("/settings/interactions")
         assert page.status == 200 and 'name="canReply"' in page.text
+        assert 'name="canQuote"' in page.text
         saved = await web.post("/settings/interactions",
-                               {"canReply": "everyone", "canAnnounce": "followers"})
+                               {"canReply": "everyone", "canAnnounce": "followers",
+                                "canQuote": "nobody"})
         assert saved.status == 303
-        assert 'value="followers" selected' in (await web.get("/settings/interactions")).text
+        settings = (await web.get("/settings/interactions")).text
+        assert 'value="followers" selected' in settings
+        assert 'value="nobody" selected' in settings
         refused = await web.post("/settings/interactions", {"canReply": "nobody-at-all"},
+                                 form_page="/settings/interactions")
+        assert refused.status == 422
+        refused = await web.post("/settings/interactions", {"canQuote": "strangers"},
                                  form_page="/settings/interactions")
         assert refused.status == 422
 
@@ -283,6 +290,8 @@ async def test_defaults_in_settings_and_a_choice_when_composing(a: Instance) -> 
     assert status.interaction_choices == {"canReply": "mentioned", "canAnnounce": "followers"}
     _, doc = await fetch_as(a, None, status.uri)
     assert doc["interactionPolicy"]["canReply"]["automaticApproval"] == [a.actor("alice")]
+    # the default quote policy: nobody but her (FEP-044f's shape for "nobody")
+    assert doc["interactionPolicy"]["canQuote"]["automaticApproval"] == [a.actor("alice")]
 
 
 async def _alice_id(a: Instance) -> int:

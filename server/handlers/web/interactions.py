@@ -13,6 +13,7 @@ from server.services.accounts import interaction_settings
 from server.services.errors import ServiceError
 from server.services.statuses import interaction_approvals
 from server.services.statuses.interaction_policy import CHOICE_LABELS, CHOSEN
+from server.services.statuses.quotes import APPROVAL_LABELS, DEFAULT_KEY
 from storage.ids import parse_id
 
 VERBS = {"reply": "reply", "announce": "boost", "like": "like"}
@@ -24,6 +25,7 @@ async def settings_form(request: web.Request) -> web.StreamResponse:
     return render(request, "settings_interactions.html", {
         "section": "interactions", "chosen": chosen, "labels": CHOICE_LABELS,
         "policies": [(i.sub_policy, VERBS[i.key]) for i in CHOSEN], "error": None,
+        "quote_key": DEFAULT_KEY, "quote_labels": APPROVAL_LABELS,
         "saved": request.query.get("saved") == "1"})
 
 
@@ -31,6 +33,7 @@ async def save_settings(request: web.Request) -> web.StreamResponse:
     user = require_user(request)
     form = await request.post()
     values = {i.sub_policy: field(form, i.sub_policy, 32) for i in CHOSEN}
+    values[DEFAULT_KEY] = field(form, DEFAULT_KEY, 32)
     try:
         await interaction_settings.set_defaults(request.app[appkeys.SERVICES], user.username,
                                                 values)

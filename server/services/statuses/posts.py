@@ -243,7 +243,8 @@ async def create_status(services: Services, username: str, new: NewStatus) -> St
             media.status_id = status.id
         if quoted is not None:
             await quotes.record(session, status, author, quoted)
-        await quotes.set_approval_policy(session, status, new.quote_approval_policy)
+        await quotes.set_approval_policy(session, status, new.quote_approval_policy
+                                         or await quotes.default_choice(session, author))
         await link_tags_and_mentions(session, status, content)
         await conversations.record_status(session, status)
         if parent and parent.status and not status.pending_approval:

@@ -48,6 +48,9 @@ APPROVAL_CHOICES: dict[str, frozenset[str]] = {
     "nobody": frozenset(),
 }
 NOT_FOUND = "The post you are trying to quote does not appear to exist."
+# A user's default for new posts, kept with their interaction defaults under this key.
+DEFAULT_KEY = "canQuote"
+APPROVAL_LABELS = {"public": "Anyone", "followers": "Your followers", "nobody": "Only you"}
 
 
 @dataclass(frozen=True)
@@ -199,6 +202,21 @@ async def record(session: AsyncSession, status: Status, author: Account,
     if state == ACCEPTED:
         await notify(session, quoted.author.id, author.id, QUOTE, status.id)
     return quote
+
+
+def checked_default(value: str | None) -> str:
+    """A default quote policy as a form gives it (empty: public)."""
+    choice = (value or "public").strip()
+    if choice not in APPROVAL_CHOICES:
+        raise InvalidInput(f"who may quote: one of {', '.join(APPROVAL_CHOICES)}")
+    return choice
+
+
+async def default_choice(session: AsyncSession, author: Account) -> str | None:
+    """The author's default quote policy for new posts (None: public)."""
+    user = await account_queries.user_by_account_id(session, author.id)
+    value = (user.interaction_defaults or {}).get(DEFAULT_KEY) if user else None
+    return value if value in APPROVAL_CHOICES else None
 
 
 async def set_approval_policy(session: AsyncSession, status: Status, choice: str | None) -> None:
