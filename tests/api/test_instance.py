@@ -27,7 +27,7 @@ async def configured(database_url: str, tmp_path: Path) -> AsyncIterator[Api]:
     async with open_api(database_url, tmp_path, instance={
             "description": "Pictures of dreams.\n\nMade here.",
             "contact_email": "team@dreams.example", "rules": RULES,
-            "registrations": "approval"},
+            "registrations": "approval", "default_language": "pt-BR"},
             generator={"daily_limit": 10}) as opened:
         yield opened
         assert not opened.client_failures, opened.client_failures
@@ -59,7 +59,7 @@ async def test_v2_instance(configured: Api) -> None:
     assert body["registrations"]["enabled"] is True
     assert body["registrations"]["approval_required"] is True
     assert body["usage"]["users"]["active_month"] == 1
-    assert body["languages"] == ["en"]
+    assert body["languages"] == ["pt-BR"]  # [instance] default_language
 
     configuration = body["configuration"]
     assert configuration["urls"]["streaming"] == f"ws://{domain}"

@@ -24,7 +24,6 @@ from server.render.to_mastodon.tags import TagDay
 MASTODON_VERSION = "4.3.0"
 API_VERSIONS = {"mastodon": 2, "dreamfeed": 1}
 ICON_SIZES = (48, 96, 192, 512)
-LANGUAGES = ("en",)
 # The invite-only mode, said where Mastodon shows its closed-registrations message.
 INVITE_MESSAGE = "<p>Joining this server needs an invite from one of its members.</p>"
 
@@ -79,6 +78,8 @@ class InstanceParts:
     vapid_key: str
     limits: Limits
     generation: GenerationOffer
+    # The instance's posting language ([instance] default_language; none when unset).
+    languages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ def instance_v2(parts: InstanceParts) -> dict[str, Any]:
                       "versions": {"@1x": _thumbnail_url(base)}},
         "icon": [{"src": f"{base}/static/icon-{size}.png", "size": f"{size}x{size}"}
                  for size in ICON_SIZES],
-        "languages": list(LANGUAGES),
+        "languages": list(parts.languages),
         "configuration": {
             "urls": {"streaming": streaming_url(base), "status": None, "about": f"{base}/about",
                      "privacy_policy": None, "terms_of_service": None},
@@ -199,7 +200,7 @@ def instance_v1(parts: InstanceParts) -> dict[str, Any]:
         "stats": {"user_count": parts.user_count, "status_count": parts.status_count,
                   "domain_count": parts.domain_count},
         "thumbnail": _thumbnail_url(base),
-        "languages": list(LANGUAGES),
+        "languages": list(parts.languages),
         "registrations": _registrations_open(parts),
         "approval_required": parts.registrations == "approval",
         "invites_enabled": parts.registrations == "invite",

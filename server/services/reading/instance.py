@@ -80,7 +80,9 @@ async def instance(services: Services, viewer_account_id: int | None) -> Instanc
         limited_federation=config.federation.allowlist_mode, software_version=__version__,
         user_count=users, active_month=active, status_count=statuses, domain_count=domains,
         contact=contact, vapid_key=await vapid.public_key(services), limits=limits(services),
-        generation=await generation_offer(services, viewer_account_id))
+        generation=await generation_offer(services, viewer_account_id),
+        languages=(config.instance.default_language,) if config.instance.default_language
+        else ())
 
 
 async def peers(services: Services) -> list[str]:
