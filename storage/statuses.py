@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import Select, and_, case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.ids import new_id
 from storage.models import (
@@ -32,19 +33,38 @@ async def is_deleted(session: AsyncSession, status_id: int) -> bool:
     return row is None or row.deleted_at is not None
 
 
+def _outbox(account_id: int) -> Select[Status]:
+    """An account's public and unlisted posts, and its boosts of live public and unlisted
+    posts (Mastodon's outbox lists both), none waiting for approval."""
+    original = aliased(Status)
+    return (select(Status).outerjoin(original, original.id == Status.reblog_of_id)
+            .where(Status.account_id == account_id, Status.deleted_at.is_(None),
+                   Status.pending_approval.is_(False),
+                   Status.visibility.in_(PUBLIC_VISIBILITIES),
+                   or_(Status.reblog_of_id.is_(None),
+                       and_(original.deleted_at.is_(None),
+                            original.visibility.in_(PUBLIC_VISIBILITIES)))))
+
+
 async def count_public_by_account(session: AsyncSession, account_id: int) -> int:
+    """The account's public and unlisted posts (its profile's count)."""
     result = await session.execute(select(func.count()).select_from(Status).where(
         Status.account_id == account_id, Status.deleted_at.is_(None),
         Status.reblog_of_id.is_(None), Status.visibility.in_(PUBLIC_VISIBILITIES)))
     return int(result.scalar_one())
 
 
-async def public_page_by_account(session: AsyncSession, account_id: int,
-                                 page: Page) -> list[Status]:
-    stmt = select(Status).where(Status.account_id == account_id, Status.deleted_at.is_(None),
-                                Status.reblog_of_id.is_(None),
-                                Status.visibility.in_(PUBLIC_VISIBILITIES))
-    rows = (await session.execute(apply_page(stmt, Status.id, page))).scalars().all()
+async def count_outbox(session: AsyncSession, account_id: int) -> int:
+    """How many items the account's outbox holds."""
+    found = await session.execute(select(func.count()).select_from(
+        _outbox(account_id).subquery()))
+    return int(found.scalar_one())
+
+
+async def outbox_page(session: AsyncSession, account_id: int, page: Page) -> list[Status]:
+    """A page of the account's outbox, newest first."""
+    rows = (await session.execute(apply_page(_outbox(account_id), Status.id, page))
+            ).scalars().all()
     return finish_page(list(rows), page)
 
 

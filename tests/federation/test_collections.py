@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import aiohttp
+import pytest
 
 from server import appkeys
+from server.services.errors import ServiceError
 from server.services.social import follows
+from server.services.statuses import boosts, posts
 from storage.models import Status
 from tests.federation.conftest import StartInstance
 from tests.federation.harness import Instance, settle
@@ -84,3 +87,30 @@ async def test_collections_of_unknown_accounts_and_bad_pages(start: StartInstanc
         async with session.get(
                 f"http://127.0.0.1:{port}/users/alice/followers?page=true&max_id=x") as resp:
             assert resp.status == 400
+
+
+async def test_outbox_lists_boosts_as_announces(start: StartInstance) -> None:
+    a = await start("a")
+    alice = await a.add_user("alice")
+    bob = await a.add_user("bob")
+    media = await a.make_images(bob.account_id, "a lighthouse")
+    public = await posts.create_status(a.services, "bob", posts.NewStatus(
+        media_ids=media, caption="shine"))
+    private = await posts.create_status(a.services, "bob", posts.NewStatus(
+        media_ids=await a.make_images(bob.account_id, "a lamp"), caption="hush",
+        visibility="private"))
+    await boosts.boost(a.services, "alice", public.uri)
+    await follows.follow(a.services, "alice", a.handle("bob"))
+    with pytest.raises(ServiceError):  # a followers-only post cannot be boosted
+        await boosts.boost(a.services, "alice", private.uri)
+    outbox = await _get(a, f"{a.actor('alice')}/outbox")
+    assert outbox["totalItems"] == 1
+    page = await _get(a, str(outbox["first"]))
+    [announce] = page["orderedItems"]  # type: ignore[misc]
+    assert announce["type"] == "Announce" and announce["object"] == public.uri
+    assert announce["actor"] == a.actor("alice") and announce["published"]
+    assert announce["id"].endswith("/activity")
+
+    # the boosted post deleted: the boost leaves the outbox
+    await posts.delete_status(a.services, "bob", public.id)
+    assert (await _get(a, f"{a.actor('alice')}/outbox"))["totalItems"] == 0

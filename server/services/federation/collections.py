@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.render.to_activitypub import create_activity
+from server.render.to_activitypub import announce, create_activity
 from server.render.to_activitypub.pins import featured_collection
 from server.services.accounts.users import find_local_account
 from server.services.context import Services
@@ -18,7 +18,7 @@ from storage import blocks as block_queries
 from storage import follows as follow_queries
 from storage import status_pins as pin_queries
 from storage import statuses as status_queries
-from storage.models import Account
+from storage.models import Account, Status
 from storage.pagination import Page
 
 
@@ -36,7 +36,7 @@ async def total(services: Services, username: str, kind: str) -> int:
             return await follow_queries.count_followers(session, account.id)
         if kind == "following":
             return await follow_queries.count_following(session, account.id)
-        return await status_queries.count_public_by_account(session, account.id)
+        return await status_queries.count_outbox(session, account.id)
 
 
 async def page(services: Services, username: str, kind: str, page: Page,
@@ -50,9 +50,8 @@ async def page(services: Services, username: str, kind: str, page: Page,
         if kind == "outbox" and await _blocked(session, account, viewer_uri):
             return [], None
         if kind == "outbox":
-            statuses = await status_queries.public_page_by_account(session, account.id, page)
-            items = [create_activity(status, await note_parts(services, session, status,
-                                                              account), services.config)
+            statuses = await status_queries.outbox_page(session, account.id, page)
+            items = [await _outbox_item(services, session, account, status)
                      for status in statuses]
             ids = [status.id for status in statuses]
         else:
@@ -61,6 +60,21 @@ async def page(services: Services, username: str, kind: str, page: Page,
             items = [other.uri for _, other in rows]
             ids = [follow.id for follow, _ in rows]
     return items, (ids[-1] if len(ids) == page.limit else None)
+
+
+async def _outbox_item(services: Services, session: AsyncSession, account: Account,
+                       status: Status) -> dict[str, Any]:
+    """A post's Create, or a boost's Announce (the outbox query kept only boosts of live
+    public and unlisted posts)."""
+    if status.reblog_of_id is None:
+        return create_activity(status, await note_parts(services, session, status, account),
+                               services.config)
+    boosted = await status_queries.by_id(session, status.reblog_of_id)
+    author = await account_queries.account_by_id(session, boosted.account_id) \
+        if boosted is not None else None
+    if boosted is None or author is None:
+        raise NotFound("a boost's post is gone")  # the query left such boosts out
+    return announce(status, account, boosted, author, services.config)
 
 
 async def featured(services: Services, username: str,
