@@ -39,6 +39,10 @@ async def _served(request: web.Request) -> visibility.ServedStatus:
 
 
 async def status_object(request: web.Request) -> web.StreamResponse:
+    """A post, or for a boost's id the boosted post's URL (Mastodon's redirect_to_original)."""
+    original = await _boost_target(request)
+    if original is not None:
+        raise web.HTTPFound(original)
     served = await _served(request)
     if served.gone:
         if wants_activity(request):
@@ -60,6 +64,17 @@ async def status_activity(request: web.Request) -> web.StreamResponse:
         raise web.HTTPGone(text="this post was deleted")
     return activity_response(await notes.render_create(request.app[appkeys.SERVICES],
                                                        served.status))
+
+
+async def _boost_target(request: web.Request) -> str | None:
+    try:
+        return await boosts.boosted_url(
+            request.app[appkeys.SERVICES], request.match_info["username"],
+            int(request.match_info["status_id"]), await signed_viewer(request))
+    except (ValueError, NotFound):
+        raise web.HTTPNotFound(text="no such post") from None
+    except Gone:
+        raise web.HTTPGone(text="this boost was undone") from None
 
 
 async def _boost_announce(request: web.Request) -> dict[str, Any] | None:

@@ -51,6 +51,12 @@ async def _get(instance: Instance, url: str) -> tuple[int, str, Any]:
         return resp.status, resp.headers.get("Content-Type", ""), body
 
 
+async def _url_of(instance: Instance, uri: str) -> str:
+    found = await post(instance, uri)
+    assert found is not None and found.url
+    return found.url
+
+
 async def _boost_of_daves_post(a: Instance, masto: FakeRemote) -> tuple[FakeActor, str]:
     dave = masto.add_actor("dave")
     await alice_follows(a, masto, dave)
@@ -85,9 +91,19 @@ async def test_the_announce_answers_at_its_id(a: Instance, masto: FakeRemote) ->
     assert content_type.startswith("application/activity+json")
     assert served == sent
 
+    # The boost's own id leads to the boosted post (Mastodon's redirect_to_original).
+    boost_uri = sent["id"].removesuffix("/activity")
+    local = boost_uri.replace(a.base, f"http://127.0.0.1:{a.domain.rpartition(':')[2]}")
+    async with aiohttp.ClientSession() as session, session.get(
+            local, headers=AP, allow_redirects=False) as resp:
+        assert resp.status == 302
+        assert resp.headers["Location"] == await _url_of(a, note_id)
+
     # Undone: gone.
     await boosts.unboost(a.services, "alice", note_id)
     status, _, _ = await _get(a, sent["id"])
+    assert status == 410
+    status, _, _ = await _get(a, boost_uri)
     assert status == 410
 
 

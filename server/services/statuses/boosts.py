@@ -83,6 +83,27 @@ async def announce_for_viewer(services: Services, username: str, status_id: int,
     boost of `username`'s (the caller serves a post's Create there). Gone once the boost is
     undone; NotFound, as for a hidden post, when the booster or the boosted post's author
     blocks the signer or the boosted post is no longer one anyone may see."""
+    found = await _visible_boost(services, username, status_id, viewer_uri)
+    if found is None:
+        return None
+    boost, booster, target, author = found
+    return to_activitypub.announce(boost, booster, target, author, services.config)
+
+
+async def boosted_url(services: Services, username: str, status_id: int,
+                      viewer_uri: str | None) -> str | None:
+    """Where a boost's own URL leads: the boosted post's (Mastodon's redirect_to_original);
+    None when `status_id` is no boost of `username`'s. Gone and NotFound as above."""
+    found = await _visible_boost(services, username, status_id, viewer_uri)
+    if found is None:
+        return None
+    target = found[2]
+    return target.url or target.uri
+
+
+async def _visible_boost(services: Services, username: str, status_id: int,
+                         viewer_uri: str | None
+                         ) -> tuple[Status, Account, Status, Account] | None:
     async with services.db.reader() as session:
         booster = await account_queries.local_account_by_username(session, username)
         boost = await status_queries.by_id(session, status_id)
@@ -103,4 +124,4 @@ async def announce_for_viewer(services: Services, username: str, status_id: int,
         if viewer is not None and (await block_queries.blocks(session, booster.id, viewer.id)
                                    or not await can_see(session, target, viewer)):
             raise NotFound("no such boost")
-    return to_activitypub.announce(boost, booster, target, author, services.config)
+    return boost, booster, target, author
