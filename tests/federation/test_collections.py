@@ -91,7 +91,7 @@ async def test_collections_of_unknown_accounts_and_bad_pages(start: StartInstanc
 
 async def test_outbox_lists_boosts_as_announces(start: StartInstance) -> None:
     a = await start("a")
-    alice = await a.add_user("alice")
+    await a.add_user("alice")
     bob = await a.add_user("bob")
     media = await a.make_images(bob.account_id, "a lighthouse")
     public = await posts.create_status(a.services, "bob", posts.NewStatus(
