@@ -7,7 +7,8 @@ Announce."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -17,9 +18,12 @@ from activitypub.vocab import AS_CONTEXT
 from server import appkeys
 from server.handlers.responses import activity_response, wants_activity
 from server.handlers.signed_get import signed_viewer
+from server.services.context import Services
 from server.services.errors import Gone, NotFound
 from server.services.federation import replies
 from server.services.statuses import boosts, notes, visibility
+
+T = TypeVar("T")
 
 
 async def _served(request: web.Request) -> visibility.ServedStatus:
@@ -40,7 +44,7 @@ async def _served(request: web.Request) -> visibility.ServedStatus:
 
 async def status_object(request: web.Request) -> web.StreamResponse:
     """A post, or for a boost's id the boosted post's URL (Mastodon's redirect_to_original)."""
-    original = await _boost_target(request)
+    original = await _boost(request, boosts.boosted_url)
     if original is not None:
         raise web.HTTPFound(original)
     served = await _served(request)
@@ -56,7 +60,7 @@ async def status_object(request: web.Request) -> web.StreamResponse:
 
 async def status_activity(request: web.Request) -> web.StreamResponse:
     """A post's Create, or a boost's Announce (a boost's id is its status URL + /activity)."""
-    announce = await _boost_announce(request)
+    announce = await _boost(request, boosts.announce_for_viewer)
     if announce is not None:
         return activity_response(announce)
     served = await _served(request)
@@ -66,22 +70,16 @@ async def status_activity(request: web.Request) -> web.StreamResponse:
                                                        served.status))
 
 
-async def _boost_target(request: web.Request) -> str | None:
-    try:
-        return await boosts.boosted_url(
-            request.app[appkeys.SERVICES], request.match_info["username"],
-            int(request.match_info["status_id"]), await signed_viewer(request))
-    except (ValueError, NotFound):
-        raise web.HTTPNotFound(text="no such post") from None
-    except Gone:
-        raise web.HTTPGone(text="this boost was undone") from None
+BoostLookup = Callable[[Services, str, int, str | None], Awaitable[T | None]]
 
 
-async def _boost_announce(request: web.Request) -> dict[str, Any] | None:
+async def _boost(request: web.Request, lookup: BoostLookup[T]) -> T | None:
+    """What `lookup` finds for the boost this URL names (None: not a boost), with its
+    refusals as 404 (hidden) and 410 (undone)."""
     try:
-        return await boosts.announce_for_viewer(
-            request.app[appkeys.SERVICES], request.match_info["username"],
-            int(request.match_info["status_id"]), await signed_viewer(request))
+        return await lookup(request.app[appkeys.SERVICES], request.match_info["username"],
+                            int(request.match_info["status_id"]),
+                            await signed_viewer(request))
     except (ValueError, NotFound):
         raise web.HTTPNotFound(text="no such post") from None
     except Gone:
