@@ -44,6 +44,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
 from benchdb import database
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub.signatures import SignatureError, parse_request_signature, sign_cavage
 from activitypub.vocab import ACTIVITY_JSON
@@ -53,7 +54,7 @@ from server.config import build_config
 from server.jobs.handlers import default_registry
 from server.jobs.worker import WorkerPool
 from server.services.accounts.users import create_local_user
-from server.services.federation.outbound.delivery import publish
+from server.services.federation.outbound.delivery import DELIVER, publish
 from storage import jobs as job_store
 from storage.accounts import signing_key
 from storage.models import Job
@@ -166,6 +167,13 @@ class ReceiverProcess:
 # --- the databases --------------------------------------------------------------------------
 
 
+async def deliveries_by_state(session: AsyncSession) -> dict[str, int]:
+    """{state: count} of the `deliver` jobs, every state present."""
+    rows = await session.execute(select(Job.state, func.count()).where(Job.kind == DELIVER)
+                                 .group_by(Job.state))
+    return dict.fromkeys(job_store.STATES, 0) | {state: int(n) for state, n in rows.all()}
+
+
 # --- the two runs ---------------------------------------------------------------------------
 
 
@@ -274,7 +282,9 @@ async def run(url: str, tmp: Path, inboxes: list[str], receiver: ReceiverProcess
 
         pool = WorkerPool(app[appkeys.WORKER_POOL].resources, default_registry(),
                           concurrency=args.concurrency)
-        pending = select(func.count()).select_from(Job).where(Job.state != job_store.DEAD)
+        # Deliveries only: the hourly inbox purge is queued beside them, due later.
+        pending = select(func.count()).select_from(Job).where(Job.kind == DELIVER,
+                                                              Job.state != job_store.DEAD)
         if profiler:
             profiler.enable()
         started, cpu = time.perf_counter(), time.process_time()
@@ -291,7 +301,7 @@ async def run(url: str, tmp: Path, inboxes: list[str], receiver: ReceiverProcess
         await pool.stop()
         seen = await receiver.stats()
         async with db.reader() as session:
-            counts = await job_store.count_jobs_by_state(session)
+            counts = await deliveries_by_state(session)
     finally:
         await runner.cleanup()
 

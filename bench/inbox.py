@@ -3,6 +3,7 @@ ceiling of a bare aiohttp handler that only verifies one RSA signature, in the s
 
     .venv/bin/python bench/inbox.py [--database URL] [--activities 2000] [--concurrency 50]
                                     [--senders 20] [--workers 8] [--profile FILE]
+                                    [--posts-exist]
 
 Without --database it runs on SQLite (a temporary directory) and then on PostgreSQL at
 $DREAMFEED_TEST_POSTGRES_URL (default postgresql+asyncpg://postgres@127.0.0.1:5432/test) when
@@ -21,7 +22,8 @@ then POSTs them to `/users/alice/inbox` at `--concurrency`:
   every key in its cache; every answer must be 202 (anything else is counted as a failure).
 - applied/s: a WorkerPool of `--workers` tasks is started and timed until the queue is empty
   and every stored activity is applied (a Like of a local post is stored and marked ignored:
-  the full apply path, no handler work).
+  the full apply path, no handler work). With --posts-exist the liked posts exist, so every
+  Like writes (a favourite, the post's counter, a notification): the handler's own cost.
 
 Figures, not assertions; the machine running it is likely shared, so run it twice.
 """
@@ -59,7 +61,8 @@ from server.config import build_config
 from server.jobs.handlers import default_registry
 from server.jobs.worker import WorkerPool
 from server.services.accounts.users import create_local_user
-from storage.models import InboxActivity, Job
+from server.services.federation.inbound.inbox_writer import APPLY_ACTIVITY
+from storage.models import Account, InboxActivity, Job, Status
 
 DOMAIN = "bench.test"  # our instance's public host; requests carry it in Host
 INBOX_PATH = "/users/alice/inbox"
@@ -288,6 +291,18 @@ async def _count(app: web.Application, stmt: Any) -> int:
         return int((await session.execute(stmt)).scalar_one())
 
 
+async def _alices_posts(app: web.Application, base_url: str, count: int) -> None:
+    """alice's statuses/0 .. count-1, the posts the timed Likes name."""
+    db = app[appkeys.DATABASE]
+    async with db.writer.begin() as session:
+        alice = await session.scalar(select(Account).where(
+            Account.username == "alice", Account.domain.is_(None)))
+        assert alice is not None
+        session.add_all(Status(uri=f"{base_url}/users/alice/statuses/{i}", account_id=alice.id,
+                               local=True, visibility="public", content="<p>a post</p>")
+                        for i in range(count))
+
+
 async def run_backend(url: str, tmp: Path, client: Client, warmup: list[Prepared],
                       args: argparse.Namespace, profiler: cProfile.Profile | None
                       ) -> BackendResult:
@@ -304,6 +319,8 @@ async def run_backend(url: str, tmp: Path, client: Client, warmup: list[Prepared
     try:
         await create_local_user(app[appkeys.DATABASE].writer, config, username="alice",
                                 password="bench password")
+        if args.posts_exist:
+            await _alices_posts(app, config.base_url, args.activities)
         base = f"http://127.0.0.1:{port}"
         # Warm-up: one request per sender fetches and caches its key; then apply those.
         async with aiohttp.ClientSession() as session:
@@ -319,7 +336,8 @@ async def run_backend(url: str, tmp: Path, client: Client, warmup: list[Prepared
 
         pool = WorkerPool(app[appkeys.WORKER_POOL].resources, default_registry(),
                           concurrency=args.workers)
-        pending = select(func.count()).select_from(Job)
+        # Only apply jobs: the instance also keeps its next hourly inbox purge queued.
+        pending = select(func.count()).select_from(Job).where(Job.kind == APPLY_ACTIVITY)
         started, cpu = time.perf_counter(), time.process_time()
         await pool.start()
         while True:  # poll: the pool has no "queue empty" event
@@ -426,4 +444,7 @@ if __name__ == "__main__":
     parser.add_argument("--senders", type=int, default=20)
     parser.add_argument("--workers", type=int, default=8, help="worker tasks for applied/s")
     parser.add_argument("--profile", help="write a cProfile of the server side to this file")
+    parser.add_argument("--posts-exist", action="store_true",
+                        help="the liked posts exist: every Like writes (favourite, counter, "
+                        "notification) instead of being ignored")
     asyncio.run(main(parser.parse_args()))

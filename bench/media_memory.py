@@ -239,8 +239,9 @@ async def run_phase(title: str, image: bytes, args: argparse.Namespace) -> int:
     server: subprocess.Popen[bytes] | None = None
     try:
         path = await seed(config, remote, args.uploads, "/media/image.png")
+        # One web process: its RSS is what this bench reads (PostgreSQL would start one per core).
         server = dreamfeed(config, "serve", "--host", "127.0.0.1", "--port", str(port),
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                           "--processes", "1", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         await wait_until_up(base, server)
         await asyncio.sleep(1.0)
         idle = status_kb(server.pid, "VmRSS") // 1024

@@ -205,8 +205,11 @@ async def run(args: argparse.Namespace, database_url: str, tmp: Path) -> None:
            "DREAMFEED_INSTANCE_SCHEME": "http", "DREAMFEED_INSTANCE_NAME": "Bench",
            "DREAMFEED_MEDIA_PATH": str(tmp / "media"),
            "DREAMFEED_RATELIMITS_ENABLED": "false"}
-    server = dreamfeed(None, "serve", "--host", "127.0.0.1", "--port", str(port), env=env,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # One web process: its RSS and its streams are what this bench reads (PostgreSQL would
+    # start one per core).
+    server = dreamfeed(None, "serve", "--host", "127.0.0.1", "--port", str(port),
+                       "--processes", "1", env=env, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
     try:
         await wait_until_up(base, server)
         await asyncio.sleep(1.0)

@@ -4,11 +4,13 @@ that every signed-in page asks for (the nav's badge), on SQLite and PostgreSQL.
 
     .venv/bin/python bench/timeline.py [--posts 1000000] [--accounts 10000] [--follows 200]
                                        [--quiet-follows N] [--notifications 100000] [--runs 200]
-                                       [--database sqlite|URL] [--explain]
+                                       [--database sqlite|URL] [--reuse] [--explain]
 
 Without --database it runs on SQLite (a temporary file) and then on PostgreSQL at
 $DREAMFEED_TEST_POSTGRES_URL when a server answers there; a PostgreSQL URL names the database
-to administer from: a fresh database is created beside it and dropped afterwards.
+to administer from: a fresh database is created beside it and dropped afterwards. With
+--reuse the database the URL names is used as it is, loaded only when it holds no accounts yet,
+and kept: tries of a query against the same million posts without loading them again.
 
 Data: accounts (a fifth of them remote), the viewer following `--follows` of them; posts spread
 evenly over accounts and over the last year (ids from storage.ids.new_id(at=...)), 10% boosts,
@@ -16,6 +18,9 @@ evenly over accounts and over the last year (ids from storage.ids.new_id(at=...)
 inserts in chunks of 10,000 (SQLite: synchronous=OFF while loading), then ANALYZE. The viewer
 is a user with `--notifications` notifications (likes of random posts and follows) from random
 accounts over the year.
+
+The floor is timed first in each database: a reader session asking one row by primary key
+(what no page can beat on this machine at this moment; the machine may be shared).
 
 Timed, through storage/timelines.py exactly as the service runs it (page ids, then load):
 `--runs` first pages, then `--runs` deeper pages, each starting at the last id of the page
@@ -40,10 +45,10 @@ from pathlib import Path
 from typing import Any
 
 from benchdb import database, postgres_reachable
-from sqlalchemy import Select, event, insert, text
+from sqlalchemy import Select, event, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from storage import markers, timelines
+from storage import markers, notification_lists, timelines
 from storage.database import Database, is_sqlite, make_engine
 from storage.ids import id_floor, new_id
 from storage.migrate import upgrade
@@ -218,15 +223,26 @@ async def entry_ids_of(entries: Awaitable[list[timelines.Entry]]) -> list[int]:
 
 
 async def notification_ids_of(
-        entries: Awaitable[list[timelines.NotificationEntry]]) -> list[int]:
+        entries: Awaitable[list[notification_lists.NotificationEntry]]) -> list[int]:
     return [e.notification.id for e in await entries]
+
+
+async def time_floor(db: Database, status_id: int, runs: int) -> list[float]:
+    """A reader session asking one row by primary key: no timeline can be faster."""
+    values = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        async with db.reader() as session:
+            await session.execute(select(Status.id).where(Status.id == status_id))
+        values.append((time.perf_counter() - started) * 1000)
+    return values
 
 
 async def time_unread(db: Database, viewer: int, runs: int) -> dict[str, list[float]]:
     """The badge's count with no marker, with 5 unread, and with none unread."""
     async with db.reader() as session:
         newest = await markers.newest_notification_id(session, viewer) or 0
-        page = await timelines.notifications(session, viewer, Page(limit=6))
+        page = await notification_lists.notifications(session, viewer, Page(limit=6))
     timings: dict[str, list[float]] = {}
     for label, marker in (("none read", None),
                           ("5 unread", page[-1].notification.id if len(page) > 5 else None),
@@ -244,15 +260,23 @@ async def time_unread(db: Database, viewer: int, runs: int) -> dict[str, list[fl
     return timings
 
 
-async def explain(db: Database, query: Select[int]) -> str:
-    stmt = query.order_by(Status.id.desc()).limit(20)
-    if "follows" in str(query):  # home: as its first try runs, within a day
+async def explain(db: Database, query: Select[int], *, paged: bool = False) -> str:
+    """The plan of a page query (`paged`: already ordered and limited, as home_merge is)."""
+    stmt = query if paged else query.order_by(Status.id.desc()).limit(20)
+    if not paged and "follows" in str(query):  # home: as its first try runs, within a day
         stmt = stmt.where(Status.id >= id_floor(datetime.now(UTC) - timedelta(days=1)))
     async with db.reader() as session:
         sql = str(stmt.compile(session.bind, compile_kwargs={"literal_binds": True}))
         prefix = "EXPLAIN QUERY PLAN " if is_sqlite(db.url) else "EXPLAIN "
         rows = (await session.execute(text(prefix + sql))).all()
     return "\n".join("    " + str(row[-1]) for row in rows)
+
+
+async def _loaded_viewer(engine: AsyncEngine) -> int | None:
+    """The viewer of a database loaded before (--reuse), or None when it is empty."""
+    async with engine.connect() as conn:
+        found = await conn.execute(select(User.account_id).where(User.id == VIEWER_USER))
+        return found.scalar_one_or_none()
 
 
 def _fast_load(dbapi_connection: Any, _record: Any) -> None:
@@ -270,7 +294,9 @@ async def run_backend(url: str, args: argparse.Namespace) -> list[tuple[str, str
         event.listen(engine.sync_engine, "connect", _fast_load)
     try:
         await upgrade(engine)
-        viewer = await load(engine, args)
+        viewer = await _loaded_viewer(engine) if args.reuse else None
+        if viewer is None:
+            viewer = await load(engine, args)
     finally:
         await engine.dispose()
     db = Database(url)
@@ -286,13 +312,23 @@ async def run_backend(url: str, args: argparse.Namespace) -> list[tuple[str, str
         "federated": lambda session, page: entry_ids_of(
             timelines.timeline(session, queries["federated"](), page)),
         "notifications": lambda session, page: notification_ids_of(
-            timelines.notifications(session, viewer, page)),
+            notification_lists.notifications(session, viewer, page)),
     }
     results = []
     try:
+        # The floor any page stands on, measured in the same run: a session and one query
+        # for one row by primary key (the figures above it are read against this).
+        async with db.reader() as session:
+            some_id = (await session.execute(select(Status.id).limit(1))).scalar_one()
+        floor = await time_floor(db, some_id, args.runs)
+        results.append((name, "floor (1-row query)", statistics.median(floor),
+                        _percentile(floor, 0.99)))
         for label, fetch in fetchers.items():
             if args.explain and label in queries:
                 print(f"  plan of {label}:\n{await explain(db, queries[label]())}")
+            if args.explain and label == "home" and not is_sqlite(url):
+                merge = timelines.home_merge(viewer, Page(limit=20))
+                print(f"  plan of home (merge):\n{await explain(db, merge, paged=True)}")
             timings = await time_pages(db, fetch, args.runs)
             for depth, values in timings.items():
                 results.append((name, f"{label} ({depth})", statistics.median(values),
@@ -319,6 +355,9 @@ async def main(args: argparse.Namespace) -> None:
     results: list[tuple[str, str, float, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         for target in targets:
+            if args.reuse:
+                results.extend(await run_backend(target, args))
+                continue
             async with database(target, Path(tmp)) as url:
                 results.extend(await run_backend(url, args))
     print()
@@ -343,5 +382,7 @@ if __name__ == "__main__":
                         help="follow only this many accounts with one post each (instead of "
                         "--follows): home never fills a page")
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--reuse", action="store_true", help="use the --database URL as it "
+                        "is (SQLite or PostgreSQL), loading it only when empty, and keep it")
     parser.add_argument("--explain", action="store_true", help="print each query's plan")
     asyncio.run(main(parser.parse_args()))

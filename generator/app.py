@@ -19,6 +19,7 @@ import base64
 import hmac
 import json
 import secrets
+import threading
 import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -29,7 +30,7 @@ from aiohttp import BodyPartReader, web
 from aiohttp.typedefs import Handler
 from PIL import Image
 
-from generator.engines.base import Engine, RenderRequest, UnknownStyle
+from generator.engines.base import Cancelled, Engine, RenderRequest, UnknownStyle, Unsupported
 from generator.errors import ApiError, error_middleware, invalid
 from generator.images import MAX_SOURCE_BYTES, decode_source, encode, size_like
 from generator.params import DEFAULT_SIZE, EDIT_FIELDS, ImageParams, parse_params
@@ -64,7 +65,9 @@ def create_generator_app(token: str, engine: Engine, *, max_pending_images: int 
     app[LOAD] = _Load()
 
     async def executor_ctx(app: web.Application) -> AsyncIterator[None]:
-        executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="render")
+        # An engine that batches needs its batch's requests waiting on threads together.
+        executor = ThreadPoolExecutor(max_workers=max(threads, engine.concurrency + 1),
+                                      thread_name_prefix="render")
         app[EXECUTOR] = executor
         yield
         executor.shutdown(wait=True, cancel_futures=True)
@@ -178,9 +181,13 @@ async def _render(request: web.Request, params: ImageParams, size: tuple[int, in
                        headers={"Retry-After": "1"})
     first_seed = params.seed if params.seed is not None else secrets.randbelow(2 ** 31)
     width, height = size
+    # Set when the answer is no longer wanted (the client went away, or another image of the
+    # request failed): an engine with a queue drops the work instead of finishing it.
+    cancelled = threading.Event()
     jobs = [RenderRequest(prompt=params.prompt, width=width, height=height,
                           seed=(first_seed + i) % 2 ** 32, style=params.style,
-                          quality=params.quality, sources=sources) for i in range(params.n)]
+                          quality=params.quality, sources=sources, strength=params.strength,
+                          cancelled=cancelled) for i in range(params.n)]
     loop = asyncio.get_running_loop()
     load.images += params.n
     try:
@@ -189,7 +196,12 @@ async def _render(request: web.Request, params: ImageParams, size: tuple[int, in
             for job in jobs))
     except UnknownStyle as exc:
         raise invalid(str(exc), "style") from None
+    except Unsupported as exc:
+        raise invalid(str(exc), "image" if sources else None, "unsupported_value") from None
+    except Cancelled:
+        raise ApiError(503, "The image request was cancelled.", type="server_error") from None
     finally:
+        cancelled.set()
         load.images -= params.n
     return web.json_response({
         "created": int(time.time()),

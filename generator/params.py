@@ -28,7 +28,8 @@ COMMON_FIELDS = frozenset({"prompt", "model", "n", "size", "quality", "output_fo
                            "output_compression", "background", "response_format", "user",
                            "safety_identifier", "stream", "partial_images", "moderation",
                            "seed", "style"})
-EDIT_FIELDS = COMMON_FIELDS | {"input_fidelity"}
+# `strength` (an extension, 0 to 1): how far a remix moves from its source image.
+EDIT_FIELDS = COMMON_FIELDS | {"input_fidelity", "strength"}
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class ImageParams:
     compression: int | None
     seed: int | None
     style: str | None
+    # Edits: how far the result moves from the source (0 to 1); None: the engine's default.
+    strength: float | None = None
 
 
 def parse_params(values: Mapping[str, Any], *, styles: tuple[str, ...],
@@ -86,7 +89,7 @@ def parse_params(values: Mapping[str, Any], *, styles: tuple[str, ...],
     return ImageParams(prompt=prompt, model=model, n=_integer(values, "n", 1, MAX_IMAGES) or 1,
                        size=_size(values.get("size")), quality=quality, output_format=fmt,
                        compression=compression, seed=_integer(values, "seed", 0, 2 ** 32 - 1),
-                       style=style)
+                       style=style, strength=_strength(values.get("strength")))
 
 
 def _refuse(values: Mapping[str, Any]) -> None:
@@ -127,6 +130,20 @@ def _integer(values: Mapping[str, Any], key: str, low: int, high: int) -> int | 
     if not low <= value <= high:
         raise invalid(f"Invalid '{key}': {value} is not between {low} and {high}.", key)
     return value
+
+
+def _strength(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        strength = float(value)  # multipart form fields are strings
+    except (TypeError, ValueError):
+        raise invalid("Invalid type for 'strength': expected a number.", "strength",
+                      "invalid_type") from None
+    if isinstance(value, bool) or not 0.0 < strength <= 1.0:
+        raise invalid(f"Invalid 'strength': {value!r} is not a number above 0 and at most 1.",
+                      "strength")
+    return strength
 
 
 def _flag(value: Any) -> bool:

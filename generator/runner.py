@@ -22,8 +22,10 @@ async def running_generator(engine: Engine, token: str, *, host: str = "127.0.0.
     """Serve until the block ends; yields the OpenAI-style base URL (`http://host:port/v1`).
     Port 0 takes a free port."""
     app = create_generator_app(token, engine)
+    # handler_cancellation: a client that hangs up (or times out) cancels its request, so
+    # the engine stops spending time on images nobody will receive.
     runner = web.AppRunner(app, access_log=ACCESS_LOG if access_log else None,
-                           handle_signals=False)
+                           handle_signals=False, handler_cancellation=True)
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port)

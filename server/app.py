@@ -4,7 +4,7 @@ image backend, rate limiter, caches), inbox writer, workers."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import aiohttp_jinja2
@@ -14,16 +14,20 @@ from aiohttp.abc import AbstractResolver
 
 from activitypub.addresses import AddressPolicy
 from activitypub.http import SafeHttpClient
-from server import __version__, appkeys
+from server import __version__, appkeys, i18n
+from server.compression import compress_text
 from server.config import Config
 from server.handlers import (
     actors,
     auth,
     authorizations,
+    caching,
     collections,
     inbox,
     media,
+    operations,
     pages,
+    static_files,
     statuses,
     wellknown,
 )
@@ -34,6 +38,9 @@ from server.handlers.api import routes as api_routes
 from server.handlers.api.common import api_middleware
 from server.handlers.ratelimits import fetch_limit_middleware
 from server.handlers.session import session_middleware
+from server.handlers.web.aside import aside_context
+from server.handlers.web.error_pages import error_pages
+from server.handlers.web.settings_language import language_middleware
 from server.images import decode_slots
 from server.images.embedded import open_image_backend
 from server.jobs.handlers import default_registry
@@ -47,11 +54,12 @@ from server.services.errors import ServiceError
 from server.services.federation.inbound import inbox_retention
 from server.services.federation.inbound.inbox_writer import InboxWriter
 from server.services.federation.instance import prepare_instance
+from server.services.media.stores import open_media_store
 from server.services.streaming.bus import BusUnavailable, StreamBus
 from server.services.streaming.dispatch import Dispatcher
 from server.urls import Urls
 from storage.database import Database, DatabaseUnavailable, check_connection
-from storage.media_files import LocalMediaStore
+from storage.media_files import MediaStoreUnavailable
 from storage.migrate import upgrade
 
 PACKAGE_DIR = Path(__file__).parent
@@ -82,17 +90,36 @@ def create_app(config: Config, *, migrate: bool = True,
     # After the request context (client address): the browser session with its CSRF check,
     # then the rate limit on ActivityPub document fetches.
     # The client API's middleware (bearer token, CORS, JSON errors) comes before the
-    # session's, so even a refusal there is JSON.
-    app = web.Application(middlewares=[*make_middlewares(config), api_middleware,
-                                       session_middleware, fetch_limit_middleware],
+    # session's, so even a refusal there is JSON. Request metrics, when on, outermost.
+    config = operations.with_metrics_token(config, announce=False)
+    if i18n.supported(config.instance.interface_language) is None:
+        raise StartupError("instance.interface_language must be one of "
+                           f"{', '.join(i18n.LANGUAGES)}, not "
+                           f"{config.instance.interface_language!r}")
+    app = web.Application(middlewares=[*operations.metrics_middlewares(config),
+                                       *make_middlewares(config), compress_text,
+                                       api_middleware,
+                                       session_middleware, language_middleware,
+                                       error_pages, aside_context,
+                                       fetch_limit_middleware],
                           client_max_size=config.server.max_body_size)
     app[appkeys.CONFIG] = config
     app[appkeys.URLS] = Urls(config.base_url)
     # Process-wide: requests, in-process workers and generation share the decode slots.
     decode_slots.configure(config.media.decode_concurrency)
-    aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(PACKAGE_DIR / "templates"),
-                         autoescape=jinja2.select_autoescape(default=True),
-                         filters={"isolate": bidi.isolate, "bdi": bidi.bdi})
+    filters: dict[str, Callable[..., str]] = {
+        "isolate": bidi.isolate, "bdi": bidi.bdi,
+        # Dates and numbers as the request's language writes them (server.i18n).
+        "date": i18n.format_date, "datetime": i18n.format_datetime,
+        "number": i18n.format_number}
+    env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(PACKAGE_DIR / "templates"),
+                               autoescape=jinja2.select_autoescape(default=True),
+                               filters=filters, extensions=["jinja2.ext.i18n"])
+    # `_`, ngettext and {% trans %} in every template, in the request's language: installed
+    # once, they read the language the middleware set for the request (server.i18n).
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.jinja_gettext, i18n.jinja_ngettext, newstyle=True)
+    i18n.preload()
 
     async def database_ctx(app: web.Application) -> AsyncIterator[None]:
         database = Database(config.database.url, pool_size=config.database.pool_size)
@@ -120,10 +147,14 @@ def create_app(config: Config, *, migrate: bool = True,
         # With no [generator] base_url and no key, the image backend is the generator
         # service started on a loopback port inside this process.
         async with make_http_client(config, resolver=resolver) as client, \
+                open_media_store(config) as media_store, \
                 open_image_backend(config) as backend:
+            try:
+                await media_store.check()
+            except MediaStoreUnavailable as exc:
+                raise StartupError(f"media: {exc}") from None
             services = Services(config=config, db=app[appkeys.DATABASE], http=client,
-                                media=LocalMediaStore(config.media.path),
-                                image_backend=backend, limiter=limiter)
+                                media=media_store, image_backend=backend, limiter=limiter)
             await load_instance_key(services, app[appkeys.INSTANCE_ACTOR_ID])
             bus = StreamBus(services.hub, services.db, redis_url=config.streaming.redis_url)
             try:
@@ -132,6 +163,12 @@ def create_app(config: Config, *, migrate: bool = True,
                 raise StartupError(f"streaming: {exc}") from None
             services.stream = bus
             app[appkeys.SERVICES] = services
+            # Rendered documents and anonymous pages, dropped by the bus's events (every
+            # process's) when what they show changes; this process's own at their commit.
+            documents = caching.setup(app)
+            services.hub.listen(documents.on_event)
+            services.hub.listen_at_commit(documents.on_event)
+            services.hub.listen_resync(documents.clear)
             streaming = Dispatcher(services)
             streaming.start()
             app[appkeys.STREAMING] = streaming
@@ -165,8 +202,8 @@ def create_app(config: Config, *, migrate: bool = True,
     app.cleanup_ctx.extend([database_ctx, instance_ctx, services_ctx, inbox_writer_ctx,
                             workers_ctx])
 
-    app.router.add_static("/static", PACKAGE_DIR / "static", name="static")
-    for module in (wellknown, actors, collections, authorizations, inbox, statuses, pages, media,
-                   remote_media_routes, auth, export_routes, api_routes, web_app):
+    static_files.setup(app, PACKAGE_DIR / "static", env)
+    for module in (operations, wellknown, actors, collections, authorizations, inbox, statuses,
+                   pages, media, remote_media_routes, auth, export_routes, api_routes, web_app):
         module.setup_routes(app)
     return app

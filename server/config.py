@@ -10,6 +10,7 @@ import dataclasses
 import ipaddress
 import os
 import re
+import sys
 import tomllib
 import types
 import typing
@@ -19,8 +20,11 @@ from pathlib import Path
 from typing import Any
 
 ENV_PREFIX = "DREAMFEED_"
+# The directory relative paths in configuration are resolved against (see instance_home).
+HOME_ENV = "DREAMFEED_HOME"
 # Environment variables that are not single-key overrides.
-ENV_RESERVED = frozenset({"DREAMFEED_CONFIG"})
+ENV_RESERVED = frozenset({"DREAMFEED_CONFIG", HOME_ENV})
+SQLITE_PREFIX = "sqlite+aiosqlite:///"
 
 REGISTRATION_MODES = ("open", "approval", "invite", "closed")
 # A language tag as posts carry it (contentMap's key, the status's `language`): ISO 639-1/3
@@ -52,6 +56,9 @@ class InstanceConfig:
     # The language (ISO 639) a post is marked with when neither it nor its author's
     # settings name one (Mastodon's I18n.default_locale); empty: such posts have none.
     default_language: str = "en"
+    # The web interface's language for visitors whose account, cookie and browser name none
+    # of the languages offered (server.i18n.LANGUAGES: en, fr, ar).
+    interface_language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,9 @@ class ServerConfig:
     trusted_proxies: tuple[str, ...] = ()
     # Largest request body accepted, in bytes.
     max_body_size: int = 1_048_576
+    # Web processes sharing the port (SO_REUSEPORT), each with its own `jobs.workers`; 0:
+    # one per core on PostgreSQL, 1 on SQLite (more there need [streaming] redis_url).
+    processes: int = 0
 
 
 @dataclass(frozen=True)
@@ -92,6 +102,23 @@ class MediaConfig:
     # Accept images uploaded through the client API (POST /api/v2/media); false: every image
     # on this instance is generated here.
     allow_uploads: bool = True
+    # Where media files are kept: "disk" (under `path`) or "s3" (an S3-compatible bucket).
+    # The other store, when configured too, is read for files not copied yet (while
+    # `dreamfeed media migrate` runs); media URLs are the same with either.
+    backend: str = "disk"
+    # The S3 API's endpoint (https://s3.eu-west-1.amazonaws.com, an R2/MinIO/Garage URL);
+    # empty: AWS's endpoint for s3_region. Empty keys and region fall back to the usual
+    # AWS_ENDPOINT_URL, AWS_DEFAULT_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY.
+    s3_endpoint: str = ""
+    s3_region: str = ""
+    s3_bucket: str = ""
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    # Content credentials (C2PA): the signing certificate chain (PEM: the end-entity
+    # certificate first, then its issuers) and its private key. Both empty: the instance
+    # signs with its own self-signed chain, made at first start and kept in the database.
+    c2pa_certificate: str = ""
+    c2pa_private_key: str = ""
 
 
 GENERATOR_QUALITIES = ("auto", "low", "medium", "high")
@@ -112,8 +139,18 @@ class GeneratorConfig:
     timeout: float = 120.0
     # Images one user may generate per UTC day, refusals included; 0: no limit.
     daily_limit: int = 50
-    # Engine of Dreamfeed's own generator service (in-process or `dreamfeed generator serve`).
+    # Engine of Dreamfeed's own generator service (in-process or `dreamfeed generator serve`):
+    # "procedural" (drawn by code, no model) or "diffusers" (a real model; optional extra).
     engine: str = "procedural"
+    # The diffusers engine: a model directory or hub id, where it runs, in what precision,
+    # its denoising steps (0: by quality) and guidance scale, and whether a hub id may be
+    # downloaded at start (otherwise it must already be on this machine).
+    model_path: str = ""
+    device: str = "auto"
+    dtype: str = "auto"
+    steps: int = 0
+    guidance: float = 0.0
+    allow_download: bool = False
     # Bearer token `dreamfeed generator serve` requires; empty: a random one, printed at start.
     token: str = ""
 
@@ -121,6 +158,23 @@ class GeneratorConfig:
     def embedded(self) -> bool:
         """True when `dreamfeed serve` runs the generator itself."""
         return not self.base_url and not self.api_key
+
+
+@dataclass(frozen=True)
+class DescribeConfig:
+    # "Describe this image": alt text drafted by a vision model behind any OpenAI-compatible
+    # chat endpoint that takes image input. Empty base_url: OpenAI when a key is known.
+    base_url: str = ""
+    # Bearer token; empty: OpenAI's key ([generator] api_key or $OPENAI_API_KEY) when
+    # base_url is OpenAI's, none otherwise (Ollama, LocalAI and vLLM need none).
+    api_key: str = ""
+    model: str = "gpt-4.1-mini"
+    # Seconds one description may take.
+    timeout: float = 60.0
+    # Descriptions one user may ask for per UTC day; 0: no limit.
+    daily_limit: int = 100
+    # false: off, even with a key or a base_url.
+    enabled: bool = True
 
 
 @dataclass(frozen=True)
@@ -203,6 +257,14 @@ class StreamingConfig:
 
 
 @dataclass(frozen=True)
+class MetricsConfig:
+    # Serve /metrics in Prometheus' text format (off: the route does not exist).
+    enabled: bool = False
+    # Bearer token a scraper must send; empty: a random one, made and logged at start.
+    token: str = ""
+
+
+@dataclass(frozen=True)
 class LoggingConfig:
     level: str = "INFO"
     # "text" for humans, "json" for log collectors.
@@ -219,9 +281,11 @@ class Config:
     jobs: JobsConfig = field(default_factory=JobsConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     generator: GeneratorConfig = field(default_factory=GeneratorConfig)
+    describe: DescribeConfig = field(default_factory=DescribeConfig)
     moderation: ModerationConfig = field(default_factory=ModerationConfig)
     ratelimits: RateLimitsConfig = field(default_factory=RateLimitsConfig)
     streaming: StreamingConfig = field(default_factory=StreamingConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
 
     @property
     def base_url(self) -> str:
@@ -243,7 +307,73 @@ def load_config(path: str | os.PathLike[str] | None = None,
         # The name every OpenAI client reads; [generator] api_key wins when both are set.
         config = dataclasses.replace(config, generator=dataclasses.replace(
             config.generator, api_key=env["OPENAI_API_KEY"]))
-    return config
+    config = _media_from_aws_env(config, env)
+    return resolve_paths(config, instance_home(Path(path) if path else None, env))
+
+
+def instance_home(config_path: Path | None, env: Mapping[str, str]) -> Path:
+    """Where relative paths in configuration point, the same wherever a command is typed
+    (a `user add` typed in another directory once created a second, empty instance there):
+    $DREAMFEED_HOME; else the configuration file's directory; else, with built-in defaults,
+    the directory holding the virtualenv Dreamfeed runs from (the checkout, for `make run`:
+    its `data/`), or $XDG_DATA_HOME/dreamfeed (~/.local/share/dreamfeed) outside one."""
+    if env.get(HOME_ENV):
+        return Path(env[HOME_ENV]).expanduser().absolute()
+    if config_path is not None:
+        return config_path.expanduser().absolute().parent
+    if sys.prefix != sys.base_prefix:
+        return Path(sys.prefix).absolute().parent
+    data_home = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home).expanduser().absolute() / "dreamfeed"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite database URL (None for PostgreSQL and in-memory databases)."""
+    if not url.startswith(SQLITE_PREFIX):
+        return None
+    name = url[len(SQLITE_PREFIX):].partition("?")[0]
+    if not name or name.startswith((":memory:", "file:")):
+        return None
+    return Path(name)
+
+
+def resolve_paths(config: Config, home: Path) -> Config:
+    """Make the SQLite file, media.path (and the C2PA files) and
+    moderation.blocked_terms_file absolute under
+    `home` when they are relative."""
+    url = config.database.url
+    if url.startswith(SQLITE_PREFIX):
+        rest = url[len(SQLITE_PREFIX):]
+        if rest and not rest.startswith(("/", ":memory:", "file:", "?")):
+            url = SQLITE_PREFIX + str(home / rest)
+
+    def absolute(value: str) -> str:
+        return str(home / Path(value).expanduser()) if value else value
+
+    return dataclasses.replace(
+        config,
+        database=dataclasses.replace(config.database, url=url),
+        media=dataclasses.replace(
+            config.media, path=absolute(config.media.path),
+            c2pa_certificate=absolute(config.media.c2pa_certificate),
+            c2pa_private_key=absolute(config.media.c2pa_private_key)),
+        moderation=dataclasses.replace(
+            config.moderation, blocked_terms_file=absolute(config.moderation.blocked_terms_file)),
+    )
+
+
+# [media] s3_* key -> the environment variable every AWS SDK reads; the key wins when set.
+_AWS_ENV = {"s3_endpoint": "AWS_ENDPOINT_URL", "s3_region": "AWS_DEFAULT_REGION",
+            "s3_access_key": "AWS_ACCESS_KEY_ID", "s3_secret_key": "AWS_SECRET_ACCESS_KEY"}
+
+
+def _media_from_aws_env(config: Config, env: Mapping[str, str]) -> Config:
+    media = config.media
+    found: dict[str, Any] = {key: env[var] for key, var in _AWS_ENV.items()
+             if not getattr(media, key) and env.get(var)}
+    if not found:
+        return config
+    return dataclasses.replace(config, media=dataclasses.replace(media, **found))
 
 
 def build_config(raw: Mapping[str, Any]) -> Config:
@@ -393,6 +523,14 @@ def _check_media_and_generator(config: Config) -> None:
                           "positive")
     if config.media.decode_concurrency < 1:
         raise ConfigError("media.decode_concurrency must be at least 1")
+    if config.media.backend not in ("disk", "s3"):
+        raise ConfigError(f"media.backend must be disk or s3, not {config.media.backend!r}")
+    if config.media.backend == "s3" and not config.media.s3_bucket:
+        raise ConfigError("media.backend = \"s3\" needs media.s3_bucket")
+    endpoint = config.media.s3_endpoint
+    if endpoint and not endpoint.startswith(("http://", "https://")):
+        raise ConfigError(f"media.s3_endpoint must start with http:// or https://, "
+                          f"not {endpoint!r}")
     gen = config.generator
     width, sep, height = gen.size.partition("x")
     if gen.size != "auto" and not (sep and width.isdigit() and height.isdigit()):
@@ -400,10 +538,22 @@ def _check_media_and_generator(config: Config) -> None:
     if gen.quality not in GENERATOR_QUALITIES:
         raise ConfigError(f"generator.quality must be one of {', '.join(GENERATOR_QUALITIES)}, "
                           f"not {gen.quality!r}")
+    if not 0 <= gen.steps <= 100:
+        raise ConfigError("generator.steps must be between 0 (by quality) and 100")
+    if not 0.0 <= gen.guidance <= 30.0:
+        raise ConfigError("generator.guidance must be between 0 and 30")
     if gen.timeout <= 0:
         raise ConfigError("generator.timeout must be positive")
     if gen.daily_limit < 0:
         raise ConfigError("generator.daily_limit must not be negative")
+    describe = config.describe
+    if describe.base_url and not describe.base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"describe.base_url must start with http:// or https://, "
+                          f"not {describe.base_url!r}")
+    if describe.timeout <= 0:
+        raise ConfigError("describe.timeout must be positive")
+    if describe.daily_limit < 0:
+        raise ConfigError("describe.daily_limit must not be negative")
 
 
 def _check_moderation_and_limits(config: Config) -> None:
@@ -452,6 +602,9 @@ def _finish(config: Config) -> Config:
             f"not {inst.registrations!r}")
     if not 0 < config.server.port < 65536:
         raise ConfigError(f"server.port must be between 1 and 65535, not {config.server.port}")
+    if config.server.processes < 0:
+        raise ConfigError("server.processes must not be negative (0: one per core on "
+                          "PostgreSQL, 1 on SQLite)")
     for proxy in config.server.trusted_proxies:
         try:
             ipaddress.ip_network(proxy, strict=False)

@@ -37,6 +37,7 @@ from storage.models import (
     User,
     WebSession,
 )
+from storage.models.media import DescriptionQuota
 
 # --- deletion, the immediate part -------------------------------------------------------------
 
@@ -186,7 +187,7 @@ async def purge_remaining(session: AsyncSession, account: Account,
     keys = await _attachment_keys(session, media)
     await session.execute(delete(MediaAttachment).where(
         MediaAttachment.id.in_([m.id for m in media])))
-    for model in (Generation, GenerationQuota, PromptRefusal):
+    for model in (Generation, GenerationQuota, DescriptionQuota, PromptRefusal):
         await session.execute(delete(model).where(model.account_id == account_id))
     outgoing = delete(OutgoingActivity).where(OutgoingActivity.account_id == account_id)
     if keep_activity_id is not None:

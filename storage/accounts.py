@@ -28,6 +28,16 @@ async def account_by_uri(session: AsyncSession, uri: str) -> Account | None:
     return result.scalar_one_or_none()
 
 
+async def accounts_by_uris(session: AsyncSession, uris: Iterable[str]) -> dict[str, Account]:
+    """The stored accounts among these actor ids, by id (one query for a batch); missing ones
+    are absent."""
+    wanted = sorted(set(uris))
+    if not wanted:
+        return {}
+    result = await session.execute(select(Account).where(Account.uri.in_(wanted)))
+    return {account.uri: account for account in result.scalars()}
+
+
 async def signing_key(session: AsyncSession, account_id: int) -> AccountKey | None:
     """The newest key of an account that has a private half (local accounts only)."""
     result = await session.execute(

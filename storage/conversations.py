@@ -4,10 +4,9 @@ statuses each holds."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import Table, case, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -15,6 +14,7 @@ from storage.ids import new_id
 from storage.models import Conversation, ConversationStatus
 from storage.pagination import Page, apply_page, finish_page
 from storage.types import utcnow
+from storage.upserts import insert_into
 
 _conversations = cast(Table, Conversation.__table__)
 _links = cast(Table, ConversationStatus.__table__)
@@ -29,17 +29,12 @@ def participant_ids(conversation: Conversation) -> list[int]:
     return [int(part) for part in conversation.participants.split()]
 
 
-def _insert(session: AsyncSession, table: Table) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-
-
 async def find_or_create(session: AsyncSession, account_id: int,
                          participants: str) -> Conversation:
     """The account's conversation with these participants, made when there is none. Two
     statuses arriving at once for a new conversation make one row (ON CONFLICT DO NOTHING,
     then read whichever insert won)."""
-    await session.execute(_insert(session, _conversations).values(
+    await session.execute(insert_into(session, _conversations).values(
         id=new_id(), account_id=account_id, participants=participants, last_status_id=None,
         unread=False, updated_at=utcnow()).on_conflict_do_nothing())
     result = await session.execute(select(Conversation).where(
@@ -63,7 +58,7 @@ async def add_status(session: AsyncSession, conversation_id: int, status_id: int
     """Put the status in the conversation; the newest status moves forward only (one
     UPDATE: two statuses added at once cannot move it back). Returns whether it was not in
     it yet (nothing changes then)."""
-    result = await session.execute(_insert(session, _links).values(
+    result = await session.execute(insert_into(session, _links).values(
         conversation_id=conversation_id, status_id=status_id).on_conflict_do_nothing()
         .returning(_links.c.status_id))
     if result.first() is None:

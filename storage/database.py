@@ -25,6 +25,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.post_search import register_sqlite_functions
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_READERS = 4
 
@@ -65,6 +67,8 @@ def _sqlite_engine(url: str, *, echo: bool, writer: bool, pool_size: int) -> Asy
         if not writer:
             cursor.execute("PRAGMA query_only=ON")
         cursor.close()
+        # The search index's triggers call it on every write of a post (storage/post_search).
+        register_sqlite_functions(dbapi_connection)
 
     begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
 

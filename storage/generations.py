@@ -7,12 +7,12 @@ from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.ids import new_id
 from storage.models import Generation, GenerationQuota
 from storage.types import utcnow
+from storage.upserts import insert_into
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 
@@ -20,16 +20,11 @@ _quotas = cast(Table, GenerationQuota.__table__)
 _generations = cast(Table, Generation.__table__)
 
 
-def _insert(session: AsyncSession, table: Table) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-
-
 async def insert_generation(session: AsyncSession, *, created_at: datetime,
                             **values: Any) -> int | None:
     """A new queued generation; None when the account already used this idempotency key.
     (ON CONFLICT DO NOTHING keeps a PostgreSQL transaction usable, unlike a caught error.)"""
-    stmt = (_insert(session, _generations)
+    stmt = (insert_into(session, _generations)
             .values(id=new_id(), state=QUEUED, attempts=0, created_at=created_at, **values)
             .on_conflict_do_nothing(index_elements=["account_id", "idempotency_key"])
             .returning(_generations.c.id))
@@ -53,7 +48,7 @@ async def reserve_quota(session: AsyncSession, account_id: int, day: date, image
                         limit: int) -> bool:
     """Count `images` against the account's day, unless that would pass `limit` (0: none).
     One conditional UPDATE, so concurrent requests cannot both squeeze under the limit."""
-    await session.execute(_insert(session, _quotas)
+    await session.execute(insert_into(session, _quotas)
                           .values(account_id=account_id, day=day, used=0)
                           .on_conflict_do_nothing(index_elements=["account_id", "day"]))
     stmt = (update(GenerationQuota)

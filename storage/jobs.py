@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, Table, and_, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.ids import new_id
 from storage.models import Job
 from storage.types import utcnow
+from storage.upserts import insert_into
 
 QUEUED = "queued"
 RUNNING = "running"
@@ -62,9 +62,7 @@ async def insert_job(session: AsyncSession, *, kind: str, payload: dict[str, Any
     ON CONFLICT DO NOTHING (rather than catching IntegrityError) leaves the caller's transaction
     usable on PostgreSQL, where a failed statement aborts the whole transaction.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (insert(_table)
+    stmt = (insert_into(session, _table)
             .values(kind=kind, payload=payload, state=QUEUED, attempts=0, run_at=run_at,
                     dedupe_key=dedupe_key)
             .on_conflict_do_nothing(index_elements=[_c.dedupe_key])
@@ -80,10 +78,12 @@ async def insert_jobs(session: AsyncSession, *, kind: str, payloads: Sequence[di
     if not payloads:
         return
     now = utcnow()
-    await session.execute(_table.insert().values([
+    # Rows as parameters of one cached statement, not .values(rows): that would be compiled
+    # anew for every call (the inbox enqueues a batch per shared commit).
+    await session.execute(_table.insert(), [
         {"id": new_id(), "kind": kind, "payload": payload, "state": QUEUED, "attempts": 0,
          "run_at": run_at, "created_at": now, "updated_at": now}
-        for payload in payloads]))
+        for payload in payloads])
 
 
 async def claim_jobs(session: AsyncSession, *, worker: str, limit: int, lease: timedelta,
@@ -127,9 +127,42 @@ async def _changed(session: AsyncSession, stmt: Any) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def complete_job(session: AsyncSession, job_id: int, *, worker: str) -> bool:
-    """Delete a job that succeeded; False when `worker` no longer holds it."""
-    return await _changed(session, delete(_table).where(_held(job_id, worker))) == 1
+def _held_many(job_ids: Sequence[int], worker: str) -> ColumnElement[bool]:
+    return and_(_c.id.in_(list(job_ids)), _c.state == RUNNING, _c.locked_by == worker)
+
+
+async def complete_jobs(session: AsyncSession, job_ids: Sequence[int], *,
+                        worker: str) -> set[int]:
+    """Delete many jobs that succeeded in one statement (a worker records its completions
+    together: one commit for a batch instead of one each); returns the ids it still held."""
+    if not job_ids:
+        return set()
+    stmt = delete(_table).where(_held_many(job_ids, worker)).returning(_c.id)
+    return set((await session.execute(stmt)).scalars().all())
+
+
+async def release_jobs(session: AsyncSession, job_ids: Sequence[int], *, worker: str,
+                       error: str) -> int:
+    """Hand held jobs that never ran (or were interrupted) back to the queue, due now, giving
+    back the attempt their claim counted; returns how many were still held."""
+    if not job_ids:
+        return 0
+    now = utcnow()
+    stmt = (update(_table).where(_held_many(job_ids, worker))
+            .values(state=QUEUED, run_at=now, last_error=error, locked_by=None,
+                    locked_until=None, attempts=_c.attempts - 1, updated_at=now))
+    return await _changed(session, stmt)
+
+
+async def extend_leases(session: AsyncSession, job_ids: Sequence[int], *, worker: str,
+                        until: datetime) -> set[int]:
+    """Heartbeat for every job a pool holds, in one statement; returns the ids still held
+    (a job missing was taken over after its lease ran out, or finished)."""
+    if not job_ids:
+        return set()
+    stmt = (update(_table).where(_held_many(job_ids, worker)).values(locked_until=until)
+            .returning(_c.id))
+    return set((await session.execute(stmt)).scalars().all())
 
 
 async def reschedule_job(session: AsyncSession, job_id: int, *, worker: str, run_at: datetime,
@@ -152,13 +185,6 @@ async def dead_letter_job(session: AsyncSession, job_id: int, *, worker: str,
     stmt = (update(_table).where(_held(job_id, worker))
             .values(state=DEAD, last_error=error, locked_by=None, locked_until=None,
                     updated_at=utcnow()))
-    return await _changed(session, stmt) == 1
-
-
-async def extend_lease(session: AsyncSession, job_id: int, *, worker: str,
-                       until: datetime) -> bool:
-    """Heartbeat: push the lease to `until`; False when the job was taken over or finished."""
-    stmt = update(_table).where(_held(job_id, worker)).values(locked_until=until)
     return await _changed(session, stmt) == 1
 
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import Table, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.ids import new_id
 from storage.models import Marker, Notification, Status
-from storage.timelines import notification_shown
+from storage.notification_lists import notification_shown
 from storage.types import utcnow
+from storage.upserts import insert_into
 
 NOTIFICATIONS = "notifications"
 HOME = "home"
@@ -37,18 +37,13 @@ async def markers_of(session: AsyncSession, user_id: int,
     return list(result.scalars().all())
 
 
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_markers)
-
-
 async def upsert(session: AsyncSession, user_id: int, timeline: str, last_read_id: int, *,
                  now: datetime | None = None) -> bool:
     """Set the marker to `last_read_id` unless it is already there or further: an old tab
     reloaded after a newer one must not mark read notifications unread again. One statement
     (INSERT ... ON CONFLICT DO UPDATE ... WHERE), so two requests at once cannot move it
     back either. Returns whether it moved."""
-    stmt = _insert(session).values(id=new_id(), user_id=user_id, timeline=timeline,
+    stmt = insert_into(session, _markers).values(id=new_id(), user_id=user_id, timeline=timeline,
                                    last_read_id=last_read_id, updated_at=now or utcnow())
     stmt = stmt.on_conflict_do_update(
         index_elements=["user_id", "timeline"],
@@ -64,7 +59,7 @@ async def put(session: AsyncSession, user_id: int, timeline: str, last_read_id: 
               now: datetime | None = None) -> None:
     """Set the marker to `last_read_id`, older or newer (what a client asks for: the client
     API's markers move both ways, as Mastodon's do)."""
-    stmt = _insert(session).values(id=new_id(), user_id=user_id, timeline=timeline,
+    stmt = insert_into(session, _markers).values(id=new_id(), user_id=user_id, timeline=timeline,
                                    last_read_id=last_read_id, updated_at=now or utcnow())
     await session.execute(stmt.on_conflict_do_update(
         index_elements=["user_id", "timeline"],

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import MediaAttachment
+from storage.models import Generation, MediaAttachment
 
 
 async def add_attachment(session: AsyncSession, **values: Any) -> MediaAttachment:
@@ -48,3 +48,22 @@ async def remove_attachment(session: AsyncSession, media: MediaAttachment) -> li
         keys.append(media.original_key)
     await session.execute(delete(MediaAttachment).where(MediaAttachment.id == media.id))
     return keys
+
+
+async def unposted_generated(session: AsyncSession, account_id: int, *, limit: int,
+                             before: int | None = None, other_than_generation: int | None = None
+                             ) -> list[tuple[MediaAttachment, str]]:
+    """The account's generated images in no post (its drafts), newest first, each with its
+    generation's prompt; `before`: older than that id (the next page); leaving out those of
+    `other_than_generation`."""
+    stmt = (select(MediaAttachment, Generation.prompt)
+            .join(Generation, Generation.id == MediaAttachment.generation_id)
+            .where(MediaAttachment.account_id == account_id,
+                   MediaAttachment.status_id.is_(None))
+            .order_by(MediaAttachment.id.desc()).limit(limit))
+    if before is not None:
+        stmt = stmt.where(MediaAttachment.id < before)
+    if other_than_generation is not None:
+        stmt = stmt.where(MediaAttachment.generation_id != other_than_generation)
+    result = await session.execute(stmt)
+    return [(media, prompt) for media, prompt in result.all()]

@@ -5,19 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, delete, or_, select
+from sqlalchemy import ColumnElement, Select, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Account, Mute
 from storage.pagination import Page, apply_page, finish_page
 
 
-def muted_ids(viewer_id: int, now: datetime, *, notifications: bool = False) -> Select[int]:
+def muted_ids(viewer_id: int | ColumnElement[int], now: datetime, *,
+              notifications: bool = False) -> Select[int]:
     """Accounts the viewer mutes at `now` (with notifications=True: only the mutes that also
-    hide notifications). One uncorrelated subquery."""
-    stmt = select(Mute.target_account_id).where(Mute.account_id == viewer_id,
-                                                 or_(Mute.expires_at.is_(None),
-                                                     Mute.expires_at > now))
+    hide notifications). One uncorrelated subquery for an id; for a column of viewer ids,
+    correlated to it."""
+    stmt = select(Mute.target_account_id).where(
+        Mute.account_id == viewer_id, or_(Mute.expires_at.is_(None), Mute.expires_at > now)
+    ).correlate_except(Mute)
     if notifications:
         stmt = stmt.where(Mute.hide_notifications.is_(True))
     return stmt

@@ -45,6 +45,16 @@ async def delete_caused_by(session: AsyncSession, from_account_id: int, kind: st
     return list(result.scalars().all())
 
 
+async def delete_same(session: AsyncSession, account_id: int, from_account_id: int,
+                      kind: str, status_id: int) -> None:
+    """Delete this very notification (same recipient, type, sender and post), if any."""
+    await session.execute(
+        delete(Notification).where(Notification.account_id == account_id,
+                                   Notification.from_account_id == from_account_id,
+                                   Notification.type == kind,
+                                   Notification.status_id == status_id))
+
+
 async def delete_one(session: AsyncSession, account_id: int, notification_id: int) -> bool:
     """Dismiss one of the account's notifications; whether it existed."""
     result = await session.execute(

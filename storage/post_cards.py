@@ -103,10 +103,3 @@ async def boosters(session: AsyncSession, boost_ids: Sequence[int]) -> dict[int,
         select(Status.id, Account).join(Account, Account.id == Status.account_id)
         .where(Status.id.in_(list(boost_ids)), Status.reblog_of_id.is_not(None)))
     return {boost_id: account for boost_id, account in result.all()}
-
-
-async def accounts_by_uri(session: AsyncSession, uris: Sequence[str]) -> dict[str, Account]:
-    if not uris:
-        return {}
-    result = await session.execute(select(Account).where(Account.uri.in_(list(set(uris)))))
-    return {account.uri: account for account in result.scalars().all()}

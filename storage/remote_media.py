@@ -98,7 +98,7 @@ async def set_state(session: AsyncSession, media_ids: Sequence[int], state: str)
 
 async def mark_cached(session: AsyncSession, media_id: int, *, cached_key: str, cached_type: str,
                       thumb_key: str, width: int, height: int, blurhash: str,
-                      at: datetime) -> RemoteMedia | None:
+                      at: datetime, credentials: str | None = None) -> RemoteMedia | None:
     """Record a stored copy; keeps the remote's own dimensions and blurhash when it sent
     them. Returns the row as it was before (for its old keys), None when it is gone."""
     row = await session.get(RemoteMedia, media_id)
@@ -107,6 +107,7 @@ async def mark_cached(session: AsyncSession, media_id: int, *, cached_key: str, 
     old = RemoteMedia(cached_key=row.cached_key, thumb_key=row.thumb_key)
     row.cache_state, row.cache_error, row.cached_at = CACHED, None, at
     row.cached_key, row.cached_type, row.thumb_key = cached_key, cached_type, thumb_key
+    row.credentials = credentials
     if row.width is None or row.height is None:
         row.width, row.height = width, height
     if not row.blurhash:

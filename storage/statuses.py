@@ -6,7 +6,6 @@ from collections.abc import Iterable, Sequence
 from typing import Literal
 
 from sqlalchemy import Select, and_, case, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -22,6 +21,7 @@ from storage.models import (
 )
 from storage.pagination import Page, apply_page, finish_page
 from storage.types import utcnow
+from storage.upserts import insert_into
 
 PUBLIC_VISIBILITIES = ("public", "unlisted")
 
@@ -93,6 +93,16 @@ async def by_id(session: AsyncSession, status_id: int) -> Status | None:
 async def by_uri(session: AsyncSession, uri: str) -> Status | None:
     result = await session.execute(select(Status).where(Status.uri == uri))
     return result.scalar_one_or_none()
+
+
+async def by_uris(session: AsyncSession, uris: Iterable[str]) -> dict[str, Status]:
+    """The statuses (and boosts) among these ids, by id (one query for a batch); missing ones
+    are absent."""
+    wanted = sorted(set(uris))
+    if not wanted:
+        return {}
+    result = await session.execute(select(Status).where(Status.uri.in_(wanted)))
+    return {status.uri: status for status in result.scalars()}
 
 
 async def by_idempotency_key(session: AsyncSession, account_id: int,
@@ -187,10 +197,8 @@ async def tag_ids(session: AsyncSession, names: Sequence[str]) -> list[int]:
     of the same name (ON CONFLICT DO NOTHING, then read back)."""
     if not names:
         return []
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     now = utcnow()
-    await session.execute(insert(Tag).values(
+    await session.execute(insert_into(session, Tag).values(
         [{"id": new_id(), "name": name, "created_at": now} for name in names])
         .on_conflict_do_nothing(index_elements=["name"]))
     result = await session.execute(select(Tag.id).where(Tag.name.in_(list(names))))

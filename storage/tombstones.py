@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Tombstone
 from storage.types import utcnow
+from storage.upserts import insert_into
 
 
 async def add(session: AsyncSession, uri: str, account_uri: str) -> None:
     """Remember that `account_uri` deleted `uri`; a second Delete changes nothing."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    await session.execute(insert(Tombstone).values(
+    await session.execute(insert_into(session, Tombstone).values(
         uri=uri, account_uri=account_uri, deleted_at=utcnow())
         .on_conflict_do_nothing(index_elements=["uri"]))
 

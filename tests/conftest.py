@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.config import Config, build_config
-from storage.database import make_engine
+from storage.database import Database, make_engine
 from storage.migrate import upgrade
 
 POSTGRES_URL = os.environ.get("DREAMFEED_TEST_POSTGRES_URL",
@@ -89,6 +89,16 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
         yield eng
     finally:
         await eng.dispose()
+
+
+@pytest.fixture
+async def database(engine: AsyncEngine, database_url: str) -> AsyncIterator[Database]:
+    """A migrated database of each kind, as the app opens it."""
+    db = Database(database_url)
+    try:
+        yield db
+    finally:
+        await db.dispose()
 
 
 def make_test_config(database_url: str, tmp_path: Path, **sections: dict[str, object]) -> Config:

@@ -21,10 +21,17 @@ _.sender_handle  # _notification_items.html: NotificationItem
 _.like_pending, _.boost_pending  # _post_card.html: InteractionStates
 _.timeline_id, _.why  # _post_card.html: PostCard
 _.quote_offer  # _post_card.html: PostCard (reading/quote_cards.py's QuoteOffer)
+_.remix_parent, _.viewer_data  # _post_card.html, profile_items.html: PostCard
+_.remix_label  # _quote_card.html: QuoteCard
 _.original_url, _.og_image  # status.html: PostPage
+_.credentials_url  # status.html: ImageCard (the content credentials page)
+_.validation, _.signed_at, _.claim_generator, _.ingredients  # credentials.html: Report
 _.value_html, _.bio_text, _.locked, _.bot  # profile.html: ProfileView
 _.posts_count, _.followers_count, _.following_count  # profile.html: ProfileView
 _.scope_words  # oauth_authorize.html, settings_apps.html: AuthorizationRequest, AuthorizedApp
+
+# Read by the logging module: its "Optimization" switches, set by server/logs.py.
+_._srcfile, _.logThreads, _.logProcesses, _.logMultiprocessing
 
 # Read by name: server/ratelimit.py getattr(config, name) for name in _WHAT.
 _.signup, _.posting, _.lookup, _.api
@@ -41,6 +48,7 @@ _.resolved_by_account_id  # reports: which moderator closed it
 _.read_at  # notifications: reserved for the client API's markers (issue 11)
 _.upload_type  # pending_media: the type an upload's header showed
 _.isolation_level  # storage/database.py: the sqlite3 driver's attribute
+_.compress_type, _.file_size  # zipfile.ZipInfo: read by zipfile (account_export streams media in)
 
 # Read by tests only: instruments and queries the suite asserts with.
 _.most_busy  # tests/server/images/test_decode_slots.py
@@ -51,3 +59,7 @@ _.by_activity_id  # storage/inbox.py: tests/federation/ (inbox refusals, reports
 _.get_job  # storage/jobs.py: tests/server/jobs/conftest.py, tests/web/test_admin.py
 _.page_links, _.prev_min_id  # storage/pagination.py: tests/storage/test_pagination.py
 
+_.random_pipeline  # generator/engines/diffusion.py: tests/generator/test_diffusion.py, bench
+_._interrupt  # diffusers pipelines read it between steps (generator/engines/diffusion.py)
+
+_.ensure_bucket  # S3MediaStore: tests/media/conftest.py (a fresh SeaweedFS has no bucket)

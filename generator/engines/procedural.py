@@ -1,5 +1,10 @@
 """The default engine: pictures drawn by code from the prompt's words, no model weights.
 
+It is no AI model and says so (its name, and IPTC's algorithmicMedia in every image's
+provenance). What it honours: colour words set the palette, the time of day the light, and
+common subjects (sun, moon, stars, mountains, sea, trees, city, lighthouse, cat, flower)
+appear as shapes.
+
 Deterministic for (prompt, seed, style, quality, size): the prompt's words and the seed make the
 random generator's seed. Edits take their palette from the first source image and blend a
 rendered layer over it.
@@ -12,6 +17,7 @@ import hashlib
 import numpy as np
 from PIL import Image
 
+from generator.engines import PROCEDURAL_NAME
 from generator.engines.base import (
     ALGORITHMIC_MEDIA,
     Engine,
@@ -22,12 +28,13 @@ from generator.engines.base import (
 from generator.engines.prompt import PromptFeatures, read_prompt
 from generator.engines.raster import fbm, make_palette, mirror
 from generator.engines.styles import STYLES, Scene
+from generator.engines.subjects import draw_subjects, grade
 
 DETAIL = {"low": 0, "medium": 1, "high": 2}
 
 
 class ProceduralEngine(Engine):
-    name = "dreamfeed-procedural"
+    name = PROCEDURAL_NAME
     version = "1"
     digital_source_type = ALGORITHMIC_MEDIA
     styles = tuple(STYLES)
@@ -43,12 +50,16 @@ class ProceduralEngine(Engine):
         entropy = int.from_bytes(hashlib.sha256(material).digest(), "big")
         rng = np.random.default_rng(np.random.SeedSequence(entropy))
         source = request.sources[0] if request.sources else None
+        palette = make_palette(features, rng, source=source)
         scene = Scene(width=request.width, height=request.height, rng=rng, features=features,
-                      palette=make_palette(features, rng, source=source),
-                      detail=DETAIL.get(request.quality, 1))
+                      palette=palette, detail=DETAIL.get(request.quality, 1))
         image = STYLES[style](scene)
         if features.symmetric:
             image = Image.fromarray(mirror(np.asarray(image)))
+        # After the mirror, so a cat stays one cat.
+        image = grade(draw_subjects(image, features, palette, rng), features)
+        # A remix blends this layer into the source in fixed proportions: `strength` is a
+        # model's image-to-image setting, which this engine does not read.
         if source is not None:
             image = _remix(source, image, rng)
         return Rendered(image=image, style=style,
@@ -68,6 +79,8 @@ def _describe(prompt: str, style: str, features: PromptFeatures) -> str:
     notes = [f"{style} style"]
     if features.color_words:
         notes.append("palette: " + ", ".join(features.color_words))
+    if features.time_of_day:
+        notes.append(f"light: {features.time_of_day}")
     if features.subjects:
         notes.append("subjects: " + ", ".join(sorted(features.subjects)))
     return f"{prompt.strip()} ({'; '.join(notes)})"

@@ -20,6 +20,10 @@ COLOR_WORDS: dict[str, tuple[float, ...]] = {
     "forest": (130, 95), "autumn": (25, 40, 10), "desert": (35, 25), "neon": (310, 185, 60),
     "cyberpunk": (300, 190), "aurora": (140, 280), "copper": (22,), "rust": (15,),
 }
+# Words naming a scene that has colours of its own: a plain colour named beside them wins
+# ("a red boat on the sea" is red, not sea-blue).
+SCENE_COLOR_WORDS = frozenset({"sunset", "sunrise", "fire", "lava", "ice", "ocean", "sea", "sky",
+                               "forest", "autumn", "desert", "neon", "cyberpunk", "aurora"})
 PALE_WORDS = frozenset({"pastel", "pale", "soft", "faded", "misty", "foggy", "dreamy"})
 VIVID_WORDS = frozenset({"vivid", "neon", "saturated", "bold", "electric", "psychedelic"})
 GREY_WORDS = frozenset({"monochrome", "grayscale", "greyscale", "noir", "grey", "gray"})
@@ -28,6 +32,20 @@ DARK_WORDS = frozenset({"night", "dark", "midnight", "shadow", "shadows", "gloom
                         "nocturnal", "noir"})
 BRIGHT_WORDS = frozenset({"bright", "sunny", "day", "daylight", "light", "radiant", "glowing",
                           "luminous", "summer"})
+# Time of day -> the words that name it. It sets the light (brightness, the sky's hues when no
+# colour is named, where the sun stands) and a final colour grade over every style.
+TIME_WORDS: dict[str, frozenset[str]] = {
+    "dawn": frozenset({"dawn", "sunrise", "daybreak", "morning"}),
+    "noon": frozenset({"noon", "midday", "daytime", "afternoon"}),
+    "dusk": frozenset({"dusk", "sunset", "evening", "twilight", "sundown"}),
+    "night": frozenset({"night", "midnight", "nighttime", "nocturnal"}),
+}
+TIME_BRIGHTNESS = {"dawn": 0.55, "noon": 0.88, "dusk": 0.48, "night": 0.22}
+# Sky hues (degrees) of each time, used when the prompt names no colour.
+TIME_HUES: dict[str, tuple[float, ...]] = {
+    "dawn": (330, 30, 205), "noon": (205, 195, 50), "dusk": (20, 340, 270),
+    "night": (230, 250, 215),
+}
 
 # Canonical subject -> the words that ask for it.
 SUBJECT_WORDS: dict[str, frozenset[str]] = {
@@ -44,6 +62,11 @@ SUBJECT_WORDS: dict[str, frozenset[str]] = {
                        "skyscrapers", "cyberpunk"}),
     "waves": frozenset({"wave", "waves", "ripples", "tide", "surf"}),
     "swirl": frozenset({"swirl", "swirls", "vortex", "spiral", "whirlpool", "galaxy"}),
+    # Drawn over whatever style renders (generator.engines.subjects).
+    "lighthouse": frozenset({"lighthouse", "lighthouses", "beacon"}),
+    "cat": frozenset({"cat", "cats", "kitten", "kitty", "kittens"}),
+    "flower": frozenset({"flower", "flowers", "rose", "roses", "tulip", "tulips", "daisy",
+                         "daisies", "blossom", "blossoms", "bloom", "poppy", "poppies"}),
 }
 
 STYLE_WORDS: dict[str, frozenset[str]] = {
@@ -53,7 +76,8 @@ STYLE_WORDS: dict[str, frozenset[str]] = {
                             "horizon", "lake", "desert", "field", "coast", "island", "dunes",
                             "scenery", "vista", "countryside", "skyline", "city", "sea",
                             "ocean", "moon", "sunset", "sunrise", "forest", "river",
-                            "beach"}),
+                            "beach", "lighthouse", "tree", "trees", "woods", "pines",
+                            "town", "dawn", "dusk", "noon"}),
     "mosaic": frozenset({"geometric", "mosaic", "polygon", "polygons", "crystal", "abstract",
                          "cubist", "cubism", "tiles", "shards", "stained", "facets", "lowpoly",
                          "triangles", "prism"}),
@@ -78,6 +102,7 @@ class PromptFeatures:
     hues: tuple[float, ...]  # 0..1
     saturation: float  # 0..1
     brightness: float  # 0..1
+    time_of_day: str | None  # dawn, noon, dusk, night, or None when the prompt names none
     sepia: bool
     subjects: frozenset[str]
     centered: bool
@@ -99,7 +124,15 @@ def read_prompt(prompt: str) -> PromptFeatures:
     wordset = frozenset(words)
     digest = hashlib.sha256(" ".join(words).encode()).digest()
     color_words = tuple(dict.fromkeys(w for w in words if w in COLOR_WORDS))
-    hues = tuple(h / 360.0 for w in color_words for h in COLOR_WORDS[w])
+    plain = tuple(w for w in color_words if w not in SCENE_COLOR_WORDS)
+    color_words = plain or color_words
+    # The first time named wins ("a night after a sunny day" is a night).
+    time_of_day = next((time for w in words for time, vocab in TIME_WORDS.items() if w in vocab),
+                       None)
+    hue_degrees = [h for w in color_words for h in COLOR_WORDS[w]]
+    if not hue_degrees and time_of_day is not None:
+        hue_degrees = list(TIME_HUES[time_of_day])
+    hues = tuple(h / 360.0 for h in hue_degrees)
     saturation = 0.72
     if wordset & PALE_WORDS:
         saturation = 0.38
@@ -112,13 +145,18 @@ def read_prompt(prompt: str) -> PromptFeatures:
         brightness = 0.32
     if wordset & BRIGHT_WORDS:
         brightness = 0.8
+    if time_of_day is not None:
+        brightness = TIME_BRIGHTNESS[time_of_day]
     subjects = frozenset(name for name, vocab in SUBJECT_WORDS.items() if wordset & vocab)
-    if "night" in wordset and "sun" not in subjects:
+    if time_of_day == "night" and "sun" not in subjects:
         subjects |= {"stars"}
+    if time_of_day == "noon":
+        subjects |= {"sun"}
     scores = {style: sum(1 for w in words if w in vocab) for style, vocab in STYLE_WORDS.items()}
     return PromptFeatures(
         words=words, digest=digest, color_words=color_words, hues=hues,
-        saturation=saturation, brightness=brightness, sepia=bool(wordset & SEPIA_WORDS),
+        saturation=saturation, brightness=brightness, time_of_day=time_of_day,
+        sepia=bool(wordset & SEPIA_WORDS),
         subjects=subjects, centered=bool(wordset & CENTERED_WORDS),
         symmetric=bool(wordset & SYMMETRIC_WORDS), minimal=bool(wordset & MINIMAL_WORDS),
         style_scores=scores)

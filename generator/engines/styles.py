@@ -1,7 +1,8 @@
 """The procedural engine's styles. Each turns a Scene into a Pillow image of its exact size.
 
 Composition follows the prompt: subjects it names (sun, moon, planet, mountains, water, trees,
-city, waves, swirl) appear, colour words set the palette, and 'centered' or 'symmetric' change
+city, waves, swirl) appear (a lighthouse, cat or flower is drawn over any style, in
+generator.engines.subjects), colour words set the palette, and 'centered' or 'symmetric' change
 the layout. Everything random comes from scene.rng, so a scene renders the same every time.
 """
 
@@ -150,7 +151,10 @@ def landscape(scene: Scene) -> Image.Image:
     if f.centered:
         cx = 0.5 * w / min(w, h)
     if scene.has("sun") or scene.has("moon") or not night:
-        cy = horizon * float(rng.uniform(0.35, 0.75))
+        # Low over the horizon at dawn and dusk, high at noon.
+        low, high = {"dawn": (0.8, 0.95), "dusk": (0.8, 0.95), "noon": (0.12, 0.3)}.get(
+            f.time_of_day or "", (0.35, 0.75))
+        cy = horizon * float(rng.uniform(low, high))
         radius = float(rng.uniform(0.05, 0.11))
         body = _mix(pal.lightest, np.ones(3, dtype=np.float32), 0.5)
         img += glow(xs, ys, cx, cy, radius * 4)[..., None] * body * (0.35 if night else 0.6)

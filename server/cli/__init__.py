@@ -10,10 +10,12 @@ from collections.abc import Callable, Sequence
 from server.cli import (
     admin,
     db,
+    doctor,
     federation,
     images,
     interactions,
     jobs,
+    media,
     notifications,
     posts,
     reports,
@@ -33,8 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", metavar="PATH",
                         help="TOML config file (default: $DREAMFEED_CONFIG, else built-in)")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (serve, db, users, federation, jobs, images, posts, notifications, timeline,
-                   admin, safety, reports, interactions):
+    for module in (serve, db, users, doctor, federation, jobs, images, posts, notifications,
+                   timeline, admin, safety, reports, interactions, media):
         module.register(subparsers)
     return parser
 

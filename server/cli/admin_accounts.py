@@ -1,6 +1,7 @@
 """`dreamfeed admin account ...`: suspend, unsuspend, silence, unsilence and show an
-account, local (`alice`) or remote (`bob@example.com`). Every change is audited
-(account.suspend, account.unsuspend, account.silence, account.unsilence) as the operator's."""
+account, local (`alice`) or remote (`bob@example.com`); rotate a local account's key pair.
+Every change is audited (account.suspend, account.unsuspend, account.silence,
+account.unsilence, account.rotate_key) as the operator's."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import argparse
 from datetime import datetime
 
 from server.cli.common import run_with_services
+from server.services.accounts import key_rotation
 from server.services.context import Services
 from server.services.moderation import account_moderation
 
@@ -33,6 +35,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     show = actions.add_parser("show", help="an account's moderation state and counts")
     show.add_argument("handle")
     show.set_defaults(handler=_show)
+    rotate = actions.add_parser("rotate-key", help="give a local account a new key pair (a "
+                                "leaked key); its followers' servers are sent the new one")
+    rotate.add_argument("user", help="local username")
+    rotate.set_defaults(handler=_rotate_key)
 
 
 
@@ -42,6 +48,15 @@ def _act(args: argparse.Namespace) -> int:
     async def action(services: Services) -> None:
         account = await function(services, args.handle, reason=args.reason)
         print(f"{account_moderation.handle_of(account, services)} {done}")
+
+    return run_with_services(args, action)
+
+
+def _rotate_key(args: argparse.Namespace) -> int:
+    async def action(services: Services) -> None:
+        rotated = await key_rotation.rotate_key(services, args.user)
+        print(f"{rotated.username}: new key pair for {rotated.key_id}; an Update with it is "
+              "queued to its followers' servers")
 
     return run_with_services(args, action)
 

@@ -12,12 +12,14 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from server.config import Config
+from server.config import Config, sqlite_file
 from server.images.embedded import open_image_backend
 from server.ratelimit import RateLimiter
 from server.services.context import Services, load_instance_key
 from server.services.errors import ServiceError
 from server.services.federation.instance import prepare_instance
+from server.services.media.stores import open_media_store
+from server.services.streaming.bus import StreamBus
 from storage.database import (
     Database,
     DatabaseUnavailable,
@@ -25,7 +27,7 @@ from storage.database import (
     make_engine,
     make_sessionmaker,
 )
-from storage.media_files import LocalMediaStore
+from storage.media_files import MediaStoreUnavailable
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.pagination import MAX_LIMIT
 
@@ -54,9 +56,20 @@ class CommandError(Exception):
     """A user-facing failure: printed as one line, exit code 1."""
 
 
+def announce_new_instance(config: Config) -> None:
+    """A command about to create a SQLite database says where, and for which domain, on
+    stderr: one typed with another configuration than `serve`'s would otherwise act on an
+    empty instance of its own without a word."""
+    path = sqlite_file(config.database.url)
+    if path is not None and not path.exists():
+        print(f"dreamfeed: no database at {path} yet: creating a new instance "
+              f"{config.instance.domain} there", file=sys.stderr)
+
+
 @asynccontextmanager
 async def open_database(config: Config) -> AsyncIterator[
         tuple[AsyncEngine, async_sessionmaker[AsyncSession]]]:
+    announce_new_instance(config)
     engine = make_engine(config.database.url, pool_size=config.database.pool_size)
     try:
         try:
@@ -108,7 +121,14 @@ async def require_migrated(engine: AsyncEngine) -> None:
 @asynccontextmanager
 async def open_app_database(config: Config, *, migrate: bool = True) -> AsyncIterator[Database]:
     """The database as `serve` opens it (reader pool and single writer), checked, and
-    migrated unless migrate=False, in which case the schema must already be current."""
+    migrated unless migrate=False, in which case the schema must already be current (and a
+    SQLite file that is not there is refused, not created empty)."""
+    path = sqlite_file(config.database.url)
+    if not migrate and path is not None and not path.exists():
+        raise CommandError(f"no database at {path}: start the instance first (`dreamfeed "
+                           "serve` or `dreamfeed db upgrade`), or set database.url to its "
+                           "database")
+    announce_new_instance(config)
     database = Database(config.database.url, pool_size=config.database.pool_size)
     try:
         try:
@@ -125,10 +145,13 @@ async def open_app_database(config: Config, *, migrate: bool = True) -> AsyncIte
 
 
 @asynccontextmanager
-async def open_services(config: Config, *, migrate: bool = True) -> AsyncIterator[Services]:
+async def open_services(config: Config, *, migrate: bool = True,
+                        publish: bool = True) -> AsyncIterator[Services]:
     """Database, HTTP client and instance key, as `serve` has them, for one CLI command.
     With migrate=False the schema must already be current (a standalone worker must not
-    race the web processes to migrate)."""
+    race the web processes to migrate). With `publish`, what the command commits is
+    published on the bus (without listening), so the running processes follow a domain
+    block or a suspension made here at once; publish=False: the caller runs its own bus."""
     from server.app import make_http_client  # the app module wires the same client
 
     async with open_app_database(config, migrate=migrate) as database:
@@ -136,15 +159,24 @@ async def open_services(config: Config, *, migrate: bool = True) -> AsyncIterato
             instance_actor_id = await prepare_instance(database.writer, config)
         except ServiceError as exc:
             raise CommandError(str(exc)) from None
-        async with make_http_client(config) as http:
+        async with make_http_client(config) as http, open_media_store(config) as media:
+            try:
+                await media.check()
+            except MediaStoreUnavailable as exc:
+                raise CommandError(f"media: {exc}") from None
             # Rate limits shared with the web processes when [ratelimits] storage is redis.
             limiter = RateLimiter(config.ratelimits)
             services = Services(config=config, db=database, http=http,
-                                media=LocalMediaStore(config.media.path), limiter=limiter)
+                                media=media, limiter=limiter)
+            bus = StreamBus(services.hub, database, redis_url=config.streaming.redis_url)
             try:
                 await load_instance_key(services, instance_actor_id)
+                if publish:
+                    await bus.start(listen=False)
+                    services.stream = bus
                 yield services
             finally:
+                await bus.stop()  # sends what was committed (a few seconds at most)
                 await limiter.close()
 
 

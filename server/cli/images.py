@@ -103,7 +103,7 @@ def _print(view: GenerationView) -> None:
 def _serve_command(args: argparse.Namespace) -> int:
     config: Config = args.config_obj
     setup_logging(config.logging.level, config.logging.format)
-    engine = load_engine(config.generator.engine)
+    engine = load_engine(config.generator)
     token = args.token or config.generator.token
     if not token:
         token = secrets.token_urlsafe(32)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,7 +22,9 @@ from server.jobs.handlers import default_registry
 from server.jobs.registry import JobResources
 from server.jobs.worker import WorkerPool
 from server.logs import setup_logging
+from server.processes import Supervisor
 from server.services.errors import ServiceError
+from server.services.federation.instance import prepare_instance
 from server.services.moderation import dead_letters
 from server.services.reading import job_queue
 from server.services.reading.job_queue import JobRecord
@@ -59,6 +62,9 @@ def register(subparsers: Any) -> None:
     worker = subparsers.add_parser("worker", help="run job workers until SIGTERM or SIGINT")
     worker.add_argument("--concurrency", type=_positive_int, metavar="N",
                         help="jobs run at once (default: jobs.workers, or 2 when that is 0)")
+    worker.add_argument("--processes", type=_positive_int, default=1, metavar="N",
+                        help="worker processes, each running --concurrency jobs at a time "
+                             "(default 1; the number of cores uses them all)")
     worker.set_defaults(handler=_worker_command)
 
 
@@ -136,10 +142,36 @@ def _worker_command(args: argparse.Namespace) -> int:
     config: Config = args.config_obj
     concurrency: int = args.concurrency or config.jobs.workers or 2
     setup_logging(config.logging.level, config.logging.format)
+    if args.processes == 1:
+        return _run_worker(config, concurrency)
+
+    async def prepare() -> None:
+        # Once, before the children: the schema check, and the instance actor and its key
+        # (children racing to create them would make two).
+        async with open_app_database(config, migrate=False) as database:
+            try:
+                await prepare_instance(database.writer, config)
+            except ServiceError as exc:
+                raise CommandError(str(exc)) from None
+
+    if run_command(prepare) != 0:
+        return 1
+    return Supervisor("worker", _worker_child, (config, concurrency), args.processes).run()
+
+
+def _worker_child(ready: Callable[[], None], config: Config, concurrency: int) -> int:
+    """One worker process under the supervisor (it stops on the SIGTERM the parent sends)."""
+    setup_logging(config.logging.level, config.logging.format)
+    return _run_worker(config, concurrency, signals=(signal.SIGTERM,), on_ready=ready)
+
+
+def _run_worker(config: Config, concurrency: int, *,
+                signals: tuple[signal.Signals, ...] = (signal.SIGTERM, signal.SIGINT),
+                on_ready: Callable[[], None] | None = None) -> int:
     decode_slots.configure(config.media.decode_concurrency)
 
     async def body() -> None:
-        async with open_services(config, migrate=False) as services, \
+        async with open_services(config, migrate=False, publish=False) as services, \
                 image_backend_opened(services):
             resources = JobResources(config=config, sessionmaker=services.db.writer,
                                      services=services)
@@ -155,8 +187,10 @@ def _worker_command(args: argparse.Namespace) -> int:
             await pool.start()
             print(f"worker {pool.name} running {concurrency} at a time; "
                   "SIGTERM or Ctrl-C stops it", flush=True)
+            if on_ready is not None:
+                on_ready()
             try:
-                await _wait_for_signal()
+                await _wait_for_signal(signals)
             finally:
                 await pool.stop(SHUTDOWN_TIMEOUT)
                 await bus.stop()
@@ -165,10 +199,9 @@ def _worker_command(args: argparse.Namespace) -> int:
     return run_command(body)
 
 
-async def _wait_for_signal() -> None:
+async def _wait_for_signal(signals: tuple[signal.Signals, ...]) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
-    signals = (signal.SIGTERM, signal.SIGINT)
     for sig in signals:
         loop.add_signal_handler(sig, stop.set)
     try:

@@ -20,7 +20,6 @@ from server.cli.common import CommandError, open_services, run_command
 from server.config import Config
 from server.services.accounts import account_deletion, account_export, moves
 from server.services.errors import ServiceError
-from storage.media_files import LocalMediaStore
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -89,7 +88,7 @@ def _export(args: argparse.Namespace) -> int:
         async with open_services(config) as services:
             try:
                 size = await account_export.write_archive(
-                    services, LocalMediaStore(config.media.path), args.name, args.output)
+                    services, services.media, args.name, args.output)
             except ServiceError as exc:
                 raise CommandError(str(exc)) from None
             except OSError as exc:

@@ -8,7 +8,7 @@ import sys
 
 from server.cli import lifecycle
 from server.cli.common import CommandError, open_database, run_command
-from server.config import Config
+from server.config import Config, sqlite_file
 from server.services.accounts import users as account_service
 from server.services.errors import ServiceError
 from server.services.federation.instance import prepare_instance
@@ -60,6 +60,9 @@ def _add(args: argparse.Namespace) -> int:
             except ServiceError as exc:
                 raise CommandError(str(exc)) from None
         role = "administrator" if args.admin else "user"
-        print(f"created {role} @{user.username}@{config.instance.domain} ({user.actor_uri})")
+        # Which instance, in words: the database it went into and the address to sign in at.
+        where = sqlite_file(config.database.url) or "the PostgreSQL database"
+        print(f"created {role} @{user.username}@{config.instance.domain} ({user.actor_uri}) "
+              f"in {where}; sign in at {config.base_url}/auth/sign_in")
 
     return run_command(body)

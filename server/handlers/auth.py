@@ -19,7 +19,8 @@ from server.handlers.session import (
     render,
     set_session_cookie,
 )
-from server.handlers.web.common import safe_next
+from server.handlers.web.common import page_message, safe_next
+from server.i18n import gettext
 from server.middlewares import CLIENT_IP
 from server.services.accounts import registrations, web_sessions
 from server.services.errors import ServiceError
@@ -40,7 +41,7 @@ def _see_other(location: str) -> web.Response:
 def _refused(request: web.Request, template: str, context: dict[str, Any],
              exc: ServiceError) -> web.Response:
     """The form again, saying why, with the status of server.handlers.errors' table."""
-    response = render(request, template, {**context, "error": str(exc)},
+    response = render(request, template, {**context, "error": page_message(exc)},
                       status=status_for(exc))
     response.headers.update(retry_headers(exc))
     return response
@@ -50,8 +51,11 @@ def _refused(request: web.Request, template: str, context: dict[str, Any],
 
 
 def _sign_up_context(request: web.Request, values: dict[str, str]) -> dict[str, Any]:
-    mode = request.app[appkeys.CONFIG].instance.registrations
-    return {"mode": mode, "values": values, "error": None,
+    instance = request.app[appkeys.CONFIG].instance
+    mode = instance.registrations
+    # The invite field only where one is needed, or where an invite link filled it in.
+    return {"mode": mode, "values": values, "error": None, "rules": instance.rules,
+            "ask_invite": mode in ("invite", "closed") or bool(values.get("invite_code")),
             "show_reason": mode == "approval" and not values.get("invite_code")}
 
 
@@ -63,17 +67,18 @@ async def sign_up_form(request: web.Request) -> web.StreamResponse:
 async def sign_up(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     values = {name: _field(form, name) for name in
-              ("username", "email", "reason", "invite_code")}
+              ("username", "email", "reason", "invite_code", "agreement")}
     context = _sign_up_context(request, values)
     if _field(form, "password") != _field(form, "password_confirmation"):
         return render(request, "auth_sign_up.html",
-                      {**context, "error": "the two passwords do not match"}, status=422)
+                      {**context, "error": gettext("The two passwords do not match.")}, status=422)
     try:
         result = await registrations.sign_up(
             request.app[appkeys.DATABASE], request.app[appkeys.CONFIG],
             username=values["username"], password=_field(form, "password"),
             email=values["email"], reason=values["reason"],
             invite_code=values["invite_code"], ip=request[CLIENT_IP],
+            agreed=values["agreement"] in ("1", "on", "true"),
             limiter=request.app[appkeys.SERVICES].limiter)
     except ServiceError as exc:
         return _refused(request, "auth_sign_up.html", context, exc)
@@ -84,7 +89,8 @@ async def sign_up(request: web.Request) -> web.StreamResponse:
         request.app[appkeys.DATABASE], user_id=new.user_id, account_id=new.account_id,
         username=new.username, admin=False, ip=request[CLIENT_IP],
         user_agent=request.headers.get("User-Agent", ""))
-    return await _signed_in(request, token, "/")
+    # Straight to the getting-started steps rather than an empty home.
+    return await _signed_in(request, token, "/welcome")
 
 
 async def invite_link(request: web.Request) -> web.StreamResponse:
@@ -94,7 +100,7 @@ async def invite_link(request: web.Request) -> web.StreamResponse:
         await registrations.check_invite(request.app[appkeys.DATABASE], code)
     except ServiceError as exc:
         return render(request, "auth_error.html",
-                      {"title": "Invalid invite", "message": str(exc)}, status=404)
+                      {"title": "Invalid invite", "message": page_message(exc)}, status=404)
     location = request.app.router["sign_up"].url_for().with_query(invite=code)
     raise web.HTTPSeeOther(location)
 

@@ -23,6 +23,7 @@ from server.services.errors import (
     RateLimited,
     ServiceError,
 )
+from server.services.generation.describe import DescriptionUnavailable
 from server.services.generation.generate import QuotaExceeded
 from server.services.generation.prompt_moderation import ModerationUnavailable
 
@@ -39,6 +40,7 @@ STATUSES: tuple[tuple[type[ServiceError], int], ...] = (
     (RegistrationsClosed, 403),
     (Conflict, 409),
     (ModerationUnavailable, 503),
+    (DescriptionUnavailable, 503),
     (InvalidInput, 422),
 )
 # Every other refusal (a prompt refused, a remote account not found...) is input refused.

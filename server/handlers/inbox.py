@@ -6,7 +6,7 @@ import logging
 
 from aiohttp import web
 
-from server import appkeys
+from server import appkeys, metrics
 from server.middlewares import CLIENT_IP
 from server.services.accounts import users as account_service
 from server.services.federation.inbound.inbox import InboxRequest, receive
@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 async def _read_body(request: web.Request) -> bytes:
     limit = request.app[appkeys.CONFIG].server.max_body_size
     if request.content_length is not None and request.content_length > limit:
+        metrics.count_inbox(metrics.InboxReasons.TOO_LARGE)
         raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length)
     # aiohttp enforces client_max_size while reading (chunked bodies included) with a 413.
     return await request.read()
@@ -29,6 +30,7 @@ async def _handle(request: web.Request, inbox_account_id: int | None) -> web.Res
                                         headers=request.headers, body=body,
                                         inbox_account_id=inbox_account_id,
                                         client_ip=request[CLIENT_IP]))
+    metrics.count_inbox(answer.reason)
     if answer.status >= 400:
         log.info("inbox refused: %s", answer.message,
                  extra={"status": answer.status, "path": request.path})
@@ -45,6 +47,8 @@ async def shared_inbox(request: web.Request) -> web.Response:
 async def user_inbox(request: web.Request) -> web.Response:
     username = request.match_info["username"]
     owner = await account_service.inbox_owner(request.app[appkeys.SERVICES], username)
+    if owner is None or owner.deleted:
+        metrics.count_inbox(metrics.InboxReasons.NO_SUCH_INBOX)
     if owner is None:
         raise web.HTTPNotFound(text=f"no account named {username!r} here")
     if owner.deleted:

@@ -17,12 +17,13 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from server import appkeys
-from server.handlers.media import _matches
+from server.handlers.media import _matches, store_unavailable, stream_file
 from server.services.federation.remote_media import (
     NotServable,
     RemoteMediaServer,
     ServedFile,
 )
+from server.services.media.stores import MediaStoreUnavailable
 from storage.ids import parse_id
 
 RETRY_AFTER = "60"
@@ -59,6 +60,8 @@ async def _answer(request: web.Request,
         raise web.HTTPNotFound(text="no such media file")
     try:
         found = await find(row_id, request.match_info["filename"])
+    except MediaStoreUnavailable as exc:
+        raise store_unavailable(exc) from None
     except NotServable as exc:
         headers = {"Cache-Control": "no-store"}
         if exc.status != 404:
@@ -67,8 +70,12 @@ async def _answer(request: web.Request,
     headers = {"ETag": found.etag, "Cache-Control": found.cache_control,
                "Access-Control-Allow-Origin": "*", "X-Content-Type-Options": "nosniff"}
     if _matches(request.headers.get("If-None-Match", ""), found.etag):
+        if not isinstance(found.data, bytes):
+            await found.data.close()
         return web.Response(status=304, headers=headers)
-    return web.Response(body=found.data, content_type=found.content_type, headers=headers)
+    if isinstance(found.data, bytes):
+        return web.Response(body=found.data, content_type=found.content_type, headers=headers)
+    return await stream_file(request, found.data, found.content_type, headers)
 
 
 def setup_routes(app: web.Application) -> None:

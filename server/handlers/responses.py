@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -29,5 +30,10 @@ def json_response(document: dict[str, Any], *, content_type: str = "application/
     return response
 
 
+# Asked on most requests (the fetch limit's middleware, then the handler), with the few
+# Accept headers that servers' and browsers' software sends: each parsed once.
+_wants_activity_json = functools.lru_cache(maxsize=512)(wants_activity_json)
+
+
 def wants_activity(request: web.Request) -> bool:
-    return wants_activity_json(request.headers.get("Accept", ""))
+    return _wants_activity_json(request.headers.get("Accept", ""))

@@ -31,6 +31,7 @@ from aiohttp.web_exceptions import NotAppKeyWarning
 
 from server import appkeys
 from server.handlers.api.common import is_api_path
+from server.i18n import gettext as _
 from server.services.accounts import web_sessions
 from server.services.accounts.web_sessions import SignedIn
 from server.services.social import markers
@@ -52,6 +53,13 @@ _STALE_SESSION: web.RequestKey[bool] = web.RequestKey("stale_session_cookie")
 _UNREAD: web.RequestKey[int] = web.RequestKey("unread_notifications")
 # Paths that never answer with a page (no unread count for them).
 NO_PAGE_PREFIXES = ("/static/", "/media/", "/api/", "/.well-known/", "/nodeinfo/")
+# Paths whose reads never look at the session (discovery documents fetched by servers,
+# static files): a GET there skips this middleware, cookie or not (no session read from the
+# database, nothing to slide forward for them).
+SESSIONLESS_PREFIXES = ("/.well-known/", "/nodeinfo/", "/static/")
+# aiohttp_jinja2 reads per-request template context under a plain string key; aiohttp warns
+# of such keys (once per key), which is not worth a warnings.catch_warnings per request.
+warnings.filterwarnings("ignore", category=NotAppKeyWarning, module=__name__)
 
 
 def current_user(request: web.Request) -> SignedIn | None:
@@ -167,25 +175,27 @@ async def _check_csrf(request: web.Request) -> None:
 
 def _forbidden(request: web.Request) -> web.HTTPForbidden:
     body = aiohttp_jinja2.render_string("auth_error.html", request, {
-        "title": "Form expired",
-        "message": "This form could not be accepted: its security token is missing or "
-                   "does not match your session. Go back, reload the page and try again."})
+        "title": _("Form expired"),
+        "message": _("This form could not be accepted: its security token is missing or "
+                     "does not match your session. Go back, reload the page and try again.")})
     return web.HTTPForbidden(text=body, content_type="text/html")
 
 
 @web.middleware
 async def session_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.method in SAFE_METHODS and request.path.startswith(SESSIONLESS_PREFIXES):
+        return await handler(request)
     token = request.cookies.get(SESSION_COOKIE, "")
     user = await web_sessions.load(request.app[appkeys.DATABASE], token) if token else None
     request[SIGNED_IN] = user
     request[_STALE_SESSION] = bool(token) and user is None
+    # Set, not left missing: a missing key costs a KeyError in each request.get of it.
+    request[_NEW_CSRF] = ""
+    request[_UNREAD] = 0
     if user is not None and _renders_page(request):
         request[_UNREAD] = await markers.unread_notifications(request.app[appkeys.SERVICES],
                                                               user)
-    with warnings.catch_warnings():
-        # aiohttp_jinja2 reads per-request template context under a plain string key.
-        warnings.simplefilter("ignore", NotAppKeyWarning)
-        request[aiohttp_jinja2.REQUEST_CONTEXT_KEY] = page_context(request)
+    request[aiohttp_jinja2.REQUEST_CONTEXT_KEY] = page_context(request)
     try:
         if not _csrf_exempt(request):
             await _check_csrf(request)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from openai.types import ImagesResponse
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
+_OPENAI_HOST = urlsplit(OPENAI_BASE_URL).netloc
 MODERATION_CODES = frozenset({"moderation_blocked", "content_policy_violation",
                               "content_filter", "safety_violation"})
 QUOTA_CODES = frozenset({"insufficient_quota", "billing_hard_limit_reached",
@@ -44,6 +45,8 @@ class ImageRequest:
     # Extensions understood by Dreamfeed's generator; sent only when set.
     style: str | None = None
     seed: int | None = None
+    # Remixes: how far the image may move from its source, 0 to 1 (image-to-image strength).
+    strength: float | None = None
 
 
 @dataclass(frozen=True)
@@ -129,9 +132,14 @@ class ImageBackend:
         client = await self._api()
         import openai
 
+        options = self._options(request)
+        # OpenAI's edits take no strength (an unknown parameter is refused); Dreamfeed's
+        # generator and other image-to-image servers read it.
+        if request.strength is not None and self.host != _OPENAI_HOST:
+            options.setdefault("extra_body", {})["strength"] = request.strength
         try:
             response = await client.images.edit(
-                image=image, prompt=request.prompt, n=request.n, **self._options(request))
+                image=image, prompt=request.prompt, n=request.n, **options)
         except openai.OpenAIError as exc:
             raise self._translate(exc) from exc
         return self._images(response)

@@ -7,15 +7,15 @@ here, everything else speaks to it over HTTP."""
 
 from __future__ import annotations
 
-import functools
+import asyncio
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
-from generator.engines import ENGINES, make_engine
-from generator.engines.base import Engine
+from generator.engines import ENGINES, check_engine, engine_model_name, make_engine
+from generator.engines.base import Engine, EngineSettings
 from generator.runner import running_generator
-from server.config import Config, ConfigError
+from server.config import Config, ConfigError, GeneratorConfig
 from server.images.backend import ImageBackend
 
 
@@ -24,16 +24,19 @@ class EmbeddedBackend(ImageBackend):
     instance that never generates opens no port and no threads, and nothing races for the
     port a test picked for the instance itself."""
 
-    def __init__(self, engine_name: str, *, model: str, timeout: float) -> None:
+    def __init__(self, engine_name: str, *, model: str, timeout: float,
+                 settings: EngineSettings | None = None) -> None:
         # A fresh token per process: only this process knows it, so nothing else on the
         # machine can use the loopback port.
         super().__init__(base_url="http://127.0.0.1/v1", api_key=secrets.token_urlsafe(32),
                          model=model, timeout=timeout)
         self.engine_name = engine_name
+        self.settings = settings or EngineSettings()
         self._stack = AsyncExitStack()
 
     async def _connect(self) -> None:
-        engine = make_engine(self.engine_name)
+        # A model engine loads its weights here, once, off the event loop.
+        engine = await asyncio.to_thread(make_engine, self.engine_name, self.settings)
         self.base_url = await self._stack.enter_async_context(
             running_generator(engine, self.api_key))
 
@@ -50,7 +53,15 @@ async def open_image_backend(config: Config) -> AsyncIterator[ImageBackend]:
         if gen.engine not in ENGINES:  # stop the start, rather than fail the first image
             raise ConfigError(f"generator.engine must be one of {', '.join(ENGINES)}, "
                               f"not {gen.engine!r}")
-        backend = EmbeddedBackend(gen.engine, model=gen.model, timeout=gen.timeout)
+        settings = engine_settings(gen)
+        problem = check_engine(gen.engine, settings)
+        if problem:
+            raise ConfigError(problem)
+        # The engine's own name, not [generator] model (an OpenAI model's, "gpt-image-2" by
+        # default): the generator draws with its engine whatever is asked, and a queued
+        # generation or the instance's offer must not name a model that is not there.
+        backend = EmbeddedBackend(gen.engine, model=engine_model_name(gen.engine, settings),
+                                  timeout=gen.timeout, settings=settings)
     else:
         backend = ImageBackend(base_url=gen.base_url, api_key=gen.api_key, model=gen.model,
                                timeout=gen.timeout)
@@ -60,18 +71,26 @@ async def open_image_backend(config: Config) -> AsyncIterator[ImageBackend]:
         await backend.close()
 
 
-def load_engine(name: str) -> Engine:
-    """An engine of Dreamfeed's generator by name (`generator.engine`)."""
+def engine_settings(gen: GeneratorConfig) -> EngineSettings:
+    """The [generator] settings a model engine reads."""
+    return EngineSettings(model_path=gen.model_path, device=gen.device, dtype=gen.dtype,
+                          steps=gen.steps, guidance=gen.guidance,
+                          allow_download=gen.allow_download)
+
+
+def load_engine(gen: GeneratorConfig) -> Engine:
+    """The configured engine of Dreamfeed's generator, built (a model's weights loaded)."""
     try:
-        return make_engine(name)
+        return make_engine(gen.engine, engine_settings(gen))
     except ValueError as exc:
-        raise ConfigError(f"generator.engine: {exc}") from None
+        raise ConfigError(f"generator.engine {gen.engine}: {exc}") from None
 
 
-@functools.cache
 def engine_styles(name: str) -> tuple[str, ...]:
-    """The styles an engine of Dreamfeed's generator draws (the compose page lists them)."""
-    return tuple(make_engine(name).styles)
+    """The styles an engine of Dreamfeed's generator draws (the compose page lists them),
+    known without building it."""
+    kind = ENGINES.get(name)
+    return kind.styles if kind else ()
 
 
 @asynccontextmanager

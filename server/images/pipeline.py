@@ -97,6 +97,21 @@ def process_image(data: bytes, provenance: Provenance | None,
             blurhash=_blurhash(thumb))
 
 
+# What a vision model is shown: OpenAI reads "high" detail at up to 2048 px and tiles 768 px
+# squares; 1536 keeps text in images legible at a fraction of the upload.
+DESCRIBE_MAX = 1536
+
+
+def image_for_description(data: bytes, limits: Limits) -> bytes:
+    """The image alone, for a vision model: a JPEG of at most DESCRIBE_MAX px with no
+    metadata at all (not even our provenance packet). CPU-bound."""
+    with decode_slot():
+        image, _size = _decoded(_open(data, limits), DESCRIBE_MAX)
+        flat = _flatten(image)
+        flat.info = {}
+        return _encode(flat, "JPEG", b"", quality=JPEG_QUALITY).data
+
+
 def _open(data: bytes, limits: Limits) -> ImageFile.ImageFile:
     """The image, its header read and nothing decoded; MediaError for what we refuse."""
     if not data:

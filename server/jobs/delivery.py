@@ -1,5 +1,9 @@
 """The `deliver` job: sign one stored activity at send time and POST it to one inbox.
 
+Jobs run a batch at a time (`deliver_many`, registered as a batch kind: a lone job is a batch
+of one), which reads the activities, their keys and their hosts' health once for the batch;
+each job still succeeds, retries or dies on its own answer, by the policy below.
+
 Retry policy, in one screen:
 - 2xx: delivered; the host is healthy again.
 - 401, 408, 429, 5xx (but 501) and network errors: retried with backoff by the queue; 429
@@ -14,9 +18,11 @@ Retry policy, in one screen:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import random
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -28,14 +34,21 @@ from server.jobs.queue import PermanentJobError, Postpone, RetryAfter
 from server.jobs.registry import JobContext
 from server.services.context import Services, SigningKey
 from server.services.federation.outbound.signing import signer
+from server.services.moderation.domain_policy import DomainRules
 from storage import accounts as account_queries
 from storage import delivery_hosts
 from storage import follows as follow_queries
-from storage.models import OutgoingActivity
+from storage import outgoing_activities as outgoing_queries
+from storage.models import DeliveryHost
+from storage.outgoing_activities import ToSign
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
+# Deliveries one worker task sends together (the queue gives it up to this many due `deliver`
+# jobs from its buffer). With 16, 32 and 64 the bench delivered at the ceiling alike; one at a
+# time it spent ~10 ms of CPU a delivery on the session and three reads of each job.
+DELIVER_BATCH = 32
 HOST_PAUSE_BASE = 30.0
 HOST_PAUSE_MAX = 86_400.0
 RETRYABLE_STATUSES = frozenset({401, 408, 429})
@@ -67,48 +80,84 @@ def retry_after_seconds(value: str | None, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
-async def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
-    services = ctx.resources.require_services()
-    inbox = str(payload["inbox"])
+async def deliver_many(ctxs: Sequence[JobContext], payloads: Sequence[dict[str, Any]]
+                       ) -> list[Exception | None]:
+    """Several deliveries at once (a batch handler: per job, in order, what it raised).
+
+    Their shared reads are made once: one statement for the activities with their signing
+    keys, one for the health of their hosts, and each body is serialized once. The requests
+    then go out concurrently over the HTTP client's kept-alive connections, and each job is
+    judged alone by its own answer; hosts that answered and had a failure on record are reset
+    in one transaction."""
+    services = ctxs[0].resources.require_services()
+    rules = await services.domains.rules()
+    inboxes = [str(p["inbox"]) for p in payloads]
+    async with services.db.reader() as session:
+        activities = await outgoing_queries.to_sign(
+            session, {int(p["outgoing_id"]) for p in payloads})
+        health = await delivery_hosts.get_many(session, {host_of(i) for i in inboxes})
+    bodies = {outgoing_id: json.dumps(a.body).encode() for outgoing_id, a in activities.items()}
+    now = utcnow()
+    sends = [_deliver_one(services, rules, inbox, activities.get(int(payload["outgoing_id"])),
+                          bodies.get(int(payload["outgoing_id"]), b""), health, now)
+             for inbox, payload in zip(inboxes, payloads, strict=True)]
+    outcomes = await asyncio.gather(*sends, return_exceptions=True)
+    errors: list[Exception | None] = []
+    recovered: set[str] = set()
+    for inbox, outcome in zip(inboxes, outcomes, strict=True):
+        if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
+            raise outcome  # cancelled: the queue hands the whole batch back
+        errors.append(outcome if isinstance(outcome, Exception) else None)
+        if outcome is True:
+            recovered.add(host_of(inbox))
+    if recovered:
+        try:
+            async with services.db.writer.begin() as session:
+                await delivery_hosts.record_successes(session, recovered)
+        except Exception as exc:  # delivered, but not recorded: sending again is allowed
+            errors = [exc if error is None and host_of(inbox) in recovered else error
+                      for inbox, error in zip(inboxes, errors, strict=True)]
+    return errors
+
+
+async def _deliver_one(services: Services, rules: DomainRules, inbox: str,
+                       activity: ToSign | None, body: bytes, health: dict[str, DeliveryHost],
+                       now: datetime) -> bool:
+    """Send one; True when its host answered and had a failure on record (to reset), False
+    when there is nothing to record. Raises what the job should fail with."""
     host = host_of(inbox)
-    if not (await services.domains.rules()).url_allowed(inbox):
+    if not rules.url_allowed(inbox):
         # The server was suspended (or left the allow-list) after this was queued: never
         # sent, not retried. (A suspended actor's own inbox is skipped when fanning out, but
         # the Reject of its follows must still reach it.)
         log.info("delivery to %s dropped: suspended on this instance", inbox)
-        return
-    async with services.db.reader() as session:
-        outgoing = await session.get(OutgoingActivity, int(payload["outgoing_id"]))
-        if outgoing is None:
-            return  # withdrawn (its account was deleted): nothing left to send
-        key = await account_queries.signing_key(session, outgoing.account_id)
-        health = await delivery_hosts.get(session, host)
-    if key is None or key.private_key_pem is None:
-        raise PermanentJobError(f"account {outgoing.account_id} has no signing key")
-    now = utcnow()
-    if health is not None and health.paused_until is not None and health.paused_until > now:
-        raise Postpone(health.paused_until, f"{host} is paused after "
-                       f"{health.consecutive_failures} failures: {health.last_error}")
-    body = json.dumps(outgoing.body).encode()
+        return False
+    if activity is None:
+        return False  # withdrawn (its account was deleted): nothing left to send
+    if activity.key_id is None or activity.private_key_pem is None:
+        raise PermanentJobError(f"account {activity.account_id} has no signing key")
+    known = health.get(host)
+    if known is not None and known.paused_until is not None and known.paused_until > now:
+        raise Postpone(known.paused_until, f"{host} is paused after "
+                       f"{known.consecutive_failures} failures: {known.last_error}")
     try:
         response = await services.http.post(
             inbox, body, headers={"Content-Type": ACTIVITY_JSON},
-            sign=signer(SigningKey(key.key_id, key.private_key_pem)))
+            sign=signer(SigningKey(activity.key_id, activity.private_key_pem)))
     except FetchError as exc:
         if not exc.retryable:
             raise PermanentJobError(f"cannot deliver to {inbox}: {exc}") from None
         await _host_failed(services, host, str(exc))
         raise DeliveryFailed(f"{inbox}: {exc}") from None
     await _classify(services, inbox, host, response.status,
-                    response.headers.get("Retry-After"), now, host_known=health is not None)
+                    response.headers.get("Retry-After"), utcnow())
+    return known is not None  # healthy hosts have no row: nothing to reset, no write
 
 
 async def _classify(services: Services, inbox: str, host: str, status: int,
-                    retry_after: str | None, now: datetime, *, host_known: bool) -> None:
+                    retry_after: str | None, now: datetime) -> None:
+    """Returns for a 2xx; otherwise records what the answer says and raises."""
     if 200 <= status < 300:
-        if host_known:  # healthy hosts have no row: nothing to reset, no write
-            async with services.db.writer.begin() as session:
-                await delivery_hosts.record_success(session, host)
         return
     if status == 410:
         await _inbox_gone(services, inbox)

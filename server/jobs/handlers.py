@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from server.jobs.delivery import deliver
+from server.jobs.delivery import DELIVER_BATCH, deliver_many
 from server.jobs.registry import JobContext, JobRegistry
 from server.services.accounts import account_deletion, link_verification
 from server.services.federation import featured, fetch_posts, remote, thread_context, threads
@@ -22,9 +23,20 @@ from server.services.generation import generate
 from server.services.moderation.domain_blocks import PURGE_DOMAIN, purge_domain_data
 from server.services.statuses import media_purge, mentions, posts, uploads
 
+# Received activities applied together by one worker task: one read of the rows, their actors
+# and the posts they name, and one commit marking them. Different actors' activities are
+# applied side by side within a batch, so a larger batch loses no parallelism; at 16 the shared
+# work was still more than half of an ignored activity's CPU (bench/inbox.py: 0.84 ms an
+# activity on SQLite at 16, 0.33 ms at 64).
+APPLY_BATCH = 64
 
-async def apply_inbox_activity(ctx: JobContext, payload: dict[str, Any]) -> None:
-    await inbox_apply.apply(ctx.resources.require_services(), int(payload["inbox_activity_id"]))
+
+async def apply_inbox_activities(ctxs: Sequence[JobContext], payloads: Sequence[dict[str, Any]]
+                                 ) -> list[Exception | None]:
+    """`inbox.apply` jobs, a batch at a time (inbox_apply.apply_many); each job fails alone."""
+    outcomes = await inbox_apply.apply_many(ctxs[0].resources.require_services(),
+                                            [int(p["inbox_activity_id"]) for p in payloads])
+    return [o if isinstance(o, Exception) else None for o in outcomes]
 
 
 async def purge_inbox(ctx: JobContext, payload: dict[str, Any]) -> None:
@@ -113,8 +125,8 @@ async def verify_quote(ctx: JobContext, payload: dict[str, Any]) -> None:
 def default_registry() -> JobRegistry:
     """Every job kind Dreamfeed knows, for `dreamfeed serve` and `dreamfeed worker`."""
     registry = JobRegistry()
-    registry.register(DELIVER, deliver)
-    registry.register(APPLY_ACTIVITY, apply_inbox_activity)
+    registry.register_batch(DELIVER, deliver_many, max_batch=DELIVER_BATCH)
+    registry.register_batch(APPLY_ACTIVITY, apply_inbox_activities, max_batch=APPLY_BATCH)
     registry.register(inbox_retention.PURGE_INBOX, purge_inbox)
     registry.register(generate.GENERATE, generate_images)
     registry.register(uploads.PROCESS_UPLOAD, process_upload)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +39,11 @@ class JobContext:
 
 
 JobHandler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
+# Runs several jobs of one kind together (sharing their reads and writes) and returns, per job
+# and in order, what it raised (None for success): each job keeps its own retry or dead-letter
+# fate, so one failing job never fails the others of its batch.
+BatchHandler = Callable[[Sequence[JobContext], Sequence[dict[str, Any]]],
+                        Awaitable[Sequence[Exception | None]]]
 
 
 class UnknownJobKind(Exception):
@@ -55,12 +60,31 @@ class JobRegistry:
 
     def __init__(self) -> None:
         self._handlers: dict[str, JobHandler] = {}
+        self._batches: dict[str, tuple[BatchHandler, int]] = {}
 
     def register(self, kind: str, handler: JobHandler) -> None:
         if kind in self._handlers:
             # Two handlers for one kind is a wiring mistake; failing early beats a silent winner.
             raise ValueError(f"a handler for job kind {kind!r} is already registered")
         self._handlers[kind] = handler
+
+    def register_batch(self, kind: str, handler: BatchHandler, *, max_batch: int) -> None:
+        """A kind whose jobs a worker may run up to `max_batch` at a time through `handler`
+        (a lone job is a batch of one)."""
+        if max_batch < 1:
+            raise ValueError("max_batch must be at least 1")
+
+        async def one(ctx: JobContext, payload: dict[str, Any]) -> None:
+            (error,) = await handler([ctx], [payload])
+            if error is not None:
+                raise error
+
+        self.register(kind, one)
+        self._batches[kind] = (handler, max_batch)
+
+    def batch(self, kind: str) -> tuple[BatchHandler, int] | None:
+        """The batch handler of `kind` and its largest batch, or None for a one-at-a-time kind."""
+        return self._batches.get(kind)
 
     def handler(self, kind: str) -> Callable[[JobHandler], JobHandler]:
         """Decorator form of register()."""

@@ -18,6 +18,7 @@ from server.ratelimit import RateLimiter
 from server.services.federation.key_cache import KeyCache
 from server.services.moderation.domain_policy import DomainPolicy
 from server.services.streaming.bus import StreamBus
+from server.services.streaming.events import StreamEvent
 from server.services.streaming.hub import Hub
 from server.urls import Urls
 from storage.accounts import signing_key
@@ -39,11 +40,15 @@ class InboxOwner:
 
 class InboxOwners:
     """username -> local account for personal inboxes, kept briefly: every inbox POST needs
-    it, and a database round trip per POST costs more than the whole signature check."""
+    it, and a database round trip per POST costs more than the whole signature check. A
+    deleted account is forgotten at once in every process ("dreamfeed.account" on the bus:
+    `on_event`); "no such account" answers are kept `ttl` seconds (a new sign-up's inbox
+    answers 404 that long at most: nobody can have followed it yet)."""
 
     def __init__(self, ttl: float = 60.0) -> None:
         self._ttl = ttl
         self._entries: dict[str, tuple[float, InboxOwner | None]] = {}
+        self._names: dict[int, str] = {}  # account id -> the username it is kept under
 
     def get(self, username: str) -> tuple[bool, InboxOwner | None]:
         """(found in cache, owner); the owner is None for "no such account"."""
@@ -54,11 +59,24 @@ class InboxOwners:
 
     def put(self, username: str, owner: InboxOwner | None) -> None:
         if len(self._entries) > 10_000:
-            self._entries.clear()
+            self.clear()
         self._entries[username.lower()] = (time.monotonic() + self._ttl, owner)
+        if owner is not None:
+            self._names[owner.account_id] = username.lower()
 
     def forget(self, username: str) -> None:
         self._entries.pop(username.lower(), None)
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._names.clear()
+
+    def on_event(self, event: StreamEvent) -> None:
+        """A Hub listener: an account changed (deleted, suspended): ask the database again."""
+        if event.kind == "dreamfeed.account" and event.account_id is not None:
+            name = self._names.pop(event.account_id, None)
+            if name is not None:
+                self._entries.pop(name, None)
 
 
 @dataclass
@@ -90,6 +108,21 @@ class Services:
         self.domains = DomainPolicy(
             self.db, own_domain=self.config.instance.domain,
             allowlist_mode=self.config.federation.allowlist_mode)
+        # The rules and keys kept in memory follow every process's changes through the bus
+        # (and this process's own at their commit). What else is kept in memory, and why it
+        # needs no event: docs/architecture.md, "Caches and the bus".
+        for listener in (self.domains.on_event, self.keys.on_event,
+                         self.inbox_owners.on_event):
+            self.hub.listen(listener)
+            self.hub.listen_at_commit(listener)
+        self.hub.listen_resync(self.forget_cached)
+
+    def forget_cached(self) -> None:
+        """Drop the rules, keys and inbox owners kept in memory (the bus reconnected: the
+        events sent while it was down are lost)."""
+        self.domains.invalidate()
+        self.keys.clear()
+        self.inbox_owners.clear()
 
     @property
     def urls(self) -> Urls:

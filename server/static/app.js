@@ -117,11 +117,43 @@
     }
   }
 
+  // --- words ---------------------------------------------------------------------------------
+  // What scripts say, in the page's language: base.html's #ui-messages (absent in English)
+  // maps each English message to its translation; %(name)s is filled from `values`.
+  var UI = {};
+  var uiNode = document.getElementById("ui-messages");
+  if (uiNode) {
+    try { UI = JSON.parse(uiNode.textContent) || {}; } catch (e) { UI = {}; }
+  }
+  function text(message, values) {
+    var words = Object.prototype.hasOwnProperty.call(UI, message) ? UI[message] : message;
+    return words.replace(/%\((\w+)\)s/g, function (all, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : all;
+    });
+  }
+  window.dreamfeedText = text;
+
   // --- relative times ------------------------------------------------------------------------
   var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
+  // The page's language (base.html's <html lang>): other than English, the browser's own
+  // words for times (Intl), so no catalogue is needed here.
+  var LANG = document.documentElement.lang || "en";
+
+  function localRelative(date, now, seconds) {
+    var words = new Intl.RelativeTimeFormat(LANG, { numeric: "auto", style: "narrow" });
+    if (seconds < 45) return words.format(0, "second");
+    if (seconds < 3600) return words.format(-Math.max(1, Math.round(seconds / 60)), "minute");
+    if (seconds < 86400) return words.format(-Math.round(seconds / 3600), "hour");
+    if (seconds < 7 * 86400) return words.format(-Math.round(seconds / 86400), "day");
+    var options = { day: "numeric", month: "short" };
+    if (date.getFullYear() !== new Date(now).getFullYear()) options.year = "numeric";
+    return new Intl.DateTimeFormat(LANG, options).format(date);
+  }
+
   function relative(date, now) {
     var seconds = Math.round((now - date) / 1000);
+    if (LANG !== "en" && window.Intl && Intl.RelativeTimeFormat) return localRelative(date, now, seconds);
     if (seconds < 45) return "now";
     if (seconds < 3600) return Math.max(1, Math.round(seconds / 60)) + "m";
     if (seconds < 86400) return Math.round(seconds / 3600) + "h";
@@ -134,9 +166,10 @@
     var now = Date.now();
     root.querySelectorAll("time[datetime]").forEach(function (el) {
       var date = new Date(el.getAttribute("datetime"));
-      if (isNaN(date.getTime())) return;
+      // Relative times say how long ago; a time to come (the quota's reset) keeps its words.
+      if (isNaN(date.getTime()) || date.getTime() > now + 60000) return;
       el.textContent = relative(date, now);
-      if (!el.title) el.title = date.toLocaleString();
+      if (!el.title) el.title = date.toLocaleString(LANG);
     });
   }
 
@@ -166,7 +199,13 @@
     button.classList.toggle("on", on);
     button.setAttribute("aria-pressed", on ? "true" : "false");
     var label = on ? button.dataset.labelOn : button.dataset.labelOff;
-    if (label) { button.setAttribute("aria-label", label); button.title = label; }
+    if (!label) return;
+    button.title = label;
+    // The name is the button's text (a hidden label, then the visible count), so that what
+    // is read out includes what is seen; a button without that hidden label has its own.
+    var hidden = button.querySelector("[data-label]");
+    if (hidden) hidden.textContent = label + " ";
+    else button.setAttribute("aria-label", label);
   }
 
   function formatCount(n) {
@@ -240,13 +279,13 @@
       }
       return response.json().then(function (data) {
         finish();
-        if (response.status === 429 && !data.error) data.error = "Too many requests: try again in a moment.";
-        if (!response.ok || data.ok === false) { toast(data.error || "That did not work."); return; }
+        if (response.status === 429 && !data.error) data.error = text("Too many requests: try again in a moment.");
+        if (!response.ok || data.ok === false) { toast(data.error || text("That did not work.")); return; }
         applyAnswer(form, data);
       });
     }).catch(function () {
       finish();
-      toast("The server could not be reached. Check your connection and try again.");
+      toast(text("The server could not be reached. Check your connection and try again."));
     });
   }
 
@@ -271,7 +310,7 @@
     if (link.dataset.loading) return;
     link.dataset.loading = "1";
     link.setAttribute("aria-busy", "true");
-    link.textContent = "Loading…";
+    link.textContent = text("Loading…");
     fetch(partialUrl(link.href), { headers: { "Accept": "text/html" }, credentials: "same-origin" })
       .then(function (response) {
         if (!response.ok) throw new Error("HTTP " + response.status);
@@ -288,8 +327,8 @@
       .catch(function () {
         delete link.dataset.loading;
         link.removeAttribute("aria-busy");
-        link.textContent = "Load more";
-        toast("Could not load more posts. Try again.");
+        link.textContent = text("Load more");
+        toast(text("Could not load more posts. Try again."));
       });
   }
 
@@ -333,9 +372,11 @@
       link.dataset.name = name;
       var holder = link.querySelector(".nav-icon");
       var badge = link.querySelector(".unread-badge");
+      // The link is named by its text: the label, then hidden ", 3 unread".
+      var said = link.querySelector(".unread-text");
       if (!count) {
         if (badge) badge.remove();
-        link.removeAttribute("aria-label");
+        if (said) said.remove();
         link.title = name;
         return;
       }
@@ -354,7 +395,12 @@
       }
       badge.textContent = badgeText(count);
       badge.classList.toggle("many", count > 99);
-      link.setAttribute("aria-label", name + ", " + badgeText(count) + " unread");
+      if (!said) {
+        said = document.createElement("span");
+        said.className = "sr-only unread-text";
+        link.appendChild(said);
+      }
+      said.textContent = ", " + badgeText(count) + " unread";
       link.title = name + " (" + badgeText(count) + " unread)";
     });
   }
@@ -432,7 +478,7 @@
       })
       .catch(function () {
         button.disabled = false;
-        toast("Could not load the new posts. Try again.");
+        toast(text("Could not load the new posts. Try again."));
       });
   }
 

@@ -7,13 +7,20 @@
   "use strict";
 
   var errors = document.getElementById("compose-errors");
+  // The page's words (static/app.js; English when it is missing).
+  var text = window.dreamfeedText || function (message, values) {
+    return message.replace(/%\((\w+)\)s/g, function (all, name) {
+      return values && name in values ? String(values[name]) : all;
+    });
+  };
 
   function showError(message) {
     if (!errors) { window.alert(message); return; }
     errors.textContent = "";
     var p = document.createElement("p");
     p.className = "error";
-    p.textContent = message;
+    // Service messages start lowercase (they also end CLI lines): the page shows a sentence.
+    p.textContent = message.charAt(0).toUpperCase() + message.slice(1);
     errors.appendChild(p);
     errors.focus();
   }
@@ -24,8 +31,38 @@
 
   function readJson(response) {
     return response.json().catch(function () {
-      return { ok: false, error: "The server answered " + response.status + "; try again." };
+      return { ok: false, error: text("The server answered %(status)s; try again.", { status: response.status }) };
     });
+  }
+
+  // --- the day's quota ----------------------------------------------------------------
+
+  // A refusal costs images too (the server says how many are left): the quota line follows,
+  // and Generate is disabled, with the reason beside it, once none is left.
+  var quotaLine = document.getElementById("compose-quota");
+
+  function showQuota(quota) {
+    if (!quotaLine || !quota || quota.left === null || quota.left === undefined) { return; }
+    quotaLine.dataset.left = String(quota.left);
+    var spent = quota.left === 0;
+    quotaLine.classList.toggle("spent", spent);
+    var counts = { left: quota.left, limit: quota.limit, when: quota.resets_in };
+    quotaLine.textContent = spent
+      ? text("You have used all %(limit)s of today's images. More %(when)s, at midnight UTC.",
+             counts)
+      : text("%(left)s of %(limit)s images left today; the count resets %(when)s, at midnight " +
+             "UTC. Prompts refused by moderation count too.", counts);
+    // More images than are left would be refused: those counts cannot be picked.
+    Array.prototype.forEach.call(document.querySelectorAll("#generate-form select[name=n] option"),
+      function (option) {
+        option.disabled = !spent && Number(option.value) > quota.left;
+        if (option.disabled && option.selected) { option.parentNode.value = "1"; }
+      });
+    Array.prototype.forEach.call(document.querySelectorAll("form.js-generate button[type=submit]"),
+      function (button) {
+        button.disabled = spent;
+        if (spent) { button.setAttribute("aria-describedby", "compose-quota"); }
+      });
   }
 
   // --- generating ---------------------------------------------------------------------
@@ -50,10 +87,11 @@
           window.location.assign(body.url);
           return;
         }
-        showError(body.error || "The generation could not be started.");
+        showError(body.error || text("The generation could not be started."));
         done();
+        showQuota(body.quota);
       }).catch(function () {
-        showError("Dreamfeed could not be reached. Check your connection and try again.");
+        showError(text("Dreamfeed could not be reached. Check your connection and try again."));
         done();
       });
     });
@@ -114,7 +152,7 @@
       }).then(readJson).then(function (body) {
         if (!body.ok) {
           window.clearInterval(clock);
-          showError(body.error || "This generation is gone.");
+          showError(body.error || text("This generation is gone."));
           return;
         }
         show(body);
@@ -129,7 +167,7 @@
       }).catch(function () {
         if (message) {
           message.hidden = false;
-          message.textContent = "Connection lost; still trying…";
+          message.textContent = text("Connection lost; still trying…");
         }
         schedule(interval * 3);
       });
@@ -166,12 +204,51 @@
     });
   });
 
+  // --- drafts ---------------------------------------------------------------------------
+
+  // Discard removes the tile in place (without scripts the form posts and the page comes
+  // back without it). Focus goes to the next tile's Post link, else the tray's heading.
+  Array.prototype.forEach.call(document.querySelectorAll("form.js-discard"), function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.fetch || !window.URLSearchParams) { return; }
+      event.preventDefault();
+      var tile = form.closest(".draft");
+      var button = form.querySelector("button[type=submit]");
+      if (button) { button.disabled = true; }
+      clearErrors();
+      fetch(form.action, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Accept": "application/json" },
+        body: new URLSearchParams(new FormData(form))
+      }).then(readJson).then(function (body) {
+        if (!body.ok) {
+          showError(body.error || text("The draft could not be discarded."));
+          if (button) { button.disabled = false; }
+          return;
+        }
+        var next = tile && (tile.nextElementSibling || tile.previousElementSibling);
+        var list = tile && tile.parentNode;
+        if (tile) { tile.remove(); }
+        var target = next ? next.querySelector("a") : null;
+        if (!target && list) {
+          var section = list.closest("section");
+          target = section ? section.querySelector("h1, h2") : null;
+          if (target) { target.setAttribute("tabindex", "-1"); }
+        }
+        if (target) { target.focus(); }
+      }).catch(function () {
+        showError(text("Dreamfeed could not be reached. Check your connection and try again."));
+        if (button) { button.disabled = false; }
+      });
+    });
+  });
+
   var postForm = document.getElementById("post-form");
   if (postForm) {
     postForm.addEventListener("submit", function (event) {
       if (!postForm.querySelector("input[name=media_id]:checked")) {
         event.preventDefault();
-        showError("Pick at least one image for your post.");
+        showError(text("Pick at least one image for your post."));
         return;
       }
       var button = postForm.querySelector("button[type=submit]");

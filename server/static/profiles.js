@@ -1,22 +1,41 @@
 /* Follow buttons on profiles and search results (form[data-follow]), progressively
-   enhanced: posted with fetch and relabelled from the JSON answer: Follow, Unfollow, or
-   Requested while a locked account decides. Without this file the form posts and the page
-   comes back. (Confirmations and "Load more" are static/app.js's: data-confirm,
-   a[data-load-more].) */
+   enhanced: posted with fetch and relabelled from the JSON answer: Follow, Following, or
+   Requested while a locked account decides; the profile's follower count follows. Without
+   this file the form posts and the page comes back. (Confirmations and "Load more" are
+   static/app.js's: data-confirm, a[data-load-more].) */
 (function () {
   "use strict";
 
+  // The page's words (static/app.js; English when it is missing).
+  var text = window.dreamfeedText || function (message, values) {
+    return message.replace(/%\((\w+)\)s/g, function (all, name) {
+      return values && name in values ? String(values[name]) : all;
+    });
+  };
+
   function label(button, state) {
     var active = state.following || state.requested;
-    button.textContent = state.following ? "Unfollow" : state.requested ? "Requested" : "Follow";
+    button.textContent = text(state.following ? "Following" : state.requested ? "Requested" : "Follow");
     button.setAttribute("aria-pressed", active ? "true" : "false");
     button.classList.toggle("primary", !active);
     if (state.requested) {
-      button.title = "Waiting for approval; click to withdraw the request";
+      button.title = text("Waiting for approval; press to withdraw the request");
+    } else if (state.following) {
+      button.title = text("You follow this account; press to unfollow");
     } else {
       button.removeAttribute("title");
     }
     return active;
+  }
+
+  // The profile's own count ("12 followers"), when this page shows one.
+  function followers(count) {
+    document.querySelectorAll("[data-followers-count]").forEach(function (el) {
+      el.querySelector("strong").textContent = String(count);
+      // The page's own words for one and for more (profile.html, in its language).
+      var word = el.querySelector("[data-word]");
+      word.textContent = count === 1 ? word.dataset.one || "follower" : word.dataset.other || "followers";
+    });
   }
 
   function say(form, message) {
@@ -43,16 +62,17 @@
       headers: { "Accept": "application/json" }
     }).then(function (response) {
       return response.json().catch(function () {
-        return { ok: false, error: "The server answered " + response.status + "." };
+        return { ok: false, error: text("The server answered %(status)s.", { status: response.status }) };
       });
     }).then(function (state) {
-      if (!state.ok) { say(form, state.error || "That did not work."); return; }
+      if (!state.ok) { say(form, state.error || text("That did not work.")); return; }
       var active = label(button, state);
       form.action = form.action.replace(/\/(un)?follow$/, active ? "/unfollow" : "/follow");
+      if (typeof state.followers_count === "number") followers(state.followers_count);
       var old = form.querySelector(".follow-error");
       if (old) old.remove();
     }).catch(function () {
-      say(form, "Could not reach the server. Try again.");
+      say(form, text("Could not reach the server. Try again."));
     }).finally(function () {
       button.disabled = false;
     });

@@ -14,9 +14,11 @@ target_metadata = Base.metadata
 
 
 def _run(connection: Connection) -> None:
+    # storage.migrate hands in a hook that logs one line per revision applied.
+    hooks = context.config.attributes.get("on_version_apply")
     context.configure(connection=connection, target_metadata=target_metadata,
                       render_as_batch=connection.dialect.name == "sqlite",
-                      compare_type=True)
+                      compare_type=True, on_version_apply=hooks)
     with context.begin_transaction():
         context.run_migrations()
 

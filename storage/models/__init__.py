@@ -44,6 +44,7 @@ from storage.models.statuses import (
     StatusPin,
     StatusTag,
     Tag,
+    TagFollow,
 )
 
 __all__ = [
@@ -90,6 +91,7 @@ __all__ = [
     "StatusPin",
     "StatusTag",
     "Tag",
+    "TagFollow",
     "Tombstone",
     "User",
     "WebSession",

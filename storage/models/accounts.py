@@ -91,6 +91,12 @@ class Account(Base):
         Index("ux_accounts_remote_username", func.lower(username), domain, unique=True,
               sqlite_where=domain.is_not(None), postgresql_where=domain.is_not(None)),
         Index("ix_accounts_domain", domain),
+        # Every timeline query asks "not suspended" (and the public ones "not silenced"):
+        # a partial index holds just those few accounts, where a table scan read all (0019).
+        Index("ix_accounts_suspended", "id", sqlite_where=suspended_at.is_not(None),
+              postgresql_where=suspended_at.is_not(None)),
+        Index("ix_accounts_silenced", "id", sqlite_where=silenced_at.is_not(None),
+              postgresql_where=silenced_at.is_not(None)),
     )
 
     @property
@@ -136,6 +142,19 @@ class User(Base):
     # Who may interact with new posts unless a post says otherwise (0018), by sub-policy:
     # {"canReply": "followers", "canAnnounce": "mentioned"}; absent: everyone.
     interaction_defaults: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # Remind the user when they post images without alt text (0023; false: they turned it off).
+    alt_text_reminders: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Preferences (0022, Mastodon's names): new posts' visibility and sensitive mark; media
+    # marked sensitive blurred ("default"), always shown ("show_all") or all media blurred
+    # ("hide_all"); animations and transitions off in the web app.
+    default_visibility: Mapped[str] = mapped_column(String(16), default="public")
+    default_sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
+    expand_media: Mapped[str] = mapped_column(String(16), default="default")
+    reduce_motion: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The web interface's language the user chose (0024: en, fr, ar); None: the browser's.
+    interface_language: Mapped[str | None] = mapped_column(String(16), default=None)
+    # When the user put away the getting-started steps shown after sign-up (0020).
+    onboarding_dismissed_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class WebSession(Base):

@@ -45,6 +45,8 @@ class Generation(Base):
     n: Mapped[int] = mapped_column(Integer, default=1)
     # A remix starts from this attachment (no foreign key: attachments point back here).
     source_media_id: Mapped[int | None] = mapped_column(Id, default=None)
+    # A remix: how far it may move from the source, 0 to 1 (None: the generator's default).
+    strength: Mapped[float | None] = mapped_column(Float, default=None)
     state: Mapped[str] = mapped_column(String(16), default="queued")
     # Why it failed, for the user; and a short machine-readable reason (e.g. "refused").
     error: Mapped[str | None] = mapped_column(Text, default=None)
@@ -68,6 +70,18 @@ class GenerationQuota(Base):
     back when a generation fails through no fault of the user's)."""
 
     __tablename__ = "generation_quotas"
+
+    account_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    used: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DescriptionQuota(Base):
+    """Image descriptions a local user has asked a vision model for on one UTC day (counted
+    up front, given back when the model failed through no fault of the user's)."""
+
+    __tablename__ = "description_quotas"
 
     account_id: Mapped[int] = mapped_column(
         Id, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
@@ -129,6 +143,9 @@ class MediaAttachment(Base):
     # The focal point (Mastodon's meta.focus, -1..1 each way; 0012): what crops keep.
     focus_x: Mapped[float | None] = mapped_column(Float, default=None)
     focus_y: Mapped[float | None] = mapped_column(Float, default=None)
+    # Its content credentials (C2PA) as read back once signed: verified, invalid or absent;
+    # NULL for images made before credentials.
+    credentials: Mapped[str | None] = mapped_column(String(16), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -189,4 +206,7 @@ class RemoteMedia(Base):
     thumb_key: Mapped[str | None] = mapped_column(String(512), default=None)
     cache_error: Mapped[str | None] = mapped_column(Text, default=None)
     cached_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The fetched file's content credentials (C2PA), checked when it is cached (our copy is
+    # re-encoded and carries none): verified, invalid or absent; NULL: not checked.
+    credentials: Mapped[str | None] = mapped_column(String(16), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -118,6 +118,21 @@ class StatusTag(Base):
     __table_args__ = (Index("ix_status_tags_tag_id_status_id", "tag_id", "status_id"),)
 
 
+class TagFollow(Base):
+    """A user follows a hashtag (0020): public posts carrying it show in their home feed
+    (Mastodon's TagFollow). Private to the user; never federated."""
+
+    __tablename__ = "tag_follows"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, default=new_id)
+    account_id: Mapped[int] = mapped_column(Id, ForeignKey("accounts.id", ondelete="CASCADE"))
+    tag_id: Mapped[int] = mapped_column(Id, ForeignKey("tags.id", ondelete="CASCADE"),
+                                        index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("account_id", "tag_id"),)
+
+
 class Favourite(Base):
     """A like. `uri` is the Like activity's id, so an Undo can name it."""
 

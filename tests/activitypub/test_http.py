@@ -45,6 +45,7 @@ class Seen:
     path_qs: str
     headers: Mapping[str, str]
     body: bytes
+    peer: int  # the client's port: one per connection it opened
 
 
 @dataclass
@@ -64,7 +65,9 @@ def make_app(recorder_box: list[Recorder]) -> web.Application:
     @web.middleware
     async def record(request: web.Request, handler: Handler) -> web.StreamResponse:
         body = await request.read()
-        rec().seen.append(Seen(request.method, request.path_qs, dict(request.headers), body))
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        rec().seen.append(Seen(request.method, request.path_qs, dict(request.headers), body,
+                               peer[1] if peer else -1))
         return await handler(request)
 
     async def ok(request: web.Request) -> web.Response:
@@ -199,6 +202,22 @@ async def test_fetches_allowed_address(client: SafeHttpClient, good: Recorder) -
     assert resp.json() == {"ok": True}
     assert resp.url == good.url("/ok")
     assert resp.headers["Content-Type"].startswith("application/json")
+
+
+async def test_requests_to_one_host_share_a_kept_alive_connection(
+        client: SafeHttpClient, good: Recorder) -> None:
+    # Deliveries sign in an awaitable hook; neither it nor the body may cost the connection.
+    async def sign(_method: str, _url: str, _headers: dict[str, str],
+                   _body: bytes | None) -> Mapping[str, str]:
+        await asyncio.sleep(0)
+        return {"Signature": "test"}
+
+    for n in range(5):
+        resp = await client.post(good.url("/ok"), f'{{"n": {n}}}'.encode(), sign=sign)
+        assert resp.status == 200
+    await client.get(good.url("/ok"))
+    assert len(good.seen) == 6
+    assert len({seen.peer for seen in good.seen}) == 1
 
 
 async def test_literal_loopback_refused_before_sending(evil: Recorder) -> None:

@@ -102,12 +102,24 @@ async def test_remix_status_and_filters(api: Api) -> None:
     remix = await post(api, "bob", "my take on it")
     database = api.instance.app[appkeys.DATABASE]
     alice_id, bob_id = int(api.account_id("alice")), int(api.account_id("bob"))
+    # A remix from another Dreamfeed may be heard of first as a mention, then as a quote
+    # (its QuoteRequest), and only then as a remix: whatever the order, one notification,
+    # the remix, in both the list and the grouped list.
     async with database.writer.begin() as session:
-        await notifications.notify(session, alice_id, bob_id, notifications.REMIX, remix)
+        assert await notifications.notify(session, alice_id, bob_id, notifications.MENTION,
+                                          remix)
+        assert await notifications.notify(session, alice_id, bob_id, notifications.QUOTE,
+                                          remix)
+        assert await notifications.notify(session, alice_id, bob_id, notifications.REMIX,
+                                          remix)
+        assert not await notifications.notify(session, alice_id, bob_id,
+                                              notifications.MENTION, remix)
     listed = await api.get("/api/v1/notifications", token=token)
     [remixed] = listed.body
     assert remixed["type"] == "quote" and remixed["dreamfeed"] == {"type": "remix"}
     assert remixed["status"]["id"] == str(remix)
+    grouped = await api.get("/api/v2/notifications", token=token)
+    assert [g["type"] for g in grouped.body["notification_groups"]] == ["quote"]
 
     # bob posts; alice, subscribed to him, hears of it, but not of his replies to others.
     await follow(api, "alice", "bob", notify=True)

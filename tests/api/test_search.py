@@ -1,5 +1,6 @@
 """Search through the client API (GET /api/v2/search): accounts by words and handles,
-hashtags by prefix, statuses by URL (ours, and another server's fetched with resolve=true,
+hashtags by prefix, statuses by their words (caption, alt text, published prompt) and by
+URL (ours, and another server's fetched with resolve=true,
 against a fake Mastodon server); signed-out searches neither resolve nor page, as Mastodon."""
 
 from __future__ import annotations
@@ -51,9 +52,11 @@ async def test_accounts_and_hashtags(api: Api) -> None:
     only = await api.get("/api/v2/search", token=alice,
                          params={"q": "kitef", "type": "hashtags"})
     assert [t["name"] for t in only.body["hashtags"]] == ["kiteflying"]
-    # Words find no statuses: there is no full-text search of statuses.
-    assert (await api.get("/api/v2/search", token=alice,
-                          params={"q": "flying", "type": "statuses"})).body["statuses"] == []
+    # Words find statuses by their caption (test_full_text_statuses has more).
+    flying = await api.get("/api/v2/search", token=alice,
+                           params={"q": "flying", "type": "statuses"})
+    [flown] = flying.body["statuses"]
+    assert "Flying today" in flown["content"]
 
     # Signed out: words and tags, but no lookups elsewhere and no paging (Mastodon's 401s).
     public = await api.get("/api/v2/search", params={"q": "bob"})
@@ -139,3 +142,49 @@ async def test_statuses_by_url_ours_and_resolved(api: Api) -> None:
                                 params={"q": f"{masto.base}/nothing/here", "resolve": True})
         assert missing.status == 200 and missing.body == {"accounts": [], "statuses": [],
                                                           "hashtags": []}
+
+
+async def test_full_text_statuses(api: Api) -> None:
+    """Words find the statuses a viewer may see, through the index the web search reads,
+    kept in step with posting, editing and deleting; Mastodon.py's search_v2 reads them."""
+    alice = await api.user("alice", scopes="read write")
+    bob = await api.user("bob", scopes="read")
+    services = api.instance.services
+    account_id = int(api.account_id("alice"))
+    [media_id] = await api.instance.make_images(account_id, "a heron in morning fog")
+    heron = await posts.create_status(services, "alice", NewStatus(
+        media_ids=[media_id], caption="Early walk", alt_texts=["A grey heron standing still"],
+        publish_prompt=True))
+    [other_media] = await api.instance.make_images(account_id, "a secret prompt")
+    hidden_prompt = await posts.create_status(services, "alice", NewStatus(
+        media_ids=[other_media], caption="Another walk"))
+    followers = await _post(api, "alice", "Heron nest, followers only", visibility="private")
+
+    async def found(token: str | None, q: str, **params: object) -> list[int]:
+        answer = await api.get("/api/v2/search", token=token,
+                               params={"q": q, "type": "statuses", **params})
+        assert answer.status == 200, answer.body
+        return [int(s["id"]) for s in answer.body["statuses"]]
+
+    assert await found(bob, "heron") == [heron.id]  # by alt text and published prompt
+    assert await found(bob, "morning fog") == [heron.id]  # the published prompt
+    assert await found(bob, "secret") == []  # a prompt not published
+    assert await found(alice, "heron") == [followers, heron.id]  # her own, newest first
+    assert await found(alice, "heron", limit=1) == [followers]
+    assert await found(alice, "heron", max_id=followers) == [heron.id]
+    assert await found(alice, "heron", min_id=heron.id) == [followers]
+    assert await found(alice, "heron", offset=1) == [heron.id]
+    assert await found(bob, "walk", account_id=api.account_id("bob")) == []
+    assert await found(None, "heron") == []  # full text is for signed-in viewers
+
+    await posts.edit_status(services, "alice", hidden_prompt.id, caption="A heron flew by")
+    assert await found(bob, "heron") == [hidden_prompt.id, heron.id]
+    await posts.edit_status(services, "alice", heron.id, alt_texts=["A grey egret"])
+    assert await found(bob, "egret") == [heron.id]
+    await posts.delete_status(services, "alice", heron.id)
+    assert await found(bob, "egret") == []
+
+    client = api.mastodon(bob)
+    results = await asyncio.to_thread(client.search_v2, "heron", resolve=False,
+                                      result_type="statuses")
+    assert [int(s.id) for s in results.statuses] == [hidden_prompt.id]

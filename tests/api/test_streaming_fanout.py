@@ -11,7 +11,11 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import ClientSession
 
+from server import appkeys
 from server.services.accounts import account_deletion
+from storage import timeline_reach as reach
+from storage import timelines as queries
+from storage.timelines import PublicOptions
 from tests.api.harness import Api
 from tests.api.test_streaming import _message, _open, _post, _quiet
 
@@ -140,3 +144,54 @@ async def test_a_streamed_quote_carries_its_quoted_post(api: Api, http: ClientSe
     assert got["quote"]["state"] == "accepted"
     assert got["quote"]["quoted_status"]["id"] == original["id"]
     await ws.close()
+
+
+async def test_many_viewers_are_asked_exactly_as_each_timeline_would(api: Api) -> None:
+    """The one statement that asks a timeline for a column of viewers (storage/
+    timeline_reach.py) answers as each viewer's own page query does, across the relations
+    that change the answer: follows, boosts turned off, mutes and blocks both ways, exclusive
+    lists, private and direct posts, mentions."""
+    users = {name: await api.user(name) for name in
+             ("bob", "carol", "dave", "erin", "frank", "gina", "hal")}
+    ids = {name: int(api.account_id(name)) for name in users}
+    for viewer in ("carol", "dave", "erin", "frank", "gina"):
+        await _follow(api, users[viewer], "bob")
+    await _follow(api, users["hal"], "carol")
+    answer = await api.post(f"/api/v1/accounts/{ids['bob']}/follow", token=users["frank"],
+                            json={"reblogs": False})
+    assert answer.status == 200, answer.body
+    assert (await api.post(f"/api/v1/accounts/{ids['bob']}/mute",
+                           token=users["dave"])).status == 200
+    assert (await api.post(f"/api/v1/accounts/{ids['erin']}/block",
+                           token=users["bob"])).status == 200
+    listed = await api.post("/api/v1/lists", token=users["gina"],
+                            json={"title": "Bob alone", "exclusive": True})
+    assert (await api.post(f"/api/v1/lists/{listed.body['id']}/accounts", token=users["gina"],
+                           json={"account_ids": [str(ids["bob"])]})).status == 200
+    posts = [await _post(api, users["bob"], "bob", status="public"),
+             await _post(api, users["bob"], "bob", status="followers", visibility="private"),
+             await _post(api, users["bob"], "bob", status="@hal only", visibility="direct"),
+             await _post(api, users["carol"], "carol", status="carol's")]
+    boost = await api.post(f"/api/v1/statuses/{posts[3]['id']}/reblog", token=users["bob"])
+    assert boost.status == 200, boost.body
+    entries = [int(p["id"]) for p in posts] + [int(boost.body["id"])]
+    viewers = list(ids.values())
+    timelines = (queries.home_query, queries.federated_query,
+                 lambda v: queries.federated_query(v, PublicOptions(local=True)))
+    async with api.instance.app[appkeys.DATABASE].reader() as session:
+        for timeline in timelines:
+            for entry in entries:
+                each = {v for v in viewers
+                        if await reach.includes(session, timeline(v), entry)}
+                assert await reach.viewers_holding(session, timeline, viewers, entry) == each
+        home = {entry: await reach.viewers_holding(session, queries.home_query, viewers, entry)
+                for entry in entries}
+        lists = {entry: await reach.lists_holding(session, [int(listed.body["id"])], entry)
+                 for entry in entries}
+    # the relations did matter: dave muted bob, erin is blocked, gina reads bob in a list,
+    # frank turned bob's boosts off; a direct post is no follower's (hal follows only carol)
+    assert home[entries[0]] == {ids["bob"], ids["carol"], ids["frank"]}
+    assert home[entries[2]] == {ids["bob"]}
+    # bob's boost of carol's post: carol is not shown boosts of her own posts
+    assert home[entries[4]] == {ids["bob"]}
+    assert lists[entries[0]] == {int(listed.body["id"])}

@@ -191,9 +191,12 @@ class Reply:
 class FakeRemote:
     """`async with FakeRemote("masto") as fake:` a server at http://masto.test:PORT."""
 
-    def __init__(self, name: str, *, require_signed_get: bool = False) -> None:
+    def __init__(self, name: str, *, require_signed_get: bool = False,
+                 host: str | None = None) -> None:
         self.port = free_port()
-        self.domain = f"{name}.test:{self.port}"
+        # `host` (say "127.0.0.1"): a name that resolves in other processes too (a
+        # `dreamfeed serve` child has no test resolver for *.test).
+        self.domain = f"{host or name + '.test'}:{self.port}"
         self.base = f"http://{self.domain}"
         self.require_signed_get = require_signed_get
         # Seconds WebFinger takes to answer (a slow server, for "nothing remote in a request").

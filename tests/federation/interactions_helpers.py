@@ -154,3 +154,16 @@ async def fetch_as(b: Instance, username: str | None, url: str) -> tuple[int, An
     response = await b.services.http.get(
         url, headers={"Accept": "application/activity+json"}, sign=sign)
     return response.status, response.json() if response.status == 200 else None
+
+
+async def received_in_inbox(a: Instance, remote: FakeRemote,
+                            sent: list[tuple[FakeActor, dict[str, Any]]]) -> list[int]:
+    """Deliver each to alice's inbox (stored, not applied yet); their inbox rows' ids, in
+    the order sent."""
+    for actor, activity in sent:
+        reply = await remote.deliver(actor, f"{a.actor('alice')}/inbox", activity)
+        assert reply.status == 202, reply.text
+    async with a.app[appkeys.DATABASE].reader() as session:
+        ids = {row.activity_id: row.id for row in (await session.execute(
+            select(InboxActivity).where(InboxActivity.state == "received"))).scalars()}
+    return [ids[activity["id"]] for _, activity in sent]

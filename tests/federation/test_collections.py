@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
+from sqlalchemy import select
 
 from server import appkeys
 from server.services.errors import ServiceError
 from server.services.social import follows
 from server.services.statuses import boosts, posts
-from storage.models import Status
+from storage.models import Account, Follow, Status
 from tests.federation.conftest import StartInstance
 from tests.federation.harness import Instance, settle
 
@@ -32,7 +33,7 @@ async def test_follower_collections_page_through(start: StartInstance) -> None:
     names = [f"user{i}" for i in range(23)]
     for name in names:
         await a.add_user(name)
-    await b.add_user("bob")
+    bob = await b.add_user("bob")
     for name in names:
         await follows.follow(a.services, name, b.handle("bob"))
     await settle([a, b])
@@ -50,7 +51,14 @@ async def test_follower_collections_page_through(start: StartInstance) -> None:
         seen += page["orderedItems"]  # type: ignore[arg-type]
         page_url = str(page.get("next") or "")
     assert sorted(seen) == sorted(a.actor(n) for n in names)
-    assert seen[0] == a.actor("user22")  # newest follow first
+    # newest follow first: in the order b applied them (a's deliveries go out side by side,
+    # and b applies different actors' activities side by side)
+    async with b.app[appkeys.DATABASE].reader() as session:
+        applied = (await session.execute(
+            select(Account.uri).join(Follow, Follow.account_id == Account.id)
+            .where(Follow.target_account_id == bob.account_id)
+            .order_by(Follow.id.desc()))).scalars().all()
+    assert seen == list(applied)
 
     following = await _get(a, f"{a.actor('user0')}/following")
     assert following["totalItems"] == 1

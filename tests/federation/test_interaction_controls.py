@@ -278,6 +278,7 @@ async def test_defaults_in_settings_and_a_choice_when_composing(a: Instance) -> 
         composed = await web.get(f"/compose?generation={image.generation_id}")
         assert 'name="canReply"' in composed.text and "Your default" in composed.text
         made = await web.post("/compose/post", {"media_id": str(media[0]), "caption": "hi",
+                                                f"alt_{media[0]}": "A violet nebula",
                                                 "visibility": "public",
                                                 "canReply": "mentioned"},
                               form_page="/compose")

@@ -19,6 +19,7 @@ from server import appkeys
 from server.services.errors import Forbidden
 from server.services.social import follows
 from server.services.statuses import boosts, favourites, posts
+from storage import timeline_reach as reach
 from storage import timelines as timeline_queries
 from tests.federation.fake_remote import FakeActor, FakeRemote
 from tests.federation.harness import Instance, settle
@@ -148,10 +149,10 @@ async def test_a_reply_needing_approval_is_asked_for_and_taken_back_on_reject(
         for viewer in (bob.account_id, None):
             for query in (timeline_queries.local_query(viewer),
                           timeline_queries.federated_query(viewer)):
-                assert not await timeline_queries.includes(session, query, mine.id)
-        assert not await timeline_queries.includes(
+                assert not await reach.includes(session, query, mine.id)
+        assert not await reach.includes(
             session, timeline_queries.home_query(bob.account_id), mine.id)
-        assert await timeline_queries.includes(
+        assert await reach.includes(
             session, timeline_queries.home_query(mine.account_id), mine.id)
 
     row = await send(masto, gus, a, answer("Reject", gus, request, result=None),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
@@ -77,3 +78,63 @@ def test_auto_size_for_edits_follows_the_source() -> None:
     assert size_like(Image.new("RGB", (8000, 1000))) == (2992, 992)  # cut to 3:1
     width, height = size_like(Image.new("RGB", (5000, 5000)))
     assert width == height and width * height <= 3840 * 2160 and width % 16 == 0
+
+
+def _mean(image: Image.Image) -> list[float]:
+    return list(ImageStat.Stat(image).mean)
+
+
+def _share(mean: list[float], channel: int) -> float:
+    return mean[channel] / max(sum(mean), 1.0)
+
+
+@pytest.mark.parametrize("style", [None, "landscape", "marble", "mosaic", "nebula"])
+def test_a_named_colour_shifts_the_palette(engine: Engine, style: str | None) -> None:
+    for seed in (1, 2, 3):
+        red = _mean(render(engine, "a red lighthouse by the sea", seed=seed, style=style))
+        blue = _mean(render(engine, "a blue lighthouse by the sea", seed=seed, style=style))
+        green = _mean(render(engine, "a green lighthouse by the sea", seed=seed, style=style))
+        assert red[0] > blue[0] + 10 and red[0] > green[0] + 10
+        # As shares of each picture's light: a dark style (nebula) has little of any channel.
+        assert _share(blue, 2) > _share(red, 2) + 0.08
+        assert _share(green, 1) > _share(red, 1) + 0.08
+
+
+@pytest.mark.parametrize("style", [None, "landscape", "marble", "mosaic", "nebula"])
+def test_time_of_day_changes_the_light(engine: Engine, style: str | None) -> None:
+    assert read_prompt("a harbour at dusk, then night").time_of_day == "dusk"
+    def luma(prompt: str, seed: int) -> float:
+        red, green, blue = _mean(render(engine, prompt, seed=seed, style=style))
+        return 0.299 * red + 0.587 * green + 0.114 * blue
+
+    for seed in (1, 2, 3):
+        night = luma("a quiet harbour at night", seed)
+        noon = luma("a quiet harbour at noon", seed)
+        dusk = _mean(render(engine, "a quiet harbour at dusk", seed=seed, style=style))
+        assert noon > night * 2 and noon - night > 40
+        # Dusk is warm: more red than blue.
+        assert dusk[0] > dusk[2] + 15
+
+
+def test_common_subjects_draw_recognisable_elements(engine: Engine) -> None:
+    from generator.engines.raster import make_palette
+    from generator.engines.subjects import draw_subjects
+
+    canvas = Image.new("RGB", (160, 160), (128, 140, 150))
+    for word in ("lighthouse", "cat", "flowers"):
+        features = read_prompt(f"a {word} in the park")
+        rng = np.random.default_rng(4)
+        drawn = draw_subjects(canvas, features, make_palette(features, rng), rng)
+        changed = np.asarray(ImageChops.difference(canvas, drawn).convert("L")) > 24
+        # A shape of its own: a visible part of the picture, not all of it.
+        assert 0.02 < changed.mean() < 0.4, word
+    plain = read_prompt("a quiet park")
+    rng = np.random.default_rng(4)
+    assert draw_subjects(canvas, plain, make_palette(plain, rng), rng) is canvas
+    # Through the engine, in every style: each subject changes the picture.
+    for style in engine.styles:
+        for subject in ("a lighthouse", "a cat", "a flower", "mountains", "the sea",
+                        "a forest", "a city", "the moon"):
+            with_it = render(engine, f"{subject} under a pale sky", style=style)
+            without = render(engine, "under a pale sky", style=style)
+            assert difference(with_it, without) > 3, (style, subject)

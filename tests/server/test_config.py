@@ -19,9 +19,34 @@ def test_defaults_serve_locally() -> None:
     assert config.base_url == "http://localhost:8000"
     assert config.instance.registrations == "open"
     assert (config.server.host, config.server.port) == ("127.0.0.1", 8000)
-    assert config.database.url == "sqlite+aiosqlite:///data/dreamfeed.db"
-    assert config.media.path == "data/media"
+    # Under the checkout whose .venv runs the tests, wherever they are run from.
+    assert config.database.url == f"sqlite+aiosqlite:///{ROOT}/data/dreamfeed.db"
+    assert config.media.path == f"{ROOT}/data/media"
     assert config.federation.allow_private_addresses is False
+
+
+def test_relative_paths_do_not_depend_on_the_current_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    path = etc / "c.toml"
+    path.write_text('[database]\nurl = "sqlite+aiosqlite:///db/df.db?timeout=5"\n'
+                    '[media]\npath = "files"\n[moderation]\nblocked_terms_file = "terms.txt"\n')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    config = load_config(path, env={})
+    assert config.database.url == f"sqlite+aiosqlite:///{etc}/db/df.db?timeout=5"
+    assert config.media.path == str(etc / "files")
+    assert config.moderation.blocked_terms_file == str(etc / "terms.txt")
+    home = load_config(path, env={"DREAMFEED_HOME": str(tmp_path / "home")})
+    assert home.media.path == str(tmp_path / "home" / "files")
+    # Absolute paths, in-memory databases and PostgreSQL are left as they are.
+    kept = load_config(env={"DREAMFEED_DATABASE_URL": "sqlite+aiosqlite:////srv/df.db",
+                            "DREAMFEED_MEDIA_PATH": "/srv/media"})
+    assert (kept.database.url, kept.media.path) == ("sqlite+aiosqlite:////srv/df.db", "/srv/media")
+    memory = load_config(env={"DREAMFEED_DATABASE_URL": "sqlite+aiosqlite:///:memory:"})
+    assert memory.database.url == "sqlite+aiosqlite:///:memory:"
 
 
 def test_example_file_documents_the_defaults() -> None:

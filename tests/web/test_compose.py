@@ -322,6 +322,8 @@ async def test_compose_in_chromium(start: StartInstance, chromium: Any,
     await page.fill("#caption", "First light #lighthouse")
     await page.fill("#spoiler_text", "flashing light")
     await page.click("#post-form button[type=submit]")
+    # The second image has no alt text: a reminder, once, before it is posted without.
+    await page.get_by_role("button", name="Post without alt text").click()
     await page.wait_for_url(re.compile(r"/@alice/\d+$"))
     status_id = int(page.url.rsplit("/", 1)[1])
     status = await _status(a, status_id)

@@ -48,9 +48,9 @@ async def _compose(page: Any, instance: Instance, prompt: str, *, caption: str,
     post's path (/@user/ID)."""
     await page.goto(instance.base + path)
     await page.fill("#prompt", prompt)
-    sizes = await page.eval_on_selector_all('select[name="size"] option',
-                                            "options => options.map(o => o.value)")
-    await page.select_option('select[name="size"]', min(sizes, key=_area))
+    sizes = await page.eval_on_selector_all('#generate-form input[name="size"]',
+                                            "inputs => inputs.map(i => i.value)")
+    await page.check(f'#generate-form input[name="size"][value="{min(sizes, key=_area)}"]')
     async with page.expect_navigation(url=re.compile(r"generation=\d+")):
         await page.click('#generate-form button[type="submit"]')
     # The generation is queued: the page shows its progress and polls while it runs.
@@ -60,6 +60,7 @@ async def _compose(page: Any, instance: Instance, prompt: str, *, caption: str,
     await instance.run_jobs()
     await page.wait_for_selector("#post-form", timeout=TIMEOUT_MS)
     await page.fill("#caption", caption)
+    await page.locator(".pick-alt textarea").first.fill("An abstract picture")
     if spoiler:
         await page.fill("#spoiler_text", spoiler)
     await page.check(f'#post-form input[name="visibility"][value="{visibility}"]')

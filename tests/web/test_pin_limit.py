@@ -35,7 +35,7 @@ async def test_a_sixth_pin_is_refused_with_a_clear_error(start: StartInstance) -
         async with page.session.post(f"{a.base}/web/posts/{ids[5]}/pin", headers={
                 "Accept": "application/json", "X-CSRF-Token": csrf}) as response:
             assert response.status == 422
-            assert await response.json() == {"ok": False, "error": LIMIT}
+            assert await response.json() == {"ok": False, "error": LIMIT + "."}  # a sentence
         profile = await page.get("/@alice?tab=replies")
         assert len(re.findall(r'<p class="pinned-label">', profile.text)) == PIN_LIMIT
     # Unpinning one makes room again.

@@ -13,6 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from server.handlers.caching import DOCUMENTS
 from server.services.reading import profiles as profile_service
 from server.services.statuses import posts
 from tests.federation.conftest import StartInstance
@@ -123,6 +124,8 @@ async def _load_more_shows_no_pins_again(p: _Posts, monkeypatch: pytest.MonkeyPa
                                          a: Instance) -> None:
     with monkeypatch.context() as patch:
         patch.setattr(profile_service, "GRID_PAGE", 1)
+        # The anonymous page kept before the page size changed (no event says code changed).
+        a.app[DOCUMENTS].clear()
         await _visitor_pages_the_grid(p, a)
 
 

@@ -76,7 +76,8 @@ async def _carol_replies_in_text(carol: Browser, a: Instance, parent: posts.Stat
     assert _textarea(page.text) == "@alice "
     assert re.search(r'<option value="public"[^>]*selected', page.text)
     assert f'href="/compose?in_reply_to={parent.id}">Reply with an image</a>' in page.text
-    assert 'href="#reply" aria-label="Reply"' in _card(page.text, parent.id)
+    assert re.search(r'href="#reply"[^>]*>.*?<span class="sr-only">Reply </span>',
+                     _card(page.text, parent.id), re.S)
     csrf = await carol.csrf(f"/@alice/{parent.id}")
     sent = await carol.post(f"/web/posts/{parent.id}/reply", {
         "caption": "@alice What a sky! #stars", "spoiler_text": "", "visibility": "public",
@@ -127,7 +128,9 @@ async def _refusals_keep_the_text(carol: Browser, a: Instance, parent: posts.Sta
     # Nothing written: the page again, with the warning and the visibility kept.
     empty = await carol.post(f"/web/posts/{parent.id}/reply", {
         "caption": "  ", "spoiler_text": "my warning", "visibility": "unlisted"}, csrf=csrf)
-    assert empty.status == 422 and posts.NEEDS_TEXT in empty.text
+    # The service's words, as a sentence (server/handlers/web/common.page_message).
+    needs_text = posts.NEEDS_TEXT[:1].upper() + posts.NEEDS_TEXT[1:] + "."
+    assert empty.status == 422 and needs_text in empty.text
     assert 'value="my warning"' in empty.text and "<details class=\"reply-cw\" open>" \
         in empty.text
     assert re.search(r'<option value="unlisted"[^>]*selected', empty.text)
@@ -140,7 +143,7 @@ async def _refusals_keep_the_text(carol: Browser, a: Instance, parent: posts.Sta
     assert hidden.status == 404
     status, answer = await _json_post(carol.session, f"{a.base}/web/posts/{parent.id}/reply",
                                       csrf, {"caption": "", "visibility": "public"})
-    assert status == 422 and answer == {"ok": False, "error": posts.NEEDS_TEXT}
+    assert status == 422 and answer == {"ok": False, "error": needs_text}
     assert len(await _reply_ids(a, parent.id)) == 1
 
 

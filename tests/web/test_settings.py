@@ -216,7 +216,7 @@ async def test_settings_in_chromium(start: StartInstance, chromium: Any) -> None
 
     await page.context.clear_cookies()
     await sign_in(PASSWORD)  # the old password no longer opens the account
-    assert "wrong username or password" in await page.inner_text("main")
+    assert "Wrong username or password." in await page.inner_text("main")
     await sign_in("dreams all the way")
     await page.wait_for_url(a.base + "/settings/profile")
     await page.close()

@@ -128,7 +128,7 @@ async def test_search_and_report(start: StartInstance) -> None:
         page = await visitor.get("/search?q=deals")  # a word that is a tag in use
         assert 'href="/tags/deals"' in page.text
         page = await visitor.get("/search?q=@someone@elsewhere.test")
-        assert "sign in to look up" in page.text
+        assert "Sign in to look up" in page.text
         assert "<script>" not in (await visitor.get("/search?q=<script>x")).text
 
         await visitor.sign_in("carol", PASSWORD)
@@ -144,7 +144,7 @@ async def test_search_and_report(start: StartInstance) -> None:
         page = await visitor.post("/web/report", {
             "account": a.handle("mallory"), "category": "nonsense", "comment": "x"},
             form_page=f"/web/report?account={a.handle('mallory')}")
-        assert page.status == 422 and "category must be one of" in page.text
+        assert page.status == 422 and "Category must be one of" in page.text
         page = await visitor.post("/web/report", {
             "account": a.handle("mallory"), "category": "spam", "post": str(spam.id),
             "comment": "Selling cans <b>everywhere</b>"},

@@ -135,10 +135,19 @@ def _fields(p: Params) -> list[tuple[str, str]] | None:
             for item in items if isinstance(item, dict)]
 
 
-def _source_language(p: Params) -> str | None:
-    """source[language] (form key or a JSON `source` object); None when absent."""
-    value = p.nested("source").get("language")
-    return None if value is None else str(value)
+def _source(p: Params, name: str) -> str | None:
+    """source[NAME] (form key or a JSON `source` object); None when absent."""
+    value = p.nested("source").get(name)
+    return None if value is None else str(value).lower() if isinstance(value, bool) \
+        else str(value)
+
+
+def _source_flag(p: Params, name: str) -> bool | None:
+    """A boolean source[NAME] as Rails reads one ("1", "true", true); None when absent."""
+    value = _source(p, name)
+    if value is None or value == "":
+        return None
+    return value.lower() not in ("0", "f", "false", "off", "no", "n")
 
 
 async def update_credentials(request: web.Request) -> web.Response:
@@ -148,7 +157,8 @@ async def update_credentials(request: web.Request) -> web.Response:
         display_name=p.get("display_name"), note=p.get("note"),
         avatar=_file_bytes(p, "avatar"), header=_file_bytes(p, "header"), fields=_fields(p),
         locked=_optional_bool(p, "locked"), bot=_optional_bool(p, "bot"),
-        discoverable=_optional_bool(p, "discoverable"), language=_source_language(p))
+        discoverable=_optional_bool(p, "discoverable"), language=_source(p, "language"),
+        privacy=_source(p, "privacy") or None, sensitive=_source_flag(p, "sensitive"))
     found = await credentials.update_credentials(_services(request), user.account_id, update)
     return api_json(_credential(found))
 

@@ -5,7 +5,8 @@ path as the web compose page (prompt screening, daily quota, rate limit, Idempot
 server.services.generation.extension). Parameters, from the query, a form or JSON:
   prompt (required unless remixing a status with a published prompt), size ("WxH" or "auto"),
   quality (auto, low, medium, high), style, seed, n (1-4, default 1), source_media_id (remix
-  an image of yours, or one in a post whose author allows remixes), remix_of (a status id:
+  an image of yours, or one in a post whose author allows remixes), strength (a remix: how far
+  it may move from its source, above 0 to 1, default 0.6), remix_of (a status id:
   remix its image); the Idempotency-Key header makes a retried request return the first
   generation at no cost.
 It answers 202 with a Generation; GET /api/v1/dreamfeed/generations/:id answers it again
@@ -29,6 +30,17 @@ The Generation entity:
                       images answer 422 with its error.
 Each attachment carries `dreamfeed.ai_generated: true` with its generator and IPTC digital
 source type once made.
+
+POST /api/v1/dreamfeed/media/:id/describe (scope write:media) asks the instance's vision model
+([describe], advertised in /api/v2/instance `configuration.dreamfeed.describe`) for a draft
+of the alt text of one of the caller's images, generated or uploaded, posted or not; with
+`include_prompt=true` the model also reads the prompt the image was made from. It answers
+200 with a Description: media_id, description (at most 1,500 characters), caption (a
+suggestion, or null), model, used_prompt, daily_limit, remaining_today, resets_at. Nothing
+is saved: the client shows the draft for the author to edit, then PUTs /api/v1/media/:id.
+Refusals: 422 when descriptions are off or the model declined or takes no images, 404 for
+another's image, 409 while the image is still being made, 429 over the daily limit, 503
+when the model cannot be reached or timed out (nothing counted).
 """
 
 from __future__ import annotations
@@ -44,7 +56,9 @@ from server.handlers.api.common import (
     parse_id_param,
     require_user,
 )
+from server.render.to_mastodon.descriptions import DescriptionParts, description
 from server.render.to_mastodon.generations import generation
+from server.services.generation import describe as describe_service
 from server.services.generation import extension
 from server.services.generation.extension import Ask, GenerationParts
 
@@ -70,11 +84,21 @@ def _id(form: Params, name: str) -> int | None:
     return found
 
 
+def _strength(form: Params) -> float | None:
+    value = form.get("strength")
+    if value is None or value == "":
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise ApiError(422, "strength must be a number") from None
+
+
 def _ask(request: web.Request, form: Params) -> Ask:
     return Ask(prompt=form.get("prompt"), size=form.get("size") or None,
                quality=form.get("quality") or None, style=form.get("style") or None,
                seed=form.integer("seed"), n=form.integer("n", 1) or 1,
-               source_media_id=_id(form, "source_media_id"),
+               source_media_id=_id(form, "source_media_id"), strength=_strength(form),
                idempotency_key=request.headers.get("Idempotency-Key") or None)
 
 
@@ -103,7 +127,21 @@ async def remix(request: web.Request) -> web.Response:
     return _entity(parts, 202)
 
 
+async def describe(request: web.Request) -> web.Response:
+    user = require_user(request, SCOPE)
+    form = await params(request)
+    media_id = parse_id_param(request.match_info["id"])
+    draft = await describe_service.draft_description(
+        request.app[appkeys.SERVICES], user.account_id, media_id,
+        include_prompt=form.boolean("include_prompt"))
+    return api_json(description(DescriptionParts(
+        media_id=media_id, description=draft.description, caption=draft.caption,
+        model=draft.model, used_prompt=draft.used_prompt, daily_limit=draft.quota.limit,
+        remaining_today=draft.quota.left, resets_at=draft.quota.resets_at)))
+
+
 def setup_routes(app: web.Application) -> None:
     app.router.add_post("/api/v1/dreamfeed/generations", create)
     app.router.add_get("/api/v1/dreamfeed/generations/{id}", show)
     app.router.add_post("/api/v1/dreamfeed/statuses/{id}/remix", remix)
+    app.router.add_post("/api/v1/dreamfeed/media/{id}/describe", describe)

@@ -1,11 +1,11 @@
 """Client API: the instance and discovery (Mastodon's api/v1/instances_controller.rb,
 api/v2/instances_controller.rb, api/v1/instances/*, custom_emojis, announcements, trends/*,
-preferences, followed_tags).
+preferences; followed tags are tags.py's).
 
-Public, except the user's own things: announcements and followed tags (read), preferences
+Public, except the user's own things: announcements (read), preferences
 (read:accounts). v2 instance with a user token adds that user's generation quota to
 `configuration.dreamfeed`, so that answer is private. What Dreamfeed has none of answers an
-empty list: custom emojis, announcements, trending links, followed tags. /api/v1/instance/
+empty list: custom emojis, announcements, trending links. /api/v1/instance/
 activity is not served: logins are not counted by week here, and Mastodon answers 404 where it
 is off.
 """
@@ -19,9 +19,10 @@ from yarl import URL
 
 from server import appkeys
 from server.handlers.api.common import ApiError, api_json, grant, require_user
+from server.handlers.caching import Built, shared
 from server.render.to_mastodon import instance as render
 from server.render.to_mastodon.statuses import status
-from server.services.accounts import posting_language
+from server.services.accounts import preferences as preference_service
 from server.services.reading import instance as instance_service
 from server.services.reading import trends
 from storage.types import utcnow
@@ -38,16 +39,28 @@ def _viewer(request: web.Request) -> int | None:
     return found.account_id if found is not None else None
 
 
-async def instance_v2(request: web.Request) -> web.Response:
+async def instance_v2(request: web.Request) -> web.StreamResponse:
     viewer = _viewer(request)
+    if viewer is None:
+        return await _public_instance(request, "v2")
     parts = await instance_service.instance(request.app[appkeys.SERVICES], viewer)
-    return api_json(render.instance_v2(parts),
-                    headers=PUBLIC_CACHE if viewer is None else PRIVATE)
+    return api_json(render.instance_v2(parts), headers=PRIVATE)
 
 
-async def instance_v1(request: web.Request) -> web.Response:
-    parts = await instance_service.instance(request.app[appkeys.SERVICES], None)
-    return api_json(render.instance_v1(parts), headers=PUBLIC_CACHE)
+async def instance_v1(request: web.Request) -> web.StreamResponse:
+    return await _public_instance(request, "v1")
+
+
+async def _public_instance(request: web.Request, version: str) -> web.StreamResponse:
+    """The instance document as anyone sees it: every client asks for it at start, and it
+    counts users and posts; kept briefly (FRESH_SECONDS), as Mastodon keeps it in Rails.cache
+    and lets shared caches keep it 3 minutes."""
+    async def build() -> Built:
+        parts = await instance_service.instance(request.app[appkeys.SERVICES], None)
+        document = render.instance_v2(parts) if version == "v2" else render.instance_v1(parts)
+        return api_json(document, headers=PUBLIC_CACHE), ()
+
+    return await shared(request, ("instance-api", version), build)
 
 
 async def rules(request: web.Request) -> web.Response:
@@ -80,20 +93,16 @@ async def announcements(request: web.Request) -> web.Response:
     return api_json([])
 
 
-async def followed_tags(request: web.Request) -> web.Response:
-    require_user(request, "read:follows")
-    return api_json([])
-
-
 async def preferences(request: web.Request) -> web.Response:
-    """Mastodon's defaults, which are what the compose page and the timelines do, and the
-    user's default posting language (null: none chosen)."""
+    """The user's preferences, as set on the web settings page (the posting language null:
+    none chosen). Content warnings are always folded here: expand:spoilers is false."""
     user = require_user(request, "read:accounts")
-    language = await posting_language.chosen(request.app[appkeys.SERVICES], user.account_id)
-    return api_json({"posting:default:visibility": "public",
-                     "posting:default:sensitive": False,
-                     "posting:default:language": language,
-                     "reading:expand:media": "default",
+    chosen = await preference_service.preferences(request.app[appkeys.SERVICES],
+                                                  user.account_id)
+    return api_json({"posting:default:visibility": chosen.visibility,
+                     "posting:default:sensitive": chosen.sensitive,
+                     "posting:default:language": chosen.language,
+                     "reading:expand:media": chosen.expand_media,
                      "reading:expand:spoilers": False})
 
 
@@ -149,7 +158,6 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/custom_emojis", nothing)
     app.router.add_get("/api/v1/announcements", announcements)
     app.router.add_get("/api/v1/preferences", preferences)
-    app.router.add_get("/api/v1/followed_tags", followed_tags)
     app.router.add_get("/api/v1/trends", trending_tags)
     app.router.add_get("/api/v1/trends/tags", trending_tags)
     app.router.add_get("/api/v1/trends/statuses", trending_statuses)

@@ -20,6 +20,7 @@ from server.handlers.api import (
     search,
     statuses,
     streaming,
+    tags,
     timelines,
 )
 
@@ -27,5 +28,5 @@ from server.handlers.api import (
 def setup_routes(app: web.Application) -> None:
     for module in (oauth, instance, filters, accounts, statuses, timelines, lists,
                    notifications, conversations, markers, media, search, dreamfeed,
-                   streaming, async_refreshes):
+                   streaming, async_refreshes, tags):
         module.setup_routes(app)

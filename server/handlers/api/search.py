@@ -2,10 +2,11 @@
 server.services.reading.api_search.
 
 GET /api/v2/search: q (required), type (accounts, hashtags, statuses), resolve, following,
-account_id, limit (default 20, at most 40, per type), offset. A token is optional (Mastodon
-4.0): with one it needs read:search; without one, `resolve` and `offset` are refused with
-Mastodon's 401s. The answer is a Search: {"accounts": [...], "statuses": [...],
-"hashtags": [Tag...]}.
+account_id, limit (default 20, at most 40, per type), offset, max_id and min_id (statuses).
+A token is optional (Mastodon 4.0): with one it needs read:search; without one, `resolve`
+and `offset` are refused with Mastodon's 401s, and words find no statuses (full-text search
+is for authenticated requests, as Mastodon's). The answer is a Search: {"accounts": [...],
+"statuses": [...], "hashtags": [Tag...]}.
 
 GET /api/v1/search was removed in Mastodon 3.0 (its routes have no v1 search): it answers
 the JSON 404 of every unknown /api path.
@@ -46,7 +47,8 @@ async def search_v2(request: web.Request) -> web.Response:
     query = api_search.SearchQuery(
         q=q, type=form.get("type") or None, resolve=resolve,
         following=form.boolean("following"), account_id=account_id,
-        limit=min(max(limit, 1), MAX_LIMIT), offset=max(offset, 0))
+        limit=min(max(limit, 1), MAX_LIMIT), offset=max(offset, 0),
+        max_id=form.integer("max_id"), min_id=form.integer("min_id"))
     services = request.app[appkeys.SERVICES]
     viewer = user.account_id if user else None
     found = await api_search.search(services, query, viewer_account_id=viewer)

@@ -30,6 +30,7 @@ from server.render.to_mastodon.parts import StatusParts
 from server.render.to_mastodon.status_edits import status_edit
 from server.render.to_mastodon.statuses import status as status_entity
 from server.render.to_mastodon.statuses import status_source
+from server.services.accounts import preferences
 from server.services.context import Services
 from server.services.federation import thread_context
 from server.services.reading import api_statuses
@@ -97,10 +98,15 @@ async def create(request: web.Request) -> web.Response:
     if quoted is not None and not quoted.isdigit():
         raise ApiError(404, quotes.NOT_FOUND)
     services = _services(request)
+    # What the status leaves out comes from the user's preferences, as Mastodon's
+    # PostStatusService takes setting_default_privacy and setting_default_sensitive.
+    chosen = await preferences.preferences(services, user.account_id) \
+        if not given.get("visibility") or given.get("sensitive") in (None, "") else None
     view = await posts.create_status(services, user.username, posts.NewStatus(
         media_ids=_media_ids(given.list("media_ids")), caption=given.text("status"),
-        spoiler_text=given.text("spoiler_text"), sensitive=given.boolean("sensitive"),
-        visibility=given.get("visibility") or "public",
+        spoiler_text=given.text("spoiler_text"),
+        sensitive=given.boolean("sensitive", chosen.sensitive if chosen else False),
+        visibility=given.get("visibility") or (chosen.visibility if chosen else "public"),
         language=_language(given.get("language")),
         idempotency_key=_idempotency_key(request), in_reply_to=reply_to,
         quote_of=quoted, quote_approval_policy=given.get("quote_approval_policy") or None))

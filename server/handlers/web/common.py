@@ -10,7 +10,9 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from server.handlers.errors import retry_headers, status_for
+from server.i18n import gettext as _
 from server.services.errors import ServiceError
+from server.services.federation.remote import RemoteError, RemoteGone, RemoteRefused
 
 MAX_FIELD = 4096
 
@@ -62,9 +64,29 @@ def done(request: web.Request, form: MultiDictProxy[Any], *, default: str = "/",
 def refused(request: web.Request, exc: ServiceError) -> web.Response:
     """A service's refusal, with the status of server.handlers.errors' table (and Retry-After
     when rate limited)."""
-    response = failed(request, str(exc), status=status_for(exc))
+    response = failed(request, page_message(exc), status=status_for(exc))
     response.headers.update(retry_headers(exc))
     return response
+
+
+def page_message(exc: ServiceError) -> str:
+    """A refusal in words for a page: sentence case, a full stop, and never the text of a
+    network failure (a remote server's errors carry the resolver's or TLS library's own).
+    In the request's language where the catalogue has the message (services mark theirs
+    with server.i18n.N_, as they raise it: it is translated before it is given its capital
+    and full stop)."""
+    if isinstance(exc, RemoteRefused):
+        return _("That server does not federate with this instance, so nothing can be done "
+                 "there.")
+    if isinstance(exc, RemoteGone):
+        return _("That account or post was deleted on its server.")
+    if isinstance(exc, RemoteError):
+        return _("The other server could not be reached or did not answer as expected. "
+                 "Check the address and try again later.")
+    raw = str(exc).strip()
+    text = _(raw) if raw else _("That could not be done.")
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def failed(request: web.Request, message: str, *, status: int = 422) -> web.Response:

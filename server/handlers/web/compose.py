@@ -9,9 +9,11 @@ generate form with fetch and polls GET /compose/generations/{id} every second in
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,6 +24,8 @@ from server import appkeys
 from server.handlers.errors import retry_headers, status_for
 from server.handlers.session import current_user, render, require_user
 from server.handlers.web.common import field, see_other, wants_json
+from server.i18n import N_, gettext
+from server.services.accounts import alt_text, preferences
 from server.services.accounts.web_sessions import SignedIn
 from server.services.errors import (
     Conflict,
@@ -33,12 +37,15 @@ from server.services.errors import (
     RateLimited,
     ServiceError,
 )
+from server.services.generation import describe as describe_service
 from server.services.generation import generate as generation_service
 from server.services.generation.prompt_moderation import ModerationUnavailable
 from server.services.reading import composer, quote_cards
+from server.services.reading import drafts as drafts_reading
 from server.services.statuses import posts as post_service
 from server.services.statuses.interaction_policy import CHOICE_LABELS, CHOSEN
 from storage.ids import parse_id
+from storage.types import utcnow
 
 PURPOSES = ("avatar", "header")
 POLL_SECONDS = 1
@@ -96,7 +103,8 @@ def _kind(exc: ServiceError) -> str:
 
 async def _context(request: web.Request, user: SignedIn, carry: Carry,
                    generation_id: int | None, *, values: Mapping[str, Any] | None = None,
-                   error: str | None = None) -> tuple[dict[str, Any], int]:
+                   error: str | None = None, pick: int | None = None
+                   ) -> tuple[dict[str, Any], int]:
     """Everything compose.html shows, and the status to answer with."""
     services = request.app[appkeys.SERVICES]
     status, errors = 200, [error] if error else []
@@ -133,6 +141,7 @@ async def _context(request: web.Request, user: SignedIn, carry: Carry,
             status = 404
             errors.append(str(exc))
     options = composer.options(services)
+    chosen = await preferences.preferences(services, user.account_id)  # the form's defaults
     given = dict(values or {})
     prompt = view.prompt if view else remix.prompt if remix else ""
     size = view.size if view else composer.PROFILE_SIZES.get(carry.purpose,
@@ -142,20 +151,34 @@ async def _context(request: web.Request, user: SignedIn, carry: Carry,
         "quality": view.quality if view else options.default_quality,
         "style": (view.style or "") if view else "",
         "n": view.n if view else (2 if carry.purpose else 1),
-        "caption": "", "spoiler_text": "", "sensitive": False,
-        "visibility": composer.default_visibility(parent), "publish_prompt": False,
+        "strength": generation_service.REMIX_STRENGTH,
+        "caption": "", "spoiler_text": "", "sensitive": chosen.sensitive,
+        "visibility": composer.default_visibility(parent, chosen.visibility),
+        "publish_prompt": False,
         "can_remix": True, "alts": {}, "alt_prompt": set(), "picked": set(),
         "interactions": {},
     }
     form.update({name: value for name, value in given.items() if value is not None})
+    # Images already in a post are not offered again: the rest are drafts (the tray's
+    # Post opens this page with ?pick=ID, that draft ticked).
+    results = [m for m in view.media if not m.posted] if view else []
     if view and view.state == "done" and not form["picked"]:
-        form["picked"] = {view.media[0].id} if view.media else set()
+        wanted = {m.id for m in results if m.id == pick}
+        form["picked"] = wanted or ({results[0].id} if results else set())
+    tray = await drafts_reading.drafts(services, user.account_id,
+                                       other_than_generation=view.id if view else None)
     return {
         "user": user, "carry": carry, "parent": parent, "remix": remix, "generation": view,
-        "quote": quote,
+        "quote": quote, "results": results, "drafts": tray,
+        "placeholder_ratio": composer.size_ratio(view.size) if view else (1, 1),
         "state_label": composer.STATE_LABELS.get(view.state, "") if view else "",
         "running": view is not None and view.state in ("queued", "running"),
-        "options": options, "quota": await composer.quota(services, user.account_id),
+        "options": options, **await _quota_context(request, user),
+        "describe_on": describe_service.enabled(services.config),
+        # The procedural engine draws shapes from the prompt's words, not what it describes
+        # (the embedded generator on a real model, engine = "diffusers", needs no such note).
+        "builtin_engine": generation_service.backend_label(services.config) == "embedded"
+        and services.config.generator.engine == "procedural",
         "visibilities": VISIBILITY_CHOICES, "form": form, "errors": errors,
         "interaction_policies": INTERACTION_POLICIES, "interaction_labels": CHOICE_LABELS,
         "generate_key": secrets.token_urlsafe(16), "post_key": secrets.token_urlsafe(16),
@@ -167,29 +190,52 @@ async def _context(request: web.Request, user: SignedIn, carry: Carry,
     }, status
 
 
+async def _quota_context(request: web.Request, user: SignedIn) -> dict[str, Any]:
+    quota = await generation_service.daily_quota(request.app[appkeys.SERVICES],
+                                                 user.account_id)
+    return {"quota": quota, "quota_resets_in": _until(quota.resets_at)}
+
+
+def _until(moment: datetime) -> str:
+    """'in 3 h 20 min': how long until the day's images come back."""
+    minutes = max(1, math.ceil((moment - utcnow()).total_seconds() / 60))
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return gettext("in %(hours)s h %(minutes)s min", hours=hours, minutes=minutes)
+    return gettext("in %(minutes)s min", minutes=minutes)
+
+
+def _quota_json(quota: generation_service.DailyQuota) -> dict[str, Any]:
+    """What compose.js needs to update the quota line without reloading."""
+    return {"left": quota.left, "limit": quota.limit, "resets_at": quota.resets_at.isoformat(),
+            "resets_in": _until(quota.resets_at)}
+
+
 # Who may reply and boost, chosen per post (interaction controls), by sub-policy name.
-INTERACTION_POLICIES = tuple((i.sub_policy, {"reply": "reply", "announce": "boost"}[i.key])
+# The verbs and labels are translated where the page shows them (server.i18n).
+INTERACTION_POLICIES = tuple((i.sub_policy, {"reply": N_("reply"), "announce": N_("boost")}[i.key])
                              for i in CHOSEN)
 VISIBILITY_CHOICES = (
-    ("public", "Public", "Anyone, shown in public timelines"),
-    ("unlisted", "Unlisted", "Anyone with the link, not in public timelines"),
-    ("private", "Followers only", "Only your followers"),
-    ("direct", "Mentioned people only", "Only the accounts you @mention"),
+    ("public", N_("Public"), N_("Anyone, shown in public timelines")),
+    ("unlisted", N_("Unlisted"), N_("Anyone with the link, not in public timelines")),
+    ("private", N_("Followers only"), N_("Only your followers")),
+    ("direct", N_("Mentioned people only"), N_("Only the accounts you @mention")),
 )
 
 
 async def _page(request: web.Request, user: SignedIn, carry: Carry, generation_id: int | None,
                 *, values: Mapping[str, Any] | None = None, error: str | None = None,
-                status: int | None = None) -> web.Response:
+                status: int | None = None, pick: int | None = None) -> web.Response:
     context, found_status = await _context(request, user, carry, generation_id,
-                                           values=values, error=error)
+                                           values=values, error=error, pick=pick)
     return render(request, "compose.html", context, status=status or found_status)
 
 
 async def compose_page(request: web.Request) -> web.StreamResponse:
     user = require_user(request)
     return await _page(request, user, _carry(request.query),
-                       parse_id(request.query.get("generation")))
+                       parse_id(request.query.get("generation")),
+                       pick=parse_id(request.query.get("pick")))
 
 
 # --- generating ------------------------------------------------------------------------------
@@ -198,7 +244,8 @@ async def compose_page(request: web.Request) -> web.StreamResponse:
 def _generation_values(form: MultiDictProxy[Any]) -> dict[str, Any]:
     return {"prompt": field(form, "prompt", generation_service.MAX_PROMPT_LENGTH + 1),
             "size": field(form, "size", 16), "quality": field(form, "quality", 16),
-            "style": field(form, "style", 64), "n": field(form, "n", 4)}
+            "style": field(form, "style", 64), "n": field(form, "n", 4),
+            "strength": field(form, "strength", 16)}
 
 
 async def generate(request: web.Request) -> web.StreamResponse:
@@ -212,6 +259,10 @@ async def generate(request: web.Request) -> web.StreamResponse:
     except ValueError:
         n = 0  # refused below with the service's own message
     try:
+        strength = float(values["strength"] or generation_service.REMIX_STRENGTH)
+    except ValueError:
+        strength = -1.0  # refused below with the service's own message
+    try:
         source_media_id = None
         if carry.remix_of is not None and carry.remix_image:
             remix = await composer.remix(services, carry.remix_of, user.account_id)
@@ -219,7 +270,7 @@ async def generate(request: web.Request) -> web.StreamResponse:
         view = await generation_service.request_generation(
             services, user.account_id, values["prompt"], size=values["size"] or None,
             quality=values["quality"] or None, style=values["style"] or None, n=n,
-            source_media_id=source_media_id,
+            source_media_id=source_media_id, strength=strength,
             idempotency_key=field(form, "key", 255) or None,
             limiter=services.limiter)
     except ServiceError as exc:
@@ -237,18 +288,27 @@ async def _refused(request: web.Request, user: SignedIn, carry: Carry,
     """A refusal said on the compose page itself, with what was typed kept."""
     status = status_for(exc)
     headers = retry_headers(exc)
+    quota = await generation_service.daily_quota(request.app[appkeys.SERVICES],
+                                                 user.account_id)
+    counted = ""
+    if isinstance(exc, PromptRefused) and quota.left is not None:
+        # screen_prompt counts a refusal: probing the filters is not free. Say so.
+        counted = (f". Refused prompts count against your daily images: {quota.left} of "
+                   f"{quota.limit} left today.")
     if wants_json(request):
-        return web.json_response({"ok": False, "error": str(exc), "kind": _kind(exc)},
+        return web.json_response({"ok": False, "error": str(exc) + counted, "kind": _kind(exc),
+                                  "quota": _quota_json(quota)},
                                  status=status, headers=headers)
     response = await _page(request, user, carry, generation_id, values=values,
-                           error=_headline(exc), status=status)
+                           error=_headline(exc) + counted, status=status)
     response.headers.update(headers)
     return response
 
 
 def _headline(exc: ServiceError) -> str:
-    # Service messages start lowercase (they also end CLI lines); the page shows a sentence.
-    message = str(exc)
+    # Service messages start lowercase (they also end CLI lines); the page shows a sentence,
+    # in the reader's language where the catalogue has it (services mark theirs with N_).
+    message = gettext(str(exc))
     return message[:1].upper() + message[1:]
 
 
@@ -261,7 +321,7 @@ async def generation_state(request: web.Request) -> web.StreamResponse:
     generation_id = parse_id(request.match_info["generation_id"])
     try:
         if generation_id is None:
-            raise NotFound("there is no such generation")
+            raise NotFound(N_("there is no such generation"))
         view = await generation_service.get_generation(request.app[appkeys.SERVICES], generation_id,
                                                account_id=user.account_id)
     except NotFound as exc:
@@ -313,7 +373,13 @@ async def post(request: web.Request) -> web.StreamResponse:
     values = _post_values(form, media_ids)
     try:
         if not media_ids:
-            raise InvalidInput("pick at least one image for your post")
+            raise InvalidInput(N_("pick at least one image for your post"))
+        # Images without alt text: asked once whether to post anyway (a setting turns it off).
+        missing = alt_text.missing_alt(media_ids, values["alts"], values["alt_prompt"])
+        if missing and not field(form, "alt_reminded") and not wants_json(request) \
+                and await alt_text.reminders_on(request.app[appkeys.SERVICES], user.account_id):
+            return await _page(request, user, carry, generation_id,
+                               values={**values, "alt_missing": missing})
         view = await post_service.create_status(
             request.app[appkeys.SERVICES], user.username, post_service.NewStatus(
                 media_ids=media_ids, caption=values["caption"],

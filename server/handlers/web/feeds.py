@@ -14,17 +14,21 @@ from aiohttp import web
 from server import appkeys
 from server.handlers.pages import instance_context
 from server.handlers.session import current_user, render, require_user
+from server.i18n import N_
+from server.i18n import gettext as _
+from server.services.accounts import onboarding
 from server.services.context import Services
 from server.services.errors import NotFound
 from server.services.reading import discover, feeds
-from server.services.social import markers
+from server.services.social import markers, tag_follows
 from storage.pagination import InvalidPage, Page, parse_page
 
-FEED_TITLES = {"home": "Home", "local": "Local", "federated": "Federated"}
+# Translated where a page shows them (server.i18n: N_ marks, _ translates).
+FEED_TITLES = {"home": N_("Home"), "local": N_("Local"), "federated": N_("Federated")}
 FEED_BLURBS = {
-    "home": "Posts from you and the people you follow.",
-    "local": "Public posts made on this server.",
-    "federated": "Public posts from this server and every server it knows.",
+    "home": N_("Posts from you and the people you follow."),
+    "local": N_("Public posts made on this server."),
+    "federated": N_("Public posts from this server and every server it knows."),
 }
 
 
@@ -71,8 +75,8 @@ def _cards_page(request: web.Request, template: str, context: dict[str, Any],
 async def _feed_page(request: web.Request, name: str, page: feeds.FeedPage,
                      **extra: Any) -> web.Response:
     return _cards_page(request, "feed.html", {
-        "active_page": name, "feed": name, "title": FEED_TITLES.get(name, name),
-        "blurb": FEED_BLURBS.get(name, ""), "cards": page.cards,
+        "active_page": name, "feed": name, "title": _(FEED_TITLES.get(name, name)),
+        "blurb": _(FEED_BLURBS[name]) if name in FEED_BLURBS else "", "cards": page.cards,
         "more_url": _more_url(request, max_id=page.next_max_id), **extra})
 
 
@@ -93,7 +97,11 @@ async def home(request: web.Request) -> web.StreamResponse:
     user = require_user(request)
     page = await feeds.home(_services(request), user.username, user.account_id,
                             _page(request))
-    return await _feed_page(request, "home", page)
+    # The getting-started steps, at the top of the first page while the account is new.
+    steps = None if _partial(request) or "max_id" in request.query else \
+        await onboarding.state(_services(request), user.account_id)
+    return await _feed_page(request, "home", page,
+                            onboarding=steps if steps is not None and steps.on_home else None)
 
 
 async def public(request: web.Request) -> web.StreamResponse:
@@ -111,9 +119,12 @@ async def tag(request: web.Request) -> web.StreamResponse:
     page = await feeds.hashtag(_services(request), name, _page(request),
                                username=user.username if user else None,
                                account_id=user.account_id if user else None)
+    following = user is not None and not _partial(request) and \
+        await tag_follows.is_following(_services(request), user.account_id, name)
     return _cards_page(request, "feed.html", {
-        "active_page": "", "feed": "tag", "title": f"#{name}",
-        "blurb": f"Public posts tagged #{name}.", "cards": page.cards,
+        "active_page": "", "feed": "tag", "title": f"#{name}", "tag_name": name,
+        "following_tag": following,
+        "blurb": _("Public posts tagged #%(name)s.", name=name), "cards": page.cards,
         "more_url": _more_url(request, max_id=page.next_max_id)})
 
 
@@ -127,9 +138,9 @@ async def discover_page(request: web.Request) -> web.StreamResponse:
                                   viewer_account_id=user.account_id if user else None,
                                   offset=offset)
     return _cards_page(request, "feed.html", {
-        "active_page": "discover", "feed": "discover", "title": "Discover",
-        "blurb": "Popular images made on this server this week, by likes, boosts and "
-                 "remixes.",
+        "active_page": "discover", "feed": "discover", "title": _("Discover"),
+        "blurb": _("Popular images made on this server this week, by likes, boosts and "
+                   "remixes."),
         "cards": page.cards, "more_url": _more_url(request, offset=page.next_offset)})
 
 
@@ -138,8 +149,8 @@ async def bookmarks_page(request: web.Request) -> web.StreamResponse:
     page = await feeds.bookmarks(_services(request), user.username, user.account_id,
                                  _page(request))
     return _cards_page(request, "feed.html", {
-        "active_page": "bookmarks", "feed": "bookmarks", "title": "Bookmarks",
-        "blurb": "Posts you saved. Only you see this list.", "cards": page.cards,
+        "active_page": "bookmarks", "feed": "bookmarks", "title": _("Bookmarks"),
+        "blurb": _("Posts you saved. Only you see this list."), "cards": page.cards,
         "more_url": _more_url(request, max_id=page.next_max_id)})
 
 

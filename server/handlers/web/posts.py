@@ -16,19 +16,30 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from server import appkeys
+from server.handlers.caching import (
+    LOGGED_OUT_PAGE,
+    PAGE_VARY,
+    Built,
+    anonymous,
+    shared,
+    shared_page_context,
+)
 from server.handlers.responses import wants_activity
 from server.handlers.session import current_user, render, require_user
 from server.handlers.statuses import status_object
 from server.handlers.web.common import (
     done,
     field,
+    page_message,
     refused,
     safe_next,
     see_other,
     wants_json,
 )
 from server.handlers.web.compose import VISIBILITY_CHOICES
+from server.i18n import gettext as _
 from server.services.accounts.web_sessions import SignedIn
+from server.services.caching.documents import account_tag, status_tag
 from server.services.context import Services
 from server.services.errors import (
     Gone,
@@ -53,21 +64,45 @@ def _status_id(request: web.Request) -> int:
 async def show(request: web.Request) -> web.StreamResponse:
     if wants_activity(request):
         return await status_object(request)  # the Note itself (local posts only)
+    status_id = _status_id(request)
+    if not anonymous(request):
+        return await _post_page(request, status_id)
+    # The page as an anonymous visitor sees it is everyone's (a link shared elsewhere
+    # brings hundreds of fetches at once): kept until the post, its author or a reply
+    # to it changes.
+    shared_page_context(request)
+
+    async def build() -> Built:
+        response = await _post_page(request, status_id)
+        return response, response.get(_TAGS, ())
+
+    return await shared(request, ("post", request.match_info["username"], status_id), build,
+                        cache_control=LOGGED_OUT_PAGE, vary=PAGE_VARY)
+
+
+# What a rendered post page shows: the tags of its cache entry.
+_TAGS = web.ResponseKey("post_page_tags", list)
+
+
+async def _post_page(request: web.Request, status_id: int) -> web.Response:
     services = request.app[appkeys.SERVICES]
     user = current_user(request)
     try:
         page = await post_page.post_page(services, request.match_info["username"],
-                                         _status_id(request), user)
+                                         status_id, user)
     except Gone as exc:
-        return render(request, "error.html", {"message": str(exc)}, status=410)
+        return render(request, "error.html", {"message": page_message(exc)}, status=410)
     except NotFound:
-        return render(request, "error.html", {"message": "This post does not exist, or you "
-                                              "cannot see it."}, status=404)
+        return render(request, "error.html", {"message": _("This post does not exist, or you "
+                                                "cannot see it.")}, status=404)
     # The rest of a remote post's thread, fetched for the next look.
     fetching = user is not None and not page.local \
         and await thread_context.request(services, page.post.id)
-    return render(request, "status.html",
-                  {**_page_context(services, page, user), "thread_fetching": fetching})
+    response = render(request, "status.html",
+                      {**_page_context(services, page, user), "thread_fetching": fetching})
+    response[_TAGS] = [account_tag(page.post.author.id), status_tag(page.post.id),
+                       status_tag(status_id)]
+    return response
 
 
 def _page_context(services: Services, page: post_page.PostPage, user: SignedIn | None, *,
@@ -121,7 +156,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
             return refused(request, exc)
         page = await post_page.post_page(services, state.handle, status_id, user)
         return render(request, "status.html", _page_context(
-            services, page, user, reply=typed, reply_error=str(exc)), status=422)
+            services, page, user, reply=typed, reply_error=page_message(exc)), status=422)
     except ServiceError as exc:
         return refused(request, exc)
     thread = f"{state.path}#post-{view.id}"
@@ -257,7 +292,7 @@ async def edit(request: web.Request) -> web.StreamResponse:
                  "sensitive": post.sensitive, "alt_texts": [i.alt for i in post.images]}
         shown.update({k: v for k, v in values.items() if v is not None})
         return render(request, "post_edit.html",
-                      {"post": post, "error": str(exc), "values": shown}, status=422)
+                      {"post": post, "error": page_message(exc), "values": shown}, status=422)
     except ServiceError as exc:
         return refused(request, exc)
     return done(request, form, default=post.path, id=status_id, path=post.path)

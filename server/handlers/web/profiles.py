@@ -14,9 +14,19 @@ from aiohttp import web
 
 from server import appkeys
 from server.handlers import actors
+from server.handlers.caching import (
+    LOGGED_OUT_PAGE,
+    PAGE_VARY,
+    Built,
+    anonymous,
+    shared,
+    shared_page_context,
+)
 from server.handlers.responses import wants_activity
 from server.handlers.session import current_user, render
 from server.render import syndication
+from server.services.accounts import users as account_service
+from server.services.caching.documents import account_tag
 from server.services.errors import NotFound
 from server.services.reading import profiles
 from storage.ids import parse_id
@@ -54,20 +64,38 @@ def _max_id(request: web.Request) -> int | None:
 
 
 async def _profile_page(request: web.Request, acct: str) -> web.StreamResponse:
+    tab = request.query.get("tab", "posts")
+    tab = tab if tab in TABS else "posts"
+    max_id = _max_id(request)
+    partial = request.query.get("partial") == "1"
+    # The first page as an anonymous visitor sees it is everyone's: kept until the account
+    # or its posts change. Later pages (any max_id) are not, so they cannot crowd it out.
+    if max_id is not None or not anonymous(request):
+        return (await _render_profile(request, acct, tab, max_id, partial))[0]
+    shared_page_context(request)
+
+    async def build() -> Built:
+        response, account_id = await _render_profile(request, acct, tab, None, partial)
+        return response, () if account_id is None else [account_tag(account_id)]
+
+    return await shared(request, ("profile", acct, tab, partial), build,
+                        cache_control=LOGGED_OUT_PAGE, vary=PAGE_VARY)
+
+
+async def _render_profile(request: web.Request, acct: str, tab: str, max_id: int | None,
+                          partial: bool) -> tuple[web.Response, int | None]:
+    """The page, and the id of the account it shows (None: a page saying it is missing)."""
     services = request.app[appkeys.SERVICES]
     try:
         view = await profiles.profile(services, acct)
     except NotFound:
-        return _not_found(request, acct)
+        return _not_found(request, acct), None
     unavailable = _unavailable(request, view)
     if unavailable is not None:
-        return unavailable
+        return unavailable, None
     user = current_user(request)
     viewer_id = user.account_id if user else None
     viewer = user.username if user else None
-    tab = request.query.get("tab", "posts")
-    tab = tab if tab in TABS else "posts"
-    max_id = _max_id(request)
     rel = await profiles.relationship(services, viewer_id, view.id)
     if rel.blocking or rel.blocked_by:
         posts = profiles.PostsPage([], None)  # a block hides the posts both ways
@@ -76,7 +104,6 @@ async def _profile_page(request: web.Request, acct: str) -> web.StreamResponse:
     else:
         posts = await profiles.grid(services, view, max_id, viewer, viewer_id)
     base = services.config.base_url
-    partial = request.query.get("partial") == "1"
     context: dict[str, Any] = {
         "profile": view, "rel": rel, "tab": tab, "posts": posts, "first_page": max_id is None,
         "partial": partial, "next_path": view.path + ("?tab=replies" if tab == "replies" else ""),
@@ -89,7 +116,8 @@ async def _profile_page(request: web.Request, acct: str) -> web.StreamResponse:
                      if posts.next_max_id else None),
     }
     # static/app.js's "Load more" asks for ?partial=1: just the next posts and link.
-    return render(request, "profile_items.html" if partial else "profile.html", context)
+    return render(request, "profile_items.html" if partial else "profile.html",
+                  context), view.id
 
 
 async def local_profile(request: web.Request) -> web.StreamResponse:
@@ -141,19 +169,28 @@ async def follow_list(request: web.Request) -> web.StreamResponse:
 
 
 async def _feed(request: web.Request, extension: str) -> web.StreamResponse:
-    services = request.app[appkeys.SERVICES]
+    # Feed readers poll, all with the same question: kept until the account or its posts
+    # change (nobody's session changes a feed).
     username = request.match_info["username"]
-    self_url = f"{services.config.base_url}/@{username}.{extension}"
-    try:
-        feed, entries = await profiles.feed(services, username, self_url)
-    except NotFound:
-        raise web.HTTPNotFound(text=f"no feed for {username!r} here") from None
-    if extension == "rss":
-        body, content_type = syndication.rss(feed, entries), syndication.RSS_CONTENT_TYPE
-    else:
-        body, content_type = syndication.atom(feed, entries), syndication.ATOM_CONTENT_TYPE
-    return web.Response(body=body, content_type=content_type, charset="utf-8",
-                        headers={"Cache-Control": FEED_CACHE})
+
+    async def build() -> Built:
+        services = request.app[appkeys.SERVICES]
+        self_url = f"{services.config.base_url}/@{username}.{extension}"
+        try:
+            feed, entries = await profiles.feed(services, username, self_url)
+        except NotFound:
+            raise web.HTTPNotFound(text=f"no feed for {username!r} here") from None
+        if extension == "rss":
+            body, content_type = syndication.rss(feed, entries), syndication.RSS_CONTENT_TYPE
+        else:
+            body, content_type = syndication.atom(feed, entries), syndication.ATOM_CONTENT_TYPE
+        response = web.Response(body=body, content_type=content_type, charset="utf-8",
+                                headers={"Cache-Control": FEED_CACHE})
+        account = await account_service.local_account(services.db, username)
+        # Deleted between the two reads: answered, kept only until it expires.
+        return response, () if account is None else [account_tag(account.id)]
+
+    return await shared(request, ("feed", username, extension), build)
 
 
 async def rss_feed(request: web.Request) -> web.StreamResponse:

@@ -12,7 +12,14 @@ from aiohttp import web
 from server import appkeys
 from server.handlers.responses import activity_response
 from server.handlers.session import render, require_user
-from server.handlers.web.common import done, field, refused, see_other, wants_json
+from server.handlers.web.common import (
+    done,
+    field,
+    page_message,
+    refused,
+    see_other,
+    wants_json,
+)
 from server.handlers.web.compose import VISIBILITY_CHOICES
 from server.services.accounts.web_sessions import SignedIn
 from server.services.errors import NotFound, ServiceError
@@ -65,7 +72,8 @@ async def post_quote(request: web.Request) -> web.StreamResponse:
     except ServiceError as exc:
         if wants_json(request):
             return refused(request, exc)
-        return await _page(request, user, status_id, typed=typed, error=str(exc), status=422)
+        return await _page(request, user, status_id, typed=typed, error=page_message(exc),
+                           status=422)
     path = f"/@{user.username}/{view.id}"
     if wants_json(request):
         return web.json_response({"ok": True, "id": str(view.id), "path": path})

@@ -14,12 +14,22 @@ from multidict import MultiDictProxy
 
 from server import appkeys
 from server.handlers.errors import retry_headers, status_for
+from server.handlers.media import store_unavailable, stream_file
 from server.handlers.session import render, require_user, set_session_cookie
-from server.handlers.web.common import field, refused, safe_next, see_other, wants_json
+from server.handlers.web.common import (
+    field,
+    page_message,
+    refused,
+    safe_next,
+    see_other,
+    wants_json,
+)
+from server.i18n import N_
 from server.middlewares import CLIENT_IP
 from server.services.accounts import posting_language, profile_settings, web_sessions
 from server.services.accounts.web_sessions import SignedIn
 from server.services.errors import InvalidInput, NotFound, ServiceError
+from server.services.media.stores import MediaStoreUnavailable
 from server.services.oauth import authorizations
 from storage.ids import parse_id
 
@@ -109,7 +119,7 @@ async def update_profile(request: web.Request) -> web.StreamResponse:
     except ServiceError as exc:
         if wants_json(request):
             return refused(request, exc)
-        return await _profile_page(request, user, values=values, error=str(exc),
+        return await _profile_page(request, user, values=values, error=page_message(exc),
                                    status=status_for(exc))
     if wants_json(request):
         return web.json_response({"ok": True})
@@ -123,14 +133,14 @@ async def use_picture(request: web.Request) -> web.StreamResponse:
     media_id = parse_id(field(form, "media_id", 32))
     try:
         if media_id is None:
-            raise NotFound("there is no such image of yours")
+            raise NotFound(N_("there is no such image of yours"))
         await profile_settings.use_generated_image(
             request.app[appkeys.SERVICES], request.app[appkeys.SERVICES].media, user.account_id,
             media_id, field(form, "role", 16))
     except ServiceError as exc:
         if wants_json(request):
             return refused(request, exc)
-        return await _profile_page(request, user, error=str(exc), status=status_for(exc))
+        return await _profile_page(request, user, error=page_message(exc), status=status_for(exc))
     if wants_json(request):
         return web.json_response({"ok": True})
     target = safe_next(field(form, "next"), "/settings/profile")
@@ -139,12 +149,15 @@ async def use_picture(request: web.Request) -> web.StreamResponse:
 
 async def profile_image(request: web.Request) -> web.StreamResponse:
     account_id = parse_id(request.match_info["account_id"])
-    data = None if account_id is None else await profile_settings.profile_image(
-        request.app[appkeys.SERVICES], request.app[appkeys.SERVICES].media, account_id,
-        request.match_info["filename"])
-    if data is None:
+    try:
+        opened = None if account_id is None else await profile_settings.profile_image(
+            request.app[appkeys.SERVICES], request.app[appkeys.SERVICES].media, account_id,
+            request.match_info["filename"])
+    except MediaStoreUnavailable as exc:
+        raise store_unavailable(exc) from None
+    if opened is None:
         raise web.HTTPNotFound(text="no such image")
-    return web.Response(body=data, content_type="image/jpeg", headers={
+    return await stream_file(request, opened, "image/jpeg", {
         "Cache-Control": IMMUTABLE, "Access-Control-Allow-Origin": "*",
         "X-Content-Type-Options": "nosniff"})
 
@@ -165,7 +178,7 @@ async def change_password(request: web.Request) -> web.StreamResponse:
     new = field(form, "new_password", 2048)
     try:
         if new != field(form, "new_password_confirmation", 2048):
-            raise InvalidInput("the two new passwords do not match")
+            raise InvalidInput(N_("the two new passwords do not match"))
         token, _ = await web_sessions.change_password(
             request.app[appkeys.DATABASE], user, field(form, "current_password", 2048), new,
             ip=request[CLIENT_IP], user_agent=request.headers.get("User-Agent", ""),
@@ -174,7 +187,7 @@ async def change_password(request: web.Request) -> web.StreamResponse:
         if wants_json(request):
             return refused(request, exc)
         response = render(request, "settings_password.html", {
-            "section": "password", "error": str(exc), "changed": False},
+            "section": "password", "error": page_message(exc), "changed": False},
             status=status_for(exc))
         response.headers.update(retry_headers(exc))
         return response
@@ -201,7 +214,7 @@ async def revoke_app(request: web.Request) -> web.StreamResponse:
     app_id = parse_id(request.match_info["app_id"])
     if app_id is None or not await authorizations.revoke_app(
             request.app[appkeys.SERVICES], user.user_id, app_id):
-        return refused(request, NotFound("this app has no access to your account"))
+        return refused(request, NotFound(N_("this app has no access to your account")))
     if wants_json(request):
         return web.json_response({"ok": True})
     return see_other("/settings/apps?revoked=1")

@@ -1,5 +1,5 @@
 """Acting on accounts from the web app: follow, unfollow, block, unblock, mute, unmute (POST
-/web/accounts/ACTION, field `handle` = user@host), search (/search), answering follow
+/web/accounts/ACTION, field `handle` = user@host), answering follow
 requests (/follow_requests) and reporting (/web/report).
 
 Every action answers the new relationship as JSON for scripts ({"ok": true, "following":
@@ -17,17 +17,25 @@ from multidict import MultiDictProxy
 
 from server import appkeys
 from server.handlers.errors import status_for
-from server.handlers.session import current_user, render, require_user
-from server.handlers.web.common import done, failed, field, refused
+from server.handlers.session import render, require_user
+from server.handlers.web import search
+from server.handlers.web.common import (
+    done,
+    failed,
+    field,
+    page_message,
+    refused,
+    wants_json,
+)
+from server.i18n import gettext as _
 from server.services.accounts.web_sessions import SignedIn
 from server.services.errors import (
     InvalidInput,
     NotFound,
-    RateLimited,
     ServiceError,
 )
 from server.services.moderation import reports
-from server.services.reading import account_search, profiles, timelines
+from server.services.reading import profiles, timelines
 from server.services.social import blocks, follows, mutes
 from storage.ids import parse_id
 from storage.pagination import InvalidPage, Page, parse_page
@@ -78,33 +86,18 @@ async def account_action(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     handle = field(form, "handle", HANDLE_LIMIT).strip()
     if not handle:
-        return failed(request, "Which account? The form named none.", status=400)
+        return failed(request, _("Which account? The form named none."), status=400)
     services = request.app[appkeys.SERVICES]
     try:
         await _act(request, user, request.match_info["action"], form, handle)
     except ServiceError as exc:
         return refused(request, exc)
     rel, path = await profiles.relationship_with(services, user.account_id, handle)
-    return done(request, form, default=path or "/", **rel.as_json())
-
-
-# --- search -------------------------------------------------------------------------------
-
-
-async def search_page(request: web.Request) -> web.StreamResponse:
-    user = current_user(request)
-    services = request.app[appkeys.SERVICES]
-    query = request.query.get("q", "")
-    try:
-        results = await account_search.search(
-            services, query, viewer_account_id=user.account_id if user else None)
-    except RateLimited as exc:
-        return refused(request, exc)
-    rels = {card.id: await profiles.relationship(services, user.account_id if user else None,
-                                                 card.id)
-            for card in results.accounts}
-    return render(request, "search.html", {"results": results, "rels": rels,
-                                           "query": results.query})
+    # The profile page's count follows the button (static/profiles.js).
+    counts = {"followers_count": await profiles.followers_count(services, handle)} \
+        if wants_json(request) and request.match_info["action"] in ("follow", "unfollow") \
+        else {}
+    return done(request, form, default=path or "/", **rel.as_json(), **counts)
 
 
 # --- follow requests ----------------------------------------------------------------------
@@ -149,7 +142,7 @@ async def _report_form(request: web.Request, user: SignedIn, handle: str,
     try:
         view = await profiles.profile(services, handle)
     except NotFound as exc:
-        return failed(request, str(exc), status=404)
+        return failed(request, page_message(exc), status=404)
     try:
         items = await timelines.profile(services, view.handle, Page(limit=REPORT_POSTS),
                                         viewer=user.username)
@@ -170,7 +163,7 @@ async def report_page(request: web.Request) -> web.StreamResponse:
     user = require_user(request)
     handle = request.query.get("account", "")[:HANDLE_LIMIT].strip()
     if not handle:
-        return failed(request, "Which account do you want to report?", status=400)
+        return failed(request, _("Which account do you want to report?"), status=400)
     post = parse_id(request.query.get("post"))
     return await _report_form(request, user, handle, {post} if post else set())
 
@@ -188,7 +181,7 @@ async def submit_report(request: web.Request) -> web.StreamResponse:
             comment=values["comment"], category=values["category"] or "other",
             forward=field(form, "forward", 8) in ("1", "on", "true"))
     except ServiceError as exc:
-        return await _report_form(request, user, handle, chosen, error=str(exc),
+        return await _report_form(request, user, handle, chosen, error=page_message(exc),
                                   values=values, status=status_for(exc))
     if "application/json" in request.headers.get("Accept", ""):
         return web.json_response({"ok": True, "report_id": str(report.id)})
@@ -198,7 +191,7 @@ async def submit_report(request: web.Request) -> web.StreamResponse:
 def setup_routes(app: web.Application) -> None:
     app.router.add_post("/web/accounts/{action:follow|unfollow|block|unblock|mute|unmute}",
                         account_action)
-    app.router.add_get("/search", search_page)
+    app.router.add_get("/search", search.search_page)
     app.router.add_get("/follow_requests", follow_requests_page)
     app.router.add_post("/follow_requests/{answer:approve|reject}", answer_request)
     app.router.add_get("/web/report", report_page)

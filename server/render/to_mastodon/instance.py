@@ -60,6 +60,18 @@ class GenerationOffer:
 
 
 @dataclass(frozen=True)
+class DescribeOffer:
+    """Dreamfeed's extension: image descriptions drafted by a vision model
+    (POST /api/v1/dreamfeed/media/:id/describe), and the caller's count left today."""
+
+    enabled: bool = False
+    model: str | None = None  # None when off
+    max_characters: int = 1500
+    daily_limit: int = 0  # 0: no limit
+    remaining_today: int | None = None  # the caller's; None signed out or without a limit
+
+
+@dataclass(frozen=True)
 class InstanceParts:
     domain: str
     base_url: str
@@ -80,6 +92,7 @@ class InstanceParts:
     generation: GenerationOffer
     # The instance's posting language ([instance] default_language; none when unset).
     languages: tuple[str, ...] = ()
+    describe: DescribeOffer = DescribeOffer()
 
 
 @dataclass(frozen=True)
@@ -169,6 +182,10 @@ def instance_v2(parts: InstanceParts) -> dict[str, Any]:
                 "qualities": list(offer.qualities), "default_quality": offer.default_quality,
                 "max_images": offer.max_images, "daily_limit": offer.daily_limit,
                 "remaining_today": offer.remaining_today,
+                "describe": {"enabled": parts.describe.enabled, "model": parts.describe.model,
+                             "max_characters": parts.describe.max_characters,
+                             "daily_limit": parts.describe.daily_limit,
+                             "remaining_today": parts.describe.remaining_today},
             },
         },
         "registrations": {
@@ -224,5 +241,6 @@ def extended_description(parts: InstanceParts, updated_at: datetime) -> dict[str
 
 
 def tag(parts: TagParts, base_url: str) -> dict[str, Any]:
-    # Nobody follows tags here.
+    # Trending tags are counted once for everyone (cached), not per viewer: whether the
+    # viewer follows one is GET /api/v1/tags/:name's answer (handlers/api/tags.py).
     return {**tags.tag(parts.id, parts.name, base_url, parts.history), "following": False}

@@ -25,7 +25,11 @@ from server.render import to_activitypub
 from server.services.context import Services
 from server.services.errors import NotFound
 from server.services.federation.outbound import delivery
-from server.services.streaming.publish import queue_account_gone
+from server.services.streaming.publish import (
+    queue_account_changed,
+    queue_account_gone,
+    queue_keys_changed,
+)
 from storage import account_data
 from storage import accounts as account_queries
 from storage.audit import record
@@ -66,6 +70,8 @@ async def delete_local_account(services: Services, username: str, *,
         await account_data.remove_login(session, account.id, now)
         await account_data.delete_relationships(session, account.id)
         await queue_account_gone(session, account.id)
+        # Every process's inbox owners and cached documents forget it at the commit.
+        queue_account_changed(session, account.id)
         await account_data.hide_statuses(session, account.id, now)
         await enqueue_purge(session, account, keep_activity_id=activity["id"])
         await record(session, actor_account_id=actor_account_id, action="account.delete",
@@ -89,6 +95,7 @@ async def hide_remote_account(session: AsyncSession, account: Account) -> None:
     now = utcnow()
     account.deleted_at = now
     await account_data.delete_keys(session, account.id)
+    queue_keys_changed(session, account.id)  # every process's key cache drops them
     await account_data.delete_relationships(session, account.id)
     await queue_account_gone(session, account.id)
     await account_data.hide_statuses(session, account.id, now)

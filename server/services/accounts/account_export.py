@@ -23,6 +23,7 @@ import io
 import json
 import os
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +41,7 @@ from server.services.statuses.notes import note_parts
 from storage import account_data
 from storage import accounts as account_queries
 from storage import statuses as status_queries
-from storage.media_files import LocalMediaStore, MediaFileMissing, MediaStore
+from storage.media_files import MediaFileMissing, MediaStore
 from storage.models import Account, Status
 
 FOLLOWING_HEADERS = ["Account address", "Show boosts", "Notify on new posts", "Languages"]
@@ -196,18 +197,22 @@ def _size(path: Path) -> int:
 
 
 async def _add_media(archive: zipfile.ZipFile, store: MediaStore, path: str, key: str) -> None:
-    """Images are already compressed: stored as they are, streamed from disk when local.
-    A missing file is skipped, as Mastodon does; the outbox still names it."""
-    if isinstance(store, LocalMediaStore):
-        await asyncio.to_thread(_copy_file, archive, store.path(key), path)
-        return
+    """Images are already compressed: stored as they are, streamed from the store (disk or
+    bucket) a chunk at a time. A missing file is skipped, as Mastodon does; the outbox
+    still names it."""
     try:
-        data = await store.read(key)
+        opened = await store.open(key)
     except MediaFileMissing:
         return
-    await asyncio.to_thread(archive.writestr, path, data, zipfile.ZIP_STORED)
-
-
-def _copy_file(archive: zipfile.ZipFile, source: Path, path: str) -> None:
-    if source.is_file():
-        archive.write(source, path, zipfile.ZIP_STORED)
+    entry = zipfile.ZipInfo(path, date_time=time.localtime()[:6])
+    entry.compress_type = zipfile.ZIP_STORED
+    entry.file_size = opened.size
+    try:
+        handle = await asyncio.to_thread(archive.open, entry, "w")
+        try:
+            async for chunk in opened.chunks():
+                await asyncio.to_thread(handle.write, chunk)
+        finally:
+            await asyncio.to_thread(handle.close)
+    finally:
+        await opened.close()

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.i18n import N_
 from server.images.pipeline import Limits, MediaError, process_profile_image
 from server.images.provenance import Provenance
 from server.services.accounts.link_verification import carry_verification, queue_verification
@@ -26,7 +27,7 @@ from server.services.errors import InvalidInput, NotFound
 from server.services.federation.outbound.actor_updates import send_actor_update
 from storage import accounts as account_queries
 from storage import media as media_queries
-from storage.media_files import MediaFileMissing, MediaStore
+from storage.media_files import MediaFileMissing, MediaStore, OpenedFile
 from storage.models import Account
 
 MAX_DISPLAY_NAME = 100
@@ -69,7 +70,7 @@ def profile_image_key(account_id: int, filename: str) -> str:
 async def _local(session: AsyncSession, account_id: int) -> Account:
     account = await account_queries.account_by_id(session, account_id)
     if account is None or not account.is_local or account.deleted_at is not None:
-        raise NotFound("there is no such account")
+        raise NotFound(N_("there is no such account"))
     return account
 
 
@@ -102,7 +103,7 @@ def _clean_fields(raw: list[tuple[str, str]]) -> list[dict[str, str]]:
         if not name and not value:
             continue
         if not name:
-            raise InvalidInput("a profile field needs a name")
+            raise InvalidInput(N_("a profile field needs a name"))
         fields.append({"name": name, "value": value})
     if len(fields) > MAX_FIELDS:
         raise InvalidInput(f"a profile has at most {MAX_FIELDS} fields")
@@ -177,15 +178,15 @@ async def use_generated_image(services: Services, store: MediaStore, account_id:
                               media_id: int, role: str) -> Profile:
     """One of the user's generated images becomes the avatar or header."""
     if role not in ROLES:
-        raise InvalidInput("choose avatar or header")
+        raise InvalidInput(N_("choose avatar or header"))
     async with services.db.reader() as session:
         media = await media_queries.attachment_by_id(session, media_id)
     if media is None or media.account_id != account_id or media.generation_id is None:
-        raise NotFound("there is no such image of yours")
+        raise NotFound(N_("there is no such image of yours"))
     try:
         data = await store.read(media.jpeg_key)
     except MediaFileMissing:
-        raise NotFound("that image's file is missing") from None
+        raise NotFound(N_("that image's file is missing")) from None
     provenance = Provenance(digital_source_type=media.digital_source_type,
                             generator=media.generator, software="Dreamfeed")
     new = await _store(services, store, account_id,
@@ -250,9 +251,9 @@ def _set_image(account: Account, role: str, key: str | None, url: str | None) ->
 
 
 async def profile_image(services: Services, store: MediaStore, account_id: int,
-                        filename: str) -> bytes | None:
-    """The bytes behind /media/profiles/{account_id}/{filename}, only while the account
-    still uses that image (an old one is gone, not served forever)."""
+                        filename: str) -> OpenedFile | None:
+    """The file behind /media/profiles/{account_id}/{filename}, opened to be streamed, only
+    while the account still uses that image (an old one is gone, not served forever)."""
     if not _FILENAME_RE.fullmatch(filename):
         return None
     async with services.db.reader() as session:
@@ -262,6 +263,6 @@ async def profile_image(services: Services, store: MediaStore, account_id: int,
             or key not in (account.avatar_cached_key, account.header_cached_key):
         return None
     try:
-        return await store.read(key)
+        return await store.open(key)
     except MediaFileMissing:
         return None

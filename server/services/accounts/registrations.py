@@ -9,12 +9,14 @@ a person straight in: an invite overrides approval, as in Mastodon.
 from __future__ import annotations
 
 import secrets
+import string
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.config import Config
+from server.i18n import N_
 from server.ratelimit import RateLimiter
 from server.services.accounts import users as account_service
 from server.services.accounts.users import NewUser
@@ -89,19 +91,23 @@ def _clean_code(code: str | None) -> str | None:
     if not text:
         return None
     if len(text) > MAX_CODE:
-        raise InvalidInvite("that invite code is not valid")
+        raise InvalidInvite(N_("that invite code is not valid"))
     return text
 
 
 async def sign_up(db: Database, config: Config, *, username: str, password: str,
                   email: str | None = None, reason: str = "",
                   invite_code: str | None = None, ip: str = "",
-                  limiter: RateLimiter | None = None) -> SignUpResult:
+                  limiter: RateLimiter | None = None, agreed: bool = True) -> SignUpResult:
     """Create a user as the registration mode says. Raises RegistrationsClosed,
-    InvalidInvite, InvalidInput (bad name, password, e-mail, reason; NameTaken when taken) or,
-    with a limiter, RateLimited (`[ratelimits] signup`, per client address `ip`)."""
+    InvalidInvite, InvalidInput (bad name, password, e-mail, reason; NameTaken when taken; the
+    instance's rules not `agreed` to, where it has rules: the web form's box, as the client
+    API's `agreement`) or, with a limiter, RateLimited (`[ratelimits] signup`, per client
+    address `ip`)."""
     if limiter is not None:
         await limiter.hit("signup", ip)
+    if config.instance.rules and not agreed:
+        raise InvalidInput(N_("agree to this server's rules to sign up"))
     mode = config.instance.registrations
     code = _clean_code(invite_code)
     email_address = clean_email(email)
@@ -111,9 +117,9 @@ async def sign_up(db: Database, config: Config, *, username: str, password: str,
             raise RegistrationsClosed(
                 "sign-ups are closed on this instance; ask an administrator for an account")
         if mode == "invite":
-            raise InvalidInvite("sign-ups on this instance need an invite code")
+            raise InvalidInvite(N_("sign-ups on this instance need an invite code"))
         if mode == "approval" and not reason:
-            raise InvalidInput("tell the moderators why you want to join")
+            raise InvalidInput(N_("tell the moderators why you want to join"))
     if len(reason) > MAX_REASON:
         raise InvalidInput(f"the reason must be at most {MAX_REASON} characters")
     approved = code is not None or mode == "open"
@@ -189,18 +195,27 @@ async def _pending_user(session: AsyncSession, name: str) -> User:
     return found[0]
 
 
+_INVITE_ALPHABET = string.ascii_letters + string.digits
+
+
+def new_invite_code() -> str:
+    """22 letters and digits (131 bits): it goes in /invite/CODE links and is typed after
+    `dreamfeed admin invites revoke`, where a code starting with "-" (which token_urlsafe
+    gives one time in 64) would read as an option."""
+    return "".join(secrets.choice(_INVITE_ALPHABET) for _ in range(22))
+
+
 async def create_invite(db: Database, *, actor_account_id: int | None,
                         max_uses: int | None = None, expires_in: int | None = None,
                         comment: str = "") -> InviteView:
     if max_uses is not None and not 1 <= max_uses <= 1_000_000:
-        raise InvalidInput("max uses must be between 1 and 1000000 (or none: unlimited)")
+        raise InvalidInput(N_("max uses must be between 1 and 1000000 (or none: unlimited)"))
     if expires_in is not None and not 60 <= expires_in <= MAX_EXPIRES_IN:
         raise InvalidInput(f"expires in must be between 60 and {MAX_EXPIRES_IN} seconds")
     comment = comment.strip()
     if len(comment) > MAX_COMMENT:
         raise InvalidInput(f"the comment must be at most {MAX_COMMENT} characters")
-    # 128 bits, URL-safe: it goes in /invite/CODE links.
-    code = secrets.token_urlsafe(16)
+    code = new_invite_code()
     expires_at = None if expires_in is None else utcnow() + timedelta(seconds=expires_in)
     async with db.writer.begin() as session:
         invite = await invite_queries.add_invite(

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from server import passwords
+from server.i18n import N_
 from server.ratelimit import RateLimiter
 from server.services.errors import InvalidInput, ServiceError
 from storage import web_sessions as session_queries
@@ -56,6 +57,12 @@ class SignedIn:
     session_id: str
     # The expiry was just pushed forward: the cookie's should follow.
     refreshed: bool = False
+    # The interface language the user chose (server.i18n); None: negotiated per request.
+    interface_language: str | None = None
+    # How pages show things (server.services.accounts.preferences), read with the session
+    # so no page asks again: media blurring (Mastodon's reading:expand:media) and motion.
+    expand_media: str = "default"
+    reduce_motion: bool = False
 
 
 def new_token() -> str:
@@ -97,20 +104,20 @@ async def check_login(db: Database, login: str, password: str, *, ip: str,
     login = login.strip()
     if not login or not password or len(login) > MAX_LOGIN \
             or len(password) > passwords.MAX_LENGTH:
-        raise SignInRefused("wrong username or password")
+        raise SignInRefused(N_("wrong username or password"))
     async with db.reader() as session:
         found = await session_queries.user_by_login(session, login)
     # argon2 is CPU-bound (tens of ms): keep it off the event loop.
     ok = await asyncio.to_thread(_verify, found[0].password_hash if found else None, password)
     if found is None or not ok:
-        raise SignInRefused("wrong username or password")
+        raise SignInRefused(N_("wrong username or password"))
     user, account = found
     if account.deleted_at is not None:
-        raise SignInRefused("this account was deleted")
+        raise SignInRefused(N_("this account was deleted"))
     if account.suspended_at is not None:
-        raise SignInRefused("this account is suspended")
+        raise SignInRefused(N_("this account is suspended"))
     if not user.approved:
-        raise SignInRefused("your sign-up is waiting for approval by the moderators")
+        raise SignInRefused(N_("your sign-up is waiting for approval by the moderators"))
     await _upgrade_hash(db, user.id, user.password_hash, password)
     return LoginChecked(user_id=user.id, account_id=account.id, username=account.username,
                         admin=user.admin)
@@ -164,7 +171,8 @@ async def load(db: Database, token: str) -> SignedIn | None:
             await session_queries.touch(session, session_id, now, now + SESSION_LIFETIME)
     return SignedIn(user_id=user.id, account_id=account.id, username=account.username,
                     admin=user.admin, csrf_token=row.csrf_token, session_id=session_id,
-                    refreshed=refreshed)
+                    refreshed=refreshed, interface_language=user.interface_language,
+                    expand_media=user.expand_media, reduce_motion=user.reduce_motion)
 
 
 async def sign_out(db: Database, session_id: str) -> None:
@@ -190,11 +198,11 @@ async def change_password(db: Database, user: SignedIn, current_password: str,
         raise InvalidInput(f"the new password must be {passwords.MIN_LENGTH} to "
                            f"{passwords.MAX_LENGTH} characters")
     if len(current_password) > passwords.MAX_LENGTH:
-        raise WrongPassword("the current password is wrong")
+        raise WrongPassword(N_("the current password is wrong"))
     async with db.reader() as session:
         stored = await session_queries.password_hash(session, user.user_id)
     if not await asyncio.to_thread(_verify, stored, current_password):
-        raise WrongPassword("the current password is wrong")
+        raise WrongPassword(N_("the current password is wrong"))
     new_hash = await asyncio.to_thread(passwords.hash_password, new_password)
     async with db.writer.begin() as session:
         await session_queries.set_password_hash(session, user.user_id, new_hash)
@@ -202,3 +210,18 @@ async def change_password(db: Database, user: SignedIn, current_password: str,
     return await start_session(db, user_id=user.user_id, account_id=user.account_id,
                                username=user.username, admin=user.admin, ip=ip,
                                user_agent=user_agent)
+
+
+async def confirm_password(db: Database, user_id: int, password: str, *, ip: str,
+                           limiter: RateLimiter | None = None) -> None:
+    """A step that cannot be taken back (deleting the account, moving it away) asks for the
+    password again, so an unattended browser cannot take it. Attempts count against
+    `[ratelimits] login` per address, like sign-ins (RateLimited); raises WrongPassword."""
+    if limiter is not None:
+        await limiter.hit("login", ip)
+    if len(password) > passwords.MAX_LENGTH:
+        raise WrongPassword(N_("the password is wrong"))
+    async with db.reader() as session:
+        stored = await session_queries.password_hash(session, user_id)
+    if not await asyncio.to_thread(_verify, stored, password):
+        raise WrongPassword(N_("the password is wrong"))

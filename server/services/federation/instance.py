@@ -11,6 +11,7 @@ from activitypub.documents import NodeUsage
 from activitypub.keys import generate_rsa_keypair
 from server.config import Config
 from server.services.errors import ServiceError
+from server.services.media.credentials import ensure_identity
 from server.urls import Urls
 from storage import accounts as account_queries
 from storage import instance as instance_queries
@@ -74,11 +75,26 @@ async def ensure_instance_actor(session: AsyncSession, config: Config) -> Accoun
 
 
 async def prepare_instance(sessionmaker: async_sessionmaker[AsyncSession], config: Config) -> int:
-    """At start: lock the domain and make sure the instance actor exists. Returns its id."""
+    """At start: lock the domain and make sure the instance actor (and the C2PA signing
+    identity) exist. Returns the actor's id."""
     async with sessionmaker.begin() as session:
         await lock_domain(session, config.instance.domain)
         actor = await ensure_instance_actor(session, config)
+        # The key that signs our images' content credentials (C2PA), made at first start.
+        await ensure_identity(session, config)
         return actor.id
+
+
+async def has_admin(sessionmaker: async_sessionmaker[AsyncSession]) -> bool:
+    """Whether an administrator can sign in (serve's first-run hint says how to make one)."""
+    async with sessionmaker() as session:
+        return await instance_queries.first_admin_account_id(session) is not None
+
+
+async def recorded_domain(sessionmaker: async_sessionmaker[AsyncSession]) -> str | None:
+    """The domain this database was started under (None before the first start)."""
+    async with sessionmaker() as session:
+        return await instance_queries.get_setting(session, DOMAIN_KEY)
 
 
 async def node_usage(db: Database) -> NodeUsage:

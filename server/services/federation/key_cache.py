@@ -2,6 +2,10 @@
 
 Many requests signed with the same new key may arrive at once; only one of them fetches it,
 the others wait on the same future.
+
+Entries never expire: a key is kept until a "dreamfeed.keys" event (any process's, through
+the bus: `on_event`) says its account's keys changed, or a signature fails with it (the inbox
+refetches it once).
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+
+from server.services.streaming.events import StreamEvent
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,8 @@ class KeyCache:
     def __init__(self, max_entries: int = 10_000) -> None:
         self._entries: OrderedDict[str, CachedKey] = OrderedDict()
         self._inflight: dict[str, asyncio.Future[CachedKey]] = {}
+        # Loads under way when an event dropped keys: their result answers, but is not kept.
+        self._stale: set[str] = set()
         self._max = max_entries
 
     def peek(self, key_id: str) -> CachedKey | None:
@@ -47,6 +55,21 @@ class KeyCache:
     def invalidate_owner(self, owner_uri: str) -> None:
         for key_id in [k for k, v in self._entries.items() if v.owner_uri == owner_uri]:
             del self._entries[key_id]
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._stale.update(self._inflight)
+
+    def invalidate_account(self, account_id: int) -> None:
+        for key_id in [k for k, v in self._entries.items() if v.account_id == account_id]:
+            del self._entries[key_id]
+
+    def on_event(self, event: StreamEvent) -> None:
+        """A Hub listener: a "dreamfeed.keys" event drops its account's keys."""
+        if event.kind == "dreamfeed.keys" and event.account_id is not None:
+            self.invalidate_account(event.account_id)
+            # A load under way may have read the old key: what it returns is not kept.
+            self._stale.update(self._inflight)
 
     async def get(self, key_id: str, loader: Loader) -> CachedKey:
         """The cached key, or the result of one `loader(key_id)` shared by all waiters."""
@@ -69,8 +92,10 @@ class KeyCache:
             future.exception()
             raise
         else:
-            self.put(entry)
+            if key_id not in self._stale:
+                self.put(entry)
             future.set_result(entry)
             return entry
         finally:
             del self._inflight[key_id]
+            self._stale.discard(key_id)

@@ -4,6 +4,7 @@ and their post/follower/following counts as their own servers give them."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
@@ -32,6 +33,7 @@ from server.services.errors import ServiceError
 from server.services.federation.key_cache import CachedKey
 from server.services.federation.outbound.signing import signer
 from server.services.federation.remote_media import schedule_account_media
+from server.services.streaming.publish import queue_account_changed, queue_keys_changed
 from storage import accounts as account_queries
 from storage.models import Account, AccountKey
 from storage.types import utcnow
@@ -214,11 +216,15 @@ async def store_actor(services: Services, actor: ParsedActor) -> Account:
                     # Stamped with the block's time, as Mastodon's ProcessAccountService,
                     # so lifting the block un-silences it.
                     account.silenced_at = rule.created_at
-                for key in actor.keys:
-                    await _upsert_key(session, account.id, key)
+                for owner_id in await _store_keys(session, account.id, actor.keys):
+                    # A new key (rotated, or moved to this account): every process's cache
+                    # drops the old one, so it verifies nothing more anywhere.
+                    queue_keys_changed(session, owner_id)
                 await schedule_account_media(session, services.config, account)
                 await schedule_totals(session, account)
                 await schedule_featured(session, account)
+                await session.flush()
+                queue_account_changed(session, account.id)
             for key in actor.keys:
                 services.keys.invalidate(key.key_id)
             return account
@@ -271,8 +277,22 @@ async def _upsert_account(session: AsyncSession, actor: ParsedActor,
     return account
 
 
-async def _upsert_key(session: AsyncSession, account_id: int, key: ParsedKey) -> AccountKey:
-    row = await account_queries.key_by_key_id(session, key.key_id)
+async def _store_keys(session: AsyncSession, account_id: int,
+                      keys: Sequence[ParsedKey]) -> set[int]:
+    """Upsert the actor's keys; the accounts whose stored key is now different (a first
+    key, or the same key again, changes nothing any cache holds)."""
+    changed: set[int] = set()
+    for key in keys:
+        row = await account_queries.key_by_key_id(session, key.key_id)
+        if row is not None and (row.public_key_pem != key.public_key_pem
+                                or row.account_id != account_id):
+            changed |= {row.account_id, account_id}
+        await _upsert_key(session, account_id, key, row)
+    return changed
+
+
+async def _upsert_key(session: AsyncSession, account_id: int, key: ParsedKey,
+                      row: AccountKey | None) -> AccountKey:
     if row is None:
         row = AccountKey(account_id=account_id, key_id=key.key_id,
                          public_key_pem=key.public_key_pem)
@@ -390,3 +410,4 @@ async def fetch_totals(services: Services, account_id: int) -> None:
         totals[column] = collection_total(doc)
     async with services.db.writer.begin() as session:
         await account_queries.set_totals(session, account_id, totals, utcnow())
+        queue_account_changed(session, account_id)

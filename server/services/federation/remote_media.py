@@ -32,12 +32,13 @@ from server.config import Config
 from server.images.pipeline import Limits, MediaError, RemoteImage, identify, process_remote
 from server.jobs.queue import RetryAfter, enqueue
 from server.services.context import Services
+from server.services.media import credentials
 from server.services.moderation.domain_policy import domain_candidates
 from server.services.statuses.media import _secret_matches
 from server.urls import Urls, media_path
 from storage import domain_blocks as domain_queries
 from storage import remote_media as queries
-from storage.media_files import MediaFileMissing
+from storage.media_files import MediaFileMissing, OpenedFile
 from storage.models import Account, RemoteMedia
 from storage.types import utcnow
 
@@ -146,11 +147,21 @@ async def fetch_bytes(services: Services, url: str) -> bytes:
 
 
 async def fetch_image(services: Services, url: str) -> RemoteImage:
+    return (await _fetch_checked(services, url, check_credentials=False))[0]
+
+
+async def _fetch_checked(services: Services, url: str, *,
+                         check_credentials: bool) -> tuple[RemoteImage, str | None]:
+    """The processed image and, when asked, the verdict on the fetched file's content
+    credentials (read from the remote bytes: our re-encoded copy carries none)."""
     data = await fetch_bytes(services, url)
+    limits = remote_limits(services.config)
     try:
-        return await asyncio.to_thread(process_remote, data, remote_limits(services.config))
+        image = await asyncio.to_thread(process_remote, data, limits)
+        mime = identify(data, limits) if check_credentials else ""
     except MediaError as exc:
         raise CacheFailure(f"refused: {exc}", temporary=False) from None
+    return image, (await credentials.verdict(data, mime) if check_credentials else None)
 
 
 async def cache_attachment(services: Services, media_id: int) -> bool:
@@ -163,7 +174,7 @@ async def cache_attachment(services: Services, media_id: int) -> bool:
     if row is None or rejected:
         return False
     try:
-        image = await fetch_image(services, row.url)
+        image, verdict = await _fetch_checked(services, row.url, check_credentials=True)
     except CacheFailure as exc:
         async with services.db.writer.begin() as session:
             await queries.mark_failed(session, media_id, exc.message)
@@ -178,7 +189,7 @@ async def cache_attachment(services: Services, media_id: int) -> bool:
         old = await queries.mark_cached(session, media_id, cached_key=image_key, cached_type=JPEG,
                                         thumb_key=thumb_key, width=image.width,
                                         height=image.height, blurhash=image.blurhash,
-                                        at=utcnow())
+                                        at=utcnow(), credentials=verdict)
     for stale in ((old.cached_key, old.thumb_key) if old else ()):
         if stale and stale not in (image_key, thumb_key):
             await services.media.delete(stale)
@@ -239,7 +250,8 @@ async def run_cache_job(services: Services, payload: dict[str, Any], attempt: in
 
 @dataclass(frozen=True)
 class ServedFile:
-    data: bytes
+    # Our cached copy is streamed from the store; a fetched remote file is in memory.
+    data: bytes | OpenedFile
     content_type: str
     etag: str
     cache_control: str
@@ -318,7 +330,7 @@ class RemoteMediaServer:
         key = row.cached_key if filename == IMAGE_FILE else row.thumb_key
         if row.cache_state == queries.CACHED and key:
             try:
-                return ServedFile(await self.services.media.read(key), row.cached_type or JPEG,
+                return ServedFile(await self.services.media.open(key), row.cached_type or JPEG,
                                   _etag(key), IMMUTABLE if post.public else PRIVATE_CACHE)
             except MediaFileMissing:
                 log.warning("cached remote media file missing; fetching it again",
@@ -340,7 +352,7 @@ class RemoteMediaServer:
             return await self._proxy(url, ACCOUNT_CACHE)
         if key and queries.account_key_is_current(account, role):
             try:
-                return ServedFile(await self.services.media.read(key), JPEG, _etag(key),
+                return ServedFile(await self.services.media.open(key), JPEG, _etag(key),
                                   ACCOUNT_CACHE)
             except MediaFileMissing:
                 log.warning("cached %s missing; fetching it again", role,
@@ -394,7 +406,8 @@ class RemoteMediaServer:
     def _finished(self, name: str, task: asyncio.Task[ServedFile]) -> None:
         error = None if task.cancelled() else task.exception()
         if error is None and not task.cancelled():
-            size = len(task.result().data)
+            data = task.result().data  # fetched from the remote server: always bytes
+            size = len(data) if isinstance(data, bytes) else 0
             if self._kept_bytes + size <= REUSE_BYTES:
                 self._kept_bytes += size
                 asyncio.get_running_loop().call_later(REUSE, self._forget, name, task, size)

@@ -48,6 +48,8 @@ class Ask:
     seed: int | None = None
     n: int = 1
     source_media_id: int | None = None
+    # A remix: how far it may move from its source (None: the remix default).
+    strength: float | None = None
     idempotency_key: str | None = None
 
 
@@ -67,6 +69,7 @@ async def start(services: Services, account_id: int, ask: Ask, *,
     view = await generate.request_generation(
         services, account_id, prompt or "", size=ask.size, quality=ask.quality,
         style=ask.style, seed=ask.seed, n=ask.n, source_media_id=source_media_id,
+        strength=ask.strength if ask.strength is not None else generate.REMIX_STRENGTH,
         idempotency_key=ask.idempotency_key, limiter=services.limiter, promise_media=True)
     return await generation_parts(services, view.id, account_id)
 

@@ -19,8 +19,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server import __version__
+from server import metrics
 from server.config import Config
+from server.i18n import N_
 from server.images.backend import BackendError, GeneratedImage, ImageRequest
 from server.images.pipeline import MediaError, ProcessedImage, process_image
 from server.images.provenance import Provenance
@@ -29,6 +30,7 @@ from server.ratelimit import RateLimiter
 from server.services.context import Services
 from server.services.errors import Conflict, InvalidInput, NotFound, ServiceError
 from server.services.generation.prompt_moderation import screen_prompt
+from server.services.media import credentials
 from server.services.moderation.moderation_checks import ensure_not_suspended
 from server.services.statuses.media import JPEG_FILE, THUMB_FILE, WEBP_FILE, media_url
 from server.services.statuses.stored_media import (
@@ -67,6 +69,29 @@ class QuotaExceeded(ServiceError):
 
 
 @dataclass(frozen=True)
+class DailyQuota:
+    """Images a user may still ask for today: what request_generation enforces."""
+
+    used: int
+    limit: int  # 0: no limit
+    resets_at: datetime  # the next midnight UTC
+
+    @property
+    def left(self) -> int | None:
+        return None if self.limit == 0 else max(self.limit - self.used, 0)
+
+
+async def daily_quota(services: Services, account_id: int) -> DailyQuota:
+    """Today's count (UTC day, refusals included, failures not ours given back)."""
+    now = utcnow()
+    async with services.db.reader() as session:
+        used = await gen_queries.quota_used(session, account_id, now.date())
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    return DailyQuota(used=used, limit=services.config.generator.daily_limit,
+                      resets_at=midnight)
+
+
+@dataclass(frozen=True)
 class MediaView:
     id: int
     url: str  # the JPEG: what federates
@@ -78,6 +103,7 @@ class MediaView:
     description: str
     generator: str
     digital_source_type: str
+    posted: bool  # in a post already (else a draft: the compose page offers it to post)
 
 
 @dataclass(frozen=True)
@@ -98,6 +124,10 @@ class GenerationView:
     media: tuple[MediaView, ...]
 
 
+# How far a remix moves from its source unless asked otherwise (the compose page's default).
+REMIX_STRENGTH = 0.6
+
+
 @dataclass(frozen=True)
 class _Ask:
     prompt: str
@@ -107,14 +137,15 @@ class _Ask:
     seed: int | None
     n: int
     source_media_id: int | None
+    strength: float | None = None
 
 
 def _validate(config: Config, prompt: str, size: str | None, quality: str | None,
               style: str | None, seed: int | None, n: int,
-              source_media_id: int | None) -> _Ask:
+              source_media_id: int | None, strength: float | None = None) -> _Ask:
     prompt = prompt.strip()
     if not prompt:
-        raise InvalidInput("the prompt is empty: describe the image you want")
+        raise InvalidInput(N_("the prompt is empty: describe the image you want"))
     if len(prompt) > MAX_PROMPT_LENGTH:
         raise InvalidInput(f"the prompt is {len(prompt)} characters; at most "
                            f"{MAX_PROMPT_LENGTH} are allowed")
@@ -132,13 +163,18 @@ def _validate(config: Config, prompt: str, size: str | None, quality: str | None
         raise InvalidInput("seed must be between 0 and 4294967295")
     if not 1 <= n <= MAX_IMAGES:
         raise InvalidInput(f"n must be between 1 and {MAX_IMAGES}")
-    return _Ask(prompt, size, quality, style, seed, n, source_media_id)
+    if strength is not None and not 0.0 < strength <= 1.0:
+        raise InvalidInput("strength must be above 0 and at most 1")
+    # Only a remix has a source to stay close to.
+    return _Ask(prompt, size, quality, style, seed, n, source_media_id,
+                strength if source_media_id is not None else None)
 
 
 async def request_generation(services: Services, account_id: int, prompt: str, *,
                              size: str | None = None, quality: str | None = None,
                              style: str | None = None, seed: int | None = None, n: int = 1,
                              source_media_id: int | None = None,
+                             strength: float | None = None,
                              idempotency_key: str | None = None,
                              job_delay: float | None = None,
                              limiter: RateLimiter | None = None,
@@ -154,7 +190,8 @@ async def request_generation(services: Services, account_id: int, prompt: str, *
 
     `promise_media` (the client API): the n images' ids are allocated now, as pending media
     in the same transaction (kind "generation", position i)."""
-    ask = _validate(services.config, prompt, size, quality, style, seed, n, source_media_id)
+    ask = _validate(services.config, prompt, size, quality, style, seed, n, source_media_id,
+                    strength)
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 255:
         raise InvalidInput("the Idempotency-Key must be 1 to 255 characters")
     if limiter is not None:
@@ -169,11 +206,12 @@ async def request_generation(services: Services, account_id: int, prompt: str, *
         if source_media_id is not None:
             source = await media_queries.attachment_by_id(session, source_media_id)
             if source is None or not await _may_remix(session, source, account_id):
-                raise NotFound("there is no such image you may remix")
+                raise NotFound(N_("there is no such image you may remix"))
         generation_id = await gen_queries.insert_generation(
             session, account_id=account_id, prompt=ask.prompt, model=services.backend.model,
             size=ask.size, quality=ask.quality, style=ask.style, seed=ask.seed, n=ask.n,
-            source_media_id=ask.source_media_id, idempotency_key=idempotency_key,
+            source_media_id=ask.source_media_id, strength=ask.strength,
+            idempotency_key=idempotency_key,
             created_at=now)
         if generation_id is None:
             assert idempotency_key is not None  # only a repeated key conflicts
@@ -228,7 +266,7 @@ async def get_generation(services: Services, generation_id: int, *,
         generation = await gen_queries.get_generation(session, generation_id)
         if generation is None or (account_id is not None
                                   and generation.account_id != account_id):
-            raise NotFound("there is no such generation")
+            raise NotFound(N_("there is no such generation"))
         media = await media_queries.attachments_for_generation(session, generation_id)
     return GenerationView(
         id=generation.id, account_id=generation.account_id, state=generation.state,
@@ -244,7 +282,8 @@ def _media_view(config: Config, m: MediaAttachment) -> MediaView:
                      webp_url=media_url(config, m, WEBP_FILE),
                      preview_url=media_url(config, m, THUMB_FILE), width=m.display_width,
                      height=m.display_height, blurhash=m.blurhash, description=m.description,
-                     generator=m.generator, digital_source_type=m.digital_source_type)
+                     generator=m.generator, digital_source_type=m.digital_source_type,
+                     posted=m.status_id is not None)
 
 
 async def run_generation(services: Services, generation_id: int) -> None:
@@ -274,21 +313,36 @@ async def run_generation(services: Services, generation_id: int) -> None:
         await _fail(services, generation, "bad_response",
                     f"The image service returned an unusable image: {exc}")
         return
+    # Every image made here leaves signed (C2PA); a remix names the image it was made from.
+    parent = await credentials.parent_of(services, generation.source_media_id)
+    try:
+        processed = [await credentials.sign_processed(services, image, _provenance(source),
+                                                      parent)
+                     for image, source in zip(processed, made, strict=True)]
+    except credentials.CredentialsError as exc:
+        log.error("content credentials failed: %s", exc)
+        await _fail(services, generation, "internal",
+                    "Dreamfeed could not sign the image's content credentials.")
+        return
     async with services.db.reader() as session:
         promised = await pending_queries.pending_of_generation(session, generation.id)
     # Image i takes the id promised for position i; images nobody was promised, new ids.
     ids = {row.position: row.id for row in promised}
     stored = [await store_files(services.media, image, ids.get(i) or new_id())
               for i, image in enumerate(processed)]
+    # Read back as any verifier would, before the transaction: the post page shows it.
+    verdicts = [await credentials.verdict(image.jpeg.data, image.jpeg.mime)
+                for image in processed]
     dropped = await _add_attachments(services, generation, made, processed, stored,
-                                     {row.id for row in promised})
+                                     {row.id for row in promised}, verdicts)
     for files in dropped:
         await discard_files(services.db, services.media, files)
 
 
 async def _add_attachments(services: Services, generation: Generation,
                            made: list[GeneratedImage], processed: list[ProcessedImage],
-                           stored: list[StoredFiles], promised: set[int]) -> list[StoredFiles]:
+                           stored: list[StoredFiles], promised: set[int],
+                           verdicts: list[str]) -> list[StoredFiles]:
     """The attachments, and the generation done, in one transaction; returns the files of
     promised images whose pending row the client deleted meanwhile (nobody wants them)."""
     dropped: list[StoredFiles] = []
@@ -296,7 +350,8 @@ async def _add_attachments(services: Services, generation: Generation,
         # Read again: alt text and focus set while the images were being made count.
         pending = {row.id: row for row in await pending_queries.pending_of_generation(
             session, generation.id, for_update=True)}
-        for files, image, source in zip(stored, processed, made, strict=True):
+        for files, image, source, verdict in zip(stored, processed, made, verdicts,
+                                                 strict=True):
             details = pending.get(files.media_id)
             if files.media_id in promised and details is None:
                 dropped.append(files)
@@ -304,7 +359,8 @@ async def _add_attachments(services: Services, generation: Generation,
             await media_queries.add_attachment(session, **attachment_values(
                 files, image, account_id=generation.account_id, generation_id=generation.id,
                 generator=source.generator, digital_source_type=source.digital_source_type,
-                description=details.description if details else "", focus=_focus(details)))
+                description=details.description if details else "", focus=_focus(details)),
+                credentials=verdict)
         made_ids = {files.media_id for files in stored}
         await pending_queries.delete_pending(session, sorted(made_ids & set(pending)))
         # The service made fewer images than asked for: those promised are not coming.
@@ -330,10 +386,24 @@ def _focus(pending: PendingMedia | None) -> tuple[float, float] | None:
     return pending.focus_x, pending.focus_y
 
 
+def backend_label(config: Config) -> str:
+    """Which image service, for /metrics: Dreamfeed's own generator in this process, OpenAI,
+    or another OpenAI-compatible service at [generator] base_url."""
+    if config.generator.embedded:
+        return "embedded"
+    return "openai" if not config.generator.base_url else "remote"
+
+
 async def _call_backend(services: Services, generation: Generation) -> list[GeneratedImage]:
+    # Counted and timed by outcome (ok, or BackendError's code) for /metrics.
+    with metrics.timed_generation(backend_label(services.config)):
+        return await _ask_backend(services, generation)
+
+
+async def _ask_backend(services: Services, generation: Generation) -> list[GeneratedImage]:
     request = ImageRequest(prompt=generation.prompt, size=generation.size,
                            quality=generation.quality, n=generation.n, style=generation.style,
-                           seed=generation.seed)
+                           seed=generation.seed, strength=generation.strength)
     if generation.source_media_id is None:
         return await services.backend.generate(request)
     async with services.db.reader() as session:
@@ -351,7 +421,7 @@ async def _call_backend(services: Services, generation: Generation) -> list[Gene
 def _provenance(image: GeneratedImage) -> Provenance:
     # The prompt is private until its author publishes it, so it is never written here.
     return Provenance(digital_source_type=image.digital_source_type,
-                      generator=image.generator, software=f"Dreamfeed {__version__}")
+                      generator=image.generator, software=credentials.software_name())
 
 
 async def _set_state(services: Services, generation: Generation, state: str,

@@ -68,14 +68,14 @@ class Refusal:
 def moderation_client(config: Config) -> ModerationClient | None:
     """The OpenAI moderation client, or None when the check is off or no key is known."""
     moderation = config.moderation
-    key = moderation.openai_api_key or _generator_openai_key(config)
+    key = moderation.openai_api_key or generator_openai_key(config)
     if not moderation.openai or not key:
         return None
     return ModerationClient(base_url=moderation.openai_base_url, api_key=key,
                             model=moderation.openai_model)
 
 
-def _generator_openai_key(config: Config) -> str:
+def generator_openai_key(config: Config) -> str:
     """[generator] api_key (filled from $OPENAI_API_KEY by load_config), but only when the
     generator itself is OpenAI: the key of another OpenAI-compatible service (LocalAI, a
     remote Dreamfeed generator) must not be sent to OpenAI."""

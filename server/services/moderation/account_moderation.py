@@ -26,6 +26,11 @@ from server.services.federation.outbound import delivery
 from server.services.federation.outbound.actor_updates import send_actor_update
 from server.services.federation.remote import split_handle
 from server.services.moderation.domain_policy import DomainRules, normalize_domain
+from server.services.streaming.publish import (
+    queue_account_changed,
+    queue_domains_changed,
+    queue_keys_changed,
+)
 from storage import accounts as account_queries
 from storage import audit
 from storage import domain_blocks as queries
@@ -82,6 +87,13 @@ async def _record(session: AsyncSession, services: Services, account: Account, a
                        detail={"reason": reason} if reason else None)
 
 
+def _queue_changed(session: AsyncSession, account: Account) -> None:
+    """Every process follows a suspension at its commit: the rules (suspended remote actors)
+    are reloaded, the account's cached pages and documents dropped."""
+    queue_domains_changed(session)
+    queue_account_changed(session, account.id)
+
+
 async def suspend(services: Services, ref: str, *, reason: str | None = None,
                   actor_account_id: int | None = None) -> Account:
     before = await services.domains.rules()
@@ -96,6 +108,10 @@ async def suspend(services: Services, ref: str, *, reason: str | None = None,
         account.suspended_at = utcnow()
         if account.is_local:
             await send_actor_update(services, session, account)
+        else:
+            # Its key verifies nothing more in any process, whatever the rules' reload.
+            queue_keys_changed(session, account.id)
+        _queue_changed(session, account)
         await _record(session, services, account, "account.suspend", actor_account_id, reason)
     services.domains.invalidate()
     if not account.is_local:
@@ -112,6 +128,7 @@ async def unsuspend(services: Services, ref: str, *, reason: str | None = None,
         account.suspended_at = None
         if account.is_local:
             await send_actor_update(services, session, account)
+        _queue_changed(session, account)
         await _record(session, services, account, "account.unsuspend", actor_account_id,
                       reason)
     services.domains.invalidate()
@@ -125,6 +142,7 @@ async def silence(services: Services, ref: str, *, reason: str | None = None,
         if account.silenced_at is not None:
             raise Conflict(f"{handle_of(account, services)} is already silenced")
         account.silenced_at = utcnow()
+        queue_account_changed(session, account.id)
         await _record(session, services, account, "account.silence", actor_account_id, reason)
     return account
 
@@ -136,6 +154,7 @@ async def unsilence(services: Services, ref: str, *, reason: str | None = None,
         if account.silenced_at is None:
             raise Conflict(f"{handle_of(account, services)} is not silenced")
         account.silenced_at = None
+        queue_account_changed(session, account.id)
         await _record(session, services, account, "account.unsilence", actor_account_id,
                       reason)
     return account

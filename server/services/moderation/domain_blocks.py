@@ -29,6 +29,7 @@ from server.services.moderation.domain_policy import (
     Rule,
     normalize_domain,
 )
+from server.services.streaming.publish import queue_domains_changed, queue_keys_changed
 from storage import account_data, audit
 from storage import domain_blocks as queries
 from storage.media_files import MediaStore
@@ -111,6 +112,8 @@ async def block_domain(services: Services, text: str, *, severity: str = SILENCE
             severity, reject_media)
         await session.flush()
         await _apply_severity(session, row, previous)
+        # Every process (and worker) follows the new rule at the commit, not at its reload.
+        queue_domains_changed(session)
         if changed and (severity == SUSPEND or reject_media):
             await enqueue(session, PURGE_DOMAIN, {"domain": domain})
         if created or before != after:  # asking again for the same block logs nothing
@@ -156,6 +159,7 @@ async def unblock_domain(services: Services, text: str, *,
         await queries.clear_domain_silenced(session, domain, row.created_at)
         await queries.clear_domain_suspended(session, domain, row.created_at)
         await queries.delete_block(session, row.id)
+        queue_domains_changed(session)
         await audit.record(session, actor_account_id=actor_account_id,
                            action="domain.unblock", target_type="domain", target=domain,
                            detail={"severity": view.severity,
@@ -181,6 +185,7 @@ async def allow_domain(services: Services, text: str, *,
             return False
         session.add(DomainAllow(domain=domain))
         await session.flush()
+        queue_domains_changed(session)
         await audit.record(session, actor_account_id=actor_account_id, action="domain.allow",
                            target_type="domain", target=domain)
     services.domains.invalidate()
@@ -197,6 +202,7 @@ async def disallow_domain(services: Services, text: str, *,
         if row is None:
             raise NotFound(f"{domain} is not on the allow-list")
         await queries.delete_allow(session, row.id)
+        queue_domains_changed(session)
         if services.config.federation.allowlist_mode:
             await enqueue(session, PURGE_DOMAIN, {"domain": domain})
         await audit.record(session, actor_account_id=actor_account_id,
@@ -257,12 +263,14 @@ async def _purge_account(services: Services, store: MediaStore, account_id: int,
                 account = await session.get_one(Account, account_id)
                 keys = await account_data.purge_remaining(session, account, None)
                 await account_data.delete_keys(session, account_id)
+                queue_keys_changed(session, account_id)
                 if account.suspended_at is None and rule is not None \
                         and rule.severity == SUSPEND:
                     # Stamped with the block's time, so that lifting it unsuspends. (Off
                     # the allow-list, the list itself keeps refusing it: no stamp, so that
                     # allowing the domain again lets it back.)
                     account.suspended_at = rule.created_at
+                    # No "dreamfeed.domains" per account: the block already refuses them all.
         for key in keys:
             await store.delete(key)
         if done:

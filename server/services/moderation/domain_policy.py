@@ -5,8 +5,9 @@ A block applies to the domain and every subdomain of it, the most specific rule 
 Mastodon's DomainBlock.rule_for walks from the host up through its parent domains. In
 allow-list mode (`[federation] allowlist_mode`) only listed domains (and subdomains) and our
 own are allowed; everything else is treated as suspended. Inbox POSTs are hot, so the rules
-live in memory: reloaded after `ttl` seconds, or at once when `invalidate()` is called by the
-moderation service after a change in this process.
+live in memory: reloaded at once after a change, whichever process made it (the moderation
+services publish "dreamfeed.domains" on the bus at the commit: `on_event`), and after `ttl`
+seconds in any case (a bus that lost its subscription misses events).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from activitypub.parse import host_of
+from server.services.streaming.events import StreamEvent
 from storage import domain_blocks as queries
 from storage.database import Database
 from storage.domain_blocks import Snapshot
@@ -125,7 +127,7 @@ class DomainRules:
 
 
 class DomainPolicy:
-    """The rules, cached for `ttl` seconds (other processes' changes show up within it)."""
+    """The rules, reloaded when an event says they changed, and after `ttl` seconds."""
 
     def __init__(self, db: Database, *, own_domain: str, allowlist_mode: bool,
                  ttl: float = 30.0) -> None:
@@ -136,6 +138,9 @@ class DomainPolicy:
         self._rules: DomainRules | None = None
         self._expires = 0.0
         self._lock = asyncio.Lock()
+        # Bumped by each invalidate(): a reload that read the rules before a change committed
+        # answers with them but does not keep them.
+        self._version = 0
 
     async def rules(self) -> DomainRules:
         rules = self._rules
@@ -144,12 +149,21 @@ class DomainPolicy:
         async with self._lock:  # one reload for all concurrent callers
             if self._rules is not None and self._expires > time.monotonic():
                 return self._rules
+            version = self._version
             async with self._db.reader() as session:
                 snap = await queries.snapshot(session)
-            self._rules = DomainRules.from_snapshot(snap, own_domain=self._own,
-                                                    allowlist_mode=self._allowlist_mode)
-            self._expires = time.monotonic() + self._ttl
-            return self._rules
+            rules = DomainRules.from_snapshot(snap, own_domain=self._own,
+                                              allowlist_mode=self._allowlist_mode)
+            self._rules = rules
+            if version == self._version:
+                self._expires = time.monotonic() + self._ttl
+            return rules
 
     def invalidate(self) -> None:
         self._expires = 0.0
+        self._version += 1
+
+    def on_event(self, event: StreamEvent) -> None:
+        """A Hub listener: "dreamfeed.domains" (any process's change) reloads the rules."""
+        if event.kind == "dreamfeed.domains":
+            self.invalidate()

@@ -15,12 +15,17 @@ from urllib.parse import urlsplit
 from server.render.text import find_hashtags, normalize_tag
 from server.services.context import Services
 from server.services.errors import RateLimited, ServiceError
-from server.services.federation.remote import resolve_account
+from server.services.federation.remote import (
+    RemoteError,
+    RemoteGone,
+    RemoteRefused,
+    resolve_account,
+)
 from server.services.reading.post_cards import AccountCard, account_card
 from storage import accounts as account_queries
 from storage import follows as follow_queries
 from storage import profiles as queries
-from storage import timelines as timeline_queries
+from storage import tags as tag_queries
 from storage.models import Account
 
 MAX_QUERY = 300
@@ -90,13 +95,31 @@ async def _one(services: Services, query: str, viewer_account_id: int | None) ->
     except RateLimited:
         raise  # the handler's 429 with Retry-After, not a message on the page
     except ServiceError as exc:
-        return SearchResults(query, message=str(exc))
+        return SearchResults(query, message=not_found_message(query, exc))
     if account is not None and _shown(account):
         return SearchResults(query, accounts=[account_card(services.config, account)])
     if not resolve:
-        return SearchResults(query, message="Not known here yet: sign in to look up "
-                                            "accounts on other servers.")
-    return SearchResults(query, message=f"No account found for {query}.")
+        return SearchResults(query, message=f"{query} is not known here yet. Sign in to look "
+                                            "up accounts on other servers.")
+    return SearchResults(query, message=f"No account was found for {query}. Check the "
+                                        "spelling, or search for a name instead.")
+
+
+def not_found_message(query: str, exc: ServiceError) -> str:
+    """Why a handle or URL found nothing, and what to do, in words for people: never the
+    exception's own text (a DNS resolver's or TLS library's message means nothing to them,
+    and tells too much about this server)."""
+    if isinstance(exc, RemoteRefused):
+        return (f"{query} is on a server that this instance does not federate with, so it "
+                "cannot be looked up here.")
+    if isinstance(exc, RemoteGone):
+        return f"{query} was deleted on its server. Check the address, or search for a name."
+    if isinstance(exc, RemoteError):
+        return (f"No account was found for {query}: its server could not be reached or did "
+                "not answer with an account. Check the spelling of the handle or address, "
+                "or try again later.")
+    return (f"No account was found for {query}. Check the spelling: a handle looks like "
+            "@name@example.social.")
 
 
 async def search(services: Services, query: str, *,
@@ -114,7 +137,7 @@ async def search(services: Services, query: str, *,
     async with services.db.reader() as session:
         found = await queries.search_accounts(session, text, MAX_RESULTS)
         # Words suggest a hashtag only when posts here carry it.
-        tags = [t for t in tags if await timeline_queries.tag_by_name(session, t) is not None]
+        tags = [t for t in tags if await tag_queries.tag_by_name(session, t) is not None]
     return SearchResults(text, accounts=[account_card(services.config, a) for a in found],
                          hashtags=tags)
 

@@ -10,7 +10,7 @@ from server.services.context import Services
 from server.services.reading.api_accounts import find_account
 from server.services.reading.entities import load_statuses
 from storage import account_statuses as queries
-from storage import timelines as timeline_queries
+from storage import tags as tag_queries
 from storage.account_statuses import StatusFilters
 from storage.pagination import Page
 
@@ -28,7 +28,7 @@ async def account_statuses(services: Services, account_id: int, viewer_id: int |
             return [], []
         tag_id = None
         if tagged:
-            tag = await timeline_queries.tag_by_name(session, tagged.lstrip("#"))
+            tag = await tag_queries.tag_by_name(session, tagged.lstrip("#"))
             if tag is None:
                 return [], []
             tag_id = tag.id

@@ -32,9 +32,9 @@ from server.services.reading.entities import load_accounts, load_statuses
 from server.services.social.filters import screen_notifications
 from server.services.social.notifications import group_key, group_of, group_spec
 from storage import markers as marker_queries
-from storage import timelines as queries
+from storage import notification_lists as queries
+from storage.notification_lists import NotificationEntry, NotificationFilter
 from storage.pagination import MAX_LIMIT, Page
-from storage.timelines import NotificationEntry, NotificationFilter
 
 # A filtered page is topped up from older notifications at most this many times.
 REFILL_ROUNDS = 4
@@ -176,12 +176,51 @@ async def _walk(session: AsyncSession, account_id: int, page: Page, only: Notifi
     return _Walked(by_key, warnings)
 
 
-async def _groups(services: Services, session: AsyncSession, account_id: int,
-                  reps: list[tuple[str, NotificationEntry]], warnings: dict[int, tuple[str, ...]],
-                  *, upto: int, page_floor: int | None, paginated: bool,
-                  partial: bool) -> GroupedPage:
-    """The groups of these representatives (newest first), with their accounts and
-    statuses."""
+@dataclass(frozen=True)
+class Grouping:
+    """A page of groups before they are shown: each group's parts (its senders as ids),
+    newest first, the representatives they were walked from, and the "warn" filters each
+    representative matched. The client API and the web app's notifications page both
+    start from this."""
+
+    groups: list[GroupParts]
+    reps: list[tuple[str, NotificationEntry]]
+    warnings: dict[int, tuple[str, ...]]
+
+
+def _bounds(reps: list[tuple[str, NotificationEntry]], page: Page) -> tuple[int, int | None]:
+    """How far up and down a page's groups count: up to its newest representative and down
+    to its oldest, or to the end of what was asked on the last page."""
+    ids = [row.notification.id for _, row in reps]
+    upto: int = max(ids)
+    page_floor: int | None = min(ids)
+    if len(reps) < page.limit:  # the last page: it reaches the end of what was asked
+        if page.min_id is not None:
+            upto = page.max_id - 1 if page.max_id is not None else _NEWEST
+        else:
+            page_floor = page.since_id + 1 if page.since_id is not None else None
+    return upto, page_floor
+
+
+async def group_page(session: AsyncSession, account_id: int, page: Page,
+                     only: NotificationFilter, grouped_types: frozenset[str]) -> Grouping:
+    """A page of notification groups, newest first (oldest first from min_id): favourites
+    and boosts of one status, and follows, of one 12-hour window are one group each."""
+    walked = await _walk(session, account_id, page, only, grouped_types, screen=True)
+    reps = list(walked.by_key.items())
+    if page.min_id is not None:
+        reps.reverse()
+    if not reps:
+        return Grouping([], [], walked.warnings)
+    upto, page_floor = _bounds(reps, page)
+    groups = await _group_parts(session, account_id, reps, upto=upto, page_floor=page_floor,
+                                paginated=True)
+    return Grouping(groups, reps, walked.warnings)
+
+
+async def _group_parts(session: AsyncSession, account_id: int,
+                       reps: list[tuple[str, NotificationEntry]], *, upto: int,
+                       page_floor: int | None, paginated: bool) -> list[GroupParts]:
     specs = {key: group_of(row.notification.type, row.notification.status_id,
                            row.notification.id)
              for key, row in reps if not key.startswith("ungrouped-")}
@@ -208,6 +247,13 @@ async def _groups(services: Services, session: AsyncSession, account_id: int,
             page_min_id=(found.oldest_in_page or note.id) if paginated else None,
             page_max_id=found.newest_id if paginated else None,
             latest_page_notification_at=found.newest_at if paginated else None))
+    return groups
+
+
+async def _groups(services: Services, session: AsyncSession, account_id: int,
+                  grouping: Grouping, *, partial: bool) -> GroupedPage:
+    """The groups with their accounts and statuses, as entity parts."""
+    groups, reps, warnings = grouping.groups, grouping.reps, grouping.warnings
     full_ids = list(dict.fromkeys(
         i for g in groups for i in (g.sample_account_ids[:1] if partial
                                      else g.sample_account_ids)))
@@ -240,23 +286,10 @@ async def grouped(services: Services, account_id: int, page: Page, only: Notific
                   grouped_types: frozenset[str], *, partial: bool = False) -> GroupedPage:
     """A page of notification groups, newest first (GET /api/v2/notifications)."""
     async with services.db.reader() as session:
-        walked = await _walk(session, account_id, page, only, grouped_types, screen=True)
-        reps = list(walked.by_key.items())
-        if page.min_id is not None:
-            reps.reverse()
-        if not reps:
+        grouping = await group_page(session, account_id, page, only, grouped_types)
+        if not grouping.reps:
             return GroupedPage([], [], [] if partial else None, [], [])
-        ids = [row.notification.id for _, row in reps]
-        upto: int = max(ids)
-        page_floor: int | None = min(ids)
-        if len(reps) < page.limit:  # the last page: it reaches the end of what was asked
-            if page.min_id is not None:
-                upto = page.max_id - 1 if page.max_id is not None else _NEWEST
-            else:
-                page_floor = page.since_id + 1 if page.since_id is not None else None
-        return await _groups(services, session, account_id, reps, walked.warnings,
-                             upto=upto, page_floor=page_floor, paginated=True,
-                             partial=partial)
+        return await _groups(services, session, account_id, grouping, partial=partial)
 
 
 async def group(services: Services, account_id: int, key: str) -> GroupedPage:
@@ -273,9 +306,11 @@ async def group(services: Services, account_id: int, key: str) -> GroupedPage:
         if row is None or row.notification.type not in MASTODON_TYPES:
             raise NotFound("Record not found")
         note = row.notification
-        found = await _groups(services, session, account_id,
-                              [(group_key(note.type, note.status_id, note.id), row)], {},
-                              upto=_NEWEST, page_floor=None, paginated=False, partial=False)
+        reps = [(group_key(note.type, note.status_id, note.id), row)]
+        parts = await _group_parts(session, account_id, reps, upto=_NEWEST, page_floor=None,
+                                   paginated=False)
+        found = await _groups(services, session, account_id, Grouping(parts, reps, {}),
+                              partial=False)
     if not found.groups:
         raise NotFound("Record not found")
     return found

@@ -9,8 +9,10 @@ hashtags and statuses for one query.
   (server.services.reading.account_search, the web search's rules); `following` keeps the
   viewer's follows.
 - Hashtags: the tags used here whose name starts with the query.
-- Statuses are found by URL only. Full-text search of statuses does not exist here yet, so
-  words find no statuses; when it does, it answers through this same query.
+- Statuses: by URL, or by their words for a signed-in viewer (storage.post_search, the
+  index of captions, alt text and published prompts the web search also reads; Mastodon
+  offers full-text search to authenticated requests only), newest first, bounded by
+  max_id/min_id and skipped into by offset.
 A status is found only when the viewer may see it, and with `account_id` only that account's.
 """
 
@@ -24,8 +26,10 @@ from server.services.errors import NotFound
 from server.services.federation.resolve_url import find_url, resolve_url
 from server.services.reading import account_search
 from server.services.statuses.visibility import visible_status
+from storage import post_search
 from storage import tags as tag_queries
 from storage.models import Account, Status
+from storage.pagination import Page
 
 TYPES = ("accounts", "hashtags", "statuses")
 
@@ -39,6 +43,8 @@ class SearchQuery:
     account_id: int | None = None
     limit: int = 20
     offset: int = 0
+    max_id: int | None = None  # statuses only, as Mastodon's
+    min_id: int | None = None
 
     def wants(self, kind: str) -> bool:
         return self.type is None or self.type == kind
@@ -71,8 +77,19 @@ async def search(services: Services, query: SearchQuery, *,
     if query.wants("hashtags"):
         found = SearchFound(account_ids=found.account_ids,
                             tags=await _tags(services, text, query))
-    # Statuses by their words: no full-text index exists, so none (see the module's note).
+    if query.wants("statuses") and viewer_account_id is not None:
+        found = SearchFound(account_ids=found.account_ids, tags=found.tags,
+                            status_ids=await _statuses(services, text, query,
+                                                       viewer_account_id))
     return found
+
+
+async def _statuses(services: Services, text: str, query: SearchQuery,
+                    viewer_account_id: int) -> list[int]:
+    page = Page(max_id=query.max_id, min_id=query.min_id, limit=query.limit)
+    async with services.db.reader() as session:
+        return await post_search.search(session, text, viewer_account_id, page,
+                                        account_id=query.account_id, offset=query.offset)
 
 
 async def _accounts(services: Services, text: str, query: SearchQuery,

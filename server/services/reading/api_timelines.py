@@ -21,6 +21,7 @@ from server.services.reading.entities import load_statuses
 from server.services.reading.timelines import Fetch, screened_entries
 from storage import filters as filter_queries
 from storage import lists as list_queries
+from storage import tags as tag_queries
 from storage import timelines as queries
 from storage.pagination import Page
 from storage.timelines import PublicOptions, TagOptions
@@ -104,8 +105,8 @@ async def hashtag(services: Services, viewer_id: int | None, tag: str, page: Pag
     extra = {name: [_tag_name(t) for t in tags][:MAX_EXTRA_TAGS]
              for name, tags in (("any", any_tags), ("all", all_tags), ("none", none_tags))}
     async with services.db.reader() as session:
-        known = await queries.tag_ids(session, [_tag_name(tag), *extra["any"], *extra["all"],
-                                                *extra["none"]])
+        known = await tag_queries.tag_ids(
+            session, [_tag_name(tag), *extra["any"], *extra["all"], *extra["none"]])
         base = known.get(_tag_name(tag))
         candidates = [*([base] if base is not None else []),
                       *(known[t] for t in extra["any"] if t in known)]

@@ -8,29 +8,35 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.config import Config
+from server.i18n import N_
 from server.images.embedded import EmbeddedBackend, engine_styles
 from server.render.sanitize import plain_text
 from server.services.context import Services
 from server.services.errors import NotFound
 from server.services.federation.remote_media import THUMB_FILE as REMOTE_THUMB
 from server.services.federation.remote_media import remote_media_url
-from server.services.generation.generate import MAX_IMAGES, QUALITIES, GenerationView
+from server.services.generation.generate import (
+    MAX_IMAGES,
+    QUALITIES,
+    DailyQuota,
+    GenerationView,
+    daily_quota,
+)
 from server.services.statuses import posts as post_service
 from server.services.statuses import quotes
 from server.services.statuses.media import THUMB_FILE, media_url
 from server.services.statuses.remix import remix_source
 from storage import accounts as account_queries
-from storage import generations as gen_queries
 from storage import remote_media as remote_media_queries
 from storage import statuses as status_queries
 from storage import timelines as timeline_queries
-from storage.types import utcnow
 
 # Sizes the OpenAI Images API and Dreamfeed's generator both accept.
-PRESET_SIZES = (("1024x1024", "Square"), ("1536x1024", "Landscape"),
-                ("1024x1536", "Portrait"))
-QUALITY_LABELS = {"auto": "Automatic", "low": "Draft (fast)", "medium": "Standard",
-                  "high": "Best (slow)"}
+# Labels are translated where the page shows them (server.i18n).
+PRESET_SIZES = (("1024x1024", N_("Square")), ("1536x1024", N_("Landscape")),
+                ("1024x1536", N_("Portrait")))
+QUALITY_LABELS = {"auto": N_("Automatic"), "low": N_("Draft (fast)"), "medium": N_("Standard"),
+                  "high": N_("Best (slow)")}
 PROFILE_SIZES = {"avatar": "1024x1024", "header": "1536x1024"}
 EXCERPT = 280
 
@@ -42,8 +48,20 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class SizeChoice:
+    """A size as the page draws it: a rectangle of its aspect ratio inside a 24-unit square
+    (an SVG's viewBox: the page's CSP allows no inline styles), named in words."""
+
+    value: str
+    label: str  # "Square"
+    detail: str  # "1024 by 1024", with the multiplication sign
+    box: tuple[float, float, float, float]  # x, y, width, height
+
+
+@dataclass(frozen=True)
 class ComposeOptions:
-    sizes: tuple[Choice, ...]
+    sizes: tuple[SizeChoice, ...]
+
     qualities: tuple[Choice, ...]
     # Empty when the backend takes no `style` (anything but Dreamfeed's own generator).
     styles: tuple[str, ...]
@@ -54,9 +72,10 @@ class ComposeOptions:
 
 def options(services: Services) -> ComposeOptions:
     config = services.config.generator
-    sizes = [Choice(value, f"{label} ({value})") for value, label in PRESET_SIZES]
+    sizes = [_size_choice(value, label) for value, label in PRESET_SIZES]
     if config.size not in {value for value, _ in PRESET_SIZES}:
-        sizes.insert(0, Choice(config.size, f"Default ({config.size})"))
+        sizes.insert(0, _size_choice(config.size, N_("Automatic") if config.size == "auto"
+                                     else N_("Default")))
     # Only our own generator is known to take a style: others may refuse the parameter.
     styles = engine_styles(config.engine) if isinstance(services.image_backend, EmbeddedBackend) \
         else ()
@@ -66,25 +85,37 @@ def options(services: Services) -> ComposeOptions:
         max_images=MAX_IMAGES)
 
 
-@dataclass(frozen=True)
-class Quota:
-    used: int
-    limit: int  # 0: no limit
-
-    @property
-    def left(self) -> int | None:
-        return None if self.limit == 0 else max(self.limit - self.used, 0)
+ICON_SIDE, ICON_MARGIN = 24.0, 3.0
 
 
-async def quota(services: Services, account_id: int) -> Quota:
-    async with services.db.reader() as session:
-        used = await gen_queries.quota_used(session, account_id, utcnow().date())
-    return Quota(used=used, limit=services.config.generator.daily_limit)
+def size_ratio(size: str) -> tuple[int, int]:
+    """WIDTHxHEIGHT as two numbers; "auto" (the service's choice) as a square."""
+    width, _, height = size.partition("x")
+    if width.isdigit() and height.isdigit() and int(width) and int(height):
+        return int(width), int(height)
+    return 1, 1
+
+
+def _size_choice(value: str, label: str) -> SizeChoice:
+    width, height = size_ratio(value)
+    room = ICON_SIDE - 2 * ICON_MARGIN
+    scale = room / max(width, height)
+    w, h = round(width * scale, 2), round(height * scale, 2)
+    detail = "chosen by the image service" if value == "auto" \
+        else f"{width} \N{MULTIPLICATION SIGN} {height}"
+    return SizeChoice(value=value, label=label, detail=detail,
+                      box=((ICON_SIDE - w) / 2, (ICON_SIDE - h) / 2, w, h))
+
+
+async def quota(services: Services, account_id: int) -> DailyQuota:
+    """The generation service's own count, so the page never promises what it refuses."""
+    return await daily_quota(services, account_id)
 
 
 # What the page shows for each state of the job.
-STATE_LABELS = {"queued": "Waiting for the image service", "running": "Generating",
-                "done": "Done", "failed": "Failed"}
+# Translated where the page shows them (server.i18n).
+STATE_LABELS = {"queued": N_("Waiting for the image service"), "running": N_("Generating"),
+                "done": N_("Done"), "failed": N_("Failed")}
 
 
 def generation_json(view: GenerationView) -> dict[str, Any]:
@@ -170,8 +201,10 @@ async def remix(services: Services, status_id: int, viewer_account_id: int) -> R
     return Remix(parent=parent, prompt=source.prompt or "", media_id=source.media_id)
 
 
-def default_visibility(parent: ParentPost | None) -> str:
-    """A reply is no more public than what it answers (as Mastodon's clients default)."""
+def default_visibility(parent: ParentPost | None, chosen: str = "public") -> str:
+    """The user's default (`chosen`, from their preferences); a reply is no more public than
+    what it answers (the more private of the two, as Mastodon's web app picks)."""
     if parent is None or parent.visibility not in post_service.VISIBILITIES:
-        return "public"
-    return parent.visibility
+        return chosen
+    # VISIBILITIES runs from the most public to the most private.
+    return max(chosen, parent.visibility, key=post_service.VISIBILITIES.index)

@@ -9,9 +9,15 @@ from datetime import timedelta
 
 from server import __version__
 from server.images.pipeline import ACCEPTED_FORMATS
-from server.render.to_mastodon.instance import GenerationOffer, InstanceParts, Limits
+from server.render.to_mastodon.instance import (
+    DescribeOffer,
+    GenerationOffer,
+    InstanceParts,
+    Limits,
+)
 from server.services.accounts.profile_settings import MAX_DISPLAY_NAME, MAX_NOTE
 from server.services.context import Services
+from server.services.generation import describe
 from server.services.oauth import vapid
 from server.services.reading import composer
 from server.services.reading.entities import load_accounts
@@ -60,6 +66,19 @@ async def generation_offer(services: Services, viewer_account_id: int | None
         daily_limit=services.config.generator.daily_limit, remaining_today=remaining)
 
 
+async def describe_offer(services: Services, viewer_account_id: int | None) -> DescribeOffer:
+    """Whether images can be described here, and the viewer's descriptions left today."""
+    client = describe.describer(services.config)
+    if client is None:
+        return DescribeOffer()
+    remaining = None
+    if viewer_account_id is not None:
+        remaining = (await describe.daily_quota(services, viewer_account_id)).left
+    return DescribeOffer(enabled=True, model=client.model, max_characters=posts.MAX_ALT,
+                         daily_limit=services.config.describe.daily_limit,
+                         remaining_today=remaining)
+
+
 async def instance(services: Services, viewer_account_id: int | None) -> InstanceParts:
     """Everything both versions of the Instance entity say; `viewer_account_id` (a user
     token's account) adds that user's generation quota."""
@@ -81,6 +100,7 @@ async def instance(services: Services, viewer_account_id: int | None) -> Instanc
         user_count=users, active_month=active, status_count=statuses, domain_count=domains,
         contact=contact, vapid_key=await vapid.public_key(services), limits=limits(services),
         generation=await generation_offer(services, viewer_account_id),
+        describe=await describe_offer(services, viewer_account_id),
         languages=(config.instance.default_language,) if config.instance.default_language
         else ())
 

@@ -29,6 +29,8 @@ from server.services.errors import InvalidInput, NotFound
 from server.services.social import filters, markers
 from server.services.streaming.events import StreamEvent
 from storage import statuses as status_queries
+from storage import tags as tag_queries
+from storage import timeline_reach as reach
 from storage import timelines as queries
 
 PUBLIC_TIMELINES = ("local", "federated")
@@ -116,11 +118,11 @@ async def _in_timeline(services: Services, watch: Watch, event: StreamEvent) -> 
         return False
     async with services.db.reader() as session:
         if isinstance(query, str):
-            tag = await queries.tag_by_name(session, query)
+            tag = await tag_queries.tag_by_name(session, query)
             if tag is None:
                 return False
             query = queries.hashtag_query(tag.id, watch.user.account_id)
-        if not await queries.includes(session, query, event.status_id):
+        if not await reach.includes(session, query, event.status_id):
             return False
         # The viewer's "hide" filters drop it from the page too (a "warn" one shows it).
         shown, _ = await filters.screen(session, watch.user.account_id,

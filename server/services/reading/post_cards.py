@@ -5,6 +5,7 @@ it. Built in a few queries for a whole page of posts, never one query per post."
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,11 +14,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.config import Config
+from server.images.pipeline import DISPLAY_MAX, THUMB_MAX
 from server.render.sanitize import sanitize_html
 from server.services.context import Services
 from server.services.federation.remote_media import IMAGE_FILE as REMOTE_IMAGE
 from server.services.federation.remote_media import THUMB_FILE as REMOTE_THUMB
 from server.services.federation.remote_media import account_media_url, remote_media_url
+from server.services.media.credentials import ABSENT, credentials_path
 from server.services.reading import interaction_states
 from server.services.reading.interaction_states import InteractionStates
 from server.services.reading.timelines import TimelineItem
@@ -50,6 +53,29 @@ class ImageCard:
     blurhash: str | None
     alt: str
     webp_url: str | None = None  # a smaller encoding of `url`, when we made one
+    # The sizes of `url` and `preview_url` as served (0: unknown), for srcset's w descriptors.
+    display_width: int = 0
+    preview_width: int = 0
+    # Its content credentials (C2PA): verified, invalid or absent; None: not checked (a
+    # remote image not cached yet). The page saying what they claim, for ours.
+    credentials: str | None = None
+    credentials_url: str | None = None
+
+    @property
+    def srcset(self) -> str:
+        """`preview_url` and `url` with their widths: a browser picks the thumbnail for a
+        grid cell or a phone at 1x, the full image for a wide slot or a dense screen."""
+        return self._srcset(self.url)
+
+    @property
+    def webp_srcset(self) -> str:
+        return self._srcset(self.webp_url) if self.webp_url else ""
+
+    def _srcset(self, full: str) -> str:
+        if not self.display_width or not self.preview_width \
+                or self.preview_width >= self.display_width:
+            return ""
+        return f"{self.preview_url} {self.preview_width}w, {full} {self.display_width}w"
 
 
 @dataclass(frozen=True)
@@ -87,10 +113,30 @@ class PostCard:
     # FEP-044f (reading/quote_cards.py): the post it quotes, as a card, and the viewer's
     # "Quote" action on it (None: signed out).
     quote: QuoteCard | None = None
+    # The post it remixes, as the same small card (None: not a remix, or its quote is the
+    # remixed post, shown once as the quote).
+    remix_parent: QuoteCard | None = None
+    # How its images were made, as its author's software stated (None: not stated).
+    generator: str | None = None
+    model: str | None = None
     quote_offer: QuoteOffer | None = None
     # Interaction controls (reading/interaction_states.py): what the post's policy offers
     # the viewer, and the viewer's like or boost pending approval (None: all offered).
     interaction: InteractionStates | None = None
+
+    @property
+    def viewer_data(self) -> dict[str, object]:
+        """What static/viewer.js shows of the post's images full screen (a JSON attribute):
+        each image at its size with its alt text, the published prompt, how it was made."""
+        made = self.generator or ""
+        if self.model and self.model not in made:  # "Ourgen 1" made with model "ourgen"
+            made = f"{made} · {self.model}" if made else self.model
+        return {"path": self.path, "author": self.author.display_name,
+                "prompt": self.prompt or "", "made": made,
+                "images": [{"url": image.webp_url or image.url,
+                            "srcset": image.webp_srcset or image.srcset,
+                            "width": image.width, "height": image.height, "alt": image.alt}
+                           for image in self.images]}
 
 
 def account_card(config: Config, account: Account) -> AccountCard:
@@ -109,19 +155,38 @@ def account_card(config: Config, account: Account) -> AccountCard:
                        local=account.is_local)
 
 
+def _bounded_width(width: int, height: int, longest: int) -> int:
+    """The width of a (width x height) image scaled to fit `longest` px, as the media
+    pipeline scales its renditions (server/images/pipeline.py)."""
+    if not width or not height:
+        return 0
+    return width if max(width, height) <= longest \
+        else max(1, round(width * longest / max(width, height)))
+
+
 def _local_image(config: Config, media: MediaAttachment) -> ImageCard:
+    width, height = media.display_width, media.display_height
     return ImageCard(url=media_url(config, media, JPEG_FILE),
                      preview_url=media_url(config, media, THUMB_FILE),
-                     width=media.display_width, height=media.display_height,
+                     width=width, height=height,
                      blurhash=media.blurhash or None, alt=media.description,
-                     webp_url=media_url(config, media, WEBP_FILE))
+                     webp_url=media_url(config, media, WEBP_FILE), display_width=width,
+                     preview_width=_bounded_width(width, height, THUMB_MAX),
+                     credentials=media.credentials or ABSENT,
+                     credentials_url=credentials_path(media))
 
 
 def _remote_image(config: Config, media: RemoteMedia) -> ImageCard:
+    # Our cached copy and its thumbnail are bounded renditions of the stated size.
+    width, height = media.width or 0, media.height or 0
+    cached = bool(media.cached_key and media.thumb_key)
     return ImageCard(url=remote_media_url(config, media, REMOTE_IMAGE),
                      preview_url=remote_media_url(config, media, REMOTE_THUMB),
-                     width=media.width or 0, height=media.height or 0,
-                     blurhash=media.blurhash, alt=media.description or "")
+                     width=width, height=height,
+                     blurhash=media.blurhash, alt=media.description or "",
+                     display_width=_bounded_width(width, height, DISPLAY_MAX) if cached else 0,
+                     preview_width=_bounded_width(width, height, THUMB_MAX) if cached else 0,
+                     credentials=media.credentials)
 
 
 def _content_html(status: Status) -> str:
@@ -172,6 +237,8 @@ async def cards(services: Services, session: AsyncSession, status_ids: list[int]
             remixes_count=status.remixes_count, prompt=status.prompt,
             can_remix=status.can_remix and status.visibility in ("public", "unlisted"),
             in_reply_to_id=status.in_reply_to_id, remix_of_id=status.remix_of_id,
+            generator=status.generator_name if images else None,
+            model=status.model if images else None,
             liked=status.id in liked, boosted=status.id in boosted,
             bookmarked=status.id in bookmarked, pinned=status.id in pinned,
             own=viewer_account_id is not None and author.id == viewer_account_id))
@@ -191,9 +258,30 @@ async def _with_quotes(services: Services, session: AsyncSession, made: list[Pos
     quotes = await quote_cards.quote_cards(services, session, [c.id for c in made],
                                            viewer_account_id)
     offers = await quote_cards.offers(session, statuses, viewer_account_id)
+    # A remix that quotes what it remixes shows that post once, as its quote.
+    parents = {s.id: (s.remix_of_id, s.remix_of_uri) for s in statuses
+               if (s.remix_of_id or s.remix_of_uri) and not (s.id in quotes and (
+                   quotes[s.id].quoted_status_id in (s.remix_of_id, -1)
+                   or quotes[s.id].quoted_url == s.remix_of_uri))}
+    remixed = await quote_cards.remix_cards(services, session, parents, viewer_account_id) \
+        if parents else {}
     return [dataclasses.replace(card, quote=quotes.get(card.id),
-                                quote_offer=offers.get(card.id))
-            if card.id in quotes or card.id in offers else card for card in made]
+                                quote_offer=offers.get(card.id),
+                                remix_parent=remixed.get(card.id),
+                                content_html=_without_remix_line(card.content_html)
+                                if card.id in remixed else card.content_html)
+            if card.id in quotes or card.id in offers or card.id in remixed else card
+            for card in made]
+
+
+# The visible "Remix of <link>" line of a remix's content (server/services/statuses/
+# content.py; other Dreamfeed servers write the same): the card shows the remixed post.
+# (Mastodon-style links split the URL into spans: those may be inside the link.)
+_REMIX_LINE = re.compile(r"<p>Remix of <a [^>]*>(?:[^<]|<span[^>]*>[^<]*</span>)*</a></p>")
+
+
+def _without_remix_line(html: str) -> str:
+    return _REMIX_LINE.sub("", html, count=1)
 
 
 def _post_path(author: AccountCard, status_id: int) -> str:
@@ -220,10 +308,3 @@ async def timeline_cards(services: Services, session: AsyncSession,
             card, timeline_id=item.id, filtered=tuple(item.filtered),
             boosted_by=account_card(services.config, booster) if booster else None))
     return result
-
-
-async def account_cards_by_uri(services: Services, session: AsyncSession,
-                               uris: Sequence[str]) -> dict[str, AccountCard]:
-    """Account cards for these actor URIs (those we know)."""
-    found = await queries.accounts_by_uri(session, uris)
-    return {uri: account_card(services.config, account) for uri, account in found.items()}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.i18n import N_
 from server.render.sanitize import plain_text
 from server.services.accounts.web_sessions import SignedIn
 from server.services.context import Services
@@ -45,7 +46,6 @@ class PostPage:
     ancestors: list[PostCard]  # oldest first
     replies: list[PostCard]  # breadth-first
     remix_chain: list[PostCard]  # what it remixes first, then that one's source, ...
-    remix_of_uri: str | None  # the remixed post, when it is not shown here
     remixes: list[PostCard]  # newest first
     liked_by: list[AccountCard]
     boosted_by: list[AccountCard]
@@ -72,7 +72,7 @@ async def _remote_status(session: AsyncSession, username: str, host: str,
     if status is None or author is None or author.is_local or status.deleted_at is not None \
             or status.reblog_of_id is not None or (author.domain or "").lower() != host \
             or author.username.lower() != username.lower():
-        raise NotFound("no such post")
+        raise NotFound(N_("no such post"))
     return status
 
 
@@ -102,7 +102,7 @@ async def post_page(services: Services, handle: str, status_id: int,
             services, username, status_id,
             services.urls.actor(viewer.username) if viewer else None)
         if served.gone:
-            raise Gone("this post was deleted")
+            raise Gone(N_("this post was deleted"))
     else:
         async with services.db.reader() as session:
             await _remote_status(session, username, host, status_id)
@@ -112,12 +112,12 @@ async def post_page(services: Services, handle: str, status_id: int,
     async with services.db.reader() as session:
         status = await status_queries.by_id(session, status_id)
         if status is None:
-            raise NotFound("no such post")
+            raise NotFound(N_("no such post"))
         shown = {c.id: c for c in await timeline_cards(
             services, session, [thread.status, *thread.ancestors, *thread.descendants],
             viewer_account_id=viewer_id)}
         if status_id not in shown:
-            raise NotFound("no such post")
+            raise NotFound(N_("no such post"))
         post = shown[status_id]
         ancestors = [shown[i.status_id] for i in thread.ancestors if i.status_id in shown]
         replies = [shown[i.status_id] for i in thread.descendants if i.status_id in shown]
@@ -141,7 +141,6 @@ async def post_page(services: Services, handle: str, status_id: int,
         post=post, local=status.local,
         original_url=None if status.local else _web_link(status.url or status.uri),
         ancestors=ancestors, replies=replies, remix_chain=remix_chain,
-        remix_of_uri=_web_link(status.remix_of_uri) if not remix_chain else None,
         remixes=[made[i] for i in remix_ids if i in made],
         liked_by=liked_by, boosted_by=boosted_by,
         generator=status.generator_name, model=status.model, seed=status.seed,
@@ -166,7 +165,7 @@ class ActionState:
 async def _viewer_account(session: AsyncSession, viewer: SignedIn) -> Account:
     account = await account_queries.account_by_id(session, viewer.account_id)
     if account is None:
-        raise NotFound("no such account")
+        raise NotFound(N_("no such account"))
     return account
 
 
@@ -178,10 +177,10 @@ async def action_state(services: Services, status_id: int,
         await _viewer_account(session, viewer)
         status = await status_queries.by_id(session, status_id)
         if status is None or not await queries.shown(session, [status_id], viewer.account_id):
-            raise NotFound("no such post")
+            raise NotFound(N_("no such post"))
         author = await account_queries.account_by_id(session, status.account_id)
         if author is None:
-            raise NotFound("no such post")
+            raise NotFound(N_("no such post"))
         liked, boosted = await queries.viewer_actions(session, status_id, viewer.account_id)
         profile_path = account_card(services.config, author).profile_path
         return ActionState(liked, boosted, status.favourites_count, status.reblogs_count,
@@ -211,9 +210,9 @@ async def editable(services: Services, status_id: int, viewer: SignedIn) -> Edit
         status = await status_queries.by_id(session, status_id)
         if status is None or status.deleted_at is not None or status.reblog_of_id is not None \
                 or not await queries.shown(session, [status_id], viewer.account_id):
-            raise NotFound("no such post")
+            raise NotFound(N_("no such post"))
         if status.account_id != viewer.account_id or not status.local:
-            raise Forbidden("you can only edit your own posts")
+            raise Forbidden(N_("you can only edit your own posts"))
         [card] = await cards(services, session, [status_id], viewer_account_id=viewer.account_id)
     return EditablePost(id=status.id, path=card.path, caption=status.caption,
                         spoiler_text=status.spoiler_text, sensitive=status.sensitive,
@@ -224,4 +223,4 @@ async def ensure_own(services: Services, status_id: int, viewer: SignedIn) -> No
     """NotFound unless the viewer sees the post; Forbidden unless it wrote it."""
     state = await action_state(services, status_id, viewer)
     if state.author_id != viewer.account_id:
-        raise Forbidden("you can only change your own posts")
+        raise Forbidden(N_("you can only change your own posts"))

@@ -262,6 +262,14 @@ async def relationship_with(services: Services, viewer_id: int,
     return await relationship(services, viewer_id, account.id), profile_path(account)
 
 
+async def followers_count(services: Services, handle: str) -> int | None:
+    """The follower count a profile page shows for this account (after a follow button
+    changed it); None when the account is not known here or its server hides it."""
+    async with services.db.reader() as session:
+        account = await known_account(services, session, handle)
+        return None if account is None else (await _counts(session, account))[1]
+
+
 # --- posts ----------------------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ read in a few queries, never one per post.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -37,7 +38,7 @@ from storage import follows as follow_queries
 from storage import post_cards as card_queries
 from storage import quotes as quote_queries
 from storage import timelines as timeline_queries
-from storage.models import Status
+from storage.models import Account, Quote, Status
 
 EXCERPT = 160
 # What a quote that does not show says instead (Mastodon's states, and two of ours).
@@ -48,6 +49,12 @@ STATE_LABELS = {
     "deleted": "The quoted post was deleted",
     "unauthorized": "You cannot see the quoted post",
     "unknown": "The quoted post is not available here",
+}
+
+REMIX_LABELS = {
+    "deleted": "Remix of a post that was deleted",
+    "unauthorized": "Remix of a post you cannot see",
+    "unknown": "Remix of a post that is not on this server",
 }
 
 
@@ -64,11 +71,18 @@ class QuoteCard:
     images: int = 0
     text: str = ""  # the caption, plain and short
     spoiler_text: str = ""
+    sensitive: bool = False  # its image is hidden until clicked: the card shows none
     revocable: bool = False  # the viewer wrote the quoted post and may remove the quote
+    quoted_status_id: int | None = None  # the quoted post here (None: not fetched)
 
     @property
     def label(self) -> str:
         return STATE_LABELS.get(self.state, "")
+
+    @property
+    def remix_label(self) -> str:
+        """The same, for a remix's card: only whether its remixed post shows here."""
+        return REMIX_LABELS.get(self.state, REMIX_LABELS["unknown"])
 
 
 @dataclass(frozen=True)
@@ -89,36 +103,71 @@ async def quote_cards(services: Services, session: AsyncSession, status_ids: Seq
     quoted_ids = [q.quoted_status_id for q in quotes.values() if q.quoted_status_id]
     rows = await card_queries.statuses_with_authors(session, quoted_ids)
     seen = await timeline_queries.visible(session, list(rows), viewer_account_id)
+    shown = await _summaries(services, session, {i: rows[i] for i in rows if i in seen})
+    return {status_id: _quote_card(quote, rows, seen, shown, viewer_account_id)
+            for status_id, quote in quotes.items()}
+
+
+def _quote_card(quote: Quote, rows: dict[int, tuple[Status, Account]], seen: set[int],
+                shown: dict[int, QuoteCard], viewer_account_id: int | None) -> QuoteCard:
+    found = rows.get(quote.quoted_status_id) if quote.quoted_status_id else None
+    url = found[0].url or found[0].uri if found else quote.quoted_uri
+    revocable = viewer_account_id is not None and quote.state == ACCEPTED \
+        and quote.quoted_account_id == viewer_account_id \
+        and quote.account_id != viewer_account_id
+    quoted = quote.quoted_status_id
+    if quote.state != ACCEPTED:
+        return QuoteCard(quote.id, quote.state, url, quoted_status_id=quoted)
+    if quoted is not None and found is None:
+        return QuoteCard(quote.id, "deleted", url, revocable=revocable, quoted_status_id=quoted)
+    if found is None:
+        return QuoteCard(quote.id, "unknown", url)
+    if found[0].id not in seen:
+        return QuoteCard(quote.id, "unauthorized", url, quoted_status_id=quoted)
+    return dataclasses.replace(shown[found[0].id], quote_id=quote.id, revocable=revocable,
+                               quoted_status_id=quoted)
+
+
+async def remix_cards(services: Services, session: AsyncSession,
+                      parents: dict[int, tuple[int | None, str | None]],
+                      viewer_account_id: int | None) -> dict[int, QuoteCard]:
+    """The remixed post of each remix as a card, by remix id; `parents` gives each remix's
+    parent id here (None: not fetched) and its URI. A parent the viewer may not see, or one
+    deleted, shows as such; one not here links to its server."""
+    ids = [i for i, _ in parents.values() if i is not None]
+    rows = await card_queries.statuses_with_authors(session, ids)
+    seen = await timeline_queries.visible(session, list(rows), viewer_account_id)
+    shown = await _summaries(services, session, {i: rows[i] for i in rows if i in seen})
+    cards: dict[int, QuoteCard] = {}
+    for remix_id, (parent_id, uri) in parents.items():
+        if parent_id is not None and parent_id in shown:
+            cards[remix_id] = shown[parent_id]
+        elif parent_id is not None and parent_id in rows:
+            found = rows[parent_id][0]
+            cards[remix_id] = QuoteCard(0, "unauthorized", found.url or found.uri)
+        elif uri:
+            cards[remix_id] = QuoteCard(0, "unknown" if parent_id is None else "deleted", uri)
+    return cards
+
+
+async def _summaries(services: Services, session: AsyncSession,
+                     rows: dict[int, tuple[Status, Account]]) -> dict[int, QuoteCard]:
+    """Posts the viewer may see, as cards (state accepted), by id: two queries of images."""
     local = [i for i, (status, _) in rows.items() if status.local]
     local_media = await card_queries.local_images(session, local)
     remote_media = await card_queries.remote_images(session, [i for i in rows if i not in local])
-    cards: dict[int, QuoteCard] = {}
-    for status_id, quote in quotes.items():
-        found = rows.get(quote.quoted_status_id) if quote.quoted_status_id else None
-        url = found[0].url or found[0].uri if found else quote.quoted_uri
-        revocable = viewer_account_id is not None and quote.state == ACCEPTED \
-            and quote.quoted_account_id == viewer_account_id \
-            and quote.account_id != viewer_account_id
-        if quote.state != ACCEPTED:
-            cards[status_id] = QuoteCard(quote.id, quote.state, url)
-        elif quote.quoted_status_id is not None and found is None:
-            cards[status_id] = QuoteCard(quote.id, "deleted", url, revocable=revocable)
-        elif found is None:
-            cards[status_id] = QuoteCard(quote.id, "unknown", url)
-        elif found[0].id not in seen:
-            cards[status_id] = QuoteCard(quote.id, "unauthorized", url)
-        else:
-            status, author = found
-            media = [_local_image(services.config, m) for m in local_media.get(status.id, [])] \
-                if status.local else [_remote_image(services.config, m)
-                                      for m in remote_media.get(status.id, [])]
-            author_card = account_card(services.config, author)
-            cards[status_id] = QuoteCard(
-                quote.id, ACCEPTED, url, path=f"{author_card.profile_path}/{status.id}",
-                author=author_card, image=media[0] if media else None, images=len(media),
-                text=_caption(status), spoiler_text=status.spoiler_text,
-                revocable=revocable)
-    return cards
+    made: dict[int, QuoteCard] = {}
+    for status_id, (status, author) in rows.items():
+        media = [_local_image(services.config, m) for m in local_media.get(status_id, [])] \
+            if status.local else [_remote_image(services.config, m)
+                                  for m in remote_media.get(status_id, [])]
+        author_card = account_card(services.config, author)
+        made[status_id] = QuoteCard(
+            0, ACCEPTED, status.url or status.uri,
+            path=f"{author_card.profile_path}/{status.id}", author=author_card,
+            image=media[0] if media else None, images=len(media), text=_caption(status),
+            spoiler_text=status.spoiler_text, sensitive=status.sensitive)
+    return made
 
 
 def _caption(status: Status) -> str:

@@ -21,6 +21,9 @@ from server.services.social import filters
 from server.services.social.blocks import thread_hidden_authors
 from server.services.social.notifications import EXCERPT_LENGTH, NotificationView
 from storage import accounts as account_queries
+from storage import lists as list_queries
+from storage import notification_lists
+from storage import tags as tag_queries
 from storage import timelines as queries
 from storage.models import Account
 from storage.pagination import MAX_LIMIT, Page
@@ -145,6 +148,18 @@ async def home(services: Services, username: str, page: Page) -> list[TimelineIt
                                lambda p: queries.home_page(session, viewer.id, p))
 
 
+async def list_feed(services: Services, viewer_id: int, list_id: int,
+                    page: Page) -> list[TimelineItem]:
+    """One of the viewer's lists, under its replies policy (NotFound for anyone else's)."""
+    async with services.db.reader() as session:
+        found = await list_queries.own_list(session, viewer_id, list_id)
+        if found is None:
+            raise NotFound("no such list")
+        stmt = queries.list_query(found.id, viewer_id, found.replies_policy)
+        return await _screened(services, session, viewer_id, page, "home",
+                               lambda p: queries.timeline(session, stmt, p))
+
+
 async def local(services: Services, page: Page,
                 viewer: str | None = None) -> list[TimelineItem]:
     async with services.db.reader() as session:
@@ -201,7 +216,7 @@ async def hashtag(services: Services, tag: str, page: Page,
                   viewer: str | None = None) -> list[TimelineItem]:
     async with services.db.reader() as session:
         viewer_id = await _viewer_id(session, viewer)
-        row = await queries.tag_by_name(session, tag.lstrip("#"))
+        row = await tag_queries.tag_by_name(session, tag.lstrip("#"))
         if row is None:
             return []
         stmt = queries.hashtag_query(row.id, viewer_id)
@@ -251,10 +266,10 @@ async def notifications(services: Services, username: str,
     async with services.db.reader() as session:
         account = await _local_account(session, username)
         rows, warnings = await filters.screen_notifications(
-            session, account.id, await queries.notifications(session, account.id, page))
+            session, account.id, await notification_lists.notifications(session, account.id, page))
     return [NotificationView(
         id=row.notification.id, type=row.notification.type,
-        created_at=row.notification.created_at, from_uri=row.from_account.uri,
+        created_at=row.notification.created_at,
         from_handle=_handle(row.from_account, domain),
         status_id=row.status.id if row.status else None,
         status_uri=row.status.uri if row.status else None,

@@ -35,7 +35,8 @@ from server.services.streaming.events import StreamEvent
 from server.services.streaming.publish import queue_event
 from storage import filters as filter_queries
 from storage.models import Filter, Status
-from storage.timelines import Entry, NotificationEntry
+from storage.notification_lists import NotificationEntry
+from storage.timelines import Entry
 from storage.types import utcnow
 
 CONTEXTS = ("home", "notifications", "public", "thread", "account")

@@ -22,12 +22,12 @@ from server.services.streaming.events import StreamEvent
 from server.services.streaming.publish import queue_event
 from storage import accounts as account_queries
 from storage import blocks as block_queries
+from storage import notification_lists
 from storage import notifications as notification_queries
-from storage import timelines as timeline_queries
 from storage.ids import id_floor, id_time, parse_id
 from storage.models import Account, Status
+from storage.notification_lists import GroupSpec
 from storage.pagination import Page
-from storage.timelines import GroupSpec
 
 FOLLOW = "follow"
 FOLLOW_REQUEST = "follow_request"
@@ -51,27 +51,37 @@ TYPES = frozenset({FOLLOW, FOLLOW_REQUEST, FAVOURITE, REBLOG, REPLY, MENTION, RE
                    ADMIN_SIGN_UP, ADMIN_REPORT, INTERACTION_REQUEST, QUOTE})
 # A mention in a status that already told the account it is a reply or a remix adds nothing:
 # one notification per account and status, the most specific kind. A remix from another
-# Dreamfeed is a quote on the wire too: its remix notification says it.
+# Dreamfeed is a quote on the wire too: its remix notification says it. Whichever comes
+# first (a QuoteRequest before its Create, a mention seen before the remix is known), the
+# more specific replaces the less: one remix is one notification.
 _MORE_SPECIFIC = {MENTION: (REPLY, REMIX, QUOTE), QUOTE: (REMIX,)}
+_LESS_SPECIFIC = {kind: tuple(less for less, more in _MORE_SPECIFIC.items() if kind in more)
+                  for kind in TYPES}
 
 EXCERPT_LENGTH = 80
 
 
 async def notify(session: AsyncSession, account_id: int, from_account_id: int, type: str,
-                 status_id: int | None = None) -> bool:
+                 status_id: int | None = None, *, block_checked: bool = False) -> bool:
     """Tell local account `account_id` that `from_account_id` did `type` (to `status_id`).
     Returns whether a notification was made: never for yourself, never from an account you
-    block, never twice the same."""
+    block (`block_checked`: the caller found in this transaction that it does not), never
+    twice the same."""
     if type not in TYPES:
         raise ValueError(f"unknown notification type {type!r}")
     if account_id == from_account_id:
         return False
-    if await block_queries.block_between(session, account_id, from_account_id) is not None:
+    if not block_checked and \
+            await block_queries.block_between(session, account_id, from_account_id) is not None:
         return False  # someone you block reaches you no more through notifications
     for kind in (type, *_MORE_SPECIFIC.get(type, ())):
         if await notification_queries.exists_same(session, account_id, from_account_id, kind,
                                                   status_id):
             return False
+    if status_id is not None:
+        for kind in _LESS_SPECIFIC[type]:
+            await notification_queries.delete_same(session, account_id, from_account_id,
+                                                   kind, status_id)
     row = await notification_queries.add(session, account_id, from_account_id, type, status_id)
     queue_event(session, StreamEvent("notification", account_id=account_id,
                                      notification_id=row.id))
@@ -108,7 +118,6 @@ class NotificationView:
     id: int
     type: str
     created_at: datetime
-    from_uri: str
     from_handle: str  # user@host
     status_id: int | None
     status_uri: str | None
@@ -117,23 +126,33 @@ class NotificationView:
     filtered: tuple[str, ...] = ()
 
 
+async def local_account(services: Services, username: str) -> Account:
+    """The local account whose notifications these are; NotFound for no such person."""
+    async with services.db.reader() as session:
+        account = await account_queries.local_account_by_username(session, username)
+    if account is None or account.actor_type == "Application" or account.deleted_at:
+        raise NotFound(f"no local account named {username!r}")
+    return account
+
+
+def handle_of(services: Services, account: Account) -> str:
+    """user@host, for a sender that may be local."""
+    return f"{account.username}@{account.domain or services.config.instance.domain}"
+
+
 async def list_notifications(services: Services, username: str,
                              page: Page) -> list[NotificationView]:
     """A local account's notifications, newest first, paginated by notification id,
     without blocked or muted senders, deleted posts and posts its filters hide."""
-    domain = services.config.instance.domain
+    account = await local_account(services, username)
     async with services.db.reader() as session:
-        account = await account_queries.local_account_by_username(session, username)
-        if account is None or account.actor_type == "Application" or account.deleted_at:
-            raise NotFound(f"no local account named {username!r}")
         rows, warnings = await screen_notifications(
-            session, account.id, await timeline_queries.notifications(session, account.id, page))
+            session, account.id, await notification_lists.notifications(session, account.id, page))
     return [NotificationView(
         id=row.notification.id,
         type=row.notification.type,
         created_at=row.notification.created_at,
-        from_uri=row.from_account.uri,
-        from_handle=f"{row.from_account.username}@{row.from_account.domain or domain}",
+        from_handle=handle_of(services, row.from_account),
         status_id=row.status.id if row.status else None,
         status_uri=row.status.uri if row.status else None,
         status_excerpt=plain_text(row.status.content, EXCERPT_LENGTH) if row.status else "",

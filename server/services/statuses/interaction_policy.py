@@ -25,6 +25,7 @@ from activitypub.interaction_policy import (
     Rule,
 )
 from activitypub.vocab import PUBLIC
+from server.i18n import N_
 from server.services.errors import InvalidInput
 from storage import accounts as account_queries
 from storage import follows as follow_queries
@@ -39,8 +40,9 @@ APPROVAL = "approval"  # mentioned accounts at once, anyone else once the author
 CHOICES = (EVERYONE, FOLLOWERS, MENTIONED, APPROVAL)
 # What a user chooses (likes stay open to whoever can see the post).
 CHOSEN = (REPLY, ANNOUNCE)
-CHOICE_LABELS = {EVERYONE: "Everyone", FOLLOWERS: "Followers", MENTIONED: "Mentioned only",
-                 APPROVAL: "Anyone, with my approval"}
+# Translated where a page shows them (server.i18n).
+CHOICE_LABELS = {EVERYONE: N_("Everyone"), FOLLOWERS: N_("Followers"),
+                 MENTIONED: N_("Mentioned only"), APPROVAL: N_("Anyone, with my approval")}
 
 
 class Permission(Enum):
@@ -169,10 +171,16 @@ async def decide(session: AsyncSession, status: Status, actor: Account,
         followers = author.followers_url
     if policy is None or interaction.sub_policy not in policy.rules:
         return Decision(Permission.AUTOMATIC)
-    follower = await follow_queries.follow_between(session, actor.id, author.id)
-    followed = await follow_queries.follow_between(session, author.id, actor.id)
+    rule = policy.rule(interaction)
+    # Follows count only where the rule names the author's followers or following; a Like
+    # of a public post (Public, nothing else) reads none.
+    named = {*rule.automatic, *rule.manual}
+    follower = await follow_queries.follow_between(session, actor.id, author.id) \
+        if followers in named else None
+    followed = await follow_queries.follow_between(session, author.id, actor.id) \
+        if author.following_url in named else None
     implicit = interaction is REPLY and await _named_by(session, status, actor)
-    return evaluate(policy.rule(interaction), actor.uri, author=author.uri,
+    return evaluate(rule, actor.uri, author=author.uri,
                     followers=followers, following=author.following_url,
                     is_follower=follower is not None and follower.state == "accepted",
                     is_followed=followed is not None and followed.state == "accepted",

@@ -18,7 +18,7 @@ from server.urls import Urls, media_path
 from storage import media as media_queries
 from storage import statuses as status_queries
 from storage.database import Database
-from storage.media_files import MediaFileMissing, MediaStore
+from storage.media_files import MediaFileMissing, MediaStore, OpenedFile
 from storage.models import MediaAttachment
 
 JPEG_FILE, WEBP_FILE, THUMB_FILE = "image.jpg", "image.webp", "thumb.jpg"
@@ -75,9 +75,10 @@ def _secret_matches(expected: str | None, given: str | None) -> bool:
     return hmac.compare_digest(expected.encode(), given.encode())
 
 
-async def read_media_file(store: MediaStore, file: MediaFile) -> bytes | None:
-    """The file's bytes; None when the row outlived its file (the caller answers 404)."""
+async def open_media_file(store: MediaStore, file: MediaFile) -> OpenedFile | None:
+    """The file, opened to be streamed; None when the row outlived its file (the caller
+    answers 404). MediaStoreUnavailable when the store cannot be reached."""
     try:
-        return await store.read(file.key)
+        return await store.open(file.key)
     except MediaFileMissing:
         return None

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub.interaction_policy import REPLY
+from server.i18n import N_
 from server.jobs.queue import enqueue
 from server.render.to_activitypub import (
     NoteParts,
@@ -30,12 +31,18 @@ from server.services.context import Services
 from server.services.errors import Conflict, InvalidInput, NotFound
 from server.services.federation.outbound import delivery
 from server.services.federation.outbound.audience import audience_inboxes, parent_authors
+from server.services.media import credentials
 from server.services.moderation.moderation_checks import ensure_not_suspended
 from server.services.social import conversations
 from server.services.social.blocks import refuse_reply
 from server.services.social.notifications import notify, notify_subscribers
 from server.services.statuses import quotes
-from server.services.statuses.content import compose, link_tags_and_mentions, remix_url
+from server.services.statuses.content import (
+    compose,
+    credentials_link,
+    link_tags_and_mentions,
+    remix_url,
+)
 from server.services.statuses.interaction_policy import checked_choices
 from server.services.statuses.media_purge import enqueue_media_purge
 from server.services.statuses.mentions import RESOLVE_MENTIONS, fetch_unknown, stored_mentions
@@ -138,9 +145,9 @@ def _check_media(new: NewStatus) -> None:
     if len(new.media_ids) > MAX_IMAGES:
         raise InvalidInput(f"a post has 1 to {MAX_IMAGES} images")
     if len(set(new.media_ids)) != len(new.media_ids):
-        raise InvalidInput("the same image is attached twice")
+        raise InvalidInput(N_("the same image is attached twice"))
     if new.alt_texts and len(new.alt_texts) != len(new.media_ids):
-        raise InvalidInput("give one alt text per image, or none")
+        raise InvalidInput(N_("give one alt text per image, or none"))
 
 
 async def _attach(session: AsyncSession, author: Account, media_ids: list[int],
@@ -196,6 +203,20 @@ async def create_status(services: Services, username: str, new: NewStatus) -> St
                 return replace(_view(existing, author, services), replayed=True)
     if services.limiter is not None:  # counted after the idempotent replay: retries are free
         await services.limiter.hit("posting", str(author.id))
+    # The prompt published: the images' content credentials (and XMP) now carry it.
+    resigned = await credentials.resign_with_prompt(services, author.id, new.media_ids) \
+        if new.publish_prompt else []
+    try:
+        view = await _create(services, username, new, resigned)
+    except BaseException:
+        await credentials.drop_files(services, [k for r in resigned for k in r.new_keys])
+        raise
+    await credentials.drop_files(services, [k for r in resigned for k in r.old_keys])
+    return view
+
+
+async def _create(services: Services, username: str, new: NewStatus,
+                  resigned: list[credentials.Resigned]) -> StatusView:
     async with services.db.writer.begin() as session:
         author = await _author(session, username)
         if author.moved_to_uri:  # its followers follow the new account now
@@ -209,7 +230,7 @@ async def create_status(services: Services, username: str, new: NewStatus) -> St
         remixed = await find_parent(session, new.remix_of, "remix") if new.remix_of else None
         if remixed is not None and remixed.status is not None \
                 and not remixed.status.can_remix:
-            raise Conflict("the author of that post does not allow remixes")
+            raise Conflict(N_("the author of that post does not allow remixes"))
         quoted = await quotes.target(session, author, new.quote_of) if new.quote_of else None
         remix_quote = quoted is None and remixed is not None and remixed.status is not None \
             and not remixed.status.local
@@ -222,7 +243,8 @@ async def create_status(services: Services, username: str, new: NewStatus) -> St
                          None)
         mentions = await stored_mentions(session, services.config.instance.domain, new.caption)
         content = compose(services, new.caption, generator, mentions.targets,
-                          remixed.url if remixed else None)
+                          remixed.url if remixed else None,
+                          credentials_link(services, attached))
         status = _new_row(author, new, content.html + (quotes.fallback_html(
             quoted.status.url or quoted.status.uri) if quoted and not remix_quote else ""),
             generator, parent, remixed)
@@ -235,6 +257,7 @@ async def create_status(services: Services, username: str, new: NewStatus) -> St
                                                           REPLY)
         if new.publish_prompt and attached:
             await _publish_prompt(session, status, attached[0])
+            credentials.apply_resigned(attached, resigned)
         session.add(status)
         await session.flush()
         status.uri = services.urls.status(author.username, status.id)
@@ -344,7 +367,9 @@ async def resolve_mentions_job(services: Services, payload: dict[str, Any]) -> N
         mentions = await stored_mentions(session, services.config.instance.domain,
                                          status.caption)
         content = compose(services, status.caption, status.generator_name,
-                          mentions.targets, await remix_url(session, status))
+                          mentions.targets, await remix_url(session, status),
+                          credentials_link(services, await status_queries.attachments(
+                              session, status.id)))
         status.content = await quotes.with_fallback(session, status, content.html)
         await status_queries.replace_tags_and_mentions(session, status.id)
         await link_tags_and_mentions(session, status, content)
@@ -425,7 +450,8 @@ async def edit_status(services: Services, username: str, status_id: int, *,
             mentions = await stored_mentions(session, services.config.instance.domain, caption)
             unknown = mentions.unknown
             content = compose(services, caption, status.generator_name,
-                              mentions.targets, await remix_url(session, status))
+                              mentions.targets, await remix_url(session, status),
+                              credentials_link(services, media))
             status.caption = caption
             status.content = await quotes.with_fallback(session, status, content.html)
             await status_queries.replace_tags_and_mentions(session, status.id)

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import quotes as wire
+from server.i18n import N_
 from server.render.to_activitypub import NoteParts, note
 from server.services.context import Services
 from server.services.errors import Forbidden, InvalidInput, NotFound
@@ -50,7 +51,9 @@ APPROVAL_CHOICES: dict[str, frozenset[str]] = {
 NOT_FOUND = "The post you are trying to quote does not appear to exist."
 # A user's default for new posts, kept with their interaction defaults under this key.
 DEFAULT_KEY = "canQuote"
-APPROVAL_LABELS = {"public": "Anyone", "followers": "Your followers", "nobody": "Only you"}
+# Translated where a page shows them (server.i18n).
+APPROVAL_LABELS = {"public": N_("Anyone"), "followers": N_("Your followers"),
+                   "nobody": N_("Only you")}
 
 
 @dataclass(frozen=True)

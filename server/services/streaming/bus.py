@@ -2,10 +2,12 @@
 
 Transports: Redis pub/sub when `[streaming] redis_url` is set; PostgreSQL LISTEN/NOTIFY on a
 dedicated connection when the database is PostgreSQL; else (the embedded SQLite default, one
-process) straight to this process's hub. Over Redis and PostgreSQL the publishing process
-gets its own events back through the transport like every other process, so each hub sees
-each event exactly once. A lost subscription reconnects with backoff and says so in the log;
-events sent while it was down are missed (clients catch up with since_id: late, not lost).
+process) straight to this process's hub, and a CLI command's events through a file beside
+the database that the server follows (storage.stream_file). Over Redis and PostgreSQL the
+publishing process gets its own events back through the transport like every other process,
+so each hub sees each event exactly once. A lost subscription reconnects with backoff and
+says so in the log; events sent while it was down are missed (clients catch up with
+since_id: late, not lost; caches kept by events are dropped: Hub.resync).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from pathlib import Path
 from typing import Any, Protocol
 
 import redis.asyncio as aioredis
@@ -21,12 +24,14 @@ from redis.exceptions import RedisError
 from server.services.streaming import publish as publishing
 from server.services.streaming.events import BadEvent, StreamEvent
 from server.services.streaming.hub import Hub
-from storage import stream_channel
+from storage import stream_channel, stream_file
 from storage.database import Database, is_sqlite
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "dreamfeed_stream"
+# How often a server on SQLite looks for a CLI command's events (a stat each time).
+FILE_POLL = 0.2
 BACKOFF_MIN = 0.5
 BACKOFF_MAX = 30.0
 # What a lost connection, or one that cannot be opened, raises.
@@ -139,6 +144,9 @@ class _Redis:
     async def send(self, payload: str) -> None:
         await self._client.publish(self._channel, payload)
 
+    async def ping(self) -> None:
+        await self._client.ping()  # type: ignore[misc]  # redis-py types it sync-or-async
+
     async def close(self) -> None:
         await self.disconnect()
         await self._client.aclose()
@@ -162,26 +170,55 @@ class StreamBus:
             self._transport = _Postgres(db, channel, self._received, keepalive)
         else:
             self._transport = None
+        # SQLite without Redis: the file a CLI command's events go through (None: an
+        # in-memory database, or another transport).
+        self._file = None if self._transport is not None \
+            else stream_file.path_for(str(db.write_engine.url))
+        # Whether this process only publishes (a CLI command): its events then go out
+        # through the file on SQLite, as they would through PostgreSQL or Redis.
+        self._publish_only = False
         self._outbox: asyncio.Queue[StreamEvent] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._started = False
+
+    async def ping_redis(self) -> None:
+        """Raise BusUnavailable when the Redis this bus uses does not answer (the readiness
+        check); nothing to check on the other transports (PostgreSQL is the database's)."""
+        if isinstance(self._transport, _Redis):
+            try:
+                await self._transport.ping()
+            except RedisError as exc:
+                raise BusUnavailable(f"Redis: {type(exc).__name__}: {exc}") from None
 
     @property
     def transport(self) -> str:
         """"Redis", "PostgreSQL" or "in-process" (for the log and the health check)."""
         return self._transport.name if self._transport is not None else "in-process"
 
-    async def start(self) -> None:
+    async def start(self, *, listen: bool = True) -> None:
+        """Publish what this process commits; with `listen`, also deliver every process's
+        events to this hub. A CLI command only publishes: its changes (a domain block, a
+        suspension) reach the running processes at its commit, and nothing there listens."""
         if self._transport is not None:
-            try:
-                await self._transport.connect()
-            except _CONNECTION_ERRORS as exc:
-                await self._transport.close()
-                raise BusUnavailable(f"cannot subscribe on {self._transport.name}: "
-                                     f"{type(exc).__name__}: {exc}") from None
             loop = asyncio.get_running_loop()
-            self._tasks = [loop.create_task(self._supervise(self._transport)),
-                           loop.create_task(self._send_queued(self._transport))]
+            self._tasks = [loop.create_task(self._send_queued(self._transport))]
+            if listen:
+                try:
+                    await self._transport.connect()
+                except _CONNECTION_ERRORS as exc:
+                    self._tasks.pop().cancel()
+                    await self._transport.close()
+                    raise BusUnavailable(f"cannot subscribe on {self._transport.name}: "
+                                         f"{type(exc).__name__}: {exc}") from None
+                self._tasks.append(loop.create_task(self._supervise(self._transport)))
+        elif self._file is not None:
+            loop = asyncio.get_running_loop()
+            if listen:
+                tail = await asyncio.to_thread(stream_file.Tail, self._file, empty=True)
+                self._tasks = [loop.create_task(self._follow_file(tail))]
+            else:
+                self._publish_only = True
+                self._tasks = [loop.create_task(self._append_queued(self._file))]
         engines = (self._db.write_engine.sync_engine, self._db.read_engine.sync_engine)
         publishing.attach(engines, self)
         self._started = True
@@ -192,16 +229,16 @@ class StreamBus:
         self._started = False
         publishing.detach((self._db.write_engine.sync_engine,
                            self._db.read_engine.sync_engine))
+        # What was committed before the stop still goes out, unless the bus is down.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._outbox.join(), 5.0)
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
         if self._transport is not None:
-            # What was committed before the stop still goes out, unless the bus is down.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._outbox.join(), 5.0)
-            for task in self._tasks:
-                task.cancel()
-            for task in self._tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            self._tasks = []
             await self._transport.close()
 
     async def publish(self, event: StreamEvent) -> None:
@@ -219,9 +256,10 @@ class StreamBus:
 
     def publish_soon(self, event: StreamEvent) -> None:
         """From a commit hook (no awaiting there): in order, by the sender task."""
-        if self._transport is None:
+        if self._transport is None and not self._publish_only:
             self.hub.deliver(event)
         elif self._started:
+            self.hub.committed(event)
             self._outbox.put_nowait(event)
 
     def _received(self, payload: str) -> None:
@@ -243,6 +281,34 @@ class StreamBus:
             finally:
                 self._outbox.task_done()
 
+    async def _append_queued(self, path: Path) -> None:
+        while True:
+            event = await self._outbox.get()
+            try:
+                await asyncio.to_thread(stream_file.append, path, event.to_json())
+            except OSError as exc:
+                log.warning("stream bus: an event was not written to %s (%s)", path, exc)
+            finally:
+                self._outbox.task_done()
+
+    async def _follow_file(self, tail: stream_file.Tail) -> None:
+        """Deliver the events CLI commands append to the file (SQLite without Redis)."""
+        failing = False
+        while True:
+            await asyncio.sleep(FILE_POLL)
+            try:
+                if not tail.changed():
+                    continue
+                lines = await asyncio.to_thread(tail.read)
+            except OSError as exc:
+                if not failing:
+                    log.warning("stream bus: cannot read %s (%s)", tail.path, exc)
+                failing = True
+                continue
+            failing = False
+            for line in lines:
+                self._received(line)
+
     async def _supervise(self, transport: _Transport) -> None:
         """Watch the subscription; when it is lost, warn once and reconnect with backoff."""
         while True:
@@ -260,3 +326,5 @@ class StreamBus:
                     await transport.disconnect()
                     delay = min(delay * 2, BACKOFF_MAX)
             log.info("stream bus: reconnected to %s", transport.name)
+            # Whatever changed while it was down sent its events to nobody here.
+            self.hub.resync()

@@ -21,6 +21,7 @@ from collections import deque
 from collections.abc import Callable
 from functools import cached_property
 
+from server import metrics
 from server.services.context import Services
 from server.services.streaming.events import StreamEvent
 from server.services.streaming.routing import Outgoing, Stream, Target, Viewer, route
@@ -142,13 +143,16 @@ class Dispatcher:
                 wake: Callable[[], None] | None = None) -> Connection:
         connection = Connection(self, viewer, heartbeat=heartbeat, wake=wake)
         self._connections.add(connection)
+        metrics.streaming_opened()
         if heartbeat and (self._ticker is None or self._ticker.done()):
             # Ticks only while someone listens: an idle process does not wake for nothing.
             self._ticker = asyncio.create_task(self._tick(HEARTBEAT_SECONDS))
         return connection
 
     def disconnect(self, connection: Connection) -> None:
-        self._connections.discard(connection)
+        if connection in self._connections:
+            self._connections.remove(connection)
+            metrics.streaming_closed()
 
     def start(self) -> None:
         self._pending = asyncio.Event()

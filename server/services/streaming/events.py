@@ -15,6 +15,18 @@ Kinds (Mastodon's streaming event names where one exists):
   owner) changed: a direct status joined or left it, its newest status was edited, it was
   read (server.services.social.conversations); its payload for the owner:
   server.services.streaming.conversations.conversation_payload.
+- "dreamfeed.account": the account `account_id` changed what its actor, profile and
+  WebFinger show (a local actor Update, a remote actor stored or its counts read); no stream
+  shows it, the caches of rendered documents drop its entries
+  (server.services.caching.documents), and the inbox owners' cache forgets it.
+- "dreamfeed.domains": the federation rules changed (a domain block or allow-list entry, a
+  remote account suspended or unsuspended, a domain's accounts purged); no stream shows it,
+  every process reloads its rules (server.services.moderation.domain_policy) at once.
+- "dreamfeed.keys": the public keys of the account `account_id` changed or went away (a
+  remote actor's new key, a suspension, a deletion); every process's key cache
+  (server.services.federation.key_cache) drops its keys, so a retired key verifies nothing.
+These last three are how a change made in one process (or by the CLI, which publishes on the
+bus without listening) takes effect in every other within the bus's latency, not a TTL.
 """
 
 from __future__ import annotations
@@ -24,7 +36,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 KINDS = frozenset({"update", "status.update", "delete", "notification", "filters_changed",
-                   "dreamfeed.generation", "conversation"})
+                   "dreamfeed.generation", "conversation", "dreamfeed.account",
+                   "dreamfeed.domains", "dreamfeed.keys"})
 
 
 class BadEvent(ValueError):

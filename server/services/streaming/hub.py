@@ -50,6 +50,8 @@ class Hub:
     def __init__(self) -> None:
         self._subscriptions: set[Subscription] = set()
         self._listeners: list[Callable[[StreamEvent], None]] = []
+        self._commit_listeners: list[Callable[[StreamEvent], None]] = []
+        self._resync_listeners: list[Callable[[], None]] = []
 
     def subscribe(self, maxsize: int = DEFAULT_QUEUE) -> Subscription:
         subscription = Subscription(self, maxsize)
@@ -65,6 +67,26 @@ class Hub:
 
     def unlisten(self, listener: Callable[[StreamEvent], None]) -> None:
         self._listeners.remove(listener)
+
+    def listen_at_commit(self, listener: Callable[[StreamEvent], None]) -> None:
+        """Also call `listener` at once with the events this process commits, before the bus
+        carries them back (its caches then never serve what it just changed: read your own
+        writes, while other processes catch up through the bus)."""
+        self._commit_listeners.append(listener)
+
+    def listen_resync(self, listener: Callable[[], None]) -> None:
+        """Call `listener` when events may have been missed (the bus lost its subscription
+        and reconnected): caches kept in agreement by events drop everything."""
+        self._resync_listeners.append(listener)
+
+    def resync(self) -> None:
+        for listener in list(self._resync_listeners):
+            listener()
+
+    def committed(self, event: StreamEvent) -> None:
+        """An event this process just committed (from the bus, before it sends it)."""
+        for listener in list(self._commit_listeners):
+            listener(event)
 
     def deliver(self, event: StreamEvent) -> None:
         """Hand the event to every subscription and listener of this process (never

@@ -1,7 +1,8 @@
 """Publishing when the change commits: a service records its event on the session it writes
 with (`queue_event`), and the bus that serves the session's database publishes the events
-once the transaction commits; a rollback drops them. A process with no running bus (most CLI
-commands) drops them too: nobody there is streaming."""
+once the transaction commits; a rollback drops them. CLI commands publish on a bus that
+does not listen (server.cli.common.open_services), so the running processes hear of their
+changes; a process with no running bus drops them."""
 
 from __future__ import annotations
 
@@ -37,6 +38,13 @@ def queue_event(session: AsyncSession | Session, event: StreamEvent) -> None:
     sync.info.setdefault(_PENDING, []).append(event)
 
 
+def queued_events(session: AsyncSession) -> list[StreamEvent]:
+    """The events `session`'s transaction will publish (the list itself: whoever rolls back
+    a savepoint removes what was queued within it)."""
+    events: list[StreamEvent] = session.sync_session.info.setdefault(_PENDING, [])
+    return events
+
+
 async def status_event(session: AsyncSession, kind: str, status: Status) -> StreamEvent:
     """An "update" or "status.update" for `status` with what routing needs (its tags as
     linked in this transaction: call it after they are)."""
@@ -64,6 +72,23 @@ async def queue_deleted(session: AsyncSession, status: Status) -> None:
 # The newest posts of a deleted account that streams are told of; older ones are far down
 # any client's timeline (they go from the pages with the account).
 ACCOUNT_GONE_EVENTS = 1000
+
+
+def queue_account_changed(session: AsyncSession | Session, account_id: int) -> None:
+    """What the account's actor, profile or WebFinger show changed (a local actor Update, a
+    remote actor stored or its counts read): caches of rendered documents drop its entries."""
+    queue_event(session, StreamEvent("dreamfeed.account", account_id=account_id))
+
+
+def queue_domains_changed(session: AsyncSession | Session) -> None:
+    """The federation rules changed (blocks, the allow-list, suspended remote accounts):
+    every process reloads them when this commits."""
+    queue_event(session, StreamEvent("dreamfeed.domains"))
+
+
+def queue_keys_changed(session: AsyncSession | Session, account_id: int) -> None:
+    """The account's public keys changed or went: every process's key cache drops them."""
+    queue_event(session, StreamEvent("dreamfeed.keys", account_id=account_id))
 
 
 async def queue_account_gone(session: AsyncSession, account_id: int) -> None:

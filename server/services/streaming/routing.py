@@ -19,10 +19,11 @@ read them, filters_changed and our dreamfeed.generation), "user:notification", "
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.render.to_mastodon.generations import generation
@@ -41,9 +42,12 @@ from server.services.streaming.events import StreamEvent
 from storage import filters as filter_queries
 from storage import follows as follow_queries
 from storage import lists as list_queries
+from storage import tags as tag_queries
+from storage import timeline_reach as reach
 from storage import timelines as queries
+from storage.notification_lists import NotificationFilter
 from storage.pagination import Page
-from storage.timelines import NotificationFilter, PublicOptions
+from storage.timelines import PublicOptions
 from storage.types import utcnow
 
 PUBLIC_STREAMS = {
@@ -197,24 +201,46 @@ def _may_hold(stream: Stream, event: StreamEvent) -> bool:
     return stream.name in HOME_STREAMS
 
 
-async def _timeline_query(session: AsyncSession, viewer: Viewer,
-                          stream: Stream) -> tuple[Select[int], str] | None:
-    """The stream's timeline query for the viewer and its filter context."""
-    viewer_id = viewer.account_id
-    if stream.name == "user":
-        return queries.home_query(viewer_id), "home"
-    if stream.name == "list" and stream.list_id is not None:
-        found = await list_queries.own_list(session, viewer_id, stream.list_id)
+async def _holding(session: AsyncSession, targets: Sequence[Target],
+                   status_id: int) -> list[tuple[Target, str]]:
+    """The targets whose stream's timeline holds the status now, each with its filter
+    context: one statement per timeline kind (home, each public variant, each tag, lists)
+    for all the viewers asking, whatever their number."""
+    groups: dict[tuple[str, str | None], list[Target]] = defaultdict(list)
+    for target in targets:
+        stream = target[1]
+        groups[(stream.name, stream.tag)].append(target)
+    reached: list[tuple[Target, str]] = []
+    for (name, tag), group in groups.items():
+        if name == "list":
+            lists = await reach.lists_holding(
+                session, [s.list_id for _, s in group if s.list_id is not None], status_id)
+            reached += [(t, "home") for t in group if t[1].list_id in lists]
+            continue
+        timeline = await _timeline(session, name, tag)
+        if timeline is None:
+            continue
+        viewers = await reach.viewers_holding(session, timeline,
+                                              [v.account_id for v, _ in group], status_id)
+        context = "home" if name == "user" else "public"
+        reached += [(t, context) for t in group if t[0].account_id in viewers]
+    return reached
+
+
+async def _timeline(session: AsyncSession, name: str,
+                    tag: str | None) -> Callable[[ColumnElement[int]], Select[int]] | None:
+    """The stream's timeline query, for a column of viewer ids (None: an unknown tag)."""
+    if name == "user":
+        return queries.home_query
+    if name in PUBLIC_STREAMS:
+        options = PUBLIC_STREAMS[name]
+        return lambda viewer: queries.federated_query(viewer, options)
+    if tag is not None and name in HASHTAG_STREAMS:
+        found = await tag_queries.tag_by_name(session, tag)
         if found is None:
             return None
-        return queries.list_query(found.id, viewer_id, found.replies_policy), "home"
-    if stream.name in PUBLIC_STREAMS:
-        return queries.federated_query(viewer_id, PUBLIC_STREAMS[stream.name]), "public"
-    if stream.tag is not None:
-        tag = await queries.tag_by_name(session, stream.tag)
-        if tag is None:
-            return None
-        return queries.hashtag_query(tag.id, viewer_id, HASHTAG_STREAMS[stream.name]), "public"
+        tag_id, options = found.id, HASHTAG_STREAMS[name]
+        return lambda viewer: queries.hashtag_query(tag_id, viewer, options)
     return None
 
 
@@ -241,12 +267,7 @@ async def _status_event(services: Services, targets: Sequence[Target],
             near = await _followers_among(session, event.account_id, targets)
             targets = [t for t in targets
                        if t[1].name not in HOME_STREAMS or t[0].account_id in near]
-        asked = [(t, q) for t in targets
-                 if (q := await _timeline_query(session, *t)) is not None]
-        held = await queries.includes_each(session, [stmt for _, (stmt, _c) in asked],
-                                           status_id)
-        reached = [(t, context) for (t, (_s, context)), yes in zip(asked, held, strict=True)
-                   if yes]
+        reached = await _holding(session, targets, status_id)
         if not reached:
             return {}
         matches = await _screen(session, reached, status_id)

@@ -31,7 +31,7 @@ async def test_open_sign_up_signs_in_and_sign_out_ends_the_session(
         assert 'href="/auth/sign_in"' in home.text and 'href="/auth/sign_up"' in home.text
         page = await b.sign_up("Alice", email="alice@example.com")
         assert page.status == 303, page.text
-        assert page.location == "/"
+        assert page.location == "/welcome"  # the getting-started steps
         token = b.cookie(SESSION_COOKIE)
         assert token
         home = await b.get("/")
@@ -57,9 +57,9 @@ async def test_sign_in_by_name_or_email_and_wrong_password(start: StartInstance)
     async with browser(a) as b:
         page = await b.sign_in("bob", "wrong password")
         assert page.status == 401
-        assert "wrong username or password" in page.text
+        assert "Wrong username or password." in page.text
         page = await b.sign_in("nobody", "whatever1")
-        assert page.status == 401 and "wrong username or password" in page.text
+        assert page.status == 401 and "Wrong username or password." in page.text
         assert b.cookie(SESSION_COOKIE) is None
         page = await b.sign_in("BOB@example.com", "correct horse")
         assert page.status == 303 and b.cookie(SESSION_COOKIE)

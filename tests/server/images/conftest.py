@@ -17,7 +17,6 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from PIL import Image
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from generator.app import create_generator_app
 from generator.engines import make_engine
@@ -97,14 +96,6 @@ async def app_client(config: Config, aiohttp_client: Callable[..., Awaitable[Cli
                      ) -> Client:
     """A running instance on each database, with its in-process generator."""
     return await aiohttp_client(create_app(config))
-
-
-@pytest.fixture
-async def database(engine: AsyncEngine, database_url: str) -> AsyncIterator[Database]:
-    """A migrated database of each kind, as the app opens it."""
-    db = Database(database_url)
-    yield db
-    await db.dispose()
 
 
 async def make_user(db: Database, config: Config, name: str = "alice") -> int:

@@ -3,9 +3,15 @@ fake OpenAI for the failures only a real service produces (moderation, quota, sl
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import aiohttp
 import pytest
+from aiohttp.test_utils import TestServer
 
+from generator.app import create_generator_app
+from generator.engines.base import Rendered, RenderRequest
+from generator.engines.procedural import ProceduralEngine
 from server.config import ConfigError, build_config
 from server.images.backend import BackendError, ImageBackend, ImageRequest
 from server.images.embedded import EmbeddedBackend, open_image_backend
@@ -133,6 +139,9 @@ async def test_embedded_generator_starts_at_first_use_on_loopback() -> None:
     async with open_image_backend(build_config({})) as backend:
         assert isinstance(backend, EmbeddedBackend)
         assert backend.base_url == "http://127.0.0.1/v1"  # nothing bound yet
+        # Named for the engine that draws, before any image: never [generator] model's
+        # OpenAI default (gpt-image-2), which is not what runs here.
+        assert backend.model == "dreamfeed-procedural"
         images = await backend.generate(ImageRequest(prompt="a nebula", size="64x64"))
         assert backend.base_url.startswith("http://127.0.0.1:")
         assert images[0].generator == "dreamfeed-procedural 1"
@@ -150,3 +159,25 @@ async def test_unknown_engine_stops_the_start() -> None:
     async with open_image_backend(key) as backend:
         assert not isinstance(backend, EmbeddedBackend)
         assert backend.base_url == "https://api.openai.com/v1"
+
+
+async def test_a_remix_strength_reaches_the_generator_engine(
+        aiohttp_server: Callable[..., Awaitable[TestServer]]) -> None:
+    """Through the openai client and our generator's HTTP API, into the engine's request."""
+    seen: list[float | None] = []
+
+    class Recording(ProceduralEngine):
+        def render(self, request: RenderRequest) -> Rendered:
+            seen.append(request.strength)
+            return super().render(request)
+
+    server = await aiohttp_server(create_generator_app(TOKEN, Recording()))
+    backend = ImageBackend(base_url=str(server.make_url("/v1")), api_key=TOKEN, model="m",
+                           timeout=30)
+    try:
+        for strength in (0.35, None):
+            await backend.edit(ImageRequest(prompt="a cat", size="64x64", strength=strength),
+                               [("source.png", png(), "image/png")])
+    finally:
+        await backend.close()
+    assert seen == [0.35, None]

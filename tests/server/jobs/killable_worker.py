@@ -1,5 +1,7 @@
-"""A worker process for test_worker's SIGKILL test: it runs `sleepy` jobs, each of which leaves
-a marker file (holding its attempt number) and then sleeps until the process is killed.
+"""A worker process for the SIGKILL tests: it runs `sleepy` jobs, each of which leaves a marker
+file (holding its attempt number) and then sleeps until the process is killed, and `batchy`
+jobs in batches, whose handler writes the batch's job ids (space-separated) to the marker and
+then sleeps the same way.
 
 Usage: python killable_worker.py DATABASE_URL MARKER_PATH
 """
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +31,13 @@ async def main(database_url: str, marker: Path) -> None:
         marker.write_text(str(ctx.attempt))
         await asyncio.sleep(3600)
 
+    async def batchy(ctxs: Sequence[JobContext], payloads: Sequence[dict[str, Any]]
+                     ) -> list[Exception | None]:
+        marker.write_text(" ".join(str(ctx.job_id) for ctx in ctxs))
+        await asyncio.sleep(3600)
+        return [None] * len(ctxs)
+
+    registry.register_batch("batchy", batchy, max_batch=50)
     engine = make_engine(database_url)
     pool = WorkerPool(JobResources(config=config, sessionmaker=make_sessionmaker(engine)),
                       registry, concurrency=1)

@@ -113,7 +113,15 @@ def test_commands_refuse_an_unmigrated_database(
         clean_env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     # The check reads Alembic's revision the same way on both databases; SQLite suffices.
-    monkeypatch.setenv("DREAMFEED_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'new.db'}")
+    database = tmp_path / "new.db"
+    monkeypatch.setenv("DREAMFEED_DATABASE_URL", f"sqlite+aiosqlite:///{database}")
+    # No file at all: refused, and none is left behind.
+    code, out, err = run(capsys, "jobs", "list")
+    assert (code, out) == (1, "")
+    assert err.startswith(f"dreamfeed: no database at {database}: start the instance first")
+    assert not database.exists()
+    # An empty database (a file, no schema).
+    database.touch()
     code, out, err = run(capsys, "jobs", "list")
     assert (code, out) == (1, "")
     assert err == ("dreamfeed: the database schema is not up to date; "

@@ -215,13 +215,13 @@ async def test_expired_lease_is_taken_over_and_the_old_holder_locked_out(
                                            now=later)
     assert [(j.id, j.attempts, j.locked_by) for j in taken] == [(job_id, 2, "alive")]
     async with sessionmaker() as session, session.begin():
-        assert not await job_store.complete_job(session, job_id, worker="dead")
-        assert not await job_store.extend_lease(session, job_id, worker="dead", until=later)
+        assert not await job_store.complete_jobs(session, [job_id], worker="dead")
+        assert not await job_store.extend_leases(session, [job_id], worker="dead", until=later)
         assert not await job_store.dead_letter_job(session, job_id, worker="dead", error="x")
         assert not await job_store.reschedule_job(session, job_id, worker="dead", run_at=later,
                                                   error="x")
-        assert await job_store.extend_lease(session, job_id, worker="alive",
-                                            until=later + LEASE)
+        assert await job_store.extend_leases(session, [job_id], worker="alive",
+                                             until=later + LEASE) == {job_id}
     assert (await one_job(sessionmaker, job_id)).locked_until == later + LEASE
 
     retry_at = utcnow() + timedelta(minutes=5)
@@ -233,7 +233,7 @@ async def test_expired_lease_is_taken_over_and_the_old_holder_locked_out(
                                                                     "E: x", 2)
     assert job.locked_by is None and job.locked_until is None
     async with sessionmaker() as session, session.begin():
-        assert not await job_store.complete_job(session, job_id, worker="alive")  # not held
+        assert not await job_store.complete_jobs(session, [job_id], worker="alive")  # not held
 
 
 async def test_list_retry_purge_and_counts(sessionmaker: async_sessionmaker[AsyncSession]

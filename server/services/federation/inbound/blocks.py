@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from activitypub.parse import ParsedActivity, object_id
 from server.services.context import Services
-from server.services.federation.inbound.common import local_target
-from server.services.federation.remote import account_for_uri
+from server.services.federation.inbound.common import actor_account, local_target
 from storage import blocks as block_queries
 from storage import follows as follow_queries
 from storage.models import Block
@@ -15,7 +14,7 @@ from storage.models import Block
 
 async def on_block(services: Services, activity: ParsedActivity) -> str:
     """A remote actor blocks a local one: follows end both ways and the block is kept."""
-    remote = await account_for_uri(services, activity.actor)
+    remote = await actor_account(services, activity.actor)
     async with services.db.writer.begin() as session:
         target = await local_target(session, activity.object_id)
         if target is None:
@@ -31,7 +30,7 @@ async def on_block(services: Services, activity: ParsedActivity) -> str:
 
 
 async def on_undo_block(services: Services, activity: ParsedActivity) -> str:
-    remote = await account_for_uri(services, activity.actor)
+    remote = await actor_account(services, activity.actor)
     async with services.db.writer.begin() as session:
         row = await block_queries.block_by_uri(session, activity.object_id or "")
         if row is None:

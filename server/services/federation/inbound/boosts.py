@@ -10,13 +10,16 @@ from activitypub.parse_note import audience
 from server.services.context import Services
 from server.services.errors import Dropped
 from server.services.federation import fetch_posts
+from server.services.federation.inbound import batch_lookups
 from server.services.federation.inbound.common import (
     PUBLIC_VISIBILITIES,
+    actor_account,
     known_account,
     live_status,
     remove_boost,
     visibility_of,
 )
+from server.services.federation.inbound.dates import clamped, id_dated
 from server.services.federation.inbound.notes import store_remote_note
 from server.services.federation.remote import RemoteError, RemoteGone, account_for_uri
 from server.services.social import notifications
@@ -26,19 +29,19 @@ from server.services.statuses.visibility import can_see
 from server.services.streaming.publish import queue_event, status_event
 from storage import follows as follow_queries
 from storage import statuses as status_queries
-from storage.ids import new_id
 from storage.models import Account, Status
-from storage.types import utcnow
 
 
 async def on_announce(services: Services, activity: ParsedActivity) -> str:
     """A boost of one of our posts, or of a remote post by someone followed here. A post we
     do not have is fetched from its origin when the booster is followed here."""
-    booster = await account_for_uri(services, activity.actor)
+    booster = await actor_account(services, activity.actor)
     visibility = visibility_of(audience(activity.raw.get("to")), audience(activity.raw.get("cc")),
                                booster.followers_url)
     if visibility == "direct":
         return "ignored: a boost addressed to nobody"
+    if batch_lookups.missing_local_post(activity.object_id or ""):
+        return "ignored: boost of a post we do not have"  # without taking the writer
     await _fetch_boosted(services, activity, booster)
     async with services.db.writer.begin() as session:
         if await status_queries.by_uri(session, activity.id) is not None:
@@ -63,9 +66,10 @@ async def on_announce(services: Services, activity: ParsedActivity) -> str:
                 return "queued: the boost waits for its author's approval"
         # Dated by the Announce's `published`, as Mastodon's Activity::Announce does, never
         # in the future (ids sort by it).
-        at = min(published_at(activity.raw) or utcnow(), utcnow())
-        boost = Status(id=new_id(at), uri=activity.id, account_id=booster.id, local=False,
-                       visibility=visibility, reblog_of_id=target.id, created_at=at)
+        published = published_at(activity.raw)
+        at = clamped(published)
+        boost = Status(id=id_dated(published), uri=activity.id, account_id=booster.id,
+                       local=False, visibility=visibility, reblog_of_id=target.id, created_at=at)
         session.add(boost)
         await session.flush()
         queue_event(session, await status_event(session, "update", boost))

@@ -7,6 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub.vocab import PUBLIC
 from server.services.context import Services
+from server.services.federation import remote
+from server.services.federation.inbound import batch_lookups
 from server.services.social import notifications
 from server.services.streaming.publish import deleted, queue_event
 from storage import accounts as account_queries
@@ -38,8 +40,18 @@ async def live_status(session: AsyncSession, uri: str | None) -> Status | None:
     return status
 
 
+async def actor_account(services: Services, uri: str) -> Account:
+    """remote.account_for_uri, answered from the batch's lookups when they hold a copy that
+    needs no refetch."""
+    account = batch_lookups.fresh_account(uri)
+    return account if account is not None else await remote.account_for_uri(services, uri)
+
+
 async def known_account(services: Services, uri: str) -> Account | None:
     """For Delete and Undo: an author we never stored has nothing here to take back."""
+    looked, account = batch_lookups.known_account(uri)
+    if looked:
+        return account
     async with services.db.reader() as session:
         return await account_queries.account_by_uri(session, uri)
 

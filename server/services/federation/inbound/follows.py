@@ -8,8 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub.parse import ParsedActivity, object_id
 from server.services.context import Services
-from server.services.federation.inbound.common import local_target
-from server.services.federation.remote import account_for_uri
+from server.services.federation.inbound.common import actor_account, local_target
 from server.services.social import notifications
 from server.services.social.follows import ACCEPTED, PENDING, send_answer
 from storage import accounts as account_queries
@@ -21,7 +20,7 @@ from storage.models import Account, Follow
 async def on_follow(services: Services, activity: ParsedActivity) -> str:
     """A remote actor follows a local one: Accept, or keep a pending request when the local
     account approves followers by hand, or Reject when blocked."""
-    follower = await account_for_uri(services, activity.actor)
+    follower = await actor_account(services, activity.actor)
     async with services.db.writer.begin() as session:
         target = await local_target(session, activity.object_id)
         if target is None:
@@ -70,7 +69,7 @@ async def _our_follow(session: AsyncSession, activity: ParsedActivity,
 
 
 async def on_accept(services: Services, activity: ParsedActivity) -> str:
-    remote = await account_for_uri(services, activity.actor)
+    remote = await actor_account(services, activity.actor)
     async with services.db.writer.begin() as session:
         row = await _our_follow(session, activity, remote)
         if row is None:
@@ -81,7 +80,7 @@ async def on_accept(services: Services, activity: ParsedActivity) -> str:
 
 async def on_reject(services: Services, activity: ParsedActivity) -> str:
     """The remote refused our follow, or removed us from its followers."""
-    remote = await account_for_uri(services, activity.actor)
+    remote = await actor_account(services, activity.actor)
     async with services.db.writer.begin() as session:
         row = await _our_follow(session, activity, remote)
         if row is None:
@@ -91,7 +90,7 @@ async def on_reject(services: Services, activity: ParsedActivity) -> str:
 
 
 async def on_undo_follow(services: Services, activity: ParsedActivity) -> str:
-    remote = await account_for_uri(services, activity.actor)
+    remote = await actor_account(services, activity.actor)
     inner = activity.object or {}
     async with services.db.writer.begin() as session:
         row = await follow_queries.follow_by_uri(session, activity.object_id or "")

@@ -30,7 +30,8 @@ from activitypub.parse import (
     origin_of,
     parse_activity,
 )
-from activitypub.signatures import SignatureError, parse_request_signature
+from activitypub.signatures import SignatureError, SignatureRequest, parse_request_signature
+from server.metrics import InboxReasons
 from server.services.context import Services
 from server.services.errors import RateLimited
 from server.services.federation.inbound.inbox_writer import InboxWriter
@@ -58,6 +59,8 @@ class InboxRequest:
 class InboxAnswer:
     status: int
     message: str
+    # Why, for /metrics: one of InboxReasons.
+    reason: str
     # Seconds to wait, with a 429.
     retry_after: int | None = None
 
@@ -99,18 +102,26 @@ async def moderation_refusal(services: Services, doc: Any) -> InboxAnswer | None
     rules = await services.domains.rules()
     if not rules.url_allowed(actor):
         return InboxAnswer(403, f"activities from {host_of(actor)!r} are refused by this "
-                                "instance")
+                                "instance", InboxReasons.DOMAIN_REFUSED)
     if actor in rules.suspended_actors:
-        return InboxAnswer(202, "ignored: the actor is suspended on this instance")
+        return InboxAnswer(202, "ignored: the actor is suspended on this instance",
+                           InboxReasons.IGNORED)
     return None
 
 
-async def verified_signer(services: Services, request: InboxRequest) -> CachedKey:
-    """Verify the request's signature; returns the key (and so the signer). Raises
-    SignatureError or RemoteError, both answered with 401."""
-    signed = parse_request_signature(
+def _parse_signature(services: Services, request: InboxRequest) -> SignatureRequest:
+    return parse_request_signature(
         method=request.method, path_with_query=request.path_qs, headers=request.headers,
         target_uri=services.config.base_url + request.path_qs, body=request.body)
+
+
+async def verified_signer(services: Services, request: InboxRequest,
+                          signed: SignatureRequest | None = None) -> CachedKey:
+    """Verify the request's signature (`signed`, when the caller has parsed it already);
+    returns the key (and so the signer). Raises SignatureError or RemoteError, both answered
+    with 401."""
+    if signed is None:
+        signed = _parse_signature(services, request)
     # A cavage signature covers the Host it was made for; it must be ours, or a request
     # signed for another server could be replayed here.
     host = request.headers.get("Host", "").lower()
@@ -136,12 +147,8 @@ async def verified_signer(services: Services, request: InboxRequest) -> CachedKe
         return fresh
 
 
-def _key_is_cached(services: Services, request: InboxRequest) -> bool:
-    try:
-        signed = parse_request_signature(
-            method=request.method, path_with_query=request.path_qs, headers=request.headers,
-            target_uri=services.config.base_url + request.path_qs, body=request.body)
-    except SignatureError:
+def _key_is_cached(services: Services, signed: SignatureRequest | SignatureError) -> bool:
+    if isinstance(signed, SignatureError):
         return False
     return services.keys.peek(signed.key_id) is not None
 
@@ -156,43 +163,57 @@ async def receive(services: Services, writer: InboxWriter,
     doc = _json(request.body)
     if doc is None:
         # Refused before the signature check: costs no key fetch, and says what is wrong.
-        return InboxAnswer(400, "body is not JSON (or is nested too deeply)")
+        return InboxAnswer(400, "body is not JSON (or is nested too deeply)",
+                           InboxReasons.BAD_JSON)
     if await _unknown_actor_goodbye(services, doc):
-        return InboxAnswer(202, "unknown actor: nothing to do")
+        return InboxAnswer(202, "unknown actor: nothing to do", InboxReasons.IGNORED)
     refusal = await moderation_refusal(services, doc)
     if refusal is not None:
         return refusal
     limiter = services.limiter
     ip_key = f"ip:{request.client_ip}"
+    # Parsed once for both the rate limit's question and the verification: parsing (the
+    # digest of the body, the header fields, the dates) cost as much as verifying.
+    signed: SignatureRequest | SignatureError
     try:
-        if limiter is not None and not _key_is_cached(services, request):
+        signed = _parse_signature(services, request)
+    except SignatureError as exc:
+        signed = exc
+    try:
+        if limiter is not None and not _key_is_cached(services, signed):
             # An address whose unverifiable requests used up its budget is refused before
             # the key fetch this one would cost. Servers whose keys we hold are not: their
             # signatures are cheap to check, and junk from a shared address must not
             # block them.
             await limiter.check("inbox", ip_key)
         try:
-            key = await verified_signer(services, request)
+            if isinstance(signed, SignatureError):
+                raise signed
+            key = await verified_signer(services, request, signed)
         except SenderRefused as exc:
-            return InboxAnswer(403, str(exc))
+            return InboxAnswer(403, str(exc), InboxReasons.DOMAIN_REFUSED)
         except (SignatureError, RemoteError) as exc:
             # Counted per client address, never per the claimed keyId host: a forged keyId
             # must not spend a real server's budget.
             if limiter is not None:
                 await limiter.hit("inbox", ip_key)
-            what = "signature refused" if isinstance(exc, SignatureError) \
-                else "signature key unavailable"
-            return InboxAnswer(401, f"{what}: {exc}")
+            if isinstance(exc, SignatureError):
+                return InboxAnswer(401, f"signature refused: {exc}",
+                                   InboxReasons.BAD_SIGNATURE)
+            return InboxAnswer(401, f"signature key unavailable: {exc}",
+                               InboxReasons.KEY_UNAVAILABLE)
         if limiter is not None:
             await limiter.hit("inbox", f"host:{signer_host(key)}")
     except RateLimited as exc:
-        return InboxAnswer(429, str(exc), exc.retry_after)
+        return InboxAnswer(429, str(exc), InboxReasons.RATE_LIMITED, exc.retry_after)
     try:
         activity = parse_activity(doc)
     except ParseError as exc:
-        return InboxAnswer(400, str(exc))
+        return InboxAnswer(400, str(exc), InboxReasons.BAD_ACTIVITY)
     created = await writer.store(NewActivity(
         activity_id=activity.id, activity_type=activity.type, actor_uri=activity.actor,
         origin=origin_of(key.key_id), signer_key_id=key.key_id, signer_uri=key.owner_uri,
         inbox_account_id=request.inbox_account_id, body=doc))
-    return InboxAnswer(202, "accepted" if created else "already received")
+    if created:
+        return InboxAnswer(202, "accepted", InboxReasons.ACCEPTED)
+    return InboxAnswer(202, "already received", InboxReasons.DUPLICATE)

@@ -7,9 +7,10 @@ host is refetched from its own origin; when that fails the activity is dropped.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from activitypub.interaction_policy import BY_REQUEST
@@ -29,23 +30,27 @@ from server.services.accounts import account_deletion, moves
 from server.services.context import Services
 from server.services.errors import Dropped
 from server.services.federation.inbound import (
+    batch_lookups,
     blocks,
     boosts,
     featured,
     follows,
     interaction_answers,
     interaction_requests,
+    like_batch,
     likes,
     notes,
 )
 from server.services.federation.inbound import quotes as quote_activities
 from server.services.federation.remote import RemoteError, fetch_document, store_actor
+from server.services.moderation.domain_policy import DomainRules
 from server.services.moderation.reports import on_flag
 from storage import accounts as account_queries
 from storage import follows as follow_queries
 from storage import inbox as inbox_store
 from storage import quotes as quote_queries
 from storage import statuses as status_queries
+from storage.models import InboxActivity
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +60,76 @@ Handler = Callable[[Services, ParsedActivity], Awaitable[str]]
 ANSWERABLE = frozenset({"", "Follow", *BY_REQUEST, "Like", "Announce", *NOTE_TYPES})
 
 
-async def apply(services: Services, inbox_activity_id: int) -> str:
+async def apply_many(services: Services,
+                     inbox_activity_ids: Sequence[int]) -> list[str | Exception]:
+    """Apply stored activities (one `inbox.apply` job each, run as a batch); returns
+    per activity what became of it, or what it raised (its job is retried alone).
+
+    The queue work around the activities is shared: one read for all the rows and one commit
+    marking them all, instead of one of each per activity, which cost more than applying a
+    typical activity. So is what nearly every activity reads first: its actor's account and,
+    for a Like or Announce, the post of ours it names (batch_lookups). Each activity is
+    still applied on its own, with the handlers' own
+    transactions, so one that fails changes nothing of the others. A crash before the shared
+    mark leaves the rows `received` and their jobs leased, so they are applied again: the
+    handlers are idempotent, as they were when a crash fell between applying and marking.
+    """
     async with services.db.reader() as session:
-        row = await inbox_store.get(session, inbox_activity_id)
-    if row is None or row.state != "received" or row.body is None:
-        return "already processed"
+        rows = await inbox_store.get_many(session, inbox_activity_ids)
+        lookups = await batch_lookups.prefetch(
+            session, services.config.base_url,
+            ((row.actor_uri, row.body) for row in rows.values()
+             if row.state == "received" and row.body is not None))
+    rules = await services.domains.rules()
+    results: dict[int, str | Exception] = {}
+    marks: list[inbox_store.Outcome] = []
+
+    async def apply_in_order(row_ids: list[int]) -> None:
+        for row_id in row_ids:
+            row = rows.get(row_id)
+            if row is None or row.state != "received" or row.body is None:
+                results[row_id] = "already processed"
+                continue
+            try:
+                outcome, state = await _apply_row(services, rules, row)
+            except Exception as exc:
+                results[row_id] = exc
+                continue
+            finally:
+                # What the batch read of the actor may be changed now: its next activity reads.
+                batch_lookups.forget(row.actor_uri)
+            results[row_id] = outcome
+            # Outcomes may quote remote text (an error message): made storable first.
+            marks.append(inbox_store.Outcome(row_id, state, clean_text(outcome)))
+
+    # One actor's activities in the order received (a Follow before its Undo); different
+    # actors' side by side, as separate jobs always were: a batch applied one activity at a
+    # time waited on each one's database round trips in turn.
+    by_actor: dict[str, list[int]] = {}
+    for row_id in inbox_activity_ids:
+        row = rows.get(row_id)
+        by_actor.setdefault(row.actor_uri if row is not None else "", []).append(row_id)
+    with batch_lookups.using(lookups):
+        # On SQLite, the Likes that wait on nothing first, together (like_batch says why).
+        quiet = like_batch.take_quiet_likes(services, rules, rows, by_actor)
+        if quiet:
+            await like_batch.write_likes(services, quiet, results, marks)
+        await asyncio.gather(*(apply_in_order(ids) for ids in by_actor.values() if ids))
+    outcomes = [results[row_id] for row_id in inbox_activity_ids]
+    if marks:
+        async with services.db.writer.begin() as session:
+            await inbox_store.mark_many(session, marks)
+    for row_id, result in zip(inbox_activity_ids, outcomes, strict=True):
+        if isinstance(result, str) and row_id in rows:
+            log.info("inbox activity %s: %s", rows[row_id].activity_id, result)
+    return outcomes
+
+
+async def _apply_row(services: Services, rules: DomainRules,
+                     row: InboxActivity) -> tuple[str, str]:
+    """(outcome, state to mark) for one received row."""
+    assert row.body is not None
     try:
-        rules = await services.domains.rules()
         if rules.actor_refused(row.actor_uri) or (
                 row.signer_uri is not None and rules.actor_refused(row.signer_uri)):
             # Received before its server (or itself) was suspended here.
@@ -73,14 +141,9 @@ async def apply(services: Services, inbox_activity_id: int) -> str:
         handler = _handler_for(activity)
         outcome = await handler(services, activity) if handler else \
             f"ignored: {activity.type}/{activity.object_type or '-'} is not handled"
-        state = "ignored" if outcome.startswith("ignored") else "applied"
+        return outcome, "ignored" if outcome.startswith("ignored") else "applied"
     except Dropped as exc:
-        outcome, state = f"dropped: {exc}", "ignored"
-    async with services.db.writer.begin() as session:
-        # Outcomes may quote remote text (an error message): made storable first.
-        await inbox_store.mark(session, inbox_activity_id, state, clean_text(outcome))
-    log.info("inbox activity %s: %s", row.activity_id, outcome)
-    return outcome
+        return f"dropped: {exc}", "ignored"
 
 
 async def concerns_us(services: Services, body: dict[str, Any], actor_uri: str) -> bool:

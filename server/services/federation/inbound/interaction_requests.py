@@ -11,8 +11,7 @@ from activitypub.parse import ParsedActivity, same_origin
 from activitypub.parse_note import NOTE_TYPES
 from server.services.context import Services
 from server.services.errors import Dropped
-from server.services.federation.inbound.common import live_status
-from server.services.federation.remote import account_for_uri
+from server.services.federation.inbound.common import actor_account, live_status
 from server.services.statuses.interaction_approvals import accept, reject_now
 from server.services.statuses.interaction_policy import Permission
 from server.services.statuses.interaction_requests import (
@@ -36,7 +35,7 @@ async def on_request(services: Services, activity: ParsedActivity) -> str:
     if not same_origin(request.instrument_id, activity.actor):
         raise Dropped("the interaction is on another origin than the requester")
     _check_instrument(request, activity.actor)
-    requester = await account_for_uri(services, activity.actor)
+    requester = await actor_account(services, activity.actor)
     async with services.db.writer.begin() as session:
         status = await live_status(session, request.target)
         if status is None or not status.local:

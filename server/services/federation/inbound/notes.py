@@ -16,7 +16,6 @@ Rules that hold throughout:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,14 +30,15 @@ from server.services.federation import fetch_posts
 from server.services.federation.inbound import quote_links
 from server.services.federation.inbound.common import (
     PUBLIC_VISIBILITIES,
+    actor_account,
     known_account,
     live_status,
     remove_boost,
     visibility_of,
 )
+from server.services.federation.inbound.dates import clamped, id_dated
 from server.services.federation.remote import (
     RemoteError,
-    account_for_uri,
     fetch_document,
 )
 from server.services.federation.remote_media import schedule_status_media
@@ -56,9 +56,7 @@ from storage import remote_media as remote_media_queries
 from storage import statuses as status_queries
 from storage import threads as thread_queries
 from storage import tombstones
-from storage.ids import new_id
 from storage.models import Account, RemoteMedia, Status
-from storage.types import utcnow
 
 
 async def _incoming_note(services: Services, activity: ParsedActivity) -> ParsedNote | None:
@@ -128,19 +126,12 @@ async def _seen_status(session: AsyncSession, uri: str | None, author: Account) 
     return status
 
 
-def _clamped(at: datetime | None) -> datetime:
-    """A remote timestamp, never in the future (ids sort by it: a post dated next year would
-    stay on top of every list until then)."""
-    now = utcnow()
-    return min(at, now) if at is not None else now
-
-
 def _new_status(note: ParsedNote, author: Account, visibility: str,
                 context: _Context) -> Status:
-    published = _clamped(note.published)
+    published = clamped(note.published)
     parent, source = context.parent, context.remix_source
     return Status(
-        id=new_id(published), uri=note.id, url=note.url, account_id=author.id, local=False,
+        id=id_dated(note.published), uri=note.id, url=note.url, account_id=author.id, local=False,
         visibility=visibility, content=sanitize_html(note.content),
         spoiler_text=note.summary,
         # As Mastodon does: a content warning always hides the media as well.
@@ -161,7 +152,7 @@ async def on_create(services: Services, activity: ParsedActivity) -> str:
     note = await _incoming_note(services, activity)
     if note is None:
         return f"ignored: Create of {activity.object_type or 'an unknown object'}"
-    author = await account_for_uri(services, activity.actor)
+    author = await actor_account(services, activity.actor)
     outcome, _ = await store_remote_note(services, note, author)
     return outcome
 
@@ -264,14 +255,14 @@ async def on_update(services: Services, activity: ParsedActivity) -> str:
     note = await _incoming_note(services, activity)
     if note is None:
         return f"ignored: Update of {activity.object_type or 'an unknown object'}"
-    author = await account_for_uri(services, activity.actor)
+    author = await actor_account(services, activity.actor)
     async with services.db.writer.begin() as session:
         status = await live_status(session, note.id)
         if status is None:
             return "ignored: no such post"
         if status.local or status.account_id != author.id:
             raise Dropped("only its author may update a post")
-        edited_at = _clamped(note.updated)
+        edited_at = clamped(note.updated)
         if note.updated is not None and status.edited_at is not None \
                 and edited_at <= status.edited_at:
             return "ignored: an older edit than the one stored"

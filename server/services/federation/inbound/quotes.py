@@ -21,6 +21,7 @@ from activitypub.parse import ParsedActivity, object_id, remote_uri, same_origin
 from server.services.context import Services
 from server.services.errors import Dropped
 from server.services.federation import fetch_posts
+from server.services.federation.inbound.common import actor_account
 from server.services.federation.inbound.notes import store_remote_note
 from server.services.federation.inbound.quote_links import quoted_author
 from server.services.federation.outbound import delivery
@@ -60,7 +61,7 @@ async def on_quote_request(services: Services, activity: ParsedActivity) -> str:
         quoted = await status_queries.by_uri(session, quoted_uri)
     if quoted is None or not quoted.local or quoted.deleted_at is not None:
         return "ignored: QuoteRequest for no post of ours"
-    requester = await account_for_uri(services, activity.actor)
+    requester = await actor_account(services, activity.actor)
     quoting = await _quoting_status(services, instrument_id, raw_instrument, requester)
     async with services.db.writer.begin() as session:
         quoted = await status_queries.by_id(session, quoted.id)

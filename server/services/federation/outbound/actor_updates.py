@@ -10,6 +10,7 @@ from server.render import to_activitypub
 from server.services.accounts.bio import bio_mentions
 from server.services.context import Services
 from server.services.federation.outbound import delivery
+from server.services.streaming.publish import queue_account_changed
 from storage import accounts as account_queries
 from storage import follows as follow_queries
 from storage.ids import new_id
@@ -22,6 +23,8 @@ async def send_actor_update(services: Services, session: AsyncSession,
     """Queue the Update of `account` (a local one) to its followers' inboxes, in `session`'s
     transaction, so it goes out exactly when the change is committed."""
     await session.flush()
+    # Every web process drops its rendered actor, WebFinger and pages of it at the commit.
+    queue_account_changed(session, account.id)
     key = await account_queries.public_key(session, account.id)
     if key is None:
         raise RuntimeError(f"local account {account.uri} has no key")

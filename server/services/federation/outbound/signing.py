@@ -1,5 +1,11 @@
 """Sign hooks for the HTTP client: each request is signed at send time, on every hop and
-every retry, so no signed header is ever stored."""
+every retry, so no signed header is ever stored.
+
+Signed on the event loop. An RSA-2048 signature costs ~0.3 ms of CPU; cryptography releases
+the GIL while signing, but a worker thread for it made no measurable difference to delivery
+(bench/delivery.py, four alternating runs on PostgreSQL: 1.47-1.54 ms of CPU a delivery
+against 1.45-1.64 ms on the loop) while adding a hop and GIL hand-offs per request, and
+`dreamfeed worker --processes N` is what puts a second core to use."""
 
 from __future__ import annotations
 

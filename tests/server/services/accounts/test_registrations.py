@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from server import appkeys
 from server.handlers.session import SESSION_COOKIE
+from server.services.accounts.registrations import new_invite_code
 from storage.models import AuditEntry, Invite, Notification, User
 from tests.federation.conftest import StartInstance
 from tests.federation.harness import Instance
@@ -182,7 +183,7 @@ async def test_closed_mode_refuses_but_an_invite_lets_in(start: StartInstance,
         home = await b.get("/")
         assert 'href="/auth/sign_up"' not in home.text.split("</header>")[1]
         page = await b.sign_up("max")
-        assert page.status == 403 and "sign-ups are closed" in page.text
+        assert page.status == 403 and "Sign-ups are closed" in page.text
     code = await _new_invite(a, tmp_path)
     async with browser(a) as b:
         assert (await b.sign_up("max", invite_code=code)).status == 303
@@ -210,6 +211,13 @@ async def test_sign_up_form_errors(start: StartInstance) -> None:
         assert page.status == 422 and "do not match" in page.text
         assert (await b.sign_up("Taken")).status == 422
         assert "is taken" in (await b.sign_up("taken")).text
-        assert "invalid username" in (await b.sign_up("no spaces")).text
+        assert "Invalid username" in (await b.sign_up("no spaces")).text
         assert "8 to" in (await b.sign_up("pat", password="short")).text
         assert "not an e-mail" in (await b.sign_up("pat", email="nope")).text
+
+
+def test_invite_codes_are_letters_and_digits() -> None:
+    # Never a leading "-": the code is typed as an argument of `admin invites revoke`.
+    codes = {new_invite_code() for _ in range(2000)}
+    assert len(codes) == 2000
+    assert all(len(code) == 22 and code.isalnum() and code.isascii() for code in codes)

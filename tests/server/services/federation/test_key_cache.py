@@ -5,6 +5,7 @@ import asyncio
 import pytest
 
 from server.services.federation.key_cache import CachedKey, KeyCache
+from server.services.streaming.events import StreamEvent
 
 
 def _key(key_id: str) -> CachedKey:
@@ -57,3 +58,42 @@ async def test_invalidate_and_lru_bound() -> None:
     assert cache.peek("a") is None and cache.peek("c") is not None
     cache.invalidate_owner("https://r.example/users/a")
     assert cache.peek("b") is None and cache.peek("c") is None
+
+
+def _owned(key_id: str, account_id: int) -> CachedKey:
+    return CachedKey(key_id, "PEM", f"https://r.example/users/{account_id}", account_id)
+
+
+async def test_a_keys_event_drops_that_accounts_keys_only() -> None:
+    cache = KeyCache()
+    cache.put(_owned("a1", 1))
+    cache.put(_owned("a2", 1))
+    cache.put(_owned("b", 2))
+    cache.on_event(StreamEvent("dreamfeed.account", account_id=1))  # not about keys
+    assert cache.peek("a1") is not None
+    cache.on_event(StreamEvent("dreamfeed.keys", account_id=1))
+    assert cache.peek("a1") is None and cache.peek("a2") is None
+    assert cache.peek("b") is not None
+
+
+async def test_a_load_under_way_when_keys_change_is_not_kept() -> None:
+    """The load may have read the old key before the change committed: it answers its
+    caller, but the next request loads again."""
+    cache = KeyCache()
+    release = asyncio.Event()
+    calls = 0
+
+    async def loader(key_id: str) -> CachedKey:
+        nonlocal calls
+        calls += 1
+        await release.wait()
+        return _owned(key_id, 1)
+
+    waiting = asyncio.create_task(cache.get("a1", loader))
+    await asyncio.sleep(0)
+    cache.on_event(StreamEvent("dreamfeed.keys", account_id=1))
+    release.set()
+    assert (await waiting).key_id == "a1"
+    assert cache.peek("a1") is None
+    await cache.get("a1", loader)
+    assert calls == 2 and cache.peek("a1") is not None

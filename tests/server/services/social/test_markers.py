@@ -21,7 +21,8 @@ from tests.server.web_helpers import browser
 
 # The sidebar's "Notifications" and the phone tab bar's "Alerts" (the visible label stays in
 # the accessible name, for voice control).
-BADGE_RE = re.compile(r'aria-label="(?:Notifications|Alerts), ([0-9+]+) unread"')
+# The nav links' hidden text after their label ("Notifications, 3 unread").
+BADGE_RE = re.compile(r'<span class="sr-only unread-text">, ([0-9+]+) unread</span>')
 
 
 def _account(username: str) -> Account:

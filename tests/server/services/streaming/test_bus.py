@@ -8,7 +8,6 @@ import asyncio
 import logging
 import os
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -28,16 +27,6 @@ from storage.migrate import upgrade
 from tests.conftest import IN_CI
 
 REDIS_URL = os.environ.get("DREAMFEED_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    db = Database(database_url)
-    await upgrade(db.write_engine)
-    try:
-        yield db
-    finally:
-        await db.dispose()
 
 
 @pytest.fixture
@@ -239,3 +228,45 @@ async def test_redis_subscription_killed_reconnects(database_url: str, redis_url
     finally:
         await admin.aclose()
         await _close(dbs, buses)
+
+
+async def test_a_publish_only_bus_reaches_the_listening_ones(database_url: str,
+                                                             database: Database) -> None:
+    """A CLI command's bus (listen=False) sends what it commits to the running processes,
+    over PostgreSQL NOTIFY, or on SQLite through the events file the server follows; it
+    hears nothing itself."""
+    server_hub, cli_hub = Hub(), Hub()
+    server = StreamBus(server_hub, database)
+    await server.start()
+    cli_db = Database(database_url)
+    cli = StreamBus(cli_hub, cli_db)
+    try:
+        await cli.start(listen=False)
+        committed: list[StreamEvent] = []
+        cli_hub.listen_at_commit(committed.append)
+        async with server_hub.subscribe() as heard, cli_hub.subscribe() as own:
+            event = StreamEvent("dreamfeed.domains")
+            await _commit(cli_db, event)
+            assert await _next(heard) == event
+            assert committed == [event]  # its own caches, at the commit
+            await _nothing_more(own)
+    finally:
+        await cli.stop()
+        await cli_db.dispose()
+        await server.stop()
+
+
+async def test_a_publish_only_bus_over_redis(database: Database, redis_url: str) -> None:
+    server_hub, channel = Hub(), f"dreamfeed_test_{uuid.uuid4().hex}"
+    server = StreamBus(server_hub, database, redis_url=redis_url, channel=channel)
+    cli = StreamBus(Hub(), database, redis_url=redis_url, channel=channel)
+    await server.start()
+    try:
+        await cli.start(listen=False)
+        async with server_hub.subscribe() as heard:
+            event = StreamEvent("dreamfeed.keys", account_id=5)
+            await cli.publish(event)
+            assert await _next(heard) == event
+    finally:
+        await cli.stop()
+        await server.stop()
