@@ -83,8 +83,8 @@ def page_message(exc: ServiceError) -> str:
     if isinstance(exc, RemoteError):
         return _("The other server could not be reached or did not answer as expected. "
                  "Check the address and try again later.")
-    raw = str(exc).strip()
-    text = _(raw) if raw else _("That could not be done.")
+    raw = exc.template.strip()
+    text = _(raw, **exc.values) if raw else _("That could not be done.")
     text = text[0].upper() + text[1:]
     return text if text.endswith((".", "!", "?")) else text + "."
 
