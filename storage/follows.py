@@ -110,6 +110,19 @@ async def follows_between(session: AsyncSession, a: int, b: int) -> list[Follow]
     return list(result.scalars().all())
 
 
+async def follows_with_domain(session: AsyncSession, account_id: int,
+                              domain: str) -> list[tuple[Follow, Account]]:
+    """Every follow or follow request between `account_id` and the accounts on `domain`,
+    either way, with that other account."""
+    other = case((Follow.account_id == account_id, Follow.target_account_id),
+                 else_=Follow.account_id)
+    result = await session.execute(
+        select(Follow, Account).join(Account, Account.id == other)
+        .where(or_(Follow.account_id == account_id, Follow.target_account_id == account_id),
+               Account.domain == domain).order_by(Follow.id))
+    return [(follow, account) for follow, account in result.all()]
+
+
 async def delete_follows(session: AsyncSession, follow_ids: list[int]) -> None:
     if follow_ids:
         await session.execute(delete(Follow).where(Follow.id.in_(follow_ids)))

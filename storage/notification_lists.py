@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, se
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from storage.account_domain_blocks import domain_blocked_ids
 from storage.models import Account, Notification, Status
 from storage.pagination import Page, apply_page, finish_page
 from storage.timelines import blocked_ids, muted_ids, not_restricted
@@ -25,13 +26,15 @@ class NotificationEntry:
 
 def notification_shown(account_id: int) -> ColumnElement[bool]:
     """The notifications `account_id`'s list shows: not from blocked (either way) or muted
-    accounts, not about deleted posts. The query must outer-join Status on
-    Notification.status_id (storage.markers counts unread ones with the same condition)."""
+    accounts nor accounts on a server it blocks, not about deleted posts. The query must
+    outer-join Status on Notification.status_id (storage.markers counts unread ones with the
+    same condition)."""
     return and_(
         # admin.* notifications (sign-ups, reports) are never filtered (Mastodon)
         or_(Notification.type.startswith("admin."), and_(
             Notification.from_account_id.not_in(blocked_ids(account_id)),
-            Notification.from_account_id.not_in(muted_ids(account_id, notifications=True)))),
+            Notification.from_account_id.not_in(muted_ids(account_id, notifications=True)),
+            Notification.from_account_id.not_in(domain_blocked_ids(account_id)))),
         or_(Notification.status_id.is_(None), Status.deleted_at.is_(None)),
         # silenced senders only when followed (Mastodon: NotifyService#hellbanned?)
         not_restricted(Notification.from_account_id, account_id))

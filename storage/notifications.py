@@ -64,6 +64,13 @@ async def delete_one(session: AsyncSession, account_id: int, notification_id: in
     return result.first() is not None
 
 
+async def delete_from_domain(session: AsyncSession, account_id: int, domain: str) -> None:
+    """The account's notifications caused by accounts on `domain` (a server it blocks)."""
+    await session.execute(delete(Notification).where(
+        Notification.account_id == account_id,
+        Notification.from_account_id.in_(select(Account.id).where(Account.domain == domain))))
+
+
 async def delete_all(session: AsyncSession, account_id: int) -> None:
     await session.execute(delete(Notification).where(Notification.account_id == account_id))
 

@@ -41,6 +41,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.account_domain_blocks import domain_blocked_ids
 from storage.models import Account, Status
 from storage.pagination import Page, apply_page, finish_page
 from storage.timelines import followed_ids, muted_ids, not_restricted, visible_to
@@ -119,7 +120,8 @@ def _searchable_author(viewer_id: int | None) -> ColumnElement[bool]:
 def search_query(dialect: str, text: str, viewer_id: int | None, *,
                  account_id: int | None = None) -> Select[int] | None:
     """The ids of the posts matching `text` that the viewer may see (None: the text has no
-    words to search for). Muted accounts are left out as on the public timelines."""
+    words to search for). Muted accounts, and accounts on servers the viewer blocks, are
+    left out as on the public timelines."""
     words = query_words(text)
     if not words:
         return None
@@ -128,7 +130,9 @@ def search_query(dialect: str, text: str, viewer_id: int | None, *,
         visible_to(Status, viewer_id), not_restricted(Status.account_id, viewer_id),
         _searchable_author(viewer_id))
     if viewer_id is not None:
-        stmt = stmt.where(Status.account_id.not_in(muted_ids(viewer_id)))
+        # and the servers the viewer blocks, as Mastodon's StatusFilter#blocking_domain?
+        stmt = stmt.where(Status.account_id.not_in(muted_ids(viewer_id)),
+                          Status.account_id.not_in(domain_blocked_ids(viewer_id)))
     if account_id is not None:
         stmt = stmt.where(Status.account_id == account_id)
     return stmt

@@ -23,7 +23,10 @@ them. Blocks count both ways and reach through boosts (a boost of a blocked auth
 hidden). Direct posts show only to their author and the accounts they mention. A viewer's
 unexpired mutes hide the muted accounts from home (as author, booster, boosted author or the
 one replied to), from local, federated and hashtag timelines and, when the mute says so, from
-notifications; not from profiles (as in Mastodon).
+notifications; not from profiles (as in Mastodon). The servers a viewer blocks
+(account_domain_blocks) hide their accounts' posts, and boosts of them, from home, lists and
+the federated and hashtag timelines, as Mastodon's FeedManager (its domain_blocking check) and
+PublicFeed/TagFeed (not_domain_blocked_by_account) do; profiles still show them.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
+from storage.account_domain_blocks import domain_blocked_ids
 from storage.ids import id_floor, id_time
 from storage.models import (
     Account,
@@ -123,6 +127,14 @@ def _not_muted(column: Any, viewer_id: ViewerRef | None) -> ColumnElement[bool]:
     if viewer_id is None:
         return true()
     return or_(column.is_(None), column.not_in(muted_ids(viewer_id)))
+
+
+def _not_domain_blocked(column: Any, viewer_id: ViewerRef | None) -> ColumnElement[bool]:
+    """The column (possibly NULL: then nothing to hide) names no account on a server the
+    viewer blocks."""
+    if viewer_id is None:
+        return true()
+    return or_(column.is_(None), column.not_in(domain_blocked_ids(viewer_id)))
 
 
 def _not_suspended(column: Any) -> ColumnElement[bool]:
@@ -215,7 +227,8 @@ def exclusive_members(viewer_id: ViewerRef) -> Select[int]:
 
 def _feed_rules(viewer_id: ViewerRef, replies_to: ColumnElement[bool]) -> list[ColumnElement[bool]]:
     """What home and list feeds share: live, visible to a follower, no boosts the viewer
-    turned off, nothing from or through blocked, suspended or muted accounts. A reply shows
+    turned off, nothing from or through blocked, suspended or muted accounts or accounts on
+    a server the viewer blocks. A reply shows
     when it answers the viewer or its own author (a thread), or when `replies_to` allows."""
     return [
         Status.deleted_at.is_(None), _approved(viewer_id),
@@ -227,6 +240,8 @@ def _feed_rules(viewer_id: ViewerRef, replies_to: ColumnElement[bool]) -> list[C
         or_(Status.reblog_of_id.is_(None), Status.account_id.not_in(hidden_boosters(viewer_id))),
         _not_blocked(Status.account_id, viewer_id), _not_suspended(Status.account_id),
         _not_muted(Status.account_id, viewer_id), _not_muted(Original.account_id, viewer_id),
+        _not_domain_blocked(Status.account_id, viewer_id),
+        _not_domain_blocked(Original.account_id, viewer_id),
         or_(Status.account_id == viewer_id,
             _not_muted(Status.in_reply_to_account_id, viewer_id))]
 
@@ -319,8 +334,8 @@ def federated_query(viewer_id: ViewerRef | None,
         Status.visibility == "public", Status.reblog_of_id.is_(None),
         Status.deleted_at.is_(None), _approved(viewer_id),
         _not_blocked(Status.account_id, viewer_id),
-        _not_muted(Status.account_id, viewer_id), not_restricted(Status.account_id, viewer_id)),
-        options)
+        _not_muted(Status.account_id, viewer_id), _not_domain_blocked(Status.account_id, viewer_id),
+        not_restricted(Status.account_id, viewer_id)), options)
 
 
 def profile_query(account_id: int, viewer_id: int | None) -> Select[int]:
@@ -362,6 +377,7 @@ def hashtag_query(tag_id: int, viewer_id: ViewerRef | None,
         Status.visibility == "public",
         Status.reblog_of_id.is_(None), Status.deleted_at.is_(None), _approved(viewer_id),
         _not_blocked(Status.account_id, viewer_id), _not_muted(Status.account_id, viewer_id),
+        _not_domain_blocked(Status.account_id, viewer_id),
         not_restricted(Status.account_id, viewer_id)), options)
 
 

@@ -34,7 +34,15 @@ from storage.models.moderation import (
 )
 from storage.models.oauth import OAuthApp, OAuthCode, OAuthToken
 from storage.models.quotes import Quote, QuotePolicy
-from storage.models.relationships import AccountList, Block, Filter, Follow, ListMember, Mute
+from storage.models.relationships import (
+    AccountDomainBlock,
+    AccountList,
+    Block,
+    Filter,
+    Follow,
+    ListMember,
+    Mute,
+)
 from storage.models.statuses import (
     Bookmark,
     Favourite,
@@ -49,6 +57,7 @@ from storage.models.statuses import (
 
 __all__ = [
     "Account",
+    "AccountDomainBlock",
     "AccountKey",
     "AccountList",
     "AuditEntry",

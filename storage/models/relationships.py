@@ -1,5 +1,5 @@
-"""How accounts relate to one another: follows, blocks, mutes (local only, 0006) and each
-person's word and hashtag filters (0006)."""
+"""How accounts relate to one another: follows, blocks, mutes (local only, 0006), each
+person's word and hashtag filters (0006) and the servers a person blocks (0027)."""
 
 from __future__ import annotations
 
@@ -66,6 +66,22 @@ class Mute(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("account_id", "target_account_id"),)
+
+
+class AccountDomainBlock(Base):
+    """A local `account` blocks a whole remote server (Mastodon's AccountDomainBlock, 0027):
+    its posts and notifications are hidden from that person alone, its followers of them
+    removed. Not the instance's own domain blocks (DomainBlock, a moderator's). `domain` is
+    stored as accounts.domain is: lowercase host[:port], IDNA for non-ASCII names."""
+
+    __tablename__ = "account_domain_blocks"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, default=new_id)
+    account_id: Mapped[int] = mapped_column(Id, ForeignKey("accounts.id", ondelete="CASCADE"))
+    domain: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("account_id", "domain"),)
 
 
 class Filter(Base):

@@ -24,7 +24,8 @@ EXPECTED_TABLES = {"instance_settings", "accounts", "account_keys", "users", "fo
                    "pending_media", "interaction_requests", "conversations",
                    "conversation_statuses",
                    "quotes",
-                   "quote_policies", "tag_follows", "status_search", "alembic_version"}
+                   "quote_policies", "tag_follows", "status_search", "account_domain_blocks",
+                   "alembic_version"}
 # SQLite's FTS5 keeps the search index (status_search, a virtual table) in shadow tables.
 FTS5_SHADOWS = ("status_search_",)
 

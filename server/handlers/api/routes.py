@@ -9,6 +9,7 @@ from server.handlers.api import (
     accounts,
     async_refreshes,
     conversations,
+    domain_blocks,
     dreamfeed,
     filters,
     instance,
@@ -26,7 +27,7 @@ from server.handlers.api import (
 
 
 def setup_routes(app: web.Application) -> None:
-    for module in (oauth, instance, filters, accounts, statuses, timelines, lists,
-                   notifications, conversations, markers, media, search, dreamfeed,
+    for module in (oauth, instance, filters, accounts, domain_blocks, statuses, timelines,
+                   lists, notifications, conversations, markers, media, search, dreamfeed,
                    streaming, async_refreshes, tags):
         module.setup_routes(app)

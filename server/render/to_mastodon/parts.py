@@ -114,7 +114,8 @@ class QuoteApprovalParts:
 @dataclass(frozen=True)
 class RelationshipParts:
     """The viewer's relationship to one account: follows both ways (a pending one is a
-    request), with the viewer's follow options, blocks both ways and the viewer's mute."""
+    request), with the viewer's follow options, blocks both ways, the viewer's mute and its
+    block of the account's server."""
 
     account_id: int
     following: bool = False
@@ -127,3 +128,4 @@ class RelationshipParts:
     blocked_by: bool = False
     muting: bool = False
     muting_notifications: bool = False
+    domain_blocking: bool = False  # the account is on a server the viewer blocks

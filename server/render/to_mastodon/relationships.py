@@ -10,8 +10,8 @@ from server.render.to_mastodon.parts import AccountParts, RelationshipParts
 
 
 def relationship(parts: RelationshipParts) -> dict[str, Any]:
-    # Per-account languages, domain blocks by users, endorsements and private notes do not
-    # exist here: their fields say so (null, false, false, "").
+    # Per-account languages, endorsements and private notes do not exist here: their fields
+    # say so (null, false, "").
     return {
         "id": str(parts.account_id),
         "following": parts.following,
@@ -25,7 +25,7 @@ def relationship(parts: RelationshipParts) -> dict[str, Any]:
         "muting_notifications": parts.muting_notifications,
         "requested": parts.requested,
         "requested_by": parts.requested_by,
-        "domain_blocking": False,
+        "domain_blocking": parts.domain_blocking,
         "endorsed": False,
         "note": "",
     }

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from activitypub.parse import ParsedActivity, object_id
 from server.services.context import Services
 from server.services.federation.inbound.common import actor_account, local_target
-from server.services.social import notifications
+from server.services.social import domain_blocks, notifications
 from server.services.social.follows import ACCEPTED, PENDING, send_answer
 from storage import accounts as account_queries
 from storage import blocks as block_queries
@@ -19,13 +19,16 @@ from storage.models import Account, Follow
 
 async def on_follow(services: Services, activity: ParsedActivity) -> str:
     """A remote actor follows a local one: Accept, or keep a pending request when the local
-    account approves followers by hand, or Reject when blocked."""
+    account approves followers by hand, or Reject when blocked (the account or its server)."""
     follower = await actor_account(services, activity.actor)
     async with services.db.writer.begin() as session:
         target = await local_target(session, activity.object_id)
         if target is None:
             return "ignored: not a local account"
-        if await block_queries.blocked_either_way(session, follower.id, target.id):
+        # Refused when either blocks the other, or when the target blocks the follower's
+        # server (Mastodon's ActivityPub::Activity::Follow: domain_blocking? rejects too).
+        if await block_queries.blocked_either_way(session, follower.id, target.id) \
+                or await domain_blocks.is_blocked(session, target.id, follower.id):
             refused = Follow(account_id=follower.id, target_account_id=target.id,
                              uri=activity.id)
             await send_answer(session, target, follower, refused, accept=False)
