@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import __version__
 from server.config import Config
+from server.i18n import N_
 from server.images.credentials import (
     ABSENT,
     INVALID,
@@ -219,6 +220,6 @@ async def media_report(services: Services, media_id: int, secret: str) -> Report
     found = await find_media_file(services.db, media_id, secret, JPEG_FILE)
     opened = None if found is None else await open_media_file(services.media, found)
     if opened is None:
-        raise NotFound("there is no such image")
+        raise NotFound(N_("there is no such image"))
     data = b"".join([chunk async for chunk in opened.chunks()])
     return await asyncio.to_thread(read, data, "image/jpeg")

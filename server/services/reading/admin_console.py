@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.i18n import N_
 from server.services.context import Services
 from server.services.errors import NotFound
 from server.services.generation import prompt_moderation
@@ -134,7 +135,7 @@ async def account_summary(services: Services, account_id: int) -> AccountSummary
     async with services.db.reader() as session:
         row = await queries.account_row(session, account_id)
     if row is None:
-        raise NotFound(f"there is no account {account_id}")
+        raise NotFound(N_("there is no account %(account_id)s"), account_id=account_id)
     return _summary(services, row.account, row.user)
 
 

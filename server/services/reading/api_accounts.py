@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.i18n import N_
 from server.render.to_mastodon.parts import AccountParts
 from server.services.context import Services
 from server.services.errors import NotFound
@@ -29,7 +30,7 @@ from storage.models import Account
 from storage.pagination import Page
 from storage.types import utcnow
 
-NOT_FOUND = "Record not found"
+NOT_FOUND = N_("Record not found")
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.i18n import N_
 from server.render.to_mastodon.conversations import ConversationParts
 from server.services.context import Services
 from server.services.errors import NotFound
@@ -59,5 +60,5 @@ async def conversation(services: Services, account_id: int,
     async with services.db.reader() as session:
         row = await queries.own(session, account_id, conversation_id)
         if row is None:
-            raise NotFound("Record not found")
+            raise NotFound(N_("Record not found"))
         return (await _parts(services, session, account_id, [row]))[0]

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.i18n import N_
 from server.render.to_mastodon.notifications import (
     MASTODON_TYPES,
     GroupParts,
@@ -120,7 +121,7 @@ async def notification(services: Services, account_id: int,
         row = await queries.notification(session, account_id, notification_id)
         made = [] if row is None else await _parts(services, session, account_id, [row], {})
     if not made or made[0].type not in MASTODON_TYPES:
-        raise NotFound("Record not found")
+        raise NotFound(N_("Record not found"))
     return made[0]
 
 
@@ -304,7 +305,7 @@ async def group(services: Services, account_id: int, key: str) -> GroupedPage:
             row = await queries.notification(session, account_id, stats[key].newest_id) \
                 if key in stats else None
         if row is None or row.notification.type not in MASTODON_TYPES:
-            raise NotFound("Record not found")
+            raise NotFound(N_("Record not found"))
         note = row.notification
         reps = [(group_key(note.type, note.status_id, note.id), row)]
         parts = await _group_parts(session, account_id, reps, upto=_NEWEST, page_floor=None,
@@ -312,7 +313,7 @@ async def group(services: Services, account_id: int, key: str) -> GroupedPage:
         found = await _groups(services, session, account_id, Grouping(parts, reps, {}),
                               partial=False)
     if not found.groups:
-        raise NotFound("Record not found")
+        raise NotFound(N_("Record not found"))
     return found
 
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from server.i18n import N_
 from server.render.sanitize import plain_text
 from server.render.to_mastodon.parts import AccountParts, StatusParts
 from server.services.context import Services
@@ -56,7 +57,7 @@ async def status(services: Services, status_id: int, viewer_id: int | None) -> S
         made = await load_statuses(services, session, [status_id],
                                    viewer_account_id=viewer_id)
     if status_id not in made:
-        raise NotFound("Record not found")
+        raise NotFound(N_("Record not found"))
     return made[status_id]
 
 
@@ -67,7 +68,7 @@ async def new_status(services: Services, status_id: int, author_id: int) -> Stat
         made = await load_statuses(services, session, [status_id],
                                    viewer_account_id=author_id, fresh=True)
     if status_id not in made:
-        raise NotFound("Record not found")
+        raise NotFound(N_("Record not found"))
     return made[status_id]
 
 
@@ -167,5 +168,5 @@ async def own_status(services: Services, status_id: int, account_id: int) -> Sta
     NotFound, as Mastodon finds it among the account's statuses only."""
     parts = await status(services, status_id, account_id)
     if parts.status.account_id != account_id or parts.reblog is not None:
-        raise NotFound("Record not found")
+        raise NotFound(N_("Record not found"))
     return parts

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.i18n import N_
 from server.render.to_mastodon.parts import FilterMatch, StatusParts
 from server.services.context import Services
 from server.services.errors import NotFound
@@ -125,7 +126,7 @@ async def list_timeline(services: Services, viewer_id: int, list_id: int,
     async with services.db.reader() as session:
         found = await list_queries.own_list(session, viewer_id, list_id)
         if found is None:
-            raise NotFound("Record not found")
+            raise NotFound(N_("Record not found"))
         stmt = queries.list_query(found.id, viewer_id, found.replies_policy)
         return await _page(services, session, viewer_id, page, "home",
                            lambda p: queries.timeline(session, stmt, p))

@@ -154,12 +154,12 @@ async def parent_post(services: Services, status_id: int, viewer_account_id: int
     config = services.config
     async with services.db.reader() as session:
         if not await timeline_queries.visible(session, [status_id], viewer_account_id):
-            raise NotFound("there is no such post, or you may not see it")
+            raise NotFound(N_("there is no such post, or you may not see it"))
         status = await status_queries.by_id(session, status_id)
         author = await account_queries.account_by_id(session, status.account_id) \
             if status is not None else None
         if status is None or author is None or status.reblog_of_id is not None:
-            raise NotFound("there is no such post, or you may not see it")
+            raise NotFound(N_("there is no such post, or you may not see it"))
         preview: tuple[str, str] | None = None
         if status.local:
             local = await status_queries.attachments(session, status.id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from server.i18n import N_
 from server.services.context import Services
 from server.services.errors import NotFound
 from server.services.reading import account_search, profiles
@@ -56,7 +57,7 @@ async def membership(services: Services, account_id: int, handle: str) -> Member
     view = await profiles.profile(services, handle)
     cards = await _cards(services, [view.id])
     if not cards:
-        raise NotFound("that account was deleted")
+        raise NotFound(N_("that account was deleted"))
     async with services.db.reader() as session:
         follows = await follow_queries.follows_from(session, account_id, [view.id])
     return Membership(

@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import Select
 
+from server.i18n import N_
 from server.services.accounts.web_sessions import SignedIn
 from server.services.context import Services
 from server.services.errors import InvalidInput, NotFound
@@ -63,7 +64,8 @@ def _timeline_name(value: str | None) -> str | None:
         return value
     if value.startswith(TAG_PREFIX) and 0 < len(value) - len(TAG_PREFIX) <= 255:
         return TAG_PREFIX + value[len(TAG_PREFIX):].lstrip("#").lower()
-    raise InvalidInput(f"no timeline named {value!r}: home, local, federated or tag:NAME")
+    raise InvalidInput(N_("no timeline named %(value)r: home, local, federated or tag:NAME"),
+                       value=value)
 
 
 def _counts(replies: int, favourites: int, reblogs: int) -> dict[str, int]:
@@ -81,10 +83,10 @@ async def open_watch(services: Services, user: SignedIn, *, timeline: str | None
         return watch
     async with services.db.reader() as session:
         if not await queries.visible(session, [post_id], user.account_id):
-            raise NotFound("no such post")
+            raise NotFound(N_("no such post"))
         status = await status_queries.by_id(session, post_id)
         if status is None:  # deleted between the two reads
-            raise NotFound("no such post")
+            raise NotFound(N_("no such post"))
         watch.post_id, watch.post_author_id = post_id, status.account_id
         watch.counts = _counts(status.replies_count, status.favourites_count,
                                status.reblogs_count)

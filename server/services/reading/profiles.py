@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import SOFTWARE_NAME, __version__
 from server.config import Config
+from server.i18n import N_
 from server.render import syndication
 from server.render.sanitize import plain_text, sanitize_html
 from server.render.text import field_html
@@ -104,13 +105,15 @@ class Relationship:
     blocked_by: bool = False
     muting: bool = False
     muting_notifications: bool = False
+    domain_blocking: bool = False  # the viewer blocks the account's server
     self: bool = False
 
     def as_json(self) -> dict[str, bool]:
         return {"following": self.following, "requested": self.requested,
                 "followed_by": self.followed_by, "blocking": self.blocking,
                 "blocked_by": self.blocked_by, "muting": self.muting,
-                "muting_notifications": self.muting_notifications}
+                "muting_notifications": self.muting_notifications,
+                "domain_blocking": self.domain_blocking}
 
 
 @dataclass(frozen=True)
@@ -233,7 +236,7 @@ async def profile(services: Services, acct: str) -> ProfileView:
     async with services.db.reader() as session:
         account = await find_account(session, acct, services.config.instance.domain)
         if account is None:
-            raise NotFound(f"no account {acct!r} known here")
+            raise NotFound(N_("no account %(acct)r known here"), acct=acct)
         return await _view(services, session, account)
 
 
@@ -248,7 +251,8 @@ async def relationship(services: Services, viewer_id: int | None,
     return Relationship(
         following=found.following, requested=found.requested, followed_by=found.followed_by,
         blocking=found.blocking, blocked_by=found.blocked_by, muting=found.muting,
-        muting_notifications=found.muting_notifications)
+        muting_notifications=found.muting_notifications,
+        domain_blocking=found.domain_blocking)
 
 
 async def relationship_with(services: Services, viewer_id: int,
@@ -384,7 +388,7 @@ async def feed(services: Services, username: str, self_url: str) -> tuple[
     async with services.db.reader() as session:
         account = await find_account(session, username, config.instance.domain)
         if account is None or not account.is_local or _state(account) != OK:
-            raise NotFound(f"no feed for {username!r}")
+            raise NotFound(N_("no feed for %(username)r"), username=username)
         posts = await queries.feed_statuses(session, account.id, FEED_SIZE)
         ids = [post.id for post in posts]
         attachments = await queries.attachments_of(session, ids)

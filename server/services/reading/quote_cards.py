@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import quotes as wire
+from server.i18n import N_
 from server.render.sanitize import plain_text
 from server.services.context import Services
 from server.services.errors import NotFound
@@ -226,7 +227,7 @@ async def target_card(services: Services, status_id: int,
         rows = await card_queries.statuses_with_authors(session, [status_id])
         if status_id not in rows or not await timeline_queries.visible(
                 session, [status_id], viewer_account_id):
-            raise NotFound("The post you are trying to quote does not appear to exist.")
+            raise NotFound(N_("The post you are trying to quote does not appear to exist."))
         status, author = rows[status_id]
         media = [_local_image(services.config, m) for m in
                  (await card_queries.local_images(session, [status_id])).get(status_id, [])] \

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.i18n import N_
 from server.render.sanitize import plain_text
 from server.services.context import Services
 from server.services.errors import InvalidInput, NotFound
@@ -133,7 +134,7 @@ async def _screened(services: Services, session: AsyncSession, viewer_id: int | 
 async def _local_account(session: AsyncSession, username: str) -> Account:
     account = await account_queries.local_account_by_username(session, username)
     if account is None or account.actor_type == "Application" or account.deleted_at:
-        raise NotFound(f"no local user named {username!r}")
+        raise NotFound(N_("no local user named %(username)r"), username=username)
     return account
 
 
@@ -154,7 +155,7 @@ async def list_feed(services: Services, viewer_id: int, list_id: int,
     async with services.db.reader() as session:
         found = await list_queries.own_list(session, viewer_id, list_id)
         if found is None:
-            raise NotFound("no such list")
+            raise NotFound(N_("no such list"))
         stmt = queries.list_query(found.id, viewer_id, found.replies_policy)
         return await _screened(services, session, viewer_id, page, "home",
                                lambda p: queries.timeline(session, stmt, p))
@@ -187,7 +188,8 @@ async def timeline(services: Services, name: str, username: str,
         return await local(services, page, viewer=username)
     if name == "federated":
         return await federated(services, page, viewer=username)
-    raise InvalidInput(f"unknown timeline {name!r} (choose one of {', '.join(TIMELINES)})")
+    raise InvalidInput(N_("unknown timeline %(name)r (choose one of %(timelines)s)"), name=name,
+                       timelines=", ".join(TIMELINES))
 
 
 async def _account_by_handle(session: AsyncSession, handle: str, domain: str) -> Account:
@@ -197,7 +199,7 @@ async def _account_by_handle(session: AsyncSession, handle: str, domain: str) ->
         return await _local_account(session, username)
     account = await account_queries.remote_account_by_handle(session, username, host)
     if account is None or account.deleted_at:
-        raise NotFound(f"no account {handle!r} known here")
+        raise NotFound(N_("no account %(handle)r known here"), handle=handle)
     return account
 
 
@@ -234,7 +236,7 @@ async def thread(services: Services, status_id: int,
     async with services.db.reader() as session:
         viewer_id = await _viewer_id(session, viewer)
         if not await queries.visible(session, [status_id], viewer_id):
-            raise NotFound("no such post")
+            raise NotFound(N_("no such post"))
         focus = (await queries.load(session, [status_id]))[0]
         up = await queries.ancestors(session, focus.status)
         shown_up = await queries.visible(session, up, viewer_id)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.i18n import N_
 from server.services.context import Services
 from server.services.errors import NotFound
 from server.services.statuses.visibility import visible_status
@@ -26,7 +27,7 @@ class Saved:
 async def _account(session: AsyncSession, username: str) -> Account:
     account = await account_queries.local_account_by_username(session, username)
     if account is None or account.actor_type == "Application" or account.deleted_at:
-        raise NotFound(f"no local account named {username!r}")
+        raise NotFound(N_("no local account named %(username)r"), username=username)
     return account
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub.interaction_policy import ANNOUNCE
+from server.i18n import N_
 from server.render import to_activitypub
 from server.services.context import Services
 from server.services.errors import Gone, NotFound
@@ -65,7 +66,7 @@ async def unboost(services: Services, username: str, ref: str) -> None:
         actor, status, author = await actor_and_target(session, username, ref)
         row = await status_queries.boost_of(session, actor.id, status.id)
         if row is None:
-            raise NotFound("you have not boosted that post")
+            raise NotFound(N_("you have not boosted that post"))
         row.deleted_at = utcnow()
         queue_event(session, deleted(row))
         if not row.pending_approval:  # a pending boost was never counted
@@ -111,17 +112,17 @@ async def _visible_boost(services: Services, username: str, status_id: int,
                 or boost.account_id != booster.id:
             return None
         if booster.deleted_at is not None or boost.deleted_at is not None:
-            raise Gone("this boost was undone")
+            raise Gone(N_("this boost was undone"))
         target = await status_queries.by_id(session, boost.reblog_of_id)
         author = await account_queries.account_by_id(session, target.account_id) \
             if target is not None else None
         if booster.suspended_at is not None or target is None or author is None \
                 or target.deleted_at is not None \
                 or target.visibility not in ("public", "unlisted"):
-            raise NotFound("no such boost")
+            raise NotFound(N_("no such boost"))
         viewer = await account_queries.account_by_uri(session, viewer_uri) \
             if viewer_uri else None
         if viewer is not None and (await block_queries.blocks(session, booster.id, viewer.id)
                                    or not await can_see(session, target, viewer)):
-            raise NotFound("no such boost")
+            raise NotFound(N_("no such boost"))
     return boost, booster, target, author

@@ -4,6 +4,7 @@ On the wire a favourite is a `Like`."""
 from __future__ import annotations
 
 from activitypub.interaction_policy import LIKE
+from server.i18n import N_
 from server.render import to_activitypub
 from server.services.context import Services
 from server.services.errors import NotFound
@@ -45,7 +46,7 @@ async def unfavourite(services: Services, username: str, ref: str) -> None:
                                                           favourite=True)
         row = await favourite_queries.favourite_by(session, actor.id, status.id)
         if row is None:
-            raise NotFound("you have not liked that post")
+            raise NotFound(N_("you have not liked that post"))
         await session.delete(row)
         if not row.pending_approval:  # a pending like was never counted
             await status_queries.increment(session, status.id, "favourites_count", -1)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from activitypub import interaction_policy as wire
 from activitypub.parse_note import audience
 from activitypub.vocab import PUBLIC
+from server.i18n import N_
 from server.jobs.queue import enqueue
 from server.services.context import Services
 from server.services.errors import NotFound
@@ -74,7 +75,7 @@ async def pending_requests(services: Services, username: str) -> list[RequestVie
 async def _author(session: AsyncSession, username: str) -> Account:
     author = await account_queries.local_account_by_username(session, username)
     if author is None or author.deleted_at is not None:
-        raise NotFound(f"no local account named {username!r}")
+        raise NotFound(N_("no local account named %(username)r"), username=username)
     return author
 
 
@@ -87,7 +88,8 @@ async def _own_pending(session: AsyncSession, username: str, request_id: int
         if request else None
     if request is None or status is None or requester is None \
             or status.account_id != author.id or request.state != PENDING:
-        raise NotFound(f"no pending request {request_id} on a post of {username}")
+        raise NotFound(N_("no pending request %(request_id)s on a post of %(username)s"),
+                       request_id=request_id, username=username)
     return author, request, status, requester
 
 

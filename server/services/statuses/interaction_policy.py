@@ -43,6 +43,22 @@ CHOSEN = (REPLY, ANNOUNCE)
 # Translated where a page shows them (server.i18n).
 CHOICE_LABELS = {EVERYONE: N_("Everyone"), FOLLOWERS: N_("Followers"),
                  MENTIONED: N_("Mentioned only"), APPROVAL: N_("Anyone, with my approval")}
+# The refusal of a choice not in CHOICES, by interaction (whole sentences, for translation).
+_UNKNOWN_CHOICE = {REPLY.key: N_("who may reply: one of %(choices)s"),
+                   ANNOUNCE.key: N_("who may announce: one of %(choices)s")}
+# Why an action is not offered, by interaction and whether the post is ours (else its own
+# server stated the policy): whole sentences, so that a page translates them.
+_REFUSALS = {
+    (REPLY.key, True): N_("The author of this post does not allow you to reply to it."),
+    (REPLY.key, False): N_("The author of this post does not allow you to reply to it (as "
+                           "its server says)."),
+    (ANNOUNCE.key, True): N_("The author of this post does not allow you to boost it."),
+    (ANNOUNCE.key, False): N_("The author of this post does not allow you to boost it (as its "
+                              "server says)."),
+    (LIKE.key, True): N_("The author of this post does not allow you to like it."),
+    (LIKE.key, False): N_("The author of this post does not allow you to like it (as its "
+                          "server says)."),
+}
 
 
 class Permission(Enum):
@@ -70,7 +86,8 @@ def checked_choices(values: dict[str, str]) -> dict[str, str]:
     for interaction in CHOSEN:
         value = (values.get(interaction.sub_policy) or EVERYONE).strip()
         if value not in CHOICES:
-            raise InvalidInput(f"who may {interaction.key}: one of {', '.join(CHOICES)}")
+            unknown = _UNKNOWN_CHOICE[interaction.key]
+            raise InvalidInput(unknown, choices=", ".join(CHOICES))
         if value != EVERYONE:
             chosen[interaction.sub_policy] = value
     return chosen
@@ -196,8 +213,5 @@ async def _named_by(session: AsyncSession, status: Status, actor: Account) -> bo
 
 
 def refusal(interaction: Interaction, status: Status) -> str:
-    """Why an action is not offered, in words people read."""
-    verb = {"reply": "reply to", "announce": "boost", "like": "like"}.get(interaction.key,
-                                                                           interaction.key)
-    where = "" if status.local else " (as its server says)"
-    return f"The author of this post does not allow you to {verb} it{where}."
+    """Why an action is not offered, in words people read: an N_ template without values."""
+    return _REFUSALS[interaction.key, status.local]

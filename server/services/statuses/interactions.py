@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 
+from server.i18n import N_
 from server.services.context import Services
 from server.services.errors import Forbidden, InvalidInput, NotFound
 from server.services.statuses import boosts, favourites
@@ -16,8 +17,8 @@ from storage import favourites as favourite_queries
 from storage import statuses as status_queries
 from storage.models import Status
 
-BOOST_VISIBILITY = "a boost is public here: visibility must be public"
-NOT_ALLOWED = "This action is not allowed"  # Mastodon's words for a refused policy
+BOOST_VISIBILITY = N_("a boost is public here: visibility must be public")
+NOT_ALLOWED = N_("This action is not allowed")  # Mastodon's words for a refused policy
 
 
 async def _target(services: Services, status_id: int, viewer_id: int) -> int:
@@ -31,7 +32,7 @@ async def _target_row(services: Services, status_id: int, viewer_id: int) -> Sta
         if row.reblog_of_id is not None:
             boosted = await status_queries.by_id(session, row.reblog_of_id)
             if boosted is None:
-                raise NotFound("Record not found")
+                raise NotFound(N_("Record not found"))
             row = boosted
     return row
 
@@ -72,7 +73,7 @@ async def boost(services: Services, username: str, viewer_id: int, status_id: in
     async with services.db.reader() as session:
         made = await status_queries.boost_of(session, viewer_id, target)
     if made is None:
-        raise NotFound("Record not found")  # undone meanwhile by another request
+        raise NotFound(N_("Record not found"))  # undone meanwhile by another request
     return made.id
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.i18n import N_
 from server.render.text import find_hashtags
 from server.render.to_activitypub import AttachmentView, NoteParts, create_activity, note
 from server.services.context import Services
@@ -62,7 +63,7 @@ async def _loaded_parts(services: Services, status: Status) -> NoteParts:
     async with services.db.reader() as session:
         author = await account_queries.account_by_id(session, status.account_id)
         if author is None:
-            raise NotFound("post without author")
+            raise NotFound(N_("post without author"))
         return await note_parts(services, session, status, author)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.i18n import N_
 from server.render.to_activitypub.pins import pin_add, pin_remove
 from server.services.context import Services
 from server.services.errors import InvalidInput, NotFound
@@ -28,16 +29,16 @@ from storage.models import Account, Status
 
 PIN_LIMIT = 5
 # Mastodon's messages (config/locales/en.yml, statuses.pin_errors).
-REBLOG = "A boost cannot be pinned"
-OWNERSHIP = "Someone else's post cannot be pinned"
-DIRECT = "Posts that are only visible to mentioned users cannot be pinned"
-LIMIT = "You have already pinned the maximum number of posts"
+REBLOG = N_("A boost cannot be pinned")
+OWNERSHIP = N_("Someone else's post cannot be pinned")
+DIRECT = N_("Posts that are only visible to mentioned users cannot be pinned")
+LIMIT = N_("You have already pinned the maximum number of posts")
 
 
 async def _account(session: AsyncSession, username: str) -> Account:
     account = await account_queries.local_account_by_username(session, username)
     if account is None or account.actor_type == "Application" or account.deleted_at:
-        raise NotFound(f"no local account named {username!r}")
+        raise NotFound(N_("no local account named %(username)r"), username=username)
     return account
 
 

@@ -27,7 +27,8 @@ async def needs_request(session: AsyncSession, actor: Account, status: Status,
         return False
     decision = await decide(session, status, actor, interaction)
     if decision.permission is Permission.FORBIDDEN:
-        raise Forbidden(refusal(interaction, status))
+        refused = refusal(interaction, status)  # an N_ template, without values
+        raise Forbidden(refused)
     return decision.needs_request
 
 

@@ -66,12 +66,13 @@ MAX_IMAGES = 4
 MAX_CAPTION = 2000
 MAX_ALT = 1500
 MAX_CW = 500
-NEEDS_IMAGE = ("a Dreamfeed post needs an image: attach 1 to 4 images (only a reply may be "
-               "text alone)")
-NEEDS_TEXT = "a reply without images needs some text"
+NEEDS_IMAGE = N_("a Dreamfeed post needs an image: attach 1 to 4 images (only a reply may "
+                 "be text alone)")
+NEEDS_TEXT = N_("a reply without images needs some text")
 # Mastodon's words (config/locales/en.yml), which its clients show as they are.
-PROCESSING = "Cannot attach files that have not finished processing. Try again in a moment!"
-REPLY_NOT_FOUND = "The post you are trying to reply to does not appear to exist."
+PROCESSING = N_("Cannot attach files that have not finished processing. Try again in a "
+                "moment!")
+REPLY_NOT_FOUND = N_("The post you are trying to reply to does not appear to exist.")
 
 
 @dataclass(frozen=True)
@@ -119,20 +120,23 @@ def _view(status: Status, author: Account, services: Services) -> StatusView:
 async def _author(session: AsyncSession, username: str) -> Account:
     account = await account_queries.local_account_by_username(session, username)
     if account is None or account.actor_type == "Application" or account.deleted_at:
-        raise NotFound(f"no local account named {username!r}")
+        raise NotFound(N_("no local account named %(username)r"), username=username)
     await ensure_not_suspended(session, account.id)
     return account
 
 
 def _check(caption: str, spoiler_text: str, visibility: str, alt_texts: list[str]) -> None:
     if visibility not in VISIBILITIES:
-        raise InvalidInput(f"visibility must be one of {', '.join(VISIBILITIES)}")
+        raise InvalidInput(N_("visibility must be one of %(choices)s"),
+                           choices=", ".join(VISIBILITIES))
     if len(caption) > MAX_CAPTION:
-        raise InvalidInput(f"the caption is longer than {MAX_CAPTION} characters")
+        raise InvalidInput(N_("the caption is longer than %(limit)s characters"),
+                           limit=MAX_CAPTION)
     if len(spoiler_text) > MAX_CW:
-        raise InvalidInput(f"the content warning is longer than {MAX_CW} characters")
+        raise InvalidInput(N_("the content warning is longer than %(limit)s characters"),
+                           limit=MAX_CW)
     if any(len(alt) > MAX_ALT for alt in alt_texts):
-        raise InvalidInput(f"alt text is limited to {MAX_ALT} characters")
+        raise InvalidInput(N_("alt text is limited to %(limit)s characters"), limit=MAX_ALT)
 
 
 def _check_media(new: NewStatus) -> None:
@@ -143,7 +147,7 @@ def _check_media(new: NewStatus) -> None:
         if not new.caption.strip():
             raise InvalidInput(NEEDS_TEXT)
     if len(new.media_ids) > MAX_IMAGES:
-        raise InvalidInput(f"a post has 1 to {MAX_IMAGES} images")
+        raise InvalidInput(N_("a post has 1 to %(limit)s images"), limit=MAX_IMAGES)
     if len(set(new.media_ids)) != len(new.media_ids):
         raise InvalidInput(N_("the same image is attached twice"))
     if new.alt_texts and len(new.alt_texts) != len(new.media_ids):
@@ -160,9 +164,9 @@ async def _attach(session: AsyncSession, author: Account, media_ids: list[int],
             if pending is not None and pending.account_id == author.id:
                 raise InvalidInput(PROCESSING)  # an upload or generation not done yet
         if media is None or media.account_id != author.id:
-            raise InvalidInput(f"no image {media_id} of yours")
+            raise InvalidInput(N_("no image %(media_id)s of yours"), media_id=media_id)
         if media.status_id is not None:
-            raise InvalidInput(f"image {media_id} is already in a post")
+            raise InvalidInput(N_("image %(media_id)s is already in a post"), media_id=media_id)
         media.position = position
         if alt_texts:
             media.description = alt_texts[position].strip()
@@ -220,8 +224,8 @@ async def _create(services: Services, username: str, new: NewStatus,
     async with services.db.writer.begin() as session:
         author = await _author(session, username)
         if author.moved_to_uri:  # its followers follow the new account now
-            raise Conflict(f"this account has moved to {author.moved_to_uri} and can no "
-                           "longer post")
+            raise Conflict(N_("this account has moved to %(uri)s and can no longer post"),
+                           uri=author.moved_to_uri)
         attached = await _attach(session, author, new.media_ids, new.alt_texts)
         parent = await _reply_parent(session, author, new.in_reply_to) \
             if new.in_reply_to else None
@@ -412,7 +416,8 @@ async def _own_status(session: AsyncSession, username: str, status_id: int
     status = await status_queries.by_id(session, status_id)
     if status is None or status.account_id != author.id or status.deleted_at is not None \
             or status.reblog_of_id is not None:
-        raise NotFound(f"no post {status_id} of {username}")
+        raise NotFound(N_("no post %(status_id)s of %(username)s"), status_id=status_id,
+                       username=username)
     return author, status
 
 
@@ -432,17 +437,18 @@ async def edit_status(services: Services, username: str, status_id: int, *,
         author, status = await _own_status(session, username, status_id)
         media = await status_queries.attachments(session, status.id)
         if media_ids is not None and sorted(media_ids) != sorted(m.id for m in media):
-            raise InvalidInput("the images of a post cannot be changed by an edit: delete "
-                               "it and post it again")
+            raise InvalidInput(N_("the images of a post cannot be changed by an edit: "
+                                  "delete it and post it again"))
         if alt_texts is not None:
             if len(alt_texts) != len(media):
-                raise InvalidInput(f"this post has {len(media)} images: give one alt text each")
+                raise InvalidInput(N_("this post has %(count)s images: give one alt text each"),
+                                   count=len(media))
             for item, alt in zip(media, alt_texts, strict=True):
                 item.description = alt.strip()
         by_id = {m.id: m for m in media}
         for media_id, description in (descriptions or {}).items():
             if media_id not in by_id:
-                raise InvalidInput(f"image {media_id} is not in this post")
+                raise InvalidInput(N_("image %(media_id)s is not in this post"), media_id=media_id)
             by_id[media_id].description = description.strip()
         if caption is not None:
             if not media and not caption.strip():

@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import quotes as wire
+from server.i18n import N_
 from server.render.to_activitypub import update_activity
 from server.services.context import Services
 from server.services.errors import NotFound
@@ -51,7 +52,7 @@ async def revoke(services: Services, username: str, quote_id: int) -> None:
         quote = await quote_queries.by_id(session, quote_id)
         if me is None or quote is None or quote.quoted_account_id != me.id \
                 or quote.state != ACCEPTED or quote.account_id == me.id:
-            raise NotFound("no approved quote of your posts to remove")
+            raise NotFound(N_("no approved quote of your posts to remove"))
         await quote_queries.set_state(session, quote.id, REVOKED)
         status = await status_queries.by_id(session, quote.status_id)
         if status is None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from html import escape
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,7 +48,38 @@ APPROVAL_CHOICES: dict[str, frozenset[str]] = {
     "followers": frozenset({wire.FOLLOWERS_SCOPE}),
     "nobody": frozenset(),
 }
-NOT_FOUND = "The post you are trying to quote does not appear to exist."
+NOT_FOUND = N_("The post you are trying to quote does not appear to exist.")
+# Why a post may not be quoted (a Decision's reason)...
+DELETED = N_("the post is deleted")
+NOT_QUOTABLE = N_("only public and unlisted posts can be quoted")
+UNSTATED = N_("its server does not say that it may be quoted")
+FOLLOWERS_ONLY = N_("its author lets only their followers quote it")
+NOT_ALLOWED = N_("its author does not allow quotes of it")
+# ...and the refusal of a quote or a remix for it: whole sentences, so that a page
+# translates them.
+_REFUSED: dict[str, dict[str, str]] = {
+    "quoted": {
+        DELETED: N_("this post cannot be quoted: the post is deleted"),
+        NOT_QUOTABLE: N_("this post cannot be quoted: only public and unlisted posts can be "
+                         "quoted"),
+        UNSTATED: N_("this post cannot be quoted: its server does not say that it may be "
+                     "quoted"),
+        FOLLOWERS_ONLY: N_("this post cannot be quoted: its author lets only their followers "
+                           "quote it"),
+        NOT_ALLOWED: N_("this post cannot be quoted: its author does not allow quotes of it"),
+    },
+    "remixed": {
+        DELETED: N_("this post cannot be remixed: the post is deleted"),
+        NOT_QUOTABLE: N_("this post cannot be remixed: only public and unlisted posts can be "
+                         "quoted"),
+        UNSTATED: N_("this post cannot be remixed: its server does not say that it may be "
+                     "quoted"),
+        FOLLOWERS_ONLY: N_("this post cannot be remixed: its author lets only their "
+                           "followers quote it"),
+        NOT_ALLOWED: N_("this post cannot be remixed: its author does not allow quotes of "
+                        "it"),
+    },
+}
 # A user's default for new posts, kept with their interaction defaults under this key.
 DEFAULT_KEY = "canQuote"
 # Translated where a page shows them (server.i18n).
@@ -83,11 +114,11 @@ def policy_scopes(status: Status, row: QuotePolicy | None
 async def decide(session: AsyncSession, status: Status, quoter_id: int) -> Decision:
     """May `quoter_id` quote `status`, and how."""
     if status.deleted_at is not None:
-        return Decision(DENIED, "the post is deleted")
+        return Decision(DENIED, DELETED)
     if status.account_id == quoter_id and status.visibility != "direct":
         return Decision(AUTOMATIC)
     if status.visibility not in QUOTABLE_VISIBILITIES:
-        return Decision(DENIED, "only public and unlisted posts can be quoted")
+        return Decision(DENIED, NOT_QUOTABLE)
     row = await quote_queries.policy_of(session, status.id)
     automatic, manual = policy_scopes(status, row)
     follower = following = None
@@ -113,10 +144,10 @@ async def decide(session: AsyncSession, status: Status, quoter_id: int) -> Decis
     if await matches(manual) or wire.UNSUPPORTED_SCOPE in automatic | manual:
         return Decision(MANUAL)
     if row is None and not status.local:
-        return Decision(DENIED, "its server does not say that it may be quoted")
+        return Decision(DENIED, UNSTATED)
     if wire.FOLLOWERS_SCOPE in automatic | manual:
-        return Decision(DENIED, "its author lets only their followers quote it")
-    return Decision(DENIED, "its author does not allow quotes of it")
+        return Decision(DENIED, FOLLOWERS_ONLY)
+    return Decision(DENIED, NOT_ALLOWED)
 
 
 async def _follows(session: AsyncSession, account_id: int, target_id: int) -> bool:
@@ -160,11 +191,12 @@ async def check_remix(services: Services, status_id: int, viewer_account_id: int
             return
         decision = await decide(session, status, viewer_account_id)
     if decision.verdict == DENIED:
-        raise Forbidden(f"this post cannot be remixed: {decision.reason}")
+        refused = _REFUSED["remixed"][decision.reason]
+        raise Forbidden(refused)
 
 
 async def _target_of(session: AsyncSession, quoter: Account, status: Status | None,
-                     what: str) -> Target:
+                     what: Literal["quoted", "remixed"]) -> Target:
     if status is None or status.deleted_at is not None or status.reblog_of_id is not None \
             or not await timeline_queries.visible(session, [status.id], quoter.id):
         raise NotFound(NOT_FOUND)
@@ -173,7 +205,8 @@ async def _target_of(session: AsyncSession, quoter: Account, status: Status | No
         raise NotFound(NOT_FOUND)
     decision = await decide(session, status, quoter.id)
     if decision.verdict == DENIED:
-        raise Forbidden(f"this post cannot be {what}: {decision.reason}")
+        refused = _REFUSED[what][decision.reason]
+        raise Forbidden(refused)
     return Target(status, author, decision)
 
 
@@ -211,7 +244,8 @@ def checked_default(value: str | None) -> str:
     """A default quote policy as a form gives it (empty: public)."""
     choice = (value or "public").strip()
     if choice not in APPROVAL_CHOICES:
-        raise InvalidInput(f"who may quote: one of {', '.join(APPROVAL_CHOICES)}")
+        raise InvalidInput(N_("who may quote: one of %(choices)s"),
+                           choices=", ".join(APPROVAL_CHOICES))
     return choice
 
 
@@ -228,8 +262,8 @@ async def set_approval_policy(session: AsyncSession, status: Status, choice: str
     if choice is None or choice == "public":
         return
     if choice not in APPROVAL_CHOICES:
-        raise InvalidInput(f"quote_approval_policy must be one of "
-                           f"{', '.join(APPROVAL_CHOICES)}")
+        raise InvalidInput(N_("quote_approval_policy must be one of %(choices)s"),
+                           choices=", ".join(APPROVAL_CHOICES))
     await quote_queries.set_policy(session, status.id, " ".join(sorted(
         APPROVAL_CHOICES[choice])), "")
 
@@ -293,10 +327,10 @@ async def authorization_document(services: Services, username: str,
         quote = await quote_queries.by_id(session, quote_id)
         if author is None or quote is None or quote.quoted_account_id != author.id \
                 or quote.state != ACCEPTED or quote.quoted_status_id is None:
-            raise NotFound("no such quote authorization")
+            raise NotFound(N_("no such quote authorization"))
         quoting = await status_queries.by_id(session, quote.status_id)
         if quoting is None:
-            raise NotFound("no such quote authorization")
+            raise NotFound(N_("no such quote authorization"))
     return wire.quote_authorization(authorization_uri(services, author, quote), author.uri,
                                     quoting.uri, quote.quoted_uri)
 

@@ -4,9 +4,11 @@ start from."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.i18n import N_
 from server.services.context import Services
 from server.services.errors import Conflict, NotFound
 from storage import accounts as account_queries
@@ -22,14 +24,21 @@ class Parent:
     author: Account | None
 
 
-async def find_parent(session: AsyncSession, ref: str, what: str) -> Parent:
+# The refusal when the post is missing, by what was to be done with it (whole sentences, so
+# that a page translates them).
+_MISSING = {"reply": N_("no post %(ref)s to reply"), "remix": N_("no post %(ref)s to remix")}
+
+
+async def find_parent(session: AsyncSession, ref: str, what: Literal["reply", "remix"]
+                      ) -> Parent:
     """A post named by its id (ours) or its URI (ours or a stored remote one)."""
     status = await status_queries.by_id(session, int(ref)) if ref.isdigit() \
         else await status_queries.by_uri(session, ref)
     if status is None or status.deleted_at is not None:
         if ref.startswith(("http://", "https://")) and what == "reply":
             return Parent(None, ref, ref, None)  # reply to a post we don't store
-        raise NotFound(f"no post {ref} to {what}")
+        missing = _MISSING[what]
+        raise NotFound(missing, ref=ref)
     author = await account_queries.account_by_id(session, status.account_id)
     return Parent(status, status.uri, status.url or status.uri, author)
 
@@ -49,6 +58,6 @@ async def remix_source(services: Services, ref: str) -> RemixSource:
         status = parent.status
         if status is None or not status.can_remix or status.visibility not in ("public",
                                                                                "unlisted"):
-            raise Conflict("the author of that post does not allow remixes")
+            raise Conflict(N_("the author of that post does not allow remixes"))
         media = await status_queries.attachments(session, status.id) if status.local else []
     return RemixSource(status.uri, status.prompt, media[0].id if media else None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.i18n import N_
 from server.services.errors import Conflict, NotFound
 from server.services.federation.outbound import delivery
 from server.services.moderation.moderation_checks import ensure_not_suspended
@@ -21,20 +22,20 @@ async def actor_and_target(session: AsyncSession, username: str, ref: str, *,
     Mastodon's StatusPolicy#favourite? allows), boosted by their author only."""
     actor = await account_queries.local_account_by_username(session, username)
     if actor is None or actor.actor_type == "Application" or actor.deleted_at:
-        raise NotFound(f"no local account named {username!r}")
+        raise NotFound(N_("no local account named %(username)r"), username=username)
     await ensure_not_suspended(session, actor.id)
     status = await status_queries.by_id(session, int(ref)) if ref.isdigit() \
         else await status_queries.by_uri(session, ref)
     if status is None or status.deleted_at is not None or status.reblog_of_id is not None:
-        raise NotFound(f"no post {ref}")
+        raise NotFound(N_("no post %(ref)s"), ref=ref)
     author = await account_queries.account_by_id(session, status.account_id)
     if author is None:
-        raise NotFound(f"no post {ref}")
+        raise NotFound(N_("no post %(ref)s"), ref=ref)
     if status.visibility in ("private", "direct") and author.id != actor.id:
         if not favourite:
-            raise Conflict("followers-only and direct posts cannot be boosted")
+            raise Conflict(N_("followers-only and direct posts cannot be boosted"))
         if not await can_see(session, status, actor):
-            raise NotFound(f"no post {ref}")
+            raise NotFound(N_("no post %(ref)s"), ref=ref)
     return actor, status, author
 
 

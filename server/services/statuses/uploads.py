@@ -25,6 +25,7 @@ import logging
 import math
 from dataclasses import dataclass
 
+from server.i18n import N_
 from server.images.pipeline import MediaError, identify, process_image
 from server.jobs.queue import enqueue
 from server.render.to_mastodon.parts import MediaParts
@@ -50,9 +51,9 @@ from storage.models import MediaAttachment, PendingMedia
 log = logging.getLogger(__name__)
 
 PROCESS_UPLOAD = "media.process_upload"
-UPLOADS_DISABLED = "uploads are disabled on this instance; generate an image instead"
+UPLOADS_DISABLED = N_("uploads are disabled on this instance; generate an image instead")
 # Mastodon's answers (app/controllers/api/v1/media_controller.rb).
-IN_USE = "Media attachment is currently used by a status"
+IN_USE = N_("Media attachment is currently used by a status")
 # Runs of the job before an unexpected error fails the upload.
 MAX_ATTEMPTS = 3
 # A synchronous upload (POST /api/v1/media) processes in the request; its job, due later,
@@ -89,13 +90,13 @@ def parse_focus(text: str | None) -> tuple[float, float] | None:
     except ValueError:
         x = y = math.nan
     if not (-1.0 <= x <= 1.0 and -1.0 <= y <= 1.0):
-        raise InvalidInput("focus must be two numbers from -1.0 to 1.0, as x,y")
+        raise InvalidInput(N_("focus must be two numbers from -1.0 to 1.0, as x,y"))
     return x, y
 
 
 def check_description(description: str | None) -> str | None:
     if description is not None and len(description) > MAX_ALT:
-        raise InvalidInput(f"the description is limited to {MAX_ALT} characters")
+        raise InvalidInput(N_("the description is limited to %(limit)s characters"), limit=MAX_ALT)
     return description
 
 
@@ -228,7 +229,7 @@ def _state(services: Services, media: MediaAttachment | None,
         failed = pending.state == pending_queries.FAILED
         return MediaState(pending_parts(pending), "failed" if failed else "processing",
                           pending.error if failed else None)
-    raise NotFound("Record not found")
+    raise NotFound(N_("Record not found"))
 
 
 async def media_state(services: Services, media_id: int, account_id: int) -> MediaState:
@@ -278,7 +279,7 @@ async def delete_media(services: Services, media_id: int, account_id: int) -> No
             pending = None if media else await pending_queries.pending_by_id(session,
                                                                              media_id)
             if pending is None or pending.account_id != account_id:
-                raise NotFound("Record not found")
+                raise NotFound(N_("Record not found"))
             if pending.upload_key:
                 keys.append(pending.upload_key)
             await pending_queries.delete_pending(session, [media_id])

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.i18n import N_
 from server.services.context import Services
 from server.services.errors import Gone, NotFound
 from storage import accounts as account_queries
@@ -35,10 +36,10 @@ async def status_for_viewer(services: Services, username: str, status_id: int,
         author = await account_queries.local_account_by_username(session, username)
         status = await status_queries.by_id(session, status_id)
         if author is not None and author.deleted_at is not None:
-            raise Gone("this account was deleted")  # its posts are purged, never reused
+            raise Gone(N_("this account was deleted"))  # its posts are purged, never reused
         if author is None or status is None or status.account_id != author.id \
                 or status.reblog_of_id is not None or author.suspended_at is not None:
-            raise NotFound("no such post")  # a suspended author's posts are not served
+            raise NotFound(N_("no such post"))  # a suspended author's posts are not served
         if status.deleted_at is not None:
             return ServedStatus(status, author, gone=True)
         viewer = await account_queries.account_by_uri(session, viewer_uri) \
@@ -47,7 +48,7 @@ async def status_for_viewer(services: Services, username: str, status_id: int,
             return ServedStatus(status, author, gone=False)
         if viewer is not None and await can_see(session, status, viewer):
             return ServedStatus(status, author, gone=False)
-    raise NotFound("no such post")
+    raise NotFound(N_("no such post"))
 
 
 async def visible_status(session: AsyncSession, status_id: int,
@@ -58,19 +59,19 @@ async def visible_status(session: AsyncSession, status_id: int,
     and the boosted status visible."""
     status = await status_queries.by_id(session, status_id)
     if status is None:
-        raise NotFound("Record not found")
+        raise NotFound(N_("Record not found"))
     wanted = [status.id] if status.reblog_of_id is None else [status.reblog_of_id]
     if status.reblog_of_id is not None:
         if status.deleted_at is not None or (
                 viewer_id is not None and viewer_id != status.account_id
                 and await block_queries.blocked_either_way(session, viewer_id,
                                                            status.account_id)):
-            raise NotFound("Record not found")
+            raise NotFound(N_("Record not found"))
         booster = await account_queries.account_by_id(session, status.account_id)
         if booster is None or booster.suspended_at is not None:
-            raise NotFound("Record not found")
+            raise NotFound(N_("Record not found"))
     if not await timeline_queries.visible(session, wanted, viewer_id):
-        raise NotFound("Record not found")
+        raise NotFound(N_("Record not found"))
     return status
 
 
