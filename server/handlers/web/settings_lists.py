@@ -1,9 +1,11 @@
-"""The signed-in user's muted and blocked accounts (/settings/mutes, /settings/blocks): each
-listed with a button to lift it, and after that a one-click Undo that mutes or blocks again
-with what the lifted one had (a mute's notifications choice and what was left of its
-duration), so a mistaken click loses nothing. Plain forms, POST then redirect: the undo's
-state travels in the redirect's query, as it is only the user's own choice being put back.
-The same services as the profile buttons and the client API (server.services.social)."""
+"""The signed-in user's muted and blocked accounts and blocked servers (/settings/mutes,
+/settings/blocks, /settings/domain_blocks): each listed with a button to lift it, and after
+that a one-click Undo that mutes or blocks again with what the lifted one had (a mute's
+notifications choice and what was left of its duration), so a mistaken click loses nothing.
+Plain forms, POST then redirect: the undo's state travels in the redirect's query, as it is
+only the user's own choice being put back. A server is blocked from a small form here or
+from a remote profile's menu (which comes back to the profile). The same services as the
+profile buttons and the client API (server.services.social)."""
 
 from __future__ import annotations
 
@@ -16,12 +18,14 @@ from aiohttp import web
 
 from server import appkeys
 from server.handlers.session import render, require_user
-from server.handlers.web.common import field, page_message, see_other
+from server.handlers.web.common import done, field, page_message, refused, see_other
 from server.services.errors import ServiceError
-from server.services.social import blocks, mutes
+from server.services.social import blocks, domain_blocks, mutes
 from storage.types import utcnow
 
 HANDLE_LIMIT = 400
+DOMAIN_LIMIT = 300
+DOMAINS_PATH = "/settings/domain_blocks"
 
 
 def _flash(request: web.Request) -> dict[str, Any]:
@@ -132,6 +136,51 @@ async def reblock(request: web.Request) -> web.StreamResponse:
     return _back("/settings/blocks", redone=handle)
 
 
+# --- blocked servers -------------------------------------------------------------------------
+
+
+async def domain_blocks_page(request: web.Request) -> web.StreamResponse:
+    user = require_user(request)
+    found = await domain_blocks.list_blocks(request.app[appkeys.SERVICES], user.username)
+    return render(request, "settings_domain_blocks.html", {
+        "section": "domain_blocks", "domain_blocks": found, **_flash(request),
+        "blocked": request.query.get("blocked", "")[:DOMAIN_LIMIT]})
+
+
+async def block_domain(request: web.Request) -> web.StreamResponse:
+    """Block a server: from the form here (and its Undo), back here saying which; from a
+    profile's menu (a `next` field), back to the profile."""
+    user = require_user(request)
+    form = await request.post()
+    text = field(form, "domain", DOMAIN_LIMIT)
+    from_profile = bool(field(form, "next"))
+    try:
+        view = await domain_blocks.block_domain(request.app[appkeys.SERVICES], user.username,
+                                                text)
+    except ServiceError as exc:
+        return refused(request, exc) if from_profile else _back(DOMAINS_PATH,
+                                                                error=page_message(exc))
+    if from_profile:
+        return done(request, form, default=DOMAINS_PATH, domain_blocking=True)
+    redone = field(form, "undo") == "1"
+    return _back(DOMAINS_PATH, **{"redone" if redone else "blocked": view.domain})
+
+
+async def unblock_domain(request: web.Request) -> web.StreamResponse:
+    user = require_user(request)
+    form = await request.post()
+    text = field(form, "domain", DOMAIN_LIMIT)
+    try:
+        lifted = await domain_blocks.unblock_domain(request.app[appkeys.SERVICES],
+                                                    user.username, text)
+    except ServiceError as exc:
+        return refused(request, exc) if field(form, "next") else _back(
+            DOMAINS_PATH, error=page_message(exc))
+    if field(form, "next"):
+        return done(request, form, default=DOMAINS_PATH, domain_blocking=False)
+    return _back(DOMAINS_PATH, undone=text.strip() if lifted else "")
+
+
 def setup_routes(app: web.Application) -> None:
     app.router.add_get("/settings/mutes", mutes_page, name="settings_mutes")
     app.router.add_post("/settings/mutes/unmute", unmute)
@@ -139,3 +188,6 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/settings/blocks", blocks_page, name="settings_blocks")
     app.router.add_post("/settings/blocks/unblock", unblock)
     app.router.add_post("/settings/blocks/block", reblock)
+    app.router.add_get(DOMAINS_PATH, domain_blocks_page, name="settings_domain_blocks")
+    app.router.add_post(f"{DOMAINS_PATH}/block", block_domain)
+    app.router.add_post(f"{DOMAINS_PATH}/unblock", unblock_domain)
