@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.i18n import N_
 from server.render import to_activitypub
 from server.services.context import Services
 from server.services.errors import Conflict, InvalidInput, NotFound, ServiceError
@@ -47,7 +48,7 @@ def handle_of(account: Account, domain: str) -> str:
 async def local_person(session: AsyncSession, username: str) -> Account:
     account = await account_queries.local_account_by_username(session, username)
     if account is None or account.actor_type == "Application" or account.deleted_at:
-        raise NotFound(f"no local account named {username!r}")
+        raise NotFound(N_("no local account named %(username)r"), username=username)
     return account
 
 
@@ -71,13 +72,14 @@ async def target_account(services: Services, handle: str) -> Account:
         account = await known_account(services, session, handle)
     if account is None:
         if "@" not in handle.strip().lstrip("@") and not handle.startswith("http"):
-            raise NotFound(f"no local account named {handle!r}")
+            raise NotFound(N_("no local account named %(username)r"), username=handle)
         try:
             account = await resolve_account(services, handle)
         except RemoteError as exc:
-            raise NotFound(f"{handle} could not be found: {exc}") from None
+            raise NotFound(N_("%(handle)s could not be found: %(reason)s"),
+                           handle=handle, reason=str(exc)) from None
     if account.actor_type == "Application":
-        raise InvalidInput(f"{handle} is a server's own actor, not a person")
+        raise InvalidInput(N_("%(handle)s is a server's own actor, not a person"), handle=handle)
     return account
 
 
@@ -95,7 +97,7 @@ async def block_account(services: Services, username: str, target: Account) -> B
     async with services.db.writer.begin() as session:
         blocker = await local_person(session, username)
         if target.id == blocker.id:
-            raise ServiceError("an account cannot block itself")
+            raise ServiceError(N_("an account cannot block itself"))
         existing = await block_queries.block_between(session, blocker.id, target.id)
         if existing is not None:
             return BlockView(handle_of(target, domain), target.uri, existing.created_at)
@@ -137,7 +139,8 @@ async def unblock(services: Services, username: str, handle: str) -> None:
     async with services.db.reader() as session:
         target = await known_account(services, session, handle)
     if target is None or not await unblock_account(services, username, target):
-        raise NotFound(f"{username} does not block {handle}")
+        raise NotFound(N_("%(username)s does not block %(handle)s"),
+                       username=username, handle=handle)
 
 
 async def unblock_account(services: Services, username: str, target: Account) -> bool:
@@ -166,8 +169,8 @@ async def list_blocks(services: Services, username: str) -> list[BlockView]:
 async def refuse_reply(session: AsyncSession, author: Account, parent_author: Account) -> None:
     """A local user blocked by a post's author cannot reply to that post."""
     if await block_queries.blocks(session, parent_author.id, author.id):
-        raise Conflict(f"you cannot reply to this post: @{parent_author.username} "
-                       "has blocked you")
+        raise Conflict(N_("you cannot reply to this post: @%(username)s has blocked you"),
+                       username=parent_author.username)
 
 
 async def thread_hidden_authors(session: AsyncSession, root_id: int,

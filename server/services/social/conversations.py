@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.i18n import N_
 from server.services.context import Services
 from server.services.errors import NotFound
 from server.services.streaming.events import StreamEvent
@@ -101,7 +102,7 @@ async def mark_read(services: Services, account_id: int, conversation_id: int) -
     """The account read the conversation (NotFound when it has none by that id)."""
     async with services.db.writer.begin() as session:
         if await queries.own(session, account_id, conversation_id) is None:
-            raise NotFound("Record not found")
+            raise NotFound(N_("Record not found"))
         await queries.mark_read(session, conversation_id)
         _changed(session, account_id, conversation_id)
 
@@ -111,4 +112,4 @@ async def remove(services: Services, account_id: int, conversation_id: int) -> N
     starts it again)."""
     async with services.db.writer.begin() as session:
         if not await queries.delete_one(session, account_id, conversation_id):
-            raise NotFound("Record not found")
+            raise NotFound(N_("Record not found"))

@@ -27,6 +27,7 @@ from functools import lru_cache
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.i18n import N_
 from server.render.sanitize import plain_text
 from server.services.context import Services
 from server.services.errors import InvalidInput, NotFound
@@ -133,17 +134,22 @@ def _checked(phrase: str, contexts: Sequence[str], action: str,
              expires_in: int | None) -> tuple[str, list[str]]:
     phrase = phrase.strip()
     if not phrase or phrase == "#":
-        raise InvalidInput("a filter needs a phrase")
+        raise InvalidInput(N_("a filter needs a phrase"))
     if len(phrase) > MAX_PHRASE:
-        raise InvalidInput(f"a filter phrase is at most {MAX_PHRASE} characters")
+        raise InvalidInput(N_("a filter phrase is at most %(limit)s characters"),
+                           limit=MAX_PHRASE)
     unknown = [c for c in contexts if c not in CONTEXTS]
-    if unknown or not contexts:
-        raise InvalidInput(f"filter contexts are one or more of {', '.join(CONTEXTS)}"
-                           + (f", not {', '.join(unknown)}" if unknown else ""))
+    if unknown:
+        raise InvalidInput(N_("filter contexts are one or more of %(contexts)s, not %(unknown)s"),
+                           contexts=", ".join(CONTEXTS), unknown=", ".join(unknown))
+    if not contexts:
+        raise InvalidInput(N_("filter contexts are one or more of %(contexts)s"),
+                           contexts=", ".join(CONTEXTS))
     if action not in ACTIONS:
-        raise InvalidInput(f"a filter's action is {' or '.join(ACTIONS)}, not {action!r}")
+        raise InvalidInput(N_("a filter's action is %(actions)s, not %(action)r"),
+                           actions=" or ".join(ACTIONS), action=action)
     if expires_in is not None and not 0 < expires_in <= MAX_EXPIRY:
-        raise InvalidInput(f"a filter expires in 1 to {MAX_EXPIRY} seconds")
+        raise InvalidInput(N_("a filter expires in 1 to %(limit)s seconds"), limit=MAX_EXPIRY)
     return phrase, [c for c in CONTEXTS if c in contexts]
 
 
@@ -155,7 +161,7 @@ async def add_filter(services: Services, username: str, phrase: str, *,
     async with services.db.writer.begin() as session:
         account = await local_person(session, username)
         if len(await filter_queries.filters_of(session, account.id)) >= MAX_FILTERS:
-            raise InvalidInput(f"at most {MAX_FILTERS} filters per account")
+            raise InvalidInput(N_("at most %(limit)s filters per account"), limit=MAX_FILTERS)
         row = await filter_queries.add(session, Filter(
             account_id=account.id, phrase=phrase, whole_word=whole_word, contexts=kept,
             action=action,
@@ -186,7 +192,7 @@ async def update_filter(services: Services, username: str, filter_id: int,
         account = await local_person(session, username)
         row = await filter_queries.filter_of(session, account.id, filter_id)
         if row is None:
-            raise NotFound(f"{username} has no filter {filter_id}")
+            raise NotFound(N_("%(username)s has no filter %(id)s"), username=username, id=filter_id)
         phrase, kept = _checked(
             row.phrase if change.phrase is None else change.phrase,
             tuple(row.contexts) if change.contexts is None else change.contexts,
@@ -211,7 +217,7 @@ async def get_filter(services: Services, username: str, filter_id: int) -> Filte
         account = await local_person(session, username)
         row = await filter_queries.filter_of(session, account.id, filter_id)
         if row is None:
-            raise NotFound(f"{username} has no filter {filter_id}")
+            raise NotFound(N_("%(username)s has no filter %(id)s"), username=username, id=filter_id)
         return _view(row, now)
 
 
@@ -227,7 +233,7 @@ async def remove_filter(services: Services, username: str, filter_id: int) -> No
     async with services.db.writer.begin() as session:
         account = await local_person(session, username)
         if not await filter_queries.delete_filter(session, account.id, filter_id):
-            raise NotFound(f"{username} has no filter {filter_id}")
+            raise NotFound(N_("%(username)s has no filter %(id)s"), username=username, id=filter_id)
         queue_event(session, StreamEvent("filters_changed", account_id=account.id))
 
 

@@ -10,12 +10,13 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.i18n import N_
 from server.render import to_activitypub
 from server.services.context import Services
 from server.services.errors import AccountSuspended, Conflict, Forbidden, NotFound
 from server.services.federation.outbound import delivery
 from server.services.federation.remote import resolve_account
-from server.services.social import notifications
+from server.services.social import domain_blocks, notifications
 from storage import accounts as account_queries
 from storage import blocks as block_queries
 from storage import follows as follow_queries
@@ -37,9 +38,9 @@ class FollowResult:
 async def _local_person(session: AsyncSession, username: str) -> Account:
     account = await account_queries.local_account_by_username(session, username)
     if account is None or account.actor_type == "Application" or account.deleted_at:
-        raise NotFound(f"no local account named {username!r}")
+        raise NotFound(N_("no local account named %(username)r"), username=username)
     if account.suspended_at is not None:
-        raise AccountSuspended(f"the account {username!r} is suspended")
+        raise AccountSuspended(N_("the account %(username)r is suspended"), username=username)
     return account
 
 
@@ -57,15 +58,19 @@ async def follow_account(services: Services, username: str, target: Account, *,
     async with services.db.writer.begin() as session:
         follower = await _local_person(session, username)
         if target.id == follower.id:
-            raise Forbidden("Following your own account is not allowed")
+            raise Forbidden(N_("Following your own account is not allowed"))
         if target.suspended_at is not None or target.deleted_at is not None:
             # as Mastodon's FollowService: an unavailable account cannot be found to follow
-            raise NotFound(f"{handle_of(target, services.config.instance.domain)} is "
-                           f"{'suspended' if target.suspended_at else 'deleted'} on this "
-                           "instance")
+            gone = (N_("%(handle)s is suspended on this instance") if target.suspended_at
+                    else N_("%(handle)s is deleted on this instance"))
+            raise NotFound(gone, handle=handle_of(target, services.config.instance.domain))
         if await block_queries.blocked_either_way(session, follower.id, target.id):
-            raise Conflict(f"{handle_of(target, services.config.instance.domain)} cannot be "
-                           "followed: one of you blocks the other")
+            raise Conflict(N_("%(handle)s cannot be followed: one of you blocks the other"),
+                           handle=handle_of(target, services.config.instance.domain))
+        if await domain_blocks.is_blocked(session, follower.id, target.id):
+            # Mastodon's FollowService#following_not_allowed?: domain_blocking?
+            raise Forbidden(N_("%(handle)s cannot be followed: you block its server"),
+                            handle=handle_of(target, services.config.instance.domain))
         existing = await follow_queries.follow_between(session, follower.id, target.id)
         if existing is not None:
             _set_options(existing, reblogs, notify)
@@ -99,7 +104,8 @@ def _set_options(row: Follow, reblogs: bool | None, notify: bool | None) -> None
 async def unfollow(services: Services, username: str, handle: str) -> None:
     target = await resolve_account(services, handle)
     if not await unfollow_account(services, username, target):
-        raise NotFound(f"{username} does not follow {handle}")
+        raise NotFound(N_("%(username)s does not follow %(handle)s"),
+                       username=username, handle=handle)
 
 
 async def unfollow_account(services: Services, username: str, target: Account) -> bool:
@@ -144,9 +150,9 @@ async def answer_request_of(services: Services, username: str, requester: Accoun
         target = await _local_person(session, username)
         row = await follow_queries.follow_between(session, requester.id, target.id)
         if row is None or row.state != PENDING:
-            raise NotFound(f"no pending follow request from "
-                           f"{handle_of(requester, services.config.instance.domain)} "
-                           f"to {username}")
+            raise NotFound(N_("no pending follow request from %(requester)s to %(username)s"),
+                           requester=handle_of(requester, services.config.instance.domain),
+                           username=username)
         if approve:
             row.state = ACCEPTED
         else:

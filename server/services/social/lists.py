@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from server.i18n import N_
 from server.services.context import Services
 from server.services.errors import InvalidInput, NotFound
 from storage import entities as entity_queries
@@ -41,16 +42,17 @@ class ListChanges:
 def _title(title: str) -> str:
     title = title.strip()
     if not title:
-        raise InvalidInput("Validation failed: Title can't be blank")
+        raise InvalidInput(N_("Validation failed: Title can't be blank"))
     if len(title) > MAX_TITLE:
-        raise InvalidInput(f"Validation failed: Title is too long (at most {MAX_TITLE})")
+        raise InvalidInput(N_("Validation failed: Title is too long (at most %(limit)s)"),
+                           limit=MAX_TITLE)
     return title
 
 
 def _policy(policy: str) -> str:
     if policy not in REPLIES_POLICIES:
-        raise InvalidInput(f"replies_policy is one of {', '.join(REPLIES_POLICIES)}, "
-                           f"not {policy!r}")
+        raise InvalidInput(N_("replies_policy is one of %(policies)s, not %(policy)r"),
+                           policies=", ".join(REPLIES_POLICIES), policy=policy)
     return policy
 
 
@@ -63,7 +65,7 @@ async def get_list(services: Services, account_id: int, list_id: int) -> Account
     async with services.db.reader() as session:
         found = await list_queries.own_list(session, account_id, list_id)
     if found is None:
-        raise NotFound("Record not found")
+        raise NotFound(N_("Record not found"))
     return found
 
 
@@ -73,7 +75,7 @@ async def create_list(services: Services, account_id: int, title: str, *,
                       replies_policy=_policy(replies_policy), exclusive=exclusive)
     async with services.db.writer.begin() as session:
         if await list_queries.count_lists(session, account_id) >= MAX_LISTS:
-            raise InvalidInput(f"Validation failed: at most {MAX_LISTS} lists")
+            raise InvalidInput(N_("Validation failed: at most %(limit)s lists"), limit=MAX_LISTS)
         return await list_queries.add(session, row)
 
 
@@ -82,7 +84,7 @@ async def update_list(services: Services, account_id: int, list_id: int,
     async with services.db.writer.begin() as session:
         row = await list_queries.own_list(session, account_id, list_id)
         if row is None:
-            raise NotFound("Record not found")
+            raise NotFound(N_("Record not found"))
         if changes.title is not None:
             row.title = _title(changes.title)
         if changes.replies_policy is not None:
@@ -96,7 +98,7 @@ async def update_list(services: Services, account_id: int, list_id: int,
 async def delete_list(services: Services, account_id: int, list_id: int) -> None:
     async with services.db.writer.begin() as session:
         if await list_queries.own_list(session, account_id, list_id) is None:
-            raise NotFound("Record not found")
+            raise NotFound(N_("Record not found"))
         await list_queries.delete_list(session, list_id)
 
 
@@ -105,14 +107,15 @@ async def member_ids(services: Services, account_id: int, list_id: int,
     """A page of the list's member account ids (all of them when `page` is None)."""
     async with services.db.reader() as session:
         if await list_queries.own_list(session, account_id, list_id) is None:
-            raise NotFound("Record not found")
+            raise NotFound(N_("Record not found"))
         return await list_queries.members_page(session, list_id, account_id, page)
 
 
 def _checked_ids(account_ids: Sequence[int]) -> list[int]:
     ids = list(dict.fromkeys(account_ids))
     if len(ids) > MAX_ACCOUNTS_PER_CALL:
-        raise InvalidInput(f"at most {MAX_ACCOUNTS_PER_CALL} accounts at once")
+        raise InvalidInput(N_("at most %(limit)s accounts at once"),
+                           limit=MAX_ACCOUNTS_PER_CALL)
     return ids
 
 
@@ -123,15 +126,15 @@ async def add_members(services: Services, account_id: int, list_id: int,
     ids = _checked_ids(account_ids)
     async with services.db.writer.begin() as session:
         if await list_queries.own_list(session, account_id, list_id) is None:
-            raise NotFound("Record not found")
+            raise NotFound(N_("Record not found"))
         accounts = await entity_queries.accounts_by_id(session, ids)
         follows = await follow_queries.follows_from(session, account_id, ids)
         for target in ids:
             found = accounts.get(target)
             if found is None or found.deleted_at is not None:
-                raise NotFound("Record not found")
+                raise NotFound(N_("Record not found"))
             if target != account_id and target not in follows:
-                raise NotFound("Record not found: only followed accounts can be in a list")
+                raise NotFound(N_("Record not found: only followed accounts can be in a list"))
         present = await list_queries.member_ids(session, list_id, ids)
         await list_queries.add_members(session, list_id, [i for i in ids if i not in present])
 
@@ -141,7 +144,7 @@ async def remove_members(services: Services, account_id: int, list_id: int,
     ids = _checked_ids(account_ids)
     async with services.db.writer.begin() as session:
         if await list_queries.own_list(session, account_id, list_id) is None:
-            raise NotFound("Record not found")
+            raise NotFound(N_("Record not found"))
         await list_queries.remove_members(session, list_id, ids)
 
 
@@ -150,5 +153,5 @@ async def lists_with(services: Services, account_id: int,
     """The user's lists holding `member_id` (Mastodon's GET /api/v1/accounts/:id/lists)."""
     async with services.db.reader() as session:
         if not await entity_queries.accounts_by_id(session, [member_id]):
-            raise NotFound("Record not found")
+            raise NotFound(N_("Record not found"))
         return await list_queries.lists_with_member(session, account_id, member_id)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from server.i18n import N_
 from server.services.accounts.web_sessions import SignedIn
 from server.services.context import Services
 from server.services.errors import InvalidInput
@@ -77,7 +78,8 @@ async def set_markers(services: Services, user_id: int,
     marker is its reader's position (as Mastodon's markers are)."""
     unknown = [t for t in positions if t not in TIMELINES]
     if unknown:
-        raise InvalidInput(f"markers are kept for {' and '.join(TIMELINES)} only")
+        raise InvalidInput(N_("markers are kept for %(timelines)s only"),
+                           timelines=" and ".join(TIMELINES))
     async with services.db.writer.begin() as session:
         for timeline, last_read_id in positions.items():
             await marker_queries.put(session, user_id, timeline, last_read_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from server.i18n import N_
 from server.services.context import Services
 from server.services.errors import InvalidInput, NotFound, ServiceError
 from server.services.social.blocks import handle_of, known_account, local_person, target_account
@@ -34,7 +35,8 @@ def _expiry(duration: int | None) -> datetime | None:
     if duration is None or duration == 0:
         return None  # 0 means "indefinitely", as in Mastodon's API
     if not 0 < duration <= MAX_DURATION:
-        raise InvalidInput(f"a mute lasts 1 to {MAX_DURATION} seconds (or 0: until undone)")
+        raise InvalidInput(N_("a mute lasts 1 to %(limit)s seconds (or 0: until undone)"),
+                           limit=MAX_DURATION)
     return utcnow() + timedelta(seconds=duration)
 
 
@@ -53,7 +55,7 @@ async def mute_account(services: Services, username: str, target: Account, *,
     async with services.db.writer.begin() as session:
         account = await local_person(session, username)
         if target.id == account.id:
-            raise ServiceError("an account cannot mute itself")
+            raise ServiceError(N_("an account cannot mute itself"))
         row = await mute_queries.mute_between(session, account.id, target.id)
         if row is None:
             row = Mute(account_id=account.id, target_account_id=target.id)
@@ -69,7 +71,8 @@ async def unmute(services: Services, username: str, handle: str) -> None:
     async with services.db.reader() as session:
         target = await known_account(services, session, handle)
     if target is None or not await unmute_account(services, username, target):
-        raise NotFound(f"{username} does not mute {handle}")
+        raise NotFound(N_("%(username)s does not mute %(handle)s"),
+                       username=username, handle=handle)
 
 
 async def unmute_account(services: Services, username: str, target: Account) -> bool:

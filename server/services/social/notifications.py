@@ -14,9 +14,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.i18n import N_
 from server.render.sanitize import plain_text
 from server.services.context import Services
 from server.services.errors import NotFound
+from server.services.social import domain_blocks
 from server.services.social.filters import screen_notifications
 from server.services.streaming.events import StreamEvent
 from server.services.streaming.publish import queue_event
@@ -65,8 +67,8 @@ async def notify(session: AsyncSession, account_id: int, from_account_id: int, t
                  status_id: int | None = None, *, block_checked: bool = False) -> bool:
     """Tell local account `account_id` that `from_account_id` did `type` (to `status_id`).
     Returns whether a notification was made: never for yourself, never from an account you
-    block (`block_checked`: the caller found in this transaction that it does not), never
-    twice the same."""
+    block (`block_checked`: the caller found in this transaction that it does not) or on a
+    server you block, never twice the same."""
     if type not in TYPES:
         raise ValueError(f"unknown notification type {type!r}")
     if account_id == from_account_id:
@@ -74,6 +76,11 @@ async def notify(session: AsyncSession, account_id: int, from_account_id: int, t
     if not block_checked and \
             await block_queries.block_between(session, account_id, from_account_id) is not None:
         return False  # someone you block reaches you no more through notifications
+    if await domain_blocks.is_blocked(session, account_id, from_account_id):
+        # nor does a server you block (Mastodon's NotifyService: domain_blocking?); its
+        # exception, a sender you follow, cannot arise here: blocking ended those follows
+        # and refuses new ones
+        return False
     for kind in (type, *_MORE_SPECIFIC.get(type, ())):
         if await notification_queries.exists_same(session, account_id, from_account_id, kind,
                                                   status_id):
@@ -131,7 +138,7 @@ async def local_account(services: Services, username: str) -> Account:
     async with services.db.reader() as session:
         account = await account_queries.local_account_by_username(session, username)
     if account is None or account.actor_type == "Application" or account.deleted_at:
-        raise NotFound(f"no local account named {username!r}")
+        raise NotFound(N_("no local account named %(username)r"), username=username)
     return account
 
 
@@ -209,16 +216,16 @@ def group_spec(key: str) -> GroupSpec | int:
     if key.startswith(_UNGROUPED):
         found = parse_id(key.removeprefix(_UNGROUPED))
         if found is None:
-            raise NotFound("no such notification group")
+            raise NotFound(N_("no such notification group"))
         return found
     type, _, rest = key.partition("-")
     parts = rest.split("-")
     if type not in GROUPABLE or len(parts) != (1 if type == FOLLOW else 2) \
             or not all(p.isdigit() and len(p) < 19 for p in parts):
-        raise NotFound("no such notification group")
+        raise NotFound(N_("no such notification group"))
     hour = int(parts[-1])
     if hour % GROUP_WINDOW_HOURS:
-        raise NotFound("no such notification group")
+        raise NotFound(N_("no such notification group"))
     return _window(type, None if type == FOLLOW else int(parts[0]), hour)
 
 
@@ -241,7 +248,7 @@ async def dismiss(services: Services, account_id: int, notification_id: int) -> 
     """Delete one of the account's notifications (NotFound when it has none by that id)."""
     async with services.db.writer.begin() as session:
         if not await notification_queries.delete_one(session, account_id, notification_id):
-            raise NotFound("no such notification")
+            raise NotFound(N_("no such notification"))
 
 
 async def dismiss_group(services: Services, account_id: int, key: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from server.i18n import N_
 from server.render.to_mastodon.parts import AccountParts, RelationshipParts
 from server.services.context import Services
 from server.services.errors import Forbidden
@@ -77,7 +78,7 @@ async def follow(services: Services, username: str, viewer_id: int, account_id: 
         target = await find_account(session, account_id)
         if await block_queries.blocked_either_way(session, viewer_id, target.id):
             # Mastodon's FollowService: NotPermittedError, 403
-            raise Forbidden("This action is not allowed")
+            raise Forbidden(N_("This action is not allowed"))
     result = await follows.follow_account(services, username, target, reblogs=reblogs,
                                           notify=notify)
     found = await relationship(services, viewer_id, account_id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from server.i18n import N_
 from server.render.text import normalize_tag
 from server.services.context import Services
 from server.services.errors import InvalidInput, NotFound
@@ -40,7 +41,7 @@ def tag_name(raw: str) -> str:
     """A hashtag's stored (lowercase) name from what a person typed: '#Sunset' -> 'sunset'."""
     name = normalize_tag(raw.strip().lstrip("#\uff03"))
     if not name or len(name) > MAX_TAG or not _VALID.fullmatch(name):
-        raise InvalidInput("that is not a hashtag: use letters, digits and underscores")
+        raise InvalidInput(N_("that is not a hashtag: use letters, digits and underscores"))
     return name
 
 
@@ -71,11 +72,11 @@ async def tag_state(services: Services, account_id: int | None, raw: str) -> Tag
     try:
         name = tag_name(raw)
     except InvalidInput:
-        raise NotFound("Record not found") from None
+        raise NotFound(N_("Record not found")) from None
     async with services.db.reader() as session:
         tag = await tag_queries.tag_by_name(session, name)
         if tag is None:
-            raise NotFound("Record not found")
+            raise NotFound(N_("Record not found"))
         following = account_id is not None and bool(
             await follow_queries.following(session, account_id, [tag.id]))
     return TagState(tag.id, tag.name, following)
