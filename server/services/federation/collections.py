@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.i18n import N_
 from server.render.to_activitypub import announce, create_activity
 from server.render.to_activitypub.pins import featured_collection
 from server.services.accounts.users import find_local_account
@@ -25,7 +26,7 @@ from storage.pagination import Page
 async def _owner(session: AsyncSession, username: str) -> Account:
     account = await find_local_account(session, username)
     if account is None or account.deleted_at is not None or account.suspended_at is not None:
-        raise NotFound(f"no account named {username!r} here")
+        raise NotFound(N_("no account named %(username)r here"), username=username)
     return account
 
 
@@ -73,7 +74,7 @@ async def _outbox_item(services: Services, session: AsyncSession, account: Accou
     author = await account_queries.account_by_id(session, boosted.account_id) \
         if boosted is not None else None
     if boosted is None or author is None:
-        raise NotFound("a boost's post is gone")  # the query left such boosts out
+        raise NotFound(N_("a boost's post is gone"))  # the query left such boosts out
     return announce(status, account, boosted, author, services.config)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from activitypub.documents import NodeUsage
 from activitypub.keys import generate_rsa_keypair
 from server.config import Config
+from server.i18n import N_
 from server.services.errors import ServiceError
 from server.services.media.credentials import ensure_identity
 from server.urls import Urls
@@ -38,8 +39,9 @@ async def lock_domain(session: AsyncSession, domain: str) -> None:
         await instance_queries.add_setting(session, DOMAIN_KEY, domain)
     elif stored != domain:
         raise DomainMismatch(
-            f"instance.domain is {domain!r} but this database belongs to {stored!r}; "
-            "the domain of an instance can never change (every id on the fediverse embeds it)")
+            N_("instance.domain is %(domain)r but this database belongs to %(stored)r; the "
+               "domain of an instance can never change (every id on the fediverse embeds it)"),
+            domain=domain, stored=stored)
 
 
 def instance_actor_username(config: Config) -> str:

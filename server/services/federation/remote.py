@@ -26,6 +26,7 @@ from activitypub.parse import (
 )
 from activitypub.vocab import ACCEPT_ACTIVITY
 from server.config import Config
+from server.i18n import N_
 from server.jobs.queue import enqueue
 from server.services.accounts.link_verification import carry_verification, queue_verification
 from server.services.context import Services
@@ -148,7 +149,7 @@ def split_handle(handle: str) -> tuple[str, str]:
     text = text.lstrip("@")
     username, sep, domain = text.partition("@")
     if not sep or not username or not domain or "@" in domain or "/" in domain:
-        raise ServiceError(f"{handle!r} is not a handle like user@example.com")
+        raise ServiceError(N_("%(handle)r is not a handle like user@example.com"), handle=handle)
     return username, domain.lower()
 
 
@@ -162,7 +163,8 @@ async def resolve_account(services: Services, handle_or_url: str) -> Account:
         async with services.db.reader() as session:
             account = await account_queries.local_account_by_username(session, username)
         if account is None or account.actor_type == "Application":
-            raise ServiceError(f"no account named {username!r} on this instance")
+            raise ServiceError(N_("no account named %(username)r on this instance"),
+                               username=username)
         return account
     async with services.db.reader() as session:
         known = await account_queries.remote_account_by_handle(session, username, domain)

@@ -40,6 +40,7 @@ from activitypub.collection_pages import (
 )
 from activitypub.parse import ParseError, host_of, same_origin
 from activitypub.parse_note import ParsedNote
+from server.i18n import N_
 from server.jobs.queue import enqueue
 from server.services.context import Services
 from server.services.errors import Dropped, NotFound
@@ -115,13 +116,13 @@ async def refresh_state(services: Services, refresh: str, viewer_id: int) -> str
     number = refresh.removeprefix(REFRESH_PREFIX)
     status_id = parse_id(number) if refresh.startswith(REFRESH_PREFIX) else None
     if status_id is None:
-        raise NotFound("Record not found")
+        raise NotFound(N_("Record not found"))
     async with services.db.reader() as session:
         status = await visible_status(session, status_id, viewer_id)
         if await job_store.pending(session, _job_key(status_id)):
             return "running"
     if status.context_fetched_at is None:
-        raise NotFound("Record not found")
+        raise NotFound(N_("Record not found"))
     return "finished"
 
 

@@ -19,6 +19,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.i18n import N_
 from server.render import to_activitypub
 from server.services.context import Services
 from server.services.errors import Conflict, NotFound, ServiceError
@@ -76,7 +77,7 @@ async def _find(session: AsyncSession, services: Services, ref: str) -> Account:
             account = await account_queries.remote_account_by_handle(session, username,
                                                                      domain)
     if account is None or account.actor_type == "Application":
-        raise NotFound(f"no known account {ref!r}")
+        raise NotFound(N_("no known account %(ref)r"), ref=ref)
     return account
 
 
@@ -100,9 +101,10 @@ async def suspend(services: Services, ref: str, *, reason: str | None = None,
     async with services.db.writer.begin() as session:
         account = await _find(session, services, ref)
         if account.suspended_at is not None:
-            raise Conflict(f"{handle_of(account, services)} is already suspended")
+            raise Conflict(N_("%(handle)s is already suspended"),
+                           handle=handle_of(account, services))
         if account.deleted_at is not None:
-            raise ServiceError(f"{handle_of(account, services)} is deleted")
+            raise ServiceError(N_("%(handle)s is deleted"), handle=handle_of(account, services))
         if not account.is_local:
             await _reject_remote_follows(session, account, before)
         account.suspended_at = utcnow()
@@ -124,7 +126,7 @@ async def unsuspend(services: Services, ref: str, *, reason: str | None = None,
     async with services.db.writer.begin() as session:
         account = await _find(session, services, ref)
         if account.suspended_at is None:
-            raise Conflict(f"{handle_of(account, services)} is not suspended")
+            raise Conflict(N_("%(handle)s is not suspended"), handle=handle_of(account, services))
         account.suspended_at = None
         if account.is_local:
             await send_actor_update(services, session, account)
@@ -140,7 +142,8 @@ async def silence(services: Services, ref: str, *, reason: str | None = None,
     async with services.db.writer.begin() as session:
         account = await _find(session, services, ref)
         if account.silenced_at is not None:
-            raise Conflict(f"{handle_of(account, services)} is already silenced")
+            raise Conflict(N_("%(handle)s is already silenced"),
+                           handle=handle_of(account, services))
         account.silenced_at = utcnow()
         queue_account_changed(session, account.id)
         await _record(session, services, account, "account.silence", actor_account_id, reason)
@@ -152,7 +155,7 @@ async def unsilence(services: Services, ref: str, *, reason: str | None = None,
     async with services.db.writer.begin() as session:
         account = await _find(session, services, ref)
         if account.silenced_at is None:
-            raise Conflict(f"{handle_of(account, services)} is not silenced")
+            raise Conflict(N_("%(handle)s is not silenced"), handle=handle_of(account, services))
         account.silenced_at = None
         queue_account_changed(session, account.id)
         await _record(session, services, account, "account.unsilence", actor_account_id,

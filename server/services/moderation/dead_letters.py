@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from server.i18n import N_
 from server.services.errors import InvalidInput
 from storage import audit
 from storage import jobs as job_store
@@ -63,7 +64,7 @@ async def retry(db: Database, job_ids: Sequence[int] | None, *,
                 actor_account_id: int | None) -> int:
     """Requeue the given dead jobs (all of them when None) to run now; returns how many."""
     if job_ids is not None and not 1 <= len(job_ids) <= MAX_IDS:
-        raise InvalidInput(f"choose between 1 and {MAX_IDS} jobs to retry")
+        raise InvalidInput(N_("choose between 1 and %(limit)s jobs to retry"), limit=MAX_IDS)
     async with db.writer.begin() as session:
         count = await job_store.retry_dead_jobs(session, job_ids)
         if count:

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.i18n import N_
 from server.jobs.queue import enqueue
 from server.services.context import Services
 from server.services.errors import InvalidInput, NotFound
@@ -73,11 +74,11 @@ def _domain(services: Services, text: str) -> str:
     try:
         domain = domain.encode("idna").decode("ascii") if not domain.isascii() else domain
     except UnicodeError:
-        raise InvalidInput(f"{text!r} is not a domain name") from None
+        raise InvalidInput(N_("%(text)r is not a domain name"), text=text) from None
     if not DOMAIN.fullmatch(domain):
-        raise InvalidInput(f"{text!r} is not a domain name")
+        raise InvalidInput(N_("%(text)r is not a domain name"), text=text)
     if domain == services.config.instance.domain.lower():
-        raise InvalidInput("this instance's own domain cannot be blocked or allowed")
+        raise InvalidInput(N_("this instance's own domain cannot be blocked or allowed"))
     return domain
 
 
@@ -91,7 +92,8 @@ async def block_domain(services: Services, text: str, *, severity: str = SILENCE
     """Block a domain (and its subdomains), or change an existing block."""
     domain = _domain(services, text)
     if severity not in SEVERITIES:
-        raise InvalidInput(f"severity must be one of {', '.join(SEVERITIES)}")
+        raise InvalidInput(N_("severity must be one of %(severities)s"),
+                           severities=", ".join(SEVERITIES))
     async with services.db.writer.begin() as session:
         row = await queries.block_by_domain(session, domain)
         created = row is None
@@ -154,7 +156,7 @@ async def unblock_domain(services: Services, text: str, *,
     async with services.db.writer.begin() as session:
         row = await queries.block_by_domain(session, domain)
         if row is None:
-            raise NotFound(f"{domain} is not blocked")
+            raise NotFound(N_("%(domain)s is not blocked"), domain=domain)
         view = _view(row)
         await queries.clear_domain_silenced(session, domain, row.created_at)
         await queries.clear_domain_suspended(session, domain, row.created_at)
@@ -200,7 +202,7 @@ async def disallow_domain(services: Services, text: str, *,
     async with services.db.writer.begin() as session:
         row = await queries.allow_by_domain(session, domain)
         if row is None:
-            raise NotFound(f"{domain} is not on the allow-list")
+            raise NotFound(N_("%(domain)s is not on the allow-list"), domain=domain)
         await queries.delete_allow(session, row.id)
         queue_domains_changed(session)
         if services.config.federation.allowlist_mode:

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub.parse import ParsedActivity, clean_text, object_id, same_origin
+from server.i18n import N_
 from server.render import to_activitypub
 from server.render.sanitize import plain_text
 from server.services.context import Services
@@ -84,28 +85,31 @@ async def create_report(services: Services, username: str, handle: str, *,
     """`username` (local) reports `handle` (user@host or actor URL). With `forward` and a
     remote account, a Flag goes to its server, from the instance actor."""
     if category not in CATEGORIES:
-        raise InvalidInput(f"category must be one of {', '.join(CATEGORIES)}, not {category!r}")
+        raise InvalidInput(N_("category must be one of %(categories)s, not %(category)r"),
+                           categories=", ".join(CATEGORIES), category=category)
     comment = comment.strip()
     if len(comment) > MAX_COMMENT:
-        raise InvalidInput(f"the comment is {len(comment)} characters; at most "
-                           f"{MAX_COMMENT} are allowed")
+        raise InvalidInput(N_("the comment is %(length)s characters; at most %(limit)s are "
+                              "allowed"), length=len(comment), limit=MAX_COMMENT)
     wanted = sorted(set(status_ids or []))
     if len(wanted) > MAX_STATUSES:
-        raise InvalidInput(f"at most {MAX_STATUSES} posts can be reported at once")
+        raise InvalidInput(N_("at most %(limit)s posts can be reported at once"),
+                           limit=MAX_STATUSES)
     target = await resolve_account(services, handle)
     async with services.db.writer.begin() as session:
         reporter = await _local_reporter(session, username)
         target = await account_queries.account_by_id(session, target.id) or target
         if target.id == reporter.id:
-            raise InvalidInput("an account cannot report itself")
+            raise InvalidInput(N_("an account cannot report itself"))
         if _unavailable(target):
-            raise NotFound(f"{handle} is suspended or deleted: there is nothing to report")
+            raise NotFound(N_("%(handle)s is suspended or deleted: there is nothing to report"),
+                           handle=handle)
         found = await report_queries.reportable_by_local(session, target.id, wanted,
                                                          reporter.id)
         missing = sorted(set(wanted) - set(found))
         if missing:
-            raise NotFound(f"no post {', '.join(map(str, missing))} by {handle} that "
-                           f"{username} can see")
+            raise NotFound(N_("no post %(ids)s by %(handle)s that %(username)s can see"),
+                           ids=", ".join(map(str, missing)), handle=handle, username=username)
         report = await report_queries.add(
             session, account_id=reporter.id, target_account_id=target.id, status_ids=found,
             comment=comment, category=category, forward=forward and not target.is_local)
@@ -118,9 +122,9 @@ async def create_report(services: Services, username: str, handle: str, *,
 async def _local_reporter(session: AsyncSession, username: str) -> Account:
     account = await account_queries.local_account_by_username(session, username)
     if account is None or account.actor_type == "Application" or account.deleted_at:
-        raise NotFound(f"no local account named {username!r}")
+        raise NotFound(N_("no local account named %(username)r"), username=username)
     if account.suspended_at is not None:
-        raise Conflict(f"{username} is suspended and cannot report")
+        raise Conflict(N_("%(username)s is suspended and cannot report"), username=username)
     return account
 
 
@@ -202,7 +206,8 @@ def _object_uris(value: Any) -> list[str]:
 async def list_reports(services: Services, state: str | None, page: Page) -> list[ReportView]:
     """Newest first; `state` open, resolved or None for all."""
     if state is not None and state not in STATES:
-        raise InvalidInput(f"state must be one of {', '.join(STATES)}, not {state!r}")
+        raise InvalidInput(N_("state must be one of %(states)s, not %(state)r"),
+                           states=", ".join(STATES), state=state)
     async with services.db.reader() as session:
         rows = await report_queries.page(session, page, state=state)
     return [_summary(services, row) for row in rows]
@@ -218,7 +223,7 @@ async def resolve_report(services: Services, report_id: int, *, note: str = "",
     async with services.db.writer.begin() as session:
         report = await _report(session, report_id)
         if report.state == RESOLVED:
-            raise Conflict(f"report {report_id} is already resolved")
+            raise Conflict(N_("report %(id)s is already resolved"), id=report_id)
         report.state = RESOLVED
         report.resolved_at = utcnow()
         report.resolved_by_account_id = actor_account_id
@@ -235,7 +240,7 @@ async def reopen_report(services: Services, report_id: int, *,
     async with services.db.writer.begin() as session:
         report = await _report(session, report_id)
         if report.state == OPEN:
-            raise Conflict(f"report {report_id} is already open")
+            raise Conflict(N_("report %(id)s is already open"), id=report_id)
         report.state = OPEN
         report.resolved_at = None
         report.resolved_by_account_id = None
@@ -253,10 +258,11 @@ async def forward_report(services: Services, report_id: int, *,
         target = await account_queries.account_by_id(session, report.target_account_id)
         assert target is not None  # a foreign key
         if target.is_local:
-            raise Conflict(f"report {report_id} is about a local account: there is no other "
-                           "server to forward it to")
+            raise Conflict(N_("report %(id)s is about a local account: there is no other server "
+                              "to forward it to"), id=report_id)
         if report.forwarded_at is not None:
-            raise Conflict(f"report {report_id} was already forwarded to {target.domain}")
+            raise Conflict(N_("report %(id)s was already forwarded to %(domain)s"), id=report_id,
+                           domain=target.domain)
         await _send_flag(services, session, report, target)
         await audit.record(session, actor_account_id=actor_account_id,
                            action="report.forward", target_type="report",
@@ -268,14 +274,14 @@ async def forward_report(services: Services, report_id: int, *,
 async def _report(session: AsyncSession, report_id: int) -> Report:
     report = await report_queries.by_id(session, report_id)
     if report is None:
-        raise NotFound(f"there is no report {report_id}")
+        raise NotFound(N_("there is no report %(id)s"), id=report_id)
     return report
 
 
 async def _view(services: Services, session: AsyncSession, report_id: int) -> ReportView:
     row = await report_queries.row(session, report_id)
     if row is None:
-        raise NotFound(f"there is no report {report_id}")
+        raise NotFound(N_("there is no report %(id)s"), id=report_id)
     posts = await report_queries.statuses(session, row.report.status_ids)
     summary = _summary(services, row)
     return replace(summary, posts=tuple(

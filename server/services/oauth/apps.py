@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from server.i18n import N_
 from server.services.context import Services
 from server.services.errors import InvalidInput
 from server.services.oauth import scopes as scope_rules
@@ -50,16 +51,16 @@ def _redirect_uris(raw: list[str]) -> list[str]:
     (com.tapbots.Ivory.NNNN:/request_token) and the out-of-band URN."""
     uris = [line.strip() for item in raw for line in item.splitlines() if line.strip()]
     if not uris:
-        raise InvalidInput("redirect_uris: can't be blank")
+        raise InvalidInput(N_("redirect_uris: can't be blank"))
     for uri in uris:
         scheme, sep, rest = uri.partition(":")
         if not sep or not rest or not scheme or not scheme[0].isalpha() \
                 or len(uri) > MAX_REDIRECT or any(c.isspace() for c in uri) or "#" in uri:
-            raise InvalidInput(f"redirect_uris: must be an absolute URI: {uri!r}")
+            raise InvalidInput(N_("redirect_uris: must be an absolute URI: %(uri)r"), uri=uri)
         if scheme.lower() in FORBIDDEN_SCHEMES:
-            raise InvalidInput(f"redirect_uris: this scheme is not allowed: {uri!r}")
+            raise InvalidInput(N_("redirect_uris: this scheme is not allowed: %(uri)r"), uri=uri)
         if scheme.lower() in ("http", "https") and not urlsplit(uri).hostname:
-            raise InvalidInput(f"redirect_uris: must name a host: {uri!r}")
+            raise InvalidInput(N_("redirect_uris: must name a host: %(uri)r"), uri=uri)
     return uris
 
 
@@ -69,7 +70,7 @@ def _website(raw: str | None) -> str | None:
         return None
     parts = urlsplit(website)
     if parts.scheme not in ("http", "https") or not parts.netloc or len(website) > MAX_WEBSITE:
-        raise InvalidInput("website: must be an http or https URL")
+        raise InvalidInput(N_("website: must be an http or https URL"))
     return website
 
 
@@ -77,9 +78,10 @@ async def register_app(services: Services, *, name: str, redirect_uris: list[str
                        scopes: str | None, website: str | None) -> RegisteredApp:
     name = name.strip()
     if not name:
-        raise InvalidInput("client_name: can't be blank")
+        raise InvalidInput(N_("client_name: can't be blank"))
     if len(name) > MAX_NAME:
-        raise InvalidInput(f"client_name: is too long (maximum is {MAX_NAME} characters)")
+        raise InvalidInput(N_("client_name: is too long (maximum is %(limit)s characters)"),
+                           limit=MAX_NAME)
     uris = _redirect_uris(redirect_uris)
     granted = scope_rules.parse(scopes)
     secret = new_secret()

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode, urlsplit
 
+from server.i18n import N_
 from server.services.context import Services
 from server.services.errors import InvalidInput
 from server.services.oauth import codes
@@ -37,9 +38,9 @@ class AuthorizationRefused(OAuthError):
     (unknown client, unregistered or out-of-band redirect URI); otherwise send the browser
     back to the app with the error."""
 
-    def __init__(self, error: str, description: str | None = None, *,
-                 redirect_uri: str | None = None, state: str = "") -> None:
-        super().__init__(error, description)
+    def __init__(self, description: str = "", *, error: str, redirect_uri: str | None = None,
+                 state: str = "", **values: object) -> None:
+        super().__init__(description, error=error, **values)
         self.redirect_uri = redirect_uri
         self.state = state
 
@@ -111,33 +112,35 @@ async def check_request(services: Services, *, response_type: str, client_id: st
     """The request checked; raises AuthorizationRefused."""
     app = await find_app(services, client_id) if client_id and len(client_id) <= 128 else None
     if app is None:
-        raise AuthorizationRefused("invalid_client")
+        raise AuthorizationRefused(error="invalid_client")
     if not redirect_uri:
-        raise AuthorizationRefused("invalid_request",
-                                   "Missing required parameter: redirect_uri.")
+        raise AuthorizationRefused(N_("Missing required parameter: %(parameter)s."),
+                                   error="invalid_request", parameter="redirect_uri")
     if not _registered(redirect_uri, app):
-        raise AuthorizationRefused("invalid_redirect_uri")
+        raise AuthorizationRefused(error="invalid_redirect_uri")
     state = state[:MAX_STATE]
 
-    def refuse(error: str, description: str | None = None) -> AuthorizationRefused:
+    def refuse(description: str = "", *, error: str, **values: object) -> AuthorizationRefused:
         back = None if redirect_uri == OOB_REDIRECT else redirect_uri
-        return AuthorizationRefused(error, description, redirect_uri=back, state=state)
+        return AuthorizationRefused(description, error=error, redirect_uri=back, state=state,
+                                    **values)
 
     if not response_type:
-        raise refuse("invalid_request", "Missing required parameter: response_type.")
+        raise refuse(N_("Missing required parameter: %(parameter)s."), error="invalid_request",
+                     parameter="response_type")
     if response_type != "code":
-        raise refuse("unsupported_response_type")
+        raise refuse(error="unsupported_response_type")
     try:
         requested = scope_rules.parse(scope)
     except InvalidInput:
-        raise refuse("invalid_scope") from None
+        raise refuse(error="invalid_scope") from None
     if not scope_rules.subset(requested, app.scopes):
-        raise refuse("invalid_scope")
+        raise refuse(error="invalid_scope")
     if code_challenge:
         if code_challenge_method != codes.S256:
-            raise refuse("invalid_request", "The code challenge method must be S256.")
+            raise refuse(N_("The code challenge method must be S256."), error="invalid_request")
         if not codes.PKCE_TEXT.fullmatch(code_challenge):
-            raise refuse("invalid_request", "The code challenge is malformed.")
+            raise refuse(N_("The code challenge is malformed."), error="invalid_request")
     return AuthorizationRequest(app=app, redirect_uri=redirect_uri, scopes=requested,
                                 state=state, code_challenge=code_challenge)
 

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+from server.i18n import N_
 from server.services.context import Services
 from server.services.oauth import scopes as scope_rules
 from server.services.oauth.errors import OAuthError
@@ -60,25 +61,26 @@ def s256(verifier: str) -> str:
 
 async def redeem_code(services: Services, *, app_id: int, code: str, redirect_uri: str,
                       code_verifier: str) -> CodeGrant:
-    """The grant of a live code of this app, taken away; OAuthError("invalid_grant")
+    """The grant of a live code of this app, taken away; OAuthError(error="invalid_grant")
     otherwise, as Doorkeeper answers every way a code can be wrong."""
     if not code or len(code) > 512:
-        raise OAuthError("invalid_grant")
+        raise OAuthError(error="invalid_grant")
     async with services.db.writer.begin() as session:
         row = await queries.take_code(session, digest(code))
     if row is None or row.app_id != app_id or row.expires_at <= utcnow():
-        raise OAuthError("invalid_grant")
+        raise OAuthError(error="invalid_grant")
     if row.redirect_uri != redirect_uri:
-        raise OAuthError("invalid_grant")
+        raise OAuthError(error="invalid_grant")
     if row.code_challenge is not None:
         if not code_verifier:
-            raise OAuthError("invalid_request", "Missing required parameter: code_verifier.")
+            raise OAuthError(N_("Missing required parameter: %(parameter)s."),
+                             error="invalid_request", parameter="code_verifier")
         if not PKCE_TEXT.fullmatch(code_verifier) or not hmac.compare_digest(
                 s256(code_verifier), row.code_challenge):
-            raise OAuthError("invalid_grant", "The code verifier does not match the "
-                                              "code challenge.")
+            raise OAuthError(N_("The code verifier does not match the code challenge."),
+                             error="invalid_grant")
     elif code_verifier:
         # A verifier for a code made without a challenge: something is mixed up (Doorkeeper
         # refuses it too).
-        raise OAuthError("invalid_grant")
+        raise OAuthError(error="invalid_grant")
     return CodeGrant(user_id=row.user_id, scopes=frozenset(row.scopes.split()))

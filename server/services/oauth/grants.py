@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from server.i18n import N_
 from server.services.accounts import web_sessions
 from server.services.accounts.web_sessions import SignInRefused
 from server.services.context import Services
@@ -53,7 +54,7 @@ async def _client(services: Services, client_id: str, client_secret: str,
     if client_id and client_secret and len(client_id) <= 128 and len(client_secret) <= 512:
         app = await apps.authenticate_client(services, client_id, client_secret)
     if app is None:
-        raise OAuthError(error)
+        raise OAuthError(error=error)
     return app
 
 
@@ -62,24 +63,27 @@ def _scopes(raw: str, app: RegisteredApp) -> frozenset[str]:
     try:
         requested = scope_rules.parse(raw)
     except InvalidInput:
-        raise OAuthError("invalid_scope") from None
+        raise OAuthError(error="invalid_scope") from None
     if not scope_rules.subset(requested, app.scopes):
-        raise OAuthError("invalid_scope")
+        raise OAuthError(error="invalid_scope")
     return requested
 
 
 async def exchange(services: Services, request: TokenRequest, *, ip: str) -> IssuedToken:
     """A new token for this request; raises OAuthError (or RateLimited for passwords)."""
     if not request.grant_type:
-        raise OAuthError("invalid_request", "Missing required parameter: grant_type.")
+        raise OAuthError(N_("Missing required parameter: %(parameter)s."), error="invalid_request",
+                         parameter="grant_type")
     if request.grant_type not in GRANT_TYPES:
-        raise OAuthError("unsupported_grant_type")
+        raise OAuthError(error="unsupported_grant_type")
     app = await _client(services, request.client_id, request.client_secret)
     if request.grant_type == "authorization_code":
         if not request.code:
-            raise OAuthError("invalid_request", "Missing required parameter: code.")
+            raise OAuthError(N_("Missing required parameter: %(parameter)s."),
+                             error="invalid_request", parameter="code")
         if not request.redirect_uri:
-            raise OAuthError("invalid_request", "Missing required parameter: redirect_uri.")
+            raise OAuthError(N_("Missing required parameter: %(parameter)s."),
+                             error="invalid_request", parameter="redirect_uri")
         grant = await codes.redeem_code(services, app_id=app.id, code=request.code,
                                         redirect_uri=request.redirect_uri,
                                         code_verifier=request.code_verifier)
@@ -91,7 +95,8 @@ async def exchange(services: Services, request: TokenRequest, *, ip: str) -> Iss
         user = await web_sessions.check_login(services.db, request.username, request.password,
                                               ip=ip, limiter=services.limiter)
     except SignInRefused as exc:
-        raise OAuthError("invalid_grant", str(exc)) from None
+        # The sign-in refusal's own words (marked where it is raised) describe it.
+        raise OAuthError(exc.template, error="invalid_grant", **exc.values) from None
     return await issue_token(services, app.id, user.user_id, scopes)
 
 
@@ -109,5 +114,5 @@ async def revoke(services: Services, *, client_id: str, client_secret: str,
         if owner is None:
             return
         if owner != app.id:
-            raise OAuthError("unauthorized_client")
+            raise OAuthError(error="unauthorized_client")
         await token_queries.revoke(session, token_hash, app.id, utcnow())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from server.i18n import N_
 from server.services.errors import InvalidInput
 
 READ_SCOPES = ("read:accounts", "read:blocks", "read:bookmarks", "read:favourites",
@@ -45,7 +46,7 @@ def parse(raw: str | None, *, default: str = DEFAULT_SCOPES) -> frozenset[str]:
     names = frozenset(text.split()) or frozenset(default.split())
     unknown = sorted(names - set(ALL_SCOPES))
     if unknown:
-        raise InvalidInput(f"unknown scope: {' '.join(unknown)}")
+        raise InvalidInput(N_("unknown scope: %(scopes)s"), scopes=" ".join(unknown))
     return names
 
 

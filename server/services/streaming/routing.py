@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.i18n import N_
 from server.render.to_mastodon.generations import generation
 from server.render.to_mastodon.notifications import MASTODON_TYPES, notification
 from server.render.to_mastodon.parts import FilterMatch, StatusParts
@@ -87,17 +88,17 @@ class Stream:
 def parse_stream(name: str, *, tag: str | None = None, list_id: str | None = None) -> Stream:
     """The stream a client asked for, by Mastodon's names and parameters."""
     if name not in STREAMS:
-        raise UnknownStream("Unknown stream type")
+        raise UnknownStream(N_("Unknown stream type"))
     if name in HASHTAG_STREAMS:
         cleaned = (tag or "").strip().lstrip("#").lower()
         if not cleaned:
-            raise UnknownStream("No tag for stream provided")
+            raise UnknownStream(N_("No tag for stream provided"))
         return Stream(name, tag=cleaned)
     if name == "list":
         try:
             found = int(list_id or "")
         except ValueError:
-            raise UnknownStream("Not authorized to stream this list") from None
+            raise UnknownStream(N_("Not authorized to stream this list")) from None
         return Stream(name, list_id=found)
     return Stream(name)
 
@@ -122,7 +123,7 @@ async def check_stream(services: Services, viewer: Viewer, stream: Stream) -> No
         return
     async with services.db.reader() as session:
         if await list_queries.own_list(session, viewer.account_id, stream.list_id) is None:
-            raise NotFound("Not authorized to stream this list")
+            raise NotFound(N_("Not authorized to stream this list"))
 
 
 @dataclass(frozen=True)
