@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.i18n import N_
 from server.jobs.queue import enqueue
 from server.render import to_activitypub
 from server.services.context import Services
@@ -59,9 +60,9 @@ async def delete_local_account(services: Services, username: str, *,
     async with services.db.writer.begin() as session:
         account = await account_queries.local_account_by_username(session, username)
         if account is None or account.actor_type == "Application":
-            raise NotFound(f"no local account named {username!r}")
+            raise NotFound(N_("no local account named %(name)r"), name=username)
         if account.deleted_at is not None:
-            raise NotFound(f"the account {account.username!r} is already deleted")
+            raise NotFound(N_("the account %(name)r is already deleted"), name=account.username)
         now = utcnow()
         activity = to_activitypub.actor_delete(account.uri)
         inboxes = await account_data.known_inboxes(session)

@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub.documents import format_datetime
 from activitypub.vocab import AS_CONTEXT
+from server.i18n import N_
 from server.render.to_activitypub import archived_announce, create_activity, local_actor
 from server.services.accounts.bio import bio_mentions
 from server.services.context import Services
@@ -86,9 +87,9 @@ async def plan_archive(services: Services, username: str) -> ArchivePlan:
     async with services.db.reader() as session:
         account = await account_queries.local_account_by_username(session, username)
         if account is None or account.actor_type == "Application":
-            raise NotFound(f"no local account named {username!r}")
+            raise NotFound(N_("no local account named %(name)r"), name=username)
         if account.deleted_at is not None:
-            raise Conflict(f"the account {account.username!r} is deleted")
+            raise Conflict(N_("the account %(name)r is deleted"), name=account.username)
         key = await account_queries.public_key(session, account.id)
         if key is None:
             raise RuntimeError(f"local account {account.uri} has no key")
@@ -181,9 +182,10 @@ async def write_archive(services: Services, store: MediaStore, username: str,
 
 def _check_output(output: Path) -> None:
     if output.exists():
-        raise InvalidInput(f"{output} exists already: choose another file name")
+        raise InvalidInput(N_("%(path)s exists already: choose another file name"),
+                           path=str(output))
     if not output.parent.is_dir():
-        raise InvalidInput(f"{output.parent} is not a directory")
+        raise InvalidInput(N_("%(path)s is not a directory"), path=str(output.parent))
 
 
 def _temp_beside(output: Path) -> Path:

@@ -4,6 +4,7 @@ Settings > Alt text."""
 
 from __future__ import annotations
 
+from server.i18n import N_
 from server.services.context import Services
 from server.services.errors import NotFound
 from storage import accounts as account_queries
@@ -19,7 +20,7 @@ async def set_reminders(services: Services, account_id: int, on: bool) -> None:
     async with services.db.writer.begin() as session:
         user = await account_queries.user_by_account_id(session, account_id)
         if user is None:
-            raise NotFound("there is no such account")
+            raise NotFound(N_("there is no such account"))
         user.alt_text_reminders = on
 
 

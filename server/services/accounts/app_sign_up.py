@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from server import passwords
+from server.i18n import N_
 from server.services.accounts import registrations
 from server.services.accounts.registrations import InvalidInvite
 from server.services.accounts.users import (
@@ -30,7 +31,7 @@ from server.services.oauth.tokens import IssuedToken
 from storage import accounts as account_queries
 from storage import oauth_apps as app_queries
 
-NOT_ALLOWED = "This action is not allowed"
+NOT_ALLOWED = N_("This action is not allowed")  # Mastodon's words
 _LOCALE_RE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
 # Mastodon's validation messages (Rails' errors.messages), by error code.
 DESCRIPTIONS = {
@@ -58,7 +59,7 @@ class SignUpRefused(InvalidInput):
         self.details = details
         parts = [f"{name.capitalize()} {e.description}"
                  for name, errors in details.items() for e in errors]
-        super().__init__("Validation failed: " + ", ".join(parts))
+        super().__init__(N_("Validation failed: %(fields)s"), fields=", ".join(parts))
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ async def sign_up(services: Services, app_id: int, wanted: AppSignUp, *,
     async with services.db.reader() as session:
         app = await app_queries.by_id(session, app_id)
     if app is None:
-        raise NotFound("this app is no longer registered")
+        raise NotFound(N_("this app is no longer registered"))
     try:
         result = await registrations.sign_up(
             services.db, services.config, username=wanted.username,

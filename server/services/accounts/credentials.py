@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from server.i18n import N_
 from server.render.to_mastodon.parts import AccountParts
 from server.services.accounts import posting_language, preferences, profile_settings
 from server.services.accounts.preferences import PreferencesChange
@@ -37,7 +38,7 @@ async def credentials(services: Services, account_id: int) -> Credentials:
         user = await account_queries.user_by_account_id(session, account_id)
         parts = (await load_accounts(services, session, [account_id])).get(account_id)
         if user is None or parts is None:
-            raise NotFound("Record not found")
+            raise NotFound(N_("Record not found"))
         requests = await follow_queries.count_requests(session, account_id)
     chosen = preferences.of_user(user)
     return Credentials(account=parts, note_source=parts.account.note,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.i18n import N_
 from server.services.context import Services
 from server.services.errors import NotFound
 from server.services.statuses.interaction_policy import CHOSEN, EVERYONE, checked_choices
@@ -18,7 +19,7 @@ async def _user(session: AsyncSession, username: str) -> User:
     account = await account_queries.local_account_by_username(session, username)
     user = await account_queries.user_by_account_id(session, account.id) if account else None
     if user is None:
-        raise NotFound(f"no local user named {username!r}")
+        raise NotFound(N_("no local user named %(name)r"), name=username)
     return user
 
 

@@ -5,6 +5,7 @@ choosing costs no query per page."""
 from __future__ import annotations
 
 from server import i18n
+from server.i18n import N_
 from server.services.context import Services
 from server.services.errors import InvalidInput, NotFound
 from storage import accounts as account_queries
@@ -16,7 +17,7 @@ def check(raw: str) -> str | None:
         return None
     language = i18n.supported(raw)
     if language is None:
-        raise InvalidInput(i18n.N_("Choose one of the languages in the list."))
+        raise InvalidInput(N_("Choose one of the languages in the list."))
     return language
 
 
@@ -26,6 +27,6 @@ async def choose(services: Services, account_id: int, raw: str) -> str | None:
     async with services.db.writer.begin() as session:
         user = await account_queries.user_by_account_id(session, account_id)
         if user is None:
-            raise NotFound(i18n.N_("There is no such account."))
+            raise NotFound(N_("There is no such account."))
         user.interface_language = language
     return language

@@ -14,6 +14,7 @@ import asyncio
 from dataclasses import dataclass
 
 from activitypub.keys import generate_rsa_keypair
+from server.i18n import N_
 from server.services.context import Services
 from server.services.errors import NotFound, ServiceError
 from server.services.federation.outbound.actor_updates import send_actor_update
@@ -37,12 +38,13 @@ async def rotate_key(services: Services, username: str, *,
         account = await account_queries.local_account_by_username(session,
                                                                   username.lstrip("@"))
         if account is None or account.actor_type == "Application":
-            raise NotFound(f"no local account named {username!r}")
+            raise NotFound(N_("no local account named %(name)r"), name=username)
         if account.deleted_at is not None:
-            raise ServiceError(f"the account {account.username!r} is deleted")
+            raise ServiceError(N_("the account %(name)r is deleted"), name=account.username)
         key = await account_queries.signing_key(session, account.id)
         if key is None:
-            raise ServiceError(f"the account {account.username!r} has no key to replace")
+            raise ServiceError(N_("the account %(name)r has no key to replace"),
+                               name=account.username)
         key.public_key_pem, key.private_key_pem = keys.public_pem, keys.private_pem
         queue_keys_changed(session, account.id)
         await send_actor_update(services, session, account)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub.parse import ParsedActivity, object_id, same_origin
+from server.i18n import N_
 from server.render import to_activitypub
 from server.services.context import Services
 from server.services.errors import Conflict, Dropped, InvalidInput, NotFound
@@ -55,7 +56,7 @@ class MoveResult:
 async def _local_person(session: AsyncSession, username: str) -> Account:
     account = await account_queries.local_account_by_username(session, username)
     if account is None or account.actor_type == "Application" or account.deleted_at:
-        raise NotFound(f"no local account named {username!r}")
+        raise NotFound(N_("no local account named %(name)r"), name=username)
     return account
 
 
@@ -67,10 +68,11 @@ async def _fresh(services: Services, ref: str) -> Account:
         if not account.is_local:
             account = await account_for_uri(services, account.uri, refresh=True)
     except RemoteError as exc:
-        raise NotFound(f"cannot resolve {ref}: {exc}") from None
+        raise NotFound(N_("cannot resolve %(ref)s: %(reason)s"), ref=ref,
+                       reason=str(exc)) from None
     if account.actor_type == "Application" or account.deleted_at is not None \
             or account.suspended_at is not None:
-        raise NotFound(f"{ref} is not an account that can be moved to or from")
+        raise NotFound(N_("%(ref)s is not an account that can be moved to or from"), ref=ref)
     return account
 
 
@@ -89,12 +91,12 @@ async def add_alias(services: Services, username: str, ref: str) -> Aliases:
     async with services.db.writer.begin() as session:
         account = await _local_person(session, username)
         if other.id == account.id:
-            raise InvalidInput("an account cannot be an alias of itself")
+            raise InvalidInput(N_("an account cannot be an alias of itself"))
         aliases = list(account.also_known_as or [])
         if other.uri in aliases:
             return Aliases(aliases, account.moved_to_uri)
         if len(aliases) >= MAX_ALIASES:
-            raise Conflict(f"an account has at most {MAX_ALIASES} aliases")
+            raise Conflict(N_("an account has at most %(limit)s aliases"), limit=MAX_ALIASES)
         account.also_known_as = [*aliases, other.uri]
         await send_actor_update(services, session, account)
         return Aliases(account.also_known_as, account.moved_to_uri)
@@ -109,12 +111,13 @@ async def remove_alias(services: Services, username: str, ref: str) -> Aliases:
         try:
             uri = (await resolve_account(services, ref)).uri
         except RemoteError as exc:
-            raise NotFound(f"cannot resolve {ref}: {exc}") from None
+            raise NotFound(N_("cannot resolve %(ref)s: %(reason)s"), ref=ref,
+                           reason=str(exc)) from None
     async with services.db.writer.begin() as session:
         account = await _local_person(session, username)
         aliases = list(account.also_known_as or [])
         if uri not in aliases:
-            raise NotFound(f"{ref} is not an alias of {username}")
+            raise NotFound(N_("%(ref)s is not an alias of %(name)s"), ref=ref, name=username)
         account.also_known_as = [alias for alias in aliases if alias != uri]
         await send_actor_update(services, session, account)
         return Aliases(account.also_known_as, account.moved_to_uri)
@@ -129,10 +132,10 @@ async def move_account(services: Services, username: str, target_ref: str) -> Mo
         origin = await _local_person(session, username)
     target = await _fresh(services, target_ref)
     if target.id == origin.id:
-        raise InvalidInput("an account cannot move to itself")
+        raise InvalidInput(N_("an account cannot move to itself"))
     if origin.uri not in (target.also_known_as or []):
-        raise Conflict(f"{target_ref} does not list {origin.uri} among its aliases "
-                       "(alsoKnownAs): add the alias on the new account first")
+        raise Conflict(N_("%(ref)s does not list %(uri)s among its aliases (alsoKnownAs): add "
+                          "the alias on the new account first"), ref=target_ref, uri=origin.uri)
     async with services.db.writer.begin() as session:
         origin = await _local_person(session, username)
         origin.moved_to_uri, origin.moved_to_account_id = target.uri, target.id

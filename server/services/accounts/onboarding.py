@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from server.i18n import N_
 from server.services.context import Services
 from server.services.errors import NotFound
 from server.services.reading.post_cards import AccountCard, account_card
@@ -48,7 +49,7 @@ async def state(services: Services, account_id: int) -> Onboarding:
         account = await account_queries.account_by_id(session, account_id)
         user = await account_queries.user_by_account_id(session, account_id)
         if account is None or user is None:
-            raise NotFound("no such account")
+            raise NotFound(N_("no such account"))
         following = await follow_queries.count_following(session, account_id)
         posted = await status_queries.count_public_by_account(session, account_id)
         people = await suggestions.accounts_to_follow(session, account_id, SUGGESTED)
@@ -65,6 +66,6 @@ async def dismiss(services: Services, account_id: int) -> None:
     async with services.db.writer.begin() as session:
         user = await account_queries.user_by_account_id(session, account_id)
         if user is None:
-            raise NotFound("no such account")
+            raise NotFound(N_("no such account"))
         if user.onboarding_dismissed_at is None:
             user.onboarding_dismissed_at = utcnow()

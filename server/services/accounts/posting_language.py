@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.config import LANGUAGE_CODE_RE, Config
+from server.i18n import N_
 from server.services.context import Services
 from server.services.errors import InvalidInput, NotFound
 from storage import accounts as account_queries
@@ -49,7 +50,8 @@ def check(raw: str) -> str | None:
     """The language `raw` names (None for blank); InvalidInput for anything else."""
     language = valid_language(raw)
     if raw.strip() and language is None:
-        raise InvalidInput(f"{raw.strip()!r} is not a language code such as en or pt-BR")
+        raise InvalidInput(N_("%(code)r is not a language code such as en or pt-BR"),
+                           code=raw.strip())
     return language
 
 
@@ -59,6 +61,6 @@ async def set_default(services: Services, account_id: int, raw: str) -> str | No
     async with services.db.writer.begin() as session:
         user = await account_queries.user_by_account_id(session, account_id)
         if user is None:
-            raise NotFound("there is no such account")
+            raise NotFound(N_("there is no such account"))
         user.default_language = language
     return language

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.i18n import N_
 from server.services.accounts import posting_language
 from server.services.context import Services
 from server.services.errors import InvalidInput, NotFound
@@ -48,7 +49,7 @@ def of_user(user: User) -> Preferences:
 async def _user(session: AsyncSession, account_id: int) -> User:
     user = await account_queries.user_by_account_id(session, account_id)
     if user is None:
-        raise NotFound("there is no such account")
+        raise NotFound(N_("there is no such account"))
     return user
 
 
@@ -63,7 +64,8 @@ async def preferences(services: Services, account_id: int) -> Preferences:
 
 def check_visibility(raw: str) -> str:
     if raw not in DEFAULT_VISIBILITIES:
-        raise InvalidInput(f"the default visibility is one of {', '.join(DEFAULT_VISIBILITIES)}")
+        raise InvalidInput(N_("the default visibility is one of %(visibilities)s"),
+                           visibilities=", ".join(DEFAULT_VISIBILITIES))
     return raw
 
 
@@ -83,7 +85,7 @@ async def save(services: Services, account_id: int, change: PreferencesChange) -
     if change.visibility is not None:
         check_visibility(change.visibility)
     if change.expand_media is not None and change.expand_media not in EXPAND_MEDIA:
-        raise InvalidInput("choose how sensitive media is shown from the list")
+        raise InvalidInput(N_("choose how sensitive media is shown from the list"))
     language = posting_language.check(change.language) if change.language is not None \
         else None
     async with services.db.writer.begin() as session:

@@ -79,18 +79,19 @@ async def profile(services: Services, account_id: int) -> Profile:
         return _profile(await _local(session, account_id))
 
 
-def _clean_name(raw: str, what: str = "display name") -> str:
+def _clean_name(raw: str, limit: int, too_long: str) -> str:
+    """`raw` on one line, without control characters; `too_long` (an N_ template) refuses
+    it past `limit`: one sentence per kind of name, as a translation needs."""
     name = " ".join(_CONTROL_RE.sub("", raw).split())
-    limit = MAX_DISPLAY_NAME if what == "display name" else MAX_FIELD_TEXT
     if len(name) > limit:
-        raise InvalidInput(f"the {what} is longer than {limit} characters")
+        raise InvalidInput(too_long, limit=limit)
     return name
 
 
 def _clean_note(raw: str) -> str:
     note = _CONTROL_RE.sub("", raw.replace("\r\n", "\n")).strip()
     if len(note) > MAX_NOTE:
-        raise InvalidInput(f"the bio is longer than {MAX_NOTE} characters")
+        raise InvalidInput(N_("the bio is longer than %(limit)s characters"), limit=MAX_NOTE)
     return note
 
 
@@ -99,14 +100,17 @@ def _clean_fields(raw: list[tuple[str, str]]) -> list[dict[str, str]]:
     fields_attributes=), a value without a name is refused."""
     fields = []
     for name, value in raw:
-        name, value = _clean_name(name, "field name"), _clean_name(value, "field value")
+        name = _clean_name(name, MAX_FIELD_TEXT,
+                           N_("the field name is longer than %(limit)s characters"))
+        value = _clean_name(value, MAX_FIELD_TEXT,
+                            N_("the field value is longer than %(limit)s characters"))
         if not name and not value:
             continue
         if not name:
             raise InvalidInput(N_("a profile field needs a name"))
         fields.append({"name": name, "value": value})
     if len(fields) > MAX_FIELDS:
-        raise InvalidInput(f"a profile has at most {MAX_FIELDS} fields")
+        raise InvalidInput(N_("a profile has at most %(limit)s fields"), limit=MAX_FIELDS)
     return fields
 
 
@@ -138,7 +142,10 @@ async def _process(services: Services, role: str, data: bytes,
         jpeg = await asyncio.to_thread(process_profile_image, data, limits, ROLES[role],
                                        provenance)
     except MediaError as exc:
-        raise InvalidInput(f"the {role} image was refused: {exc}") from None
+        # One sentence per role: "avatar" and "header" are words a translation changes.
+        refused = N_("the avatar image was refused: %(reason)s") if role == "avatar" \
+            else N_("the header image was refused: %(reason)s")
+        raise InvalidInput(refused, reason=str(exc)) from None
     return role, jpeg.data
 
 
@@ -162,7 +169,9 @@ async def update_profile(services: Services, store: MediaStore, account_id: int,
                          flags: Flags | None = None) -> Profile:
     """Change what is given (None: keep). Images are checked before anything is written;
     one actor Update tells followers' servers of everything changed."""
-    name = None if display_name is None else _clean_name(display_name)
+    name = None if display_name is None else _clean_name(
+        display_name, MAX_DISPLAY_NAME,
+        N_("the display name is longer than %(limit)s characters"))
     bio = None if note is None else _clean_note(note)
     cleaned = None if fields is None else _clean_fields(fields)
     processed = [await _process(services, role, data, None)

@@ -82,7 +82,7 @@ def clean_email(email: str | None) -> str | None:
         return None
     local, at, domain = text.rpartition("@")
     if not at or not local or "." not in domain or " " in text or len(text) > MAX_EMAIL:
-        raise InvalidInput(f"{text!r} is not an e-mail address")
+        raise InvalidInput(N_("%(address)r is not an e-mail address"), address=text)
     return text.lower()
 
 
@@ -114,22 +114,23 @@ async def sign_up(db: Database, config: Config, *, username: str, password: str,
     reason = reason.strip()
     if code is None:
         if mode == "closed":
-            raise RegistrationsClosed(
-                "sign-ups are closed on this instance; ask an administrator for an account")
+            raise RegistrationsClosed(N_(
+                "sign-ups are closed on this instance; ask an administrator for an account"))
         if mode == "invite":
             raise InvalidInvite(N_("sign-ups on this instance need an invite code"))
         if mode == "approval" and not reason:
             raise InvalidInput(N_("tell the moderators why you want to join"))
     if len(reason) > MAX_REASON:
-        raise InvalidInput(f"the reason must be at most {MAX_REASON} characters")
+        raise InvalidInput(N_("the reason must be at most %(limit)s characters"),
+                           limit=MAX_REASON)
     approved = code is not None or mode == "open"
 
     async def in_transaction(session: AsyncSession, user: NewUser) -> None:
         if code is not None:
             invite_id = await invite_queries.use_invite(session, code, utcnow())
             if invite_id is None:  # rolls the new user back with it
-                raise InvalidInvite("that invite code is not valid: unknown, expired, "
-                                    "revoked or used up")
+                raise InvalidInvite(N_("that invite code is not valid: unknown, expired, "
+                                       "revoked or used up"))
             await invite_queries.set_user_invite(session, user.user_id, invite_id)
         if not approved:
             for admin_account in await invite_queries.admin_account_ids(session):
@@ -148,8 +149,8 @@ async def check_invite(db: Database, code: str) -> InviteView:
         invite = await invite_queries.invite_by_code(session, code)
     view = None if invite is None else _invite_view(invite)
     if view is None or not view.usable:
-        raise InvalidInvite("that invite link is not valid: unknown, expired, revoked or "
-                            "used up")
+        raise InvalidInvite(N_("that invite link is not valid: unknown, expired, revoked or "
+                               "used up"))
     return view
 
 
@@ -189,9 +190,9 @@ async def reject(db: Database, username: str, *, actor_account_id: int | None) -
 async def _pending_user(session: AsyncSession, name: str) -> User:
     found = await invite_queries.user_and_account(session, name)
     if found is None or found[1].deleted_at is not None:
-        raise NotFound(f"there is no local user named {name!r}")
+        raise NotFound(N_("there is no local user named %(name)r"), name=name)
     if found[0].approved:
-        raise InvalidInput(f"@{name} is not waiting for approval")
+        raise InvalidInput(N_("@%(name)s is not waiting for approval"), name=name)
     return found[0]
 
 
@@ -211,10 +212,12 @@ async def create_invite(db: Database, *, actor_account_id: int | None,
     if max_uses is not None and not 1 <= max_uses <= 1_000_000:
         raise InvalidInput(N_("max uses must be between 1 and 1000000 (or none: unlimited)"))
     if expires_in is not None and not 60 <= expires_in <= MAX_EXPIRES_IN:
-        raise InvalidInput(f"expires in must be between 60 and {MAX_EXPIRES_IN} seconds")
+        raise InvalidInput(N_("expires in must be between 60 and %(limit)s seconds"),
+                           limit=MAX_EXPIRES_IN)
     comment = comment.strip()
     if len(comment) > MAX_COMMENT:
-        raise InvalidInput(f"the comment must be at most {MAX_COMMENT} characters")
+        raise InvalidInput(N_("the comment must be at most %(limit)s characters"),
+                           limit=MAX_COMMENT)
     code = new_invite_code()
     expires_at = None if expires_in is None else utcnow() + timedelta(seconds=expires_in)
     async with db.writer.begin() as session:
@@ -237,7 +240,7 @@ async def list_invites(db: Database, *, include_inactive: bool = False) -> list[
 async def revoke_invite(db: Database, code: str, *, actor_account_id: int | None) -> None:
     async with db.writer.begin() as session:
         if not await invite_queries.revoke_invite(session, code.strip(), utcnow()):
-            raise NotFound(f"there is no unrevoked invite with code {code!r}")
+            raise NotFound(N_("there is no unrevoked invite with code %(code)r"), code=code)
         await audit.record(session, actor_account_id=actor_account_id, action="invite.revoke",
                            target_type="invite", target=code.strip())
 

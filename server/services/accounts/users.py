@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from activitypub.keys import generate_rsa_keypair
 from server import passwords
 from server.config import Config, split_domain
+from server.i18n import N_
 from server.services.context import InboxOwner, Services
 from server.services.errors import InvalidInput, NotFound
 from server.urls import Urls
@@ -21,7 +22,6 @@ from storage.database import Database
 from storage.models import Account, AccountKey, User
 
 USERNAME_RE = re.compile(r"[a-z0-9_]{1,30}")
-USERNAME_RULE = "1 to 30 characters: lowercase letters a-z, digits 0-9 and underscores"
 
 
 class NameTaken(InvalidInput):
@@ -33,7 +33,8 @@ def normalize_username(raw: str) -> str:
     """Usernames are case-insensitive: we keep them lowercase. Raises InvalidInput."""
     name = raw.strip().lower()
     if not USERNAME_RE.fullmatch(name):
-        raise InvalidInput(f"invalid username {raw!r}: use {USERNAME_RULE}")
+        raise InvalidInput(N_("invalid username %(name)r: use 1 to 30 characters: lowercase "
+                              "letters a-z, digits 0-9 and underscores"), name=raw)
     return name
 
 
@@ -65,10 +66,10 @@ async def create_local_user(sessionmaker: async_sessionmaker[AsyncSession], conf
     (sign-ups use it to spend an invite and notify admins); what it raises rolls all back."""
     name = normalize_username(username)
     if name in reserved_usernames(config):
-        raise InvalidInput(f"username {name!r} is reserved on this instance")
+        raise InvalidInput(N_("username %(name)r is reserved on this instance"), name=name)
     if not passwords.MIN_LENGTH <= len(password) <= passwords.MAX_LENGTH:
-        raise InvalidInput(
-            f"password must be {passwords.MIN_LENGTH} to {passwords.MAX_LENGTH} characters")
+        raise InvalidInput(N_("password must be %(min)s to %(max)s characters"),
+                           min=passwords.MIN_LENGTH, max=passwords.MAX_LENGTH)
     # Hashing and key generation are CPU-bound: keep them off the event loop.
     password_hash, keys = await asyncio.gather(
         asyncio.to_thread(passwords.hash_password, password),
@@ -80,10 +81,10 @@ async def create_local_user(sessionmaker: async_sessionmaker[AsyncSession], conf
             if taken is not None and taken.deleted_at is not None:
                 # The actor id embeds the name; servers that saw the old account's Delete
                 # would refuse a new one under the same id.
-                raise NameTaken(f"username {name!r} belonged to a deleted account and cannot "
-                               "be used again")
+                raise NameTaken(N_("username %(name)r belonged to a deleted account and "
+                                   "cannot be used again"), name=name)
             if taken is not None:
-                raise NameTaken(f"username {name!r} is taken")
+                raise NameTaken(N_("username %(name)r is taken"), name=name)
             account = Account(
                 username=name, domain=None, actor_type="Person", uri=urls.actor(name),
                 url=urls.profile(name), display_name="", inbox_url=urls.inbox(name),
@@ -106,7 +107,8 @@ async def create_local_user(sessionmaker: async_sessionmaker[AsyncSession], conf
             return new_user
     except IntegrityError:
         # Lost a race with a concurrent sign-up for the same name (or e-mail).
-        raise NameTaken(f"username {name!r} or that e-mail address is taken") from None
+        raise NameTaken(N_("username %(name)r or that e-mail address is taken"),
+                        name=name) from None
 
 
 async def inbox_owner(services: Services, username: str) -> InboxOwner | None:
@@ -145,5 +147,5 @@ async def local_user_account(db: Database, raw_username: str) -> Account:
         user = None if account is None else await account_queries.user_by_account_id(
             session, account.id)
     if account is None or user is None:
-        raise NotFound(f"there is no local user named {name!r}")
+        raise NotFound(N_("there is no local user named %(name)r"), name=name)
     return account

@@ -195,8 +195,8 @@ async def change_password(db: Database, user: SignedIn, current_password: str,
     if limiter is not None:
         await limiter.hit("login", ip)
     if not passwords.MIN_LENGTH <= len(new_password) <= passwords.MAX_LENGTH:
-        raise InvalidInput(f"the new password must be {passwords.MIN_LENGTH} to "
-                           f"{passwords.MAX_LENGTH} characters")
+        raise InvalidInput(N_("the new password must be %(min)s to %(max)s characters"),
+                           min=passwords.MIN_LENGTH, max=passwords.MAX_LENGTH)
     if len(current_password) > passwords.MAX_LENGTH:
         raise WrongPassword(N_("the current password is wrong"))
     async with db.reader() as session:
