@@ -99,8 +99,8 @@ async def invite_link(request: web.Request) -> web.StreamResponse:
     try:
         await registrations.check_invite(request.app[appkeys.DATABASE], code)
     except ServiceError as exc:
-        return render(request, "auth_error.html",
-                      {"title": "Invalid invite", "message": page_message(exc)}, status=404)
+        return render(request, "auth_error.html", {
+            "title": gettext("Invalid invite"), "message": page_message(exc)}, status=404)
     location = request.app.router["sign_up"].url_for().with_query(invite=code)
     raise web.HTTPSeeOther(location)
 

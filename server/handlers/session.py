@@ -74,7 +74,7 @@ def require_user(request: web.Request) -> SignedIn:
     if request.method in SAFE_METHODS:
         raise web.HTTPSeeOther(request.app.router["sign_in"].url_for()
                                .with_query(next=request.path_qs))
-    raise web.HTTPUnauthorized(text="sign in first")
+    raise web.HTTPUnauthorized(text=_("sign in first"))
 
 
 def csrf_token(request: web.Request) -> str:

@@ -368,7 +368,7 @@
     // Both navigations (sidebar and phone tab bar) link to /notifications.
     document.querySelectorAll('a.nav-link[href="/notifications"]').forEach(function (link) {
       var labelEl = link.querySelector(".label");
-      var name = link.dataset.name || (labelEl ? labelEl.textContent : "Notifications");
+      var name = link.dataset.name || (labelEl ? labelEl.textContent : text("Notifications"));
       link.dataset.name = name;
       var holder = link.querySelector(".nav-icon");
       var badge = link.querySelector(".unread-badge");
@@ -400,8 +400,9 @@
         said.className = "sr-only unread-text";
         link.appendChild(said);
       }
-      said.textContent = ", " + badgeText(count) + " unread";
-      link.title = name + " (" + badgeText(count) + " unread)";
+      var unread = text("%(count)s unread", { count: badgeText(count) });
+      said.textContent = ", " + unread;
+      link.title = name + " (" + unread + ")";
     });
   }
 
@@ -439,7 +440,9 @@
     if (document.getElementById("post-" + statusId) || waiting.indexOf(statusId) >= 0) return;
     waiting.push(statusId);
     var button = pill(feed);
-    button.textContent = waiting.length === 1 ? "1 new post" : waiting.length + " new posts";
+    // Two messages, not a plural rule: the pill only ever counts one, or more than one.
+    button.textContent = waiting.length === 1 ? text("1 new post")
+      : text("%(count)s new posts", { count: waiting.length });
     button.hidden = false;
   }
 

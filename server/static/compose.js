@@ -75,7 +75,7 @@
       event.preventDefault();
       if (form.dataset.busy) { return; }
       form.dataset.busy = "1";
-      if (button) { button.disabled = true; button.textContent = "Starting…"; }
+      if (button) { button.disabled = true; button.textContent = text("Starting…"); }
       clearErrors();
       fetch(form.action, {
         method: "POST", credentials: "same-origin",
@@ -126,7 +126,7 @@
     var tick = function () {
       if (elapsed) {
         var seconds = Math.max(0, Math.round((Date.now() - created) / 1000));
-        elapsed.textContent = seconds + " s";
+        elapsed.textContent = text("%(seconds)s s", { seconds: seconds });
       }
     };
     tick();

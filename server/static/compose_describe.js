@@ -8,6 +8,12 @@
 
   var form = document.getElementById("post-form");
   if (!form || !window.fetch || !window.URLSearchParams || !window.FormData) { return; }
+  // The page's words (static/app.js; English when it is missing).
+  var text = window.dreamfeedText || function (message, values) {
+    return message.replace(/%\((\w+)\)s/g, function (all, name) {
+      return values && name in values ? String(values[name]) : all;
+    });
+  };
 
   // Handled here, these are plain buttons: Enter in a text field and compose.js's
   // double-submit guard then find the Post button as the form's first submit button.
@@ -18,13 +24,14 @@
     button.parentNode.removeChild(button);
   });
 
-  function sentence(text) {
-    return text.charAt(0).toUpperCase() + text.slice(1);
+  function sentence(words) {
+    return words.charAt(0).toUpperCase() + words.slice(1);
   }
 
   function leftToday(quota) {
     if (!quota || quota.left === null || quota.left === undefined) { return ""; }
-    return " " + quota.left + " of " + quota.limit + " descriptions left today.";
+    return " " + text("%(left)s of %(limit)s descriptions left today.",
+                      { left: quota.left, limit: quota.limit });
   }
 
   Array.prototype.forEach.call(form.querySelectorAll(".describe"), function (block) {
@@ -38,21 +45,22 @@
     if (!button || !alt) { return; }
     var idle = button.textContent;
 
-    function say(text, failed) {
+    function say(words, failed) {
       if (!note) { return; }
-      note.textContent = text;
+      note.textContent = words;
       note.classList.toggle("error-text", Boolean(failed));
     }
 
     button.addEventListener("click", function () {
       if (block.dataset.busy) { return; }
-      if (alt.value.trim() && !window.confirm("Replace the alt text you wrote with a draft?")) {
+      if (alt.value.trim() &&
+          !window.confirm(text("Replace the alt text you wrote with a draft?"))) {
         return;
       }
       block.dataset.busy = "1";
       button.disabled = true;
-      button.textContent = "Describing…";
-      say("Asking the vision model to describe the image…", false);
+      button.textContent = text("Describing…");
+      say(text("Asking the vision model to describe the image…"), false);
       var body = new URLSearchParams(new FormData(form));
       body.set("describe", block.dataset.media);
       fetch("/compose/describe", {
@@ -60,23 +68,24 @@
         headers: { "Accept": "application/json" }, body: body
       }).then(function (response) {
         return response.json().catch(function () {
-          return { ok: false, error: "The server answered " + response.status + "; try again." };
+          return { ok: false,
+                   error: text("The server answered %(status)s; try again.", { status: response.status }) };
         });
       }).then(function (answer) {
         if (!answer.ok) {
-          say(sentence(answer.error || "The image could not be described; try again."), true);
+          say(sentence(answer.error || text("The image could not be described; try again.")), true);
           return;
         }
         alt.value = answer.description;
-        say("Drafted by " + answer.model + " from the image: read it and correct it before " +
-            "posting." + leftToday(answer.quota), false);
+        say(text("Drafted by %(model)s from the image: read it and correct it before posting.",
+                 { model: answer.model }) + leftToday(answer.quota), false);
         if (captionBlock && captionText && answer.caption) {
           captionText.textContent = answer.caption;
           captionBlock.hidden = false;
         }
         alt.focus();
       }).catch(function () {
-        say("Dreamfeed could not be reached. Check your connection and try again.", true);
+        say(text("Dreamfeed could not be reached. Check your connection and try again."), true);
       }).then(function () {
         delete block.dataset.busy;
         button.disabled = false;
@@ -88,7 +97,7 @@
       useCaption.addEventListener("click", function () {
         var suggested = captionText.textContent;
         if (caption.value.trim() && caption.value !== suggested &&
-            !window.confirm("Replace your caption with the suggestion?")) { return; }
+            !window.confirm(text("Replace your caption with the suggestion?"))) { return; }
         caption.value = suggested;
         caption.focus();
       });

@@ -15,7 +15,8 @@
 
   function label(button, state) {
     var active = state.following || state.requested;
-    button.textContent = text(state.following ? "Following" : state.requested ? "Requested" : "Follow");
+    button.textContent = state.following ? text("Following")
+      : state.requested ? text("Requested") : text("Follow");
     button.setAttribute("aria-pressed", active ? "true" : "false");
     button.classList.toggle("primary", !active);
     if (state.requested) {
@@ -34,7 +35,8 @@
       el.querySelector("strong").textContent = String(count);
       // The page's own words for one and for more (profile.html, in its language).
       var word = el.querySelector("[data-word]");
-      word.textContent = count === 1 ? word.dataset.one || "follower" : word.dataset.other || "followers";
+      var said = count === 1 ? word.dataset.one : word.dataset.other;
+      if (said) word.textContent = said;
     });
   }
 

@@ -23,10 +23,18 @@
   var gesture = null; // {kind: "pan"|"pinch"|"swipe", ...}
   var lastTap = 0;
 
-  function el(tag, className, text) {
+  // The page's words (static/app.js, read when first used; English when it is missing).
+  function text(message, values) {
+    if (window.dreamfeedText) return window.dreamfeedText(message, values);
+    return message.replace(/%\((\w+)\)s/g, function (all, name) {
+      return values && name in values ? String(values[name]) : all;
+    });
+  }
+
+  function el(tag, className, content) {
     var node = document.createElement(tag);
     if (className) node.className = className;
-    if (text) node.textContent = text;
+    if (content) node.textContent = content;
     return node;
   }
 
@@ -52,21 +60,21 @@
     var bar = el("div", "viewer-bar");
     var counter = el("span", "viewer-counter");
     counter.setAttribute("aria-live", "polite");
-    var zoomButton = button("viewer-zoom", "Zoom in", "+");
-    var close = button("viewer-close", "Close", "\u00d7");
+    var zoomButton = button("viewer-zoom", text("Zoom in"), "+");
+    var close = button("viewer-close", text("Close"), "\u00d7");
     bar.append(counter, zoomButton, close);
     var stage = el("div", "viewer-stage");
     var img = el("img", "viewer-image");
     img.decoding = "async";
     img.draggable = false;
     stage.appendChild(img);
-    var prev = button("viewer-prev", "Previous image", "\u2039");
-    var next = button("viewer-next", "Next image", "\u203a");
+    var prev = button("viewer-prev", text("Previous image"), "\u2039");
+    var next = button("viewer-next", text("Next image"), "\u203a");
     var info = el("div", "viewer-info");
     var alt = el("p", "viewer-alt");
     var prompt = el("p", "viewer-prompt");
     var made = el("p", "viewer-made");
-    var open = el("a", "viewer-open", "Open post");
+    var open = el("a", "viewer-open", text("Open post"));
     info.append(alt, prompt, made, open);
     root.append(title, bar, stage, prev, next, info);
     document.body.appendChild(root);
@@ -148,17 +156,19 @@
     viewer.img.src = image.url;
     fit();
     if (viewer.img.complete) viewer.stage.classList.remove("loading");
-    var by = state.data.author ? " by " + state.data.author : "";
-    viewer.title.textContent = "Image " + (state.index + 1) + " of " + images.length + by;
+    var place = { number: state.index + 1, total: images.length, name: state.data.author };
+    viewer.title.textContent = state.data.author
+      ? text("Image %(number)s of %(total)s by %(name)s", place)
+      : text("Image %(number)s of %(total)s", place);
     viewer.counter.textContent = many ? (state.index + 1) + " / " + images.length : "";
     viewer.prev.hidden = !many;
     viewer.next.hidden = !many;
     viewer.prev.disabled = state.index === 0;
     viewer.next.disabled = state.index === images.length - 1;
-    viewer.alt.textContent = image.alt || "No description.";
+    viewer.alt.textContent = image.alt || text("No description.");
     viewer.alt.classList.toggle("missing", !image.alt);
-    setLine(viewer.prompt, "Prompt", state.data.prompt);
-    setLine(viewer.made, "Made with", state.data.made);
+    setLine(viewer.prompt, text("Prompt"), state.data.prompt);
+    setLine(viewer.made, text("Made with"), state.data.made);
     viewer.open.href = state.data.path;
     viewer.open.hidden = !state.data.path || samePage(state.data.path);
   }
@@ -179,12 +189,12 @@
 
   window.addEventListener("resize", function () { if (state) { fit(); clamp(); apply(); } });
 
-  function setLine(node, label, text) {
+  function setLine(node, label, value) {
     node.textContent = "";
-    node.hidden = !text;
-    if (!text) return;
+    node.hidden = !value;
+    if (!value) return;
     var strong = el("span", "viewer-label", label);
-    node.append(strong, " ", text);
+    node.append(strong, " ", value);
   }
 
   function samePage(path) {
@@ -206,7 +216,7 @@
     img.style.transform = zoom.scale === 1 ? ""
       : "translate(" + zoom.x + "px, " + zoom.y + "px) scale(" + zoom.scale + ")";
     viewer.stage.classList.toggle("zoomed", zoom.scale > 1);
-    var label = zoom.scale > 1 ? "Zoom out" : "Zoom in";
+    var label = zoom.scale > 1 ? text("Zoom out") : text("Zoom in");
     viewer.zoomButton.setAttribute("aria-label", label);
     viewer.zoomButton.title = label;
     viewer.zoomButton.firstChild.textContent = zoom.scale > 1 ? "\u2212" : "+";

@@ -22,6 +22,7 @@ from server.handlers.errors import retry_headers, status_for
 from server.handlers.session import render, require_user
 from server.handlers.web import compose
 from server.handlers.web.common import field, page_message, refused, see_other, wants_json
+from server.i18n import N_
 from server.services.accounts import alt_text
 from server.services.accounts.web_sessions import SignedIn
 from server.services.errors import InvalidInput, ServiceError
@@ -71,7 +72,7 @@ async def describe(request: web.Request) -> web.StreamResponse:
     include_prompt = media_id is not None and bool(field(form, f"describe_prompt_{media_id}"))
     try:
         if media_id is None:
-            raise InvalidInput("choose an image to describe")
+            raise InvalidInput(N_("choose an image to describe"))
         draft = await describe_service.draft_description(
             request.app[appkeys.SERVICES], user.account_id, media_id,
             include_prompt=include_prompt)

@@ -89,6 +89,13 @@ def page_message(exc: ServiceError) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
+def said(exc: ServiceError) -> str:
+    """A refusal's own words in the request's language, as the service wrote them (no
+    capital or full stop added): for a script that makes the sentence itself, for words set
+    inside a page's own sentence, and for the admin pages' notices. The English is str(exc)."""
+    return _(exc.template, **exc.values)
+
+
 def failed(request: web.Request, message: str, *, status: int = 422) -> web.Response:
     """A refused action: JSON for scripts, otherwise a small page saying why."""
     if wants_json(request):

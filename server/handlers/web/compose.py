@@ -23,7 +23,7 @@ from multidict import MultiDictProxy
 from server import appkeys
 from server.handlers.errors import retry_headers, status_for
 from server.handlers.session import current_user, render, require_user
-from server.handlers.web.common import field, see_other, wants_json
+from server.handlers.web.common import field, said, see_other, wants_json
 from server.i18n import N_, gettext
 from server.services.accounts import alt_text, preferences
 from server.services.accounts.web_sessions import SignedIn
@@ -114,14 +114,14 @@ async def _context(request: web.Request, user: SignedIn, carry: Carry,
             parent = await composer.parent_post(services, carry.in_reply_to, user.account_id)
         except NotFound as exc:
             status, carry = 404, Carry(None, carry.remix_of, carry.remix_image, carry.purpose)
-            errors.append(f"You cannot reply to that post: {exc}")
+            errors.append(gettext("You cannot reply to that post: %(reason)s", reason=said(exc)))
     if carry.remix_of is not None:
         try:
             remix = await composer.remix(services, carry.remix_of, user.account_id)
         except (NotFound, Conflict, Forbidden) as exc:
             status = status_for(exc)
             carry = Carry(carry.in_reply_to, None, False, carry.purpose)
-            errors.append(f"You cannot remix that post: {exc}")
+            errors.append(gettext("You cannot remix that post: %(reason)s", reason=said(exc)))
     quote = None
     if carry.quote_of is not None:
         try:
@@ -132,14 +132,14 @@ async def _context(request: web.Request, user: SignedIn, carry: Carry,
         except (NotFound, Forbidden) as exc:
             status, quote = status_for(exc), None
             carry = Carry(carry.in_reply_to, carry.remix_of, carry.remix_image, carry.purpose)
-            errors.append(f"You cannot quote that post: {exc}")
+            errors.append(gettext("You cannot quote that post: %(reason)s", reason=said(exc)))
     if generation_id is not None:
         try:
             view = await generation_service.get_generation(services, generation_id,
                                                    account_id=user.account_id)
         except NotFound as exc:
             status = 404
-            errors.append(str(exc))
+            errors.append(said(exc))
     options = composer.options(services)
     chosen = await preferences.preferences(services, user.account_id)  # the form's defaults
     given = dict(values or {})
@@ -277,7 +277,7 @@ async def generate(request: web.Request) -> web.StreamResponse:
         return await _refused(request, user, carry, None, values, exc)
     url = carry.page_url(generation=view.id)
     if wants_json(request):
-        return web.json_response({"ok": True, **composer.generation_json(view), "url": url,
+        return web.json_response({"ok": True, **_generation_json(view), "url": url,
                                   "poll_url": f"/compose/generations/{view.id}"})
     return see_other(url)
 
@@ -293,10 +293,11 @@ async def _refused(request: web.Request, user: SignedIn, carry: Carry,
     counted = ""
     if isinstance(exc, PromptRefused) and quota.left is not None:
         # screen_prompt counts a refusal: probing the filters is not free. Say so.
-        counted = (f". Refused prompts count against your daily images: {quota.left} of "
-                   f"{quota.limit} left today.")
+        counted = ". " + gettext("Refused prompts count against your daily images: "
+                                 "%(left)s of %(limit)s left today.",
+                                 left=quota.left, limit=quota.limit)
     if wants_json(request):
-        return web.json_response({"ok": False, "error": str(exc) + counted, "kind": _kind(exc),
+        return web.json_response({"ok": False, "error": said(exc) + counted, "kind": _kind(exc),
                                   "quota": _quota_json(quota)},
                                  status=status, headers=headers)
     response = await _page(request, user, carry, generation_id, values=values,
@@ -308,7 +309,7 @@ async def _refused(request: web.Request, user: SignedIn, carry: Carry,
 def _headline(exc: ServiceError) -> str:
     # Service messages start lowercase (they also end CLI lines); the page shows a sentence,
     # in the reader's language where the catalogue has it (services mark theirs with N_).
-    message = gettext(str(exc))
+    message = said(exc)
     return message[:1].upper() + message[1:]
 
 
@@ -316,8 +317,8 @@ async def generation_state(request: web.Request) -> web.StreamResponse:
     """The job's state and, when done, its images: polled by compose.js. Owner only."""
     user = current_user(request)
     if user is None:  # a script cannot follow the sign-in redirect: say so
-        return web.json_response({"ok": False, "error": "you are signed out: sign in again"},
-                                 status=401)
+        return web.json_response(
+            {"ok": False, "error": gettext("you are signed out: sign in again")}, status=401)
     generation_id = parse_id(request.match_info["generation_id"])
     try:
         if generation_id is None:
@@ -325,9 +326,16 @@ async def generation_state(request: web.Request) -> web.StreamResponse:
         view = await generation_service.get_generation(request.app[appkeys.SERVICES], generation_id,
                                                account_id=user.account_id)
     except NotFound as exc:
-        return web.json_response({"ok": False, "error": str(exc)}, status=404)
-    return web.json_response({"ok": True, **composer.generation_json(view)},
+        return web.json_response({"ok": False, "error": said(exc)}, status=404)
+    return web.json_response({"ok": True, **_generation_json(view)},
                              headers={"Cache-Control": "no-store"})
+
+
+def _generation_json(view: generation_service.GenerationView) -> dict[str, Any]:
+    """The generation for compose.js, its state's label in the reader's language."""
+    answer = composer.generation_json(view)
+    answer["label"] = gettext(answer["label"])
+    return answer
 
 
 # --- posting ---------------------------------------------------------------------------------

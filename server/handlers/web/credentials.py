@@ -9,6 +9,7 @@ from aiohttp import web
 
 from server import appkeys
 from server.handlers.session import render
+from server.i18n import gettext as _
 from server.services.errors import NotFound
 from server.services.media import credentials
 from storage.ids import parse_id
@@ -17,12 +18,12 @@ from storage.ids import parse_id
 async def credentials_page(request: web.Request) -> web.StreamResponse:
     media_id = parse_id(request.match_info["media_id"])
     if media_id is None:
-        raise web.HTTPNotFound(text="no such image")
+        raise web.HTTPNotFound(text=_("no such image"))
     try:
         report = await credentials.media_report(request.app[appkeys.SERVICES], media_id,
                                                 request.match_info["secret"])
     except NotFound:
-        raise web.HTTPNotFound(text="no such image") from None
+        raise web.HTTPNotFound(text=_("no such image")) from None
     return render(request, "credentials.html", {"report": report, "media_id": media_id})
 
 

@@ -11,6 +11,7 @@ from server import appkeys
 from server.handlers.session import render, require_user
 from server.handlers.web.common import done, refused
 from server.handlers.web.compose import Carry
+from server.i18n import N_
 from server.services.errors import NotFound, ServiceError
 from server.services.generation import drafts as draft_service
 from server.services.reading import drafts as drafts_reading
@@ -33,7 +34,7 @@ async def discard(request: web.Request) -> web.StreamResponse:
     media_id = parse_id(request.match_info["media_id"])
     try:
         if media_id is None:
-            raise NotFound("there is no such draft of yours")
+            raise NotFound(N_("there is no such draft of yours"))
         await draft_service.discard_draft(request.app[appkeys.SERVICES], user.account_id,
                                           media_id)
     except ServiceError as exc:

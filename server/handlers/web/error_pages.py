@@ -16,6 +16,7 @@ from aiohttp.typedefs import Handler
 
 from server.handlers.api.common import is_api_path
 from server.handlers.session import render
+from server.i18n import gettext
 from server.middlewares import REQUEST_ID
 from server.services.availability import database_down
 
@@ -35,7 +36,8 @@ def _sentence(text: str) -> str:
     """aiohttp's default text ("405: Method Not Allowed") without its number, or a
     handler's words, as a sentence."""
     number, _, rest = text.partition(": ")
-    text = (rest if number.isdigit() and rest else text).strip() or "That request was refused"
+    text = (rest if number.isdigit() and rest else text).strip() \
+        or gettext("That request was refused")
     text = text[0].upper() + text[1:]
     return text if text.endswith((".", "!", "?")) else text + "."
 

@@ -133,7 +133,7 @@ async def discover_page(request: web.Request) -> web.StreamResponse:
     try:
         offset = int(request.query.get("offset", "0"))
     except ValueError:
-        raise web.HTTPBadRequest(text="offset must be a number") from None
+        raise web.HTTPBadRequest(text=_("offset must be a number")) from None
     page = await discover.popular(_services(request),
                                   viewer_account_id=user.account_id if user else None,
                                   offset=offset)
@@ -168,7 +168,7 @@ async def notifications_page(request: web.Request) -> web.StreamResponse:
     try:
         page = await feeds.notifications(services, user.username, user.account_id, page_query)
     except NotFound:
-        raise web.HTTPNotFound(text="no such account") from None
+        raise web.HTTPNotFound(text=_("no such account")) from None
     extra: dict[str, Any] = {}
     if first_page:
         shown = [n.id for n in page.notifications]

@@ -9,6 +9,8 @@ from aiohttp import web
 from server import appkeys
 from server.handlers.session import render, require_user
 from server.handlers.web.common import field, refused, see_other, wants_json
+from server.i18n import N_
+from server.i18n import gettext as _
 from server.services.accounts import interaction_settings
 from server.services.errors import ServiceError
 from server.services.statuses import interaction_approvals
@@ -16,7 +18,8 @@ from server.services.statuses.interaction_policy import CHOICE_LABELS, CHOSEN
 from server.services.statuses.quotes import APPROVAL_LABELS, DEFAULT_KEY
 from storage.ids import parse_id
 
-VERBS = {"reply": "reply", "announce": "boost", "like": "like"}
+# Translated where a page shows them.
+VERBS = {"reply": N_("reply"), "announce": N_("boost"), "like": N_("like")}
 
 
 async def settings_form(request: web.Request) -> web.StreamResponse:
@@ -49,7 +52,8 @@ async def requests_page(request: web.Request) -> web.StreamResponse:
     pending = await interaction_approvals.pending_requests(request.app[appkeys.SERVICES],
                                                            user.username)
     return render(request, "interaction_requests.html", {
-        "requests": pending, "verbs": VERBS, "done": request.query.get("done", "")})
+        "requests": pending, "verbs": {kind: _(verb) for kind, verb in VERBS.items()},
+        "done": request.query.get("done", "")})
 
 
 async def decide(request: web.Request) -> web.StreamResponse:
@@ -59,7 +63,7 @@ async def decide(request: web.Request) -> web.StreamResponse:
     services = request.app[appkeys.SERVICES]
     try:
         if request_id is None:
-            raise web.HTTPNotFound(text="no such request")
+            raise web.HTTPNotFound(text=_("no such request"))
         if decision == "approve":
             await interaction_approvals.approve(services, user.username, request_id)
         else:

@@ -17,6 +17,8 @@ from multidict import MultiDictProxy
 from server import appkeys
 from server.handlers.session import render, require_user
 from server.handlers.web.common import failed, field, page_message, refused, see_other
+from server.i18n import N_, ngettext
+from server.i18n import gettext as _
 from server.services.context import Services
 from server.services.errors import InvalidInput, NotFound, ServiceError
 from server.services.reading import feeds
@@ -26,11 +28,13 @@ from storage.ids import parse_id
 from storage.pagination import InvalidPage, parse_page
 
 HANDLE_LIMIT = 400
+# Translated where the pages show them.
 POLICY_LABELS = {
-    "list": "Replies to members of the list",
-    "followed": "Replies to anyone you follow",
-    "none": "No replies to others",
+    "list": N_("Replies to members of the list"),
+    "followed": N_("Replies to anyone you follow"),
+    "none": N_("No replies to others"),
 }
+ONLY_FOLLOWED = N_("Only accounts you follow can be in a list.")
 
 
 def _services(request: web.Request) -> Services:
@@ -40,7 +44,7 @@ def _services(request: web.Request) -> Services:
 def _list_id(request: web.Request) -> int:
     found = parse_id(request.match_info["id"])
     if found is None:
-        raise web.HTTPNotFound(text="no such list")
+        raise web.HTTPNotFound(text=_("no such list"))
     return found
 
 
@@ -50,7 +54,7 @@ def _checked(form: MultiDictProxy[Any], name: str) -> bool:
 
 
 def _not_found(request: web.Request) -> web.Response:
-    return failed(request, "That list does not exist, or it is not yours.", status=404)
+    return failed(request, _("That list does not exist, or it is not yours."), status=404)
 
 
 # --- the lists -------------------------------------------------------------------------------
@@ -80,16 +84,18 @@ async def create(request: web.Request) -> web.StreamResponse:
 
 def _message(exc: ServiceError) -> str:
     """The service speaks Mastodon's API words ("Validation failed: Title can't be blank");
-    a page says it plainly."""
+    a page says it plainly, in the reader's language."""
     text = str(exc)
     if "Title can't be blank" in text:
-        return "Give the list a name."
+        return _("Give the list a name.")
     if "Title is too long" in text:
-        return f"A list's name is at most {list_service.MAX_TITLE} characters."
+        return ngettext("A list's name is at most %(num)s character.",
+                        "A list's name is at most %(num)s characters.", list_service.MAX_TITLE)
     if "at most" in text and "lists" in text:
-        return f"You can have at most {list_service.MAX_LISTS} lists."
+        return ngettext("You can have at most %(num)s list.",
+                        "You can have at most %(num)s lists.", list_service.MAX_LISTS)
     if "replies_policy" in text:
-        return "Choose which replies the list shows."
+        return _("Choose which replies the list shows.")
     return page_message(exc)
 
 
@@ -180,7 +186,7 @@ async def member_action(request: web.Request) -> web.StreamResponse:
     if query:
         back += "?" + urlencode({"q": query})
     if account_id is None:
-        return failed(request, "Which account? The form named none.", status=400)
+        return failed(request, _("Which account? The form named none."), status=400)
     action = list_service.add_members if request.match_info["action"] == "add" \
         else list_service.remove_members
     try:
@@ -189,7 +195,7 @@ async def member_action(request: web.Request) -> web.StreamResponse:
         if "only followed" in str(exc):
             sep = "&" if "?" in back else "?"
             return see_other(back + sep + urlencode(
-                {"error": "Only accounts you follow can be in a list."}))
+                {"error": _(ONLY_FOLLOWED)}))
         return _not_found(request)
     except ServiceError as exc:
         return refused(request, exc)
@@ -203,7 +209,7 @@ async def membership_page(request: web.Request) -> web.StreamResponse:
     user = require_user(request)
     handle = request.query.get("account", "")[:HANDLE_LIMIT].strip()
     if not handle:
-        return failed(request, "Which account? The link named none.", status=400)
+        return failed(request, _("Which account? The link named none."), status=400)
     try:
         view = await list_views.membership(_services(request), user.account_id, handle)
     except NotFound as exc:
@@ -231,7 +237,7 @@ async def set_membership(request: web.Request) -> web.StreamResponse:
                                                   [view.account.id])
     except NotFound as exc:
         if "only followed" in str(exc):
-            return failed(request, "Only accounts you follow can be in a list.", status=422)
+            return failed(request, _(ONLY_FOLLOWED), status=422)
         return failed(request, page_message(exc), status=404)
     except InvalidInput as exc:
         return refused(request, exc)

@@ -17,6 +17,8 @@ from aiohttp import web
 
 from server import appkeys
 from server.handlers.session import current_user
+from server.handlers.web.common import said
+from server.i18n import gettext as _
 from server.services.errors import InvalidInput, NotFound
 from server.services.reading import live
 from storage.ids import parse_id
@@ -35,7 +37,7 @@ def _post_id(request: web.Request) -> int | None:
         return None
     post_id = parse_id(raw)
     if post_id is None:
-        raise web.HTTPBadRequest(text="post must be a post id")
+        raise web.HTTPBadRequest(text=_("post must be a post id"))
     return post_id
 
 
@@ -48,15 +50,15 @@ async def stream(request: web.Request) -> web.StreamResponse:
     user = current_user(request)
     if user is None:
         # EventSource cannot follow a sign-in page: a plain 401 ends its retries' purpose.
-        raise web.HTTPUnauthorized(text="sign in first")
+        raise web.HTTPUnauthorized(text=_("sign in first"))
     services = request.app[appkeys.SERVICES]
     try:
         watch = await live.open_watch(services, user, timeline=request.query.get("timeline"),
                                       post_id=_post_id(request))
     except InvalidInput as exc:
-        raise web.HTTPBadRequest(text=str(exc)) from None
+        raise web.HTTPBadRequest(text=said(exc)) from None
     except NotFound:
-        raise web.HTTPNotFound(text="no such post") from None
+        raise web.HTTPNotFound(text=_("no such post")) from None
     response = web.StreamResponse(headers={
         "Content-Type": "text/event-stream", "Cache-Control": "no-store",
         # nginx and friends must pass each event on at once.

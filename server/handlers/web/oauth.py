@@ -5,7 +5,8 @@ asks for, and Authorize or Deny (a CSRF-checked form POST to the same path).
 Authorizing sends the browser to the app's redirect URI with `code` and `state`; denying
 with `error=access_denied`. With the out-of-band URI (urn:ietf:wg:oauth:2.0:oob) the code is
 shown for the person to paste into the app. `force_login` asks for the password again (to
-authorize another account); `lang` is accepted, and the page is in English.
+authorize another account); `lang` is accepted, and the page is in the reader's language
+(as every page: server.handlers.web.settings_language).
 
 The page's Content-Security-Policy has no form-action: browsers apply it to the form's
 redirect too, and the redirect goes to the app (another origin, often a custom scheme), as
@@ -22,7 +23,8 @@ from aiohttp import web
 
 from server import appkeys
 from server.handlers.session import current_user, render, require_user
-from server.handlers.web.common import see_other
+from server.handlers.web.common import said, see_other
+from server.i18n import gettext as _
 from server.middlewares import content_security_policy
 from server.services.accounts.web_sessions import SignedIn
 from server.services.oauth import authorizations
@@ -59,7 +61,7 @@ def _refused(request: web.Request, exc: AuthorizationRefused) -> web.Response:
     if location is not None:
         return see_other(location)
     return _private(request, render(request, "auth_error.html", {
-        "title": "Authorization failed", "message": exc.description}, status=400))
+        "title": _("Authorization failed"), "message": said(exc)}, status=400))
 
 
 async def _check(request: web.Request,

@@ -57,7 +57,7 @@ MAX_ID = 2**63 - 1  # ids are signed 64-bit: a longer number names no post
 def _status_id(request: web.Request) -> int:
     status_id = int(request.match_info["status_id"])  # the routes only match digits
     if status_id > MAX_ID:
-        raise web.HTTPNotFound(text="no such post")
+        raise web.HTTPNotFound(text=_("no such post"))
     return status_id
 
 

@@ -24,6 +24,7 @@ from server.handlers.caching import (
 )
 from server.handlers.responses import wants_activity
 from server.handlers.session import current_user, render
+from server.i18n import gettext as _
 from server.render import syndication
 from server.services.accounts import users as account_service
 from server.services.caching.documents import account_tag
@@ -59,7 +60,7 @@ def _max_id(request: web.Request) -> int | None:
     raw = request.query.get("max_id", "")
     value = parse_id(raw)
     if raw and value is None:
-        raise web.HTTPBadRequest(text="max_id must be a post id")
+        raise web.HTTPBadRequest(text=_("max_id must be a post id"))
     return value
 
 
@@ -137,7 +138,7 @@ async def remote_profile(request: web.Request) -> web.StreamResponse:
         try:
             view = await profiles.profile(services, acct)
         except NotFound:
-            raise web.HTTPNotFound(text="no such account known here") from None
+            raise web.HTTPNotFound(text=_("no such account known here")) from None
         raise web.HTTPFound(view.actor_uri)  # the actor lives on its own server
     return await _profile_page(request, acct)
 
@@ -147,7 +148,7 @@ async def _local_view(request: web.Request) -> profiles.ProfileView:
     try:
         return await profiles.profile(request.app[appkeys.SERVICES], username)
     except NotFound:
-        raise web.HTTPNotFound(text=f"no account named {username!r} here") from None
+        raise web.HTTPNotFound(text=_("no account named %(name)r here", name=username)) from None
 
 
 async def follow_list(request: web.Request) -> web.StreamResponse:
@@ -179,7 +180,7 @@ async def _feed(request: web.Request, extension: str) -> web.StreamResponse:
         try:
             feed, entries = await profiles.feed(services, username, self_url)
         except NotFound:
-            raise web.HTTPNotFound(text=f"no feed for {username!r} here") from None
+            raise web.HTTPNotFound(text=_("no feed for %(name)r here", name=username)) from None
         if extension == "rss":
             body, content_type = syndication.rss(feed, entries), syndication.RSS_CONTENT_TYPE
         else:

@@ -17,10 +17,13 @@ from server.handlers.web.common import (
     field,
     page_message,
     refused,
+    said,
     see_other,
     wants_json,
 )
 from server.handlers.web.compose import VISIBILITY_CHOICES
+from server.i18n import N_
+from server.i18n import gettext as _
 from server.services.accounts.web_sessions import SignedIn
 from server.services.errors import NotFound, ServiceError
 from server.services.reading.quote_cards import target_card
@@ -31,7 +34,7 @@ from storage.ids import parse_id
 def _id(request: web.Request, name: str) -> int:
     value = parse_id(request.match_info[name])
     if value is None:
-        raise web.HTTPNotFound(text="no such post")
+        raise web.HTTPNotFound(text=_("no such post"))
     return value
 
 
@@ -42,7 +45,7 @@ async def _page(request: web.Request, user: SignedIn, status_id: int, *,
         card, offer = await target_card(request.app[appkeys.SERVICES], status_id,
                                         user.account_id)
     except NotFound as exc:
-        raise web.HTTPNotFound(text=str(exc)) from None
+        raise web.HTTPNotFound(text=said(exc)) from None
     return render(request, "quote.html", {
         "card": card, "offer": offer, "status_id": status_id,
         "denied": offer.verdict == quotes.DENIED,
@@ -95,11 +98,11 @@ async def authorization(request: web.Request) -> web.StreamResponse:
     quote_id = parse_id(request.match_info["quote_id"])
     try:
         if quote_id is None:
-            raise NotFound("no such quote authorization")
+            raise NotFound(N_("no such quote authorization"))
         document = await quotes.authorization_document(
             request.app[appkeys.SERVICES], request.match_info["username"], quote_id)
     except NotFound:
-        raise web.HTTPNotFound(text="no such quote authorization") from None
+        raise web.HTTPNotFound(text=_("no such quote authorization")) from None
     return activity_response(document)
 
 

@@ -13,6 +13,7 @@ from aiohttp import web
 from server import appkeys
 from server.handlers.session import current_user, render
 from server.handlers.web.common import failed, refused
+from server.i18n import gettext as _
 from server.services.errors import RateLimited
 from server.services.reading import profiles, search
 from storage.pagination import InvalidPage, parse_page
@@ -34,8 +35,8 @@ async def search_page(request: web.Request) -> web.StreamResponse:
         page = parse_page(request.query, default=search.PAGE_SIZE, maximum=search.PAGE_SIZE)
         offset = max(int(request.query.get("offset") or 0), 0)
     except (InvalidPage, ValueError):
-        return failed(request, "That page of results does not exist. Start the search again "
-                               "from the search box.", status=400)
+        return failed(request, _("That page of results does not exist. Start the search again "
+                                 "from the search box."), status=400)
     try:
         results = await search.search(services, request.query.get("q", ""), kind,
                                       viewer_account_id=viewer, page=page, offset=offset)

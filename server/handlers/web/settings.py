@@ -24,7 +24,7 @@ from server.handlers.web.common import (
     see_other,
     wants_json,
 )
-from server.i18n import N_
+from server.i18n import N_, gettext
 from server.middlewares import CLIENT_IP
 from server.services.accounts import posting_language, profile_settings, web_sessions
 from server.services.accounts.web_sessions import SignedIn
@@ -156,7 +156,7 @@ async def profile_image(request: web.Request) -> web.StreamResponse:
     except MediaStoreUnavailable as exc:
         raise store_unavailable(exc) from None
     if opened is None:
-        raise web.HTTPNotFound(text="no such image")
+        raise web.HTTPNotFound(text=gettext("no such image"))
     return await stream_file(request, opened, "image/jpeg", {
         "Cache-Control": IMMUTABLE, "Access-Control-Allow-Origin": "*",
         "X-Content-Type-Options": "nosniff"})

@@ -16,6 +16,7 @@ from server import appkeys
 from server.handlers.errors import retry_headers, status_for
 from server.handlers.session import clear_session_cookie, render, require_user
 from server.handlers.web.common import field, page_message, see_other
+from server.i18n import N_
 from server.middlewares import CLIENT_IP
 from server.services.accounts import account_deletion, moves, preferences, web_sessions
 from server.services.accounts.preferences import PreferencesChange
@@ -23,15 +24,16 @@ from server.services.accounts.web_sessions import SignedIn
 from server.services.errors import ServiceError
 
 HANDLE_LIMIT = 400
+# Translated where the page shows them.
 VISIBILITY_LABELS = {
-    "public": ("Public", "Anyone, shown in public timelines"),
-    "unlisted": ("Unlisted", "Anyone with the link, not in public timelines"),
-    "private": ("Followers only", "Only your followers"),
+    "public": (N_("Public"), N_("Anyone, shown in public timelines")),
+    "unlisted": (N_("Unlisted"), N_("Anyone with the link, not in public timelines")),
+    "private": (N_("Followers only"), N_("Only your followers")),
 }
 EXPAND_LABELS = {
-    "default": "Blur images marked sensitive until I click them",
-    "show_all": "Always show images, even those marked sensitive",
-    "hide_all": "Blur every image until I click it",
+    "default": N_("Blur images marked sensitive until I click them"),
+    "show_all": N_("Always show images, even those marked sensitive"),
+    "hide_all": N_("Blur every image until I click it"),
 }
 
 

@@ -15,18 +15,21 @@ from server import appkeys
 from server.handlers.errors import status_for
 from server.handlers.session import render, require_user
 from server.handlers.web.common import field, page_message, see_other
+from server.i18n import N_
+from server.i18n import gettext as _
 from server.services.errors import InvalidInput, NotFound, ServiceError
 from server.services.social import filters
 from server.services.social.filters import FilterChange, FilterView
 from storage.ids import parse_id
 
-CONTEXT_LABELS = {"home": "Home timeline and lists", "notifications": "Notifications",
-                  "public": "Public timelines and hashtags", "thread": "Conversations",
-                  "account": "Profiles"}
+# Translated where the pages show them.
+CONTEXT_LABELS = {"home": N_("Home timeline and lists"), "notifications": N_("Notifications"),
+                  "public": N_("Public timelines and hashtags"), "thread": N_("Conversations"),
+                  "account": N_("Profiles")}
 # Mastodon's web app offers these durations.
-EXPIRY_CHOICES = (("", "Never"), ("1800", "30 minutes"), ("3600", "1 hour"),
-                  ("21600", "6 hours"), ("43200", "12 hours"), ("86400", "1 day"),
-                  ("604800", "1 week"))
+EXPIRY_CHOICES = (("", N_("Never")), ("1800", N_("30 minutes")), ("3600", N_("1 hour")),
+                  ("21600", N_("6 hours")), ("43200", N_("12 hours")), ("86400", N_("1 day")),
+                  ("604800", N_("1 week")))
 KEEP = "keep"  # the edit form's "leave the expiry as it is"
 
 
@@ -54,7 +57,7 @@ def _expiry(raw: str) -> int | None:
     try:
         return int(raw)
     except ValueError:
-        raise InvalidInput("choose when the filter expires from the list") from None
+        raise InvalidInput(N_("choose when the filter expires from the list")) from None
 
 
 def _context(request: web.Request, **more: Any) -> dict[str, Any]:
@@ -95,7 +98,7 @@ async def _edit_page(request: web.Request, view: FilterView, form: dict[str, Any
 async def _mine(request: web.Request, username: str) -> FilterView:
     filter_id = parse_id(request.match_info["filter_id"])
     if filter_id is None:
-        raise NotFound("you have no such filter")
+        raise NotFound(N_("you have no such filter"))
     return await filters.get_filter(request.app[appkeys.SERVICES], username, filter_id)
 
 
@@ -104,7 +107,7 @@ async def edit_form(request: web.Request) -> web.StreamResponse:
     try:
         view = await _mine(request, user.username)
     except NotFound:
-        raise web.HTTPNotFound(text="You have no such filter.") from None
+        raise web.HTTPNotFound(text=_("You have no such filter.")) from None
     return await _edit_page(request, view, _values(view))
 
 
@@ -114,7 +117,7 @@ async def update_filter(request: web.Request) -> web.StreamResponse:
     try:
         view = await _mine(request, user.username)
     except NotFound:
-        raise web.HTTPNotFound(text="You have no such filter.") from None
+        raise web.HTTPNotFound(text=_("You have no such filter.")) from None
     keep = values["expires_in"] == KEEP
     try:
         await filters.update_filter(
@@ -134,7 +137,7 @@ async def delete_filter(request: web.Request) -> web.StreamResponse:
     filter_id = parse_id(request.match_info["filter_id"])
     try:
         if filter_id is None:
-            raise NotFound("you have no such filter")
+            raise NotFound(N_("you have no such filter"))
         await filters.remove_filter(request.app[appkeys.SERVICES], user.username, filter_id)
     except ServiceError as exc:
         return await filters_page(request, error=page_message(exc), status=status_for(exc))

@@ -27,6 +27,7 @@ from server.handlers.web.common import (
     refused,
     wants_json,
 )
+from server.i18n import N_
 from server.i18n import gettext as _
 from server.services.accounts.web_sessions import SignedIn
 from server.services.errors import (
@@ -43,11 +44,12 @@ from storage.pagination import InvalidPage, Page, parse_page
 HANDLE_LIMIT = 400
 REPORT_POSTS = 20
 REQUESTS_PAGE = 40
+# Translated where the report form shows them.
 CATEGORY_LABELS = {
-    "spam": "Spam: ads, scams, repetitive or misleading links",
-    "legal": "Illegal content",
-    "violation": "It breaks this server's rules",
-    "other": "Something else",
+    "spam": N_("Spam: ads, scams, repetitive or misleading links"),
+    "legal": N_("Illegal content"),
+    "violation": N_("It breaks this server's rules"),
+    "other": N_("Something else"),
 }
 
 
@@ -58,7 +60,7 @@ def _mute_duration(form: MultiDictProxy[Any]) -> int | None:
     try:
         return int(raw)
     except ValueError:
-        raise InvalidInput("the mute's duration must be a number of seconds") from None
+        raise InvalidInput(N_("the mute's duration must be a number of seconds")) from None
 
 
 async def _act(request: web.Request, user: SignedIn, action: str,
@@ -155,7 +157,8 @@ async def _report_form(request: web.Request, user: SignedIn, handle: str,
         with suppress(NotFound):  # the post the report started from, older than the list
             own.insert(0, (await timelines.thread(services, status_id, user.username)).status)
     return render(request, "report.html", {
-        "profile": view, "posts": own, "chosen": chosen, "categories": CATEGORY_LABELS,
+        "profile": view, "posts": own, "chosen": chosen,
+        "categories": {key: _(label) for key, label in CATEGORY_LABELS.items()},
         "error": error, "values": values or {}, "done": None}, status=status)
 
 

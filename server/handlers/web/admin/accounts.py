@@ -18,7 +18,9 @@ from server.handlers.web.admin.common import (
     require_admin,
     services,
 )
-from server.handlers.web.common import field
+from server.handlers.web.common import field, said
+from server.i18n import N_
+from server.i18n import gettext as _
 from server.services.accounts.web_sessions import SignedIn
 from server.services.errors import InvalidInput, NotFound
 from server.services.generation import prompt_moderation
@@ -26,12 +28,19 @@ from server.services.moderation import account_moderation
 from server.services.reading import admin_console
 
 MAX_REASON = 500
-# action -> (service function, past tense, needs the "I understand" box)
+# action -> (service function, the notice saying it is done, needs the "I understand" box)
 MODERATION: dict[str, tuple[account_moderation.Moderate, str, bool]] = {
-    "suspend": (account_moderation.suspend, "suspended", True),
-    "unsuspend": (account_moderation.unsuspend, "unsuspended", False),
-    "silence": (account_moderation.silence, "silenced", False),
-    "unsilence": (account_moderation.unsilence, "unsilenced", False),
+    "suspend": (account_moderation.suspend, N_("%(account)s suspended"), True),
+    "unsuspend": (account_moderation.unsuspend, N_("%(account)s unsuspended"), False),
+    "silence": (account_moderation.silence, N_("%(account)s silenced"), False),
+    "unsilence": (account_moderation.unsilence, N_("%(account)s unsilenced"), False),
+}
+# (switched on, changed) -> the generation switch's notice.
+GENERATION_NOTICES = {
+    (True, True): N_("generation enabled for @%(username)s"),
+    (False, True): N_("generation disabled for @%(username)s"),
+    (True, False): N_("generation was already enabled for @%(username)s"),
+    (False, False): N_("generation was already disabled for @%(username)s"),
 }
 
 
@@ -52,23 +61,23 @@ async def account_page(request: web.Request) -> web.Response:
     try:
         found = await admin_console.account_page(services(request), path_id(request))
     except NotFound as exc:
-        raise web.HTTPNotFound(text=str(exc)) from None
+        raise web.HTTPNotFound(text=said(exc)) from None
     return await page(request, "admin_account.html", "accounts", {"page": found})
 
 
 @action("/admin/accounts/{id}")
 async def moderate(request: web.Request, form: Form, user: SignedIn) -> str:
     name = request.match_info["action"]
-    function, done, destructive = MODERATION[name]
+    function, notice, destructive = MODERATION[name]
     if destructive:
         confirm(form)
     svc = services(request)
     summary = await admin_console.account_summary(svc, path_id(request))
     if summary.local and summary.id == user.account_id and name in ("suspend", "silence"):
-        raise InvalidInput("you cannot restrict your own account from here")
+        raise InvalidInput(N_("you cannot restrict your own account from here"))
     account = await function(svc, summary.uri, reason=field(form, "reason", MAX_REASON) or None,
                              actor_account_id=user.account_id)
-    return f"{account_moderation.handle_of(account, svc)} {done}"
+    return _(notice, account=account_moderation.handle_of(account, svc))
 
 
 @action("/admin/accounts/{id}")
@@ -77,13 +86,11 @@ async def generation(request: web.Request, form: Form, user: SignedIn) -> str:
     svc = services(request)
     summary = await admin_console.account_summary(svc, path_id(request))
     if not summary.local:
-        raise InvalidInput("image generation can only be switched for local users")
+        raise InvalidInput(N_("image generation can only be switched for local users"))
     changed = await prompt_moderation.set_generation(
         svc.db, summary.username, enabled=enabled, reason=field(form, "reason", MAX_REASON),
         actor_account_id=user.account_id)
-    state = "enabled" if enabled else "disabled"
-    return f"generation {state} for @{summary.username}" if changed \
-        else f"generation was already {state} for @{summary.username}"
+    return _(GENERATION_NOTICES[enabled, changed], username=summary.username)
 
 
 async def generation_page(request: web.Request) -> web.Response:
@@ -99,8 +106,7 @@ async def disable_by_name(request: web.Request, form: Form, user: SignedIn) -> s
     changed = await prompt_moderation.set_generation(
         services(request).db, username, enabled=False,
         reason=field(form, "reason", MAX_REASON), actor_account_id=user.account_id)
-    return f"generation disabled for @{username}" if changed \
-        else f"generation was already disabled for @{username}"
+    return _(GENERATION_NOTICES[False, changed], username=username)
 
 
 def setup_routes(app: web.Application) -> None:

@@ -20,7 +20,9 @@ from yarl import URL
 from server import appkeys
 from server.handlers.errors import status_for
 from server.handlers.session import render, require_user
-from server.handlers.web.common import failed, field, safe_next, see_other, wants_json
+from server.handlers.web.common import failed, field, safe_next, said, see_other, wants_json
+from server.i18n import N_
+from server.i18n import gettext as _
 from server.services.accounts.web_sessions import SignedIn
 from server.services.context import Services
 from server.services.errors import InvalidInput, ServiceError
@@ -30,17 +32,17 @@ from storage.pagination import Page
 
 MAX_MESSAGE = 300
 PAGE_SIZE = 30
-# (section key, path, label) of the admin sub-navigation.
+# (section key, path, label) of the admin sub-navigation; labels translated in page().
 SECTIONS = (
-    ("dashboard", "/admin", "Dashboard"),
-    ("reports", "/admin/reports", "Reports"),
-    ("accounts", "/admin/accounts", "Accounts"),
-    ("domains", "/admin/domains", "Domains"),
-    ("registrations", "/admin/registrations", "Sign-ups"),
-    ("invites", "/admin/invites", "Invites"),
-    ("generation", "/admin/generation", "Generation"),
-    ("deliveries", "/admin/deliveries", "Deliveries"),
-    ("audit", "/admin/audit", "Audit log"),
+    ("dashboard", "/admin", N_("Dashboard")),
+    ("reports", "/admin/reports", N_("Reports")),
+    ("accounts", "/admin/accounts", N_("Accounts")),
+    ("domains", "/admin/domains", N_("Domains")),
+    ("registrations", "/admin/registrations", N_("Sign-ups")),
+    ("invites", "/admin/invites", N_("Invites")),
+    ("generation", "/admin/generation", N_("Generation")),
+    ("deliveries", "/admin/deliveries", N_("Deliveries")),
+    ("audit", "/admin/audit", N_("Audit log")),
 )
 
 Form = MultiDictProxy[Any]
@@ -52,7 +54,7 @@ def require_admin(request: web.Request) -> SignedIn:
     user = require_user(request)
     if not user.admin:
         body = aiohttp_jinja2.render_string("error.html", request, {
-            "message": "This area is for the administrators of this instance."})
+            "message": _("This area is for the administrators of this instance.")})
         raise web.HTTPForbidden(text=body, content_type="text/html")
     return user
 
@@ -71,7 +73,8 @@ async def page(request: web.Request, template: str, section: str,
     require_admin(request)
     counts = await admin_console.dashboard(services(request))
     return render(request, template, {
-        **context, "section": section, "sections": SECTIONS, "counts": counts,
+        **context, "section": section, "counts": counts,
+        "sections": [(key, path, _(label)) for key, path, label in SECTIONS],
         "notice": _message(request, "notice"), "error": _message(request, "error")})
 
 
@@ -84,7 +87,9 @@ def with_message(path: str, key: str, message: str) -> str:
 
 def action(default: str) -> Callable[[Action], Handler]:
     """Wrap an admin action: admins only, the form read once, a ServiceError turned into an
-    error message; back to `next` (or `default`, formatted with the route's match_info)."""
+    error message; back to `next` (or `default`, formatted with the route's match_info).
+    Notices and errors are in the admin's language, as the service or action wrote them
+    (no capital added: they often start with a handle or a domain)."""
 
     def wrap(body: Action) -> Handler:
         async def handler(request: web.Request) -> web.StreamResponse:
@@ -95,8 +100,8 @@ def action(default: str) -> Callable[[Action], Handler]:
                 notice = await body(request, form, user)
             except ServiceError as exc:
                 if wants_json(request):
-                    return failed(request, str(exc), status=status_for(exc))
-                return see_other(with_message(back, "error", str(exc)))
+                    return failed(request, said(exc), status=status_for(exc))
+                return see_other(with_message(back, "error", said(exc)))
             if wants_json(request):
                 return web.json_response({"ok": True, "notice": notice})
             return see_other(with_message(back, "notice", notice))
@@ -110,7 +115,7 @@ def confirm(form: Form) -> None:
     """Destructive actions need the "I understand" box ticked (it is `required` in the page,
     so browsers ask before sending; this is for the rest)."""
     if field(form, "confirm") != "yes":
-        raise InvalidInput("tick “I understand” to confirm this action")
+        raise InvalidInput(N_("tick “I understand” to confirm this action"))
 
 
 def path_id(request: web.Request, name: str = "id") -> int:
@@ -123,7 +128,7 @@ def path_id(request: web.Request, name: str = "id") -> int:
 def form_id(form: Form, name: str) -> int:
     value = parse_id(field(form, name, 32))
     if value is None:
-        raise InvalidInput(f"{name} must be an id")
+        raise InvalidInput(N_("%(name)s must be an id"), name=name)
     return value
 
 

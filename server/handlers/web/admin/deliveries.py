@@ -15,6 +15,8 @@ from server.handlers.web.admin.common import (
     services,
 )
 from server.handlers.web.common import field
+from server.i18n import gettext as _
+from server.i18n import ngettext
 from server.services.accounts.web_sessions import SignedIn
 from server.services.moderation import dead_letters
 from storage.ids import parse_id
@@ -31,25 +33,21 @@ async def dead_page(request: web.Request) -> web.Response:
         "dead": found, "kind": kind})
 
 
-def _plural(count: int) -> str:
-    return f"{count} dead job{'' if count == 1 else 's'}"
-
-
 @action("/admin/deliveries")
 async def retry(request: web.Request, form: Form, user: SignedIn) -> str:
     ids = None if field(form, "all") == "yes" else [form_id(form, "id")]
     count = await dead_letters.retry(services(request).db, ids,
                                      actor_account_id=user.account_id)
     if ids is not None and not count:
-        return f"job {ids[0]} is not dead any more: nothing to retry"
-    return f"requeued {_plural(count)}"
+        return _("job %(id)s is not dead any more: nothing to retry", id=ids[0])
+    return ngettext("requeued %(num)s dead job", "requeued %(num)s dead jobs", count)
 
 
 @action("/admin/deliveries")
 async def purge(request: web.Request, form: Form, user: SignedIn) -> str:
     confirm(form)
     count = await dead_letters.purge(services(request).db, actor_account_id=user.account_id)
-    return f"purged {_plural(count)}"
+    return ngettext("purged %(num)s dead job", "purged %(num)s dead jobs", count)
 
 
 def setup_routes(app: web.Application) -> None:

@@ -14,6 +14,8 @@ from server.handlers.web.admin.common import (
     services,
 )
 from server.handlers.web.common import field
+from server.i18n import N_
+from server.i18n import gettext as _
 from server.services.accounts.web_sessions import SignedIn
 from server.services.moderation import domain_blocks
 from server.services.moderation.domain_policy import (
@@ -26,6 +28,16 @@ from server.services.moderation.domain_policy import (
 
 MAX_DOMAIN = 255
 MAX_COMMENT = 1000
+# (what blocking did, media rejected) -> the notice; the severity is shown as its code, as
+# the page's table shows it.
+BLOCK_NOTICES = {
+    ("created", False): N_("%(domain)s blocked: %(severity)s"),
+    ("created", True): N_("%(domain)s blocked: %(severity)s, media rejected"),
+    ("changed", False): N_("%(domain)s block updated: %(severity)s"),
+    ("changed", True): N_("%(domain)s block updated: %(severity)s, media rejected"),
+    ("same", False): N_("%(domain)s already blocked: %(severity)s"),
+    ("same", True): N_("%(domain)s already blocked: %(severity)s, media rejected"),
+}
 
 
 async def domain_page(request: web.Request) -> web.Response:
@@ -50,17 +62,17 @@ async def block(request: web.Request, form: Form, user: SignedIn) -> str:
         private_comment=field(form, "private_comment", MAX_COMMENT).strip(),
         actor_account_id=user.account_id)
     view = result.block
-    verb = "blocked" if result.created else "block updated" if result.changed \
-        else "already blocked"
-    media = ", media rejected" if view.reject_media else ""
-    return f"{view.domain} {verb}: {view.severity}{media}"
+    done = "created" if result.created else "changed" if result.changed else "same"
+    return _(BLOCK_NOTICES[done, view.reject_media], domain=view.domain,
+             severity=view.severity)
 
 
 @action("/admin/domains")
 async def unblock(request: web.Request, form: Form, user: SignedIn) -> str:
     view = await domain_blocks.unblock_domain(services(request), field(form, "domain", MAX_DOMAIN),
                                            actor_account_id=user.account_id)
-    return f"{view.domain} unblocked (was {view.severity})"
+    return _("%(domain)s unblocked (was %(severity)s)", domain=view.domain,
+             severity=view.severity)
 
 
 @action("/admin/domains")
@@ -68,7 +80,8 @@ async def allow(request: web.Request, form: Form, user: SignedIn) -> str:
     text = field(form, "domain", MAX_DOMAIN)
     added = await domain_blocks.allow_domain(services(request), text,
                                           actor_account_id=user.account_id)
-    return f"{normalize_domain(text)} {'allowed' if added else 'was already allowed'}"
+    notice = N_("%(domain)s allowed") if added else N_("%(domain)s was already allowed")
+    return _(notice, domain=normalize_domain(text))
 
 
 @action("/admin/domains")
@@ -78,7 +91,7 @@ async def disallow(request: web.Request, form: Form, user: SignedIn) -> str:
         confirm(form)  # in allow-list mode the domain's data is removed
     text = field(form, "domain", MAX_DOMAIN)
     await domain_blocks.disallow_domain(svc, text, actor_account_id=user.account_id)
-    return f"{normalize_domain(text)} removed from the allow-list"
+    return _("%(domain)s removed from the allow-list", domain=normalize_domain(text))
 
 
 def setup_routes(app: web.Application) -> None:

@@ -16,7 +16,8 @@ from server.handlers.web.admin.common import (
     require_admin,
     services,
 )
-from server.handlers.web.common import field
+from server.handlers.web.common import field, said
+from server.i18n import gettext as _
 from server.services.accounts.web_sessions import SignedIn
 from server.services.errors import NotFound
 from server.services.moderation import reports
@@ -38,7 +39,7 @@ async def report_page(request: web.Request) -> web.Response:
     try:
         found = await admin_console.report_page(services(request), path_id(request))
     except NotFound as exc:
-        raise web.HTTPNotFound(text=str(exc)) from None
+        raise web.HTTPNotFound(text=said(exc)) from None
     return await page(request, "admin_report.html", "reports", {
         "page": found, "report": found.report, "categories": reports.CATEGORIES})
 
@@ -48,7 +49,7 @@ async def resolve(request: web.Request, form: Form, user: SignedIn) -> str:
     report_id = path_id(request)
     await reports.resolve_report(services(request), report_id, note=field(form, "note", 1000),
                                  actor_account_id=user.account_id)
-    return f"report {report_id} resolved"
+    return _("report %(id)s resolved", id=report_id)
 
 
 @action("/admin/reports/{id}")
@@ -56,14 +57,15 @@ async def reopen(request: web.Request, form: Form, user: SignedIn) -> str:
     report_id = path_id(request)
     await reports.reopen_report(services(request), report_id,
                                 actor_account_id=user.account_id)
-    return f"report {report_id} reopened"
+    return _("report %(id)s reopened", id=report_id)
 
 
 @action("/admin/reports/{id}")
 async def forward(request: web.Request, form: Form, user: SignedIn) -> str:
     view = await reports.forward_report(services(request), path_id(request),
                                         actor_account_id=user.account_id)
-    return f"report {view.id} forwarded to {view.target.partition('@')[2]}"
+    return _("report %(id)s forwarded to %(domain)s", id=view.id,
+             domain=view.target.partition("@")[2])
 
 
 def setup_routes(app: web.Application) -> None:

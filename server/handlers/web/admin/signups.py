@@ -13,15 +13,19 @@ from server.handlers.web.admin.common import (
     services,
 )
 from server.handlers.web.common import field
+from server.i18n import N_
+from server.i18n import gettext as _
 from server.services.accounts import registrations
 from server.services.accounts.web_sessions import SignedIn
 from server.services.errors import InvalidInput
 
-# The expiry choices Mastodon's invite form offers, in seconds ("" = never).
-EXPIRIES = (("", "Never"), ("1800", "30 minutes"), ("3600", "1 hour"), ("21600", "6 hours"),
-            ("43200", "12 hours"), ("86400", "1 day"), ("604800", "1 week"))
-MAX_USES = (("", "No limit"), ("1", "1 use"), ("5", "5 uses"), ("10", "10 uses"),
-            ("25", "25 uses"), ("50", "50 uses"), ("100", "100 uses"))
+# The expiry choices Mastodon's invite form offers, in seconds ("" = never); the labels are
+# translated where the page shows them.
+EXPIRIES = (("", N_("Never")), ("1800", N_("30 minutes")), ("3600", N_("1 hour")),
+            ("21600", N_("6 hours")), ("43200", N_("12 hours")), ("86400", N_("1 day")),
+            ("604800", N_("1 week")))
+MAX_USES = (("", N_("No limit")), ("1", N_("1 use")), ("5", N_("5 uses")), ("10", N_("10 uses")),
+            ("25", N_("25 uses")), ("50", N_("50 uses")), ("100", N_("100 uses")))
 
 
 async def queue(request: web.Request) -> web.Response:
@@ -37,7 +41,7 @@ async def approve(request: web.Request, form: Form, user: SignedIn) -> str:
     username = field(form, "username", 64)
     await registrations.approve(services(request).db, username,
                                 actor_account_id=user.account_id)
-    return f"approved @{username.strip().lower()}: they can sign in now"
+    return _("approved @%(username)s: they can sign in now", username=username.strip().lower())
 
 
 @action("/admin/registrations")
@@ -46,7 +50,8 @@ async def reject(request: web.Request, form: Form, user: SignedIn) -> str:
     username = field(form, "username", 64)
     await registrations.reject(services(request).db, username,
                                actor_account_id=user.account_id)
-    return f"rejected @{username.strip().lower()}: the sign-up was deleted"
+    return _("rejected @%(username)s: the sign-up was deleted",
+             username=username.strip().lower())
 
 
 async def invites(request: web.Request) -> web.Response:
@@ -55,16 +60,19 @@ async def invites(request: web.Request) -> web.Response:
     include_all = request.query.get("all") == "1"
     return await page(request, "admin_invites.html", "invites", {
         "invites": await registrations.list_invites(svc.db, include_inactive=include_all),
-        "all": include_all, "base_url": svc.config.base_url, "expiries": EXPIRIES,
-        "max_uses": MAX_USES, "mode": svc.config.instance.registrations})
+        "all": include_all, "base_url": svc.config.base_url,
+        "expiries": [(value, _(label)) for value, label in EXPIRIES],
+        "max_uses": [(value, _(label)) for value, label in MAX_USES],
+        "mode": svc.config.instance.registrations})
 
 
-def _whole(form: Form, name: str, label: str) -> int | None:
+def _whole(form: Form, name: str, refusal: str) -> int | None:
+    """The field as a number; `refusal` (an N_ message) when it is not one."""
     text = field(form, name, 16).strip()
     if not text:
         return None
     if not text.isdigit():
-        raise InvalidInput(f"{label} must be a whole number")
+        raise InvalidInput(refusal)
     return int(text)
 
 
@@ -72,10 +80,10 @@ def _whole(form: Form, name: str, label: str) -> int | None:
 async def create_invite(request: web.Request, form: Form, user: SignedIn) -> str:
     invite = await registrations.create_invite(
         services(request).db, actor_account_id=user.account_id,
-        max_uses=_whole(form, "max_uses", "max uses"),
-        expires_in=_whole(form, "expires_in", "expires in"),
+        max_uses=_whole(form, "max_uses", N_("max uses must be a whole number")),
+        expires_in=_whole(form, "expires_in", N_("expires in must be a whole number")),
         comment=field(form, "comment", 1000))
-    return f"invite {invite.code} created"
+    return _("invite %(code)s created", code=invite.code)
 
 
 @action("/admin/invites")
@@ -83,7 +91,7 @@ async def revoke_invite(request: web.Request, form: Form, user: SignedIn) -> str
     code = field(form, "code", 64)
     await registrations.revoke_invite(services(request).db, code,
                                       actor_account_id=user.account_id)
-    return f"invite {code.strip()} revoked"
+    return _("invite %(code)s revoked", code=code.strip())
 
 
 def setup_routes(app: web.Application) -> None:
