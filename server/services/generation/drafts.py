@@ -5,6 +5,7 @@ Listing drafts is server.services.reading.drafts."""
 
 from __future__ import annotations
 
+from server.i18n import N_
 from server.services.context import Services
 from server.services.errors import Conflict, InvalidInput, NotFound
 from server.services.statuses import uploads
@@ -16,12 +17,13 @@ async def discard_draft(services: Services, account_id: int, media_id: int) -> N
     async with services.db.reader() as session:
         media = await media_queries.attachment_by_id(session, media_id)
     if media is None or media.account_id != account_id or media.generation_id is None:
-        raise NotFound("there is no such draft of yours")
+        raise NotFound(N_("there is no such draft of yours"))
     if media.status_id is not None:
-        raise Conflict("that image is in a post now: delete the post to remove it")
+        raise Conflict(N_("that image is in a post now: delete the post to remove it"))
     try:
         await uploads.delete_media(services, media_id, account_id)
     except InvalidInput:  # posted meanwhile (delete_media checks again in its transaction)
-        raise Conflict("that image is in a post now: delete the post to remove it") from None
+        raise Conflict(N_("that image is in a post now: delete the post to remove it")) \
+            from None
     except NotFound:  # discarded meanwhile, by another tab: what was asked is done
         return

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from server.i18n import N_
 from server.render.to_mastodon.parts import MediaParts
 from server.services.context import Services
 from server.services.errors import InvalidInput, NotFound
@@ -64,8 +65,8 @@ async def start(services: Services, account_id: int, ask: Ask, *,
         if not (prompt or "").strip():
             prompt = remix.prompt
         if source_media_id is None and not (prompt or "").strip():
-            raise InvalidInput("that post's image is not stored here and its prompt is not "
-                               "published: give a prompt to remix it")
+            raise InvalidInput(N_("that post's image is not stored here and its prompt is not "
+                                  "published: give a prompt to remix it"))
     view = await generate.request_generation(
         services, account_id, prompt or "", size=ask.size, quality=ask.quality,
         style=ask.style, seed=ask.seed, n=ask.n, source_media_id=source_media_id,
@@ -80,7 +81,7 @@ async def generation_parts(services: Services, generation_id: int,
     async with services.db.reader() as session:
         generation = await gen_queries.get_generation(session, generation_id)
         if generation is None or generation.account_id != account_id:
-            raise NotFound("Record not found")
+            raise NotFound(N_("Record not found"))
         made = await media_queries.attachments_for_generation(session, generation_id)
         promised = await pending_queries.pending_of_generation(session, generation_id)
         source = await media_queries.attachment_by_id(session, generation.source_media_id) \

@@ -147,24 +147,26 @@ def _validate(config: Config, prompt: str, size: str | None, quality: str | None
     if not prompt:
         raise InvalidInput(N_("the prompt is empty: describe the image you want"))
     if len(prompt) > MAX_PROMPT_LENGTH:
-        raise InvalidInput(f"the prompt is {len(prompt)} characters; at most "
-                           f"{MAX_PROMPT_LENGTH} are allowed")
+        raise InvalidInput(N_("the prompt is %(length)s characters; at most %(limit)s are "
+                              "allowed"), length=len(prompt), limit=MAX_PROMPT_LENGTH)
     size = size or config.generator.size
     match = _SIZE_RE.fullmatch(size)
     if size != "auto" and not (match and all(64 <= int(s) <= 4096 for s in match.groups())):
-        raise InvalidInput(f"size must be WIDTHxHEIGHT (64 to 4096 each) or auto, "
-                           f"not {size!r}")
+        raise InvalidInput(N_("size must be WIDTHxHEIGHT (64 to 4096 each) or auto, not "
+                              "%(size)r"), size=size)
     quality = quality or config.generator.quality
     if quality not in QUALITIES:
-        raise InvalidInput(f"quality must be one of {', '.join(QUALITIES)}, not {quality!r}")
+        raise InvalidInput(N_("quality must be one of %(qualities)s, not %(quality)r"),
+                           qualities=", ".join(QUALITIES), quality=quality)
     if style is not None and not _STYLE_RE.fullmatch(style):
-        raise InvalidInput(f"style must be 1 to 32 of a-z, 0-9, _ and -, not {style!r}")
+        raise InvalidInput(N_("style must be 1 to 32 of a-z, 0-9, _ and -, not %(style)r"),
+                           style=style)
     if seed is not None and not 0 <= seed < 2 ** 32:
-        raise InvalidInput("seed must be between 0 and 4294967295")
+        raise InvalidInput(N_("seed must be between 0 and 4294967295"))
     if not 1 <= n <= MAX_IMAGES:
-        raise InvalidInput(f"n must be between 1 and {MAX_IMAGES}")
+        raise InvalidInput(N_("n must be between 1 and %(limit)s"), limit=MAX_IMAGES)
     if strength is not None and not 0.0 < strength <= 1.0:
-        raise InvalidInput("strength must be above 0 and at most 1")
+        raise InvalidInput(N_("strength must be above 0 and at most 1"))
     # Only a remix has a source to stay close to.
     return _Ask(prompt, size, quality, style, seed, n, source_media_id,
                 strength if source_media_id is not None else None)
@@ -193,7 +195,7 @@ async def request_generation(services: Services, account_id: int, prompt: str, *
     ask = _validate(services.config, prompt, size, quality, style, seed, n, source_media_id,
                     strength)
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 255:
-        raise InvalidInput("the Idempotency-Key must be 1 to 255 characters")
+        raise InvalidInput(N_("the Idempotency-Key must be 1 to 255 characters"))
     if limiter is not None:
         await limiter.hit("generation", str(account_id))
     async with services.db.reader() as session:
@@ -218,15 +220,17 @@ async def request_generation(services: Services, account_id: int, prompt: str, *
             existing = await gen_queries.generation_by_key(session, account_id, idempotency_key)
             assert existing is not None
             if not _same_request(existing, ask):
-                raise Conflict("this Idempotency-Key was already used for a different request")
+                raise Conflict(N_("this Idempotency-Key was already used for a different "
+                                  "request"))
             generation_id = existing.id
         else:
             if not await gen_queries.reserve_quota(session, account_id, now.date(), ask.n,
                                                    limit):
                 used = await gen_queries.quota_used(session, account_id, now.date())
                 raise QuotaExceeded(
-                    f"daily image limit reached: {used} of {limit} used today (UTC), "
-                    f"{ask.n} more asked for; it resets at midnight UTC")
+                    N_("daily image limit reached: %(used)s of %(limit)s used today (UTC), "
+                       "%(asked)s more asked for; it resets at midnight UTC"),
+                    used=used, limit=limit, asked=ask.n)
             if promise_media:
                 for position in range(ask.n):
                     await pending_queries.add_pending(session, PendingMedia(
