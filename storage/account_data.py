@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
     Account,
+    AccountDomainBlock,
     AccountKey,
     Block,
     Favourite,
@@ -74,10 +75,12 @@ def clear_profile(account: Account, at: datetime) -> None:
 
 
 async def delete_relationships(session: AsyncSession, account_id: int) -> None:
-    """Follows, blocks and mutes, both ways."""
+    """Follows, blocks and mutes, both ways, and the servers the account blocks."""
     for model in (Follow, Block, Mute):
         await session.execute(delete(model).where(
             (model.account_id == account_id) | (model.target_account_id == account_id)))
+    await session.execute(delete(AccountDomainBlock).where(
+        AccountDomainBlock.account_id == account_id))
 
 
 async def newest_statuses(session: AsyncSession, account_id: int,
