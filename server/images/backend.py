@@ -3,12 +3,9 @@
 `base_url` points at OpenAI, at Dreamfeed's generator service, or at another OpenAI-compatible
 server (LocalAI, stable-diffusion.cpp). The operator chose that URL, so it is trusted: the
 client's own HTTP stack is used, not the federation client that refuses private addresses.
-The client does not retry (max_retries=0): the generation job decides, from BackendError's
-`retryable`, whether trying again can help, so a spent quota is never hammered.
-
-With its sibling server.images.moderation, the only module that imports openai. It does so
-lazily: the package takes about a second to import, which every `dreamfeed` command would
-otherwise pay.
+The client does not retry: the generation job decides, from BackendError's `retryable`,
+whether trying again can help, so a spent quota is never hammered. The client and the meaning
+of its failures come from server.images.openai_api, the one module that imports openai.
 """
 
 from __future__ import annotations
@@ -17,21 +14,15 @@ import asyncio
 import base64
 import binascii
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any, NoReturn
 
+from server.images import openai_api
+from server.images.openai_api import OPENAI_BASE_URL, OPENAI_HOST, Failure, ServiceFailure
 from server.images.provenance import SOURCE_TYPES, TRAINED_ALGORITHMIC_MEDIA
 
 if TYPE_CHECKING:
     import openai
     from openai.types import ImagesResponse
-
-OPENAI_BASE_URL = "https://api.openai.com/v1"
-_OPENAI_HOST = urlsplit(OPENAI_BASE_URL).netloc
-MODERATION_CODES = frozenset({"moderation_blocked", "content_policy_violation",
-                              "content_filter", "safety_violation"})
-QUOTA_CODES = frozenset({"insufficient_quota", "billing_hard_limit_reached",
-                         "billing_not_active"})
 # Models that always answer base64 and reject `response_format`.
 _B64_ONLY_PREFIXES = ("gpt-image", "chatgpt-image")
 
@@ -80,16 +71,26 @@ class ImageBackend:
     opens nothing."""
 
     def __init__(self, *, base_url: str, api_key: str, model: str, timeout: float) -> None:
-        self.base_url = base_url or OPENAI_BASE_URL
-        self.api_key = api_key
-        self.model = model
-        self.timeout = timeout
+        self.endpoint = openai_api.Endpoint(base_url or OPENAI_BASE_URL, api_key, model,
+                                            timeout)
         self._client: openai.AsyncOpenAI | None = None
         self._lock = asyncio.Lock()
 
     @property
+    def base_url(self) -> str:
+        return self.endpoint.base_url
+
+    @property
+    def model(self) -> str:
+        return self.endpoint.model
+
+    @property
+    def timeout(self) -> float:
+        return self.endpoint.timeout
+
+    @property
     def host(self) -> str:
-        return urlsplit(self.base_url).netloc
+        return self.endpoint.host
 
     async def _connect(self) -> None:
         """Called once, before the first request: subclasses start what base_url names."""
@@ -98,12 +99,7 @@ class ImageBackend:
         async with self._lock:
             if self._client is None:
                 await self._connect()
-                import openai
-
-                # OpenAI-compatible servers without authentication still get a token.
-                self._client = openai.AsyncOpenAI(base_url=self.base_url,
-                                                  api_key=self.api_key or "none",
-                                                  timeout=self.timeout, max_retries=0)
+                self._client = self.endpoint.client()
             return self._client
 
     async def close(self) -> None:
@@ -114,13 +110,11 @@ class ImageBackend:
 
     async def generate(self, request: ImageRequest) -> list[GeneratedImage]:
         client = await self._api()
-        import openai
-
         try:
             response = await client.images.generate(
                 prompt=request.prompt, n=request.n, **self._options(request))
-        except openai.OpenAIError as exc:
-            raise self._translate(exc) from exc
+        except Exception as exc:
+            self._fail(exc)
         return self._images(response)
 
     async def edit(self, request: ImageRequest,
@@ -130,19 +124,24 @@ class ImageBackend:
             raise ValueError("an edit needs at least one source image")
         image: Any = sources[0] if len(sources) == 1 else sources
         client = await self._api()
-        import openai
-
         options = self._options(request)
         # OpenAI's edits take no strength (an unknown parameter is refused); Dreamfeed's
         # generator and other image-to-image servers read it.
-        if request.strength is not None and self.host != _OPENAI_HOST:
+        if request.strength is not None and self.host != OPENAI_HOST:
             options.setdefault("extra_body", {})["strength"] = request.strength
         try:
             response = await client.images.edit(
                 image=image, prompt=request.prompt, n=request.n, **options)
-        except openai.OpenAIError as exc:
-            raise self._translate(exc) from exc
+        except Exception as exc:
+            self._fail(exc)
         return self._images(response)
+
+    def _fail(self, exc: Exception) -> NoReturn:
+        """Raise the BackendError that says what went wrong; not the client's: as it is."""
+        failed = openai_api.failure(exc)
+        if failed is None:
+            raise exc
+        raise self._translate(failed) from exc
 
     def _options(self, request: ImageRequest) -> dict[str, Any]:
         options: dict[str, Any] = {}
@@ -202,53 +201,34 @@ class ImageBackend:
             return name, str(ours["digital_source_type"])
         return self.model or "unknown model", TRAINED_ALGORITHMIC_MEDIA
 
-    def _translate(self, exc: openai.OpenAIError) -> BackendError:
-        import openai
-
-        if isinstance(exc, openai.APITimeoutError):
+    def _translate(self, failed: ServiceFailure) -> BackendError:
+        kind, status, detail = failed.kind, failed.status, failed.detail
+        if kind is Failure.TIMEOUT:
             return BackendError("timeout", f"The image service did not answer within "
                                 f"{self.timeout:g} seconds.", retryable=True)
-        if isinstance(exc, openai.APIConnectionError):
+        if kind is Failure.UNREACHABLE:
             return BackendError("unavailable", f"The image service at {self.host} cannot be "
                                 "reached.", retryable=True)
-        if not isinstance(exc, openai.APIStatusError):
+        if kind is Failure.UNREADABLE:
             return BackendError("bad_response", f"The image service's answer could not be "
-                                f"read: {exc}")
-        code = str(exc.code or "")
-        detail = _detail(exc)
-        if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+                                f"read: {detail}")
+        if kind is Failure.AUTH:
             return BackendError("auth", "The image service refused this instance's API key "
                                 f"({detail}); the administrator must check [generator] "
                                 "api_key.")
-        if code in QUOTA_CODES or exc.type == "insufficient_quota":
+        if kind is Failure.QUOTA:
             return BackendError("quota", "This instance's image service quota or billing "
                                 "limit is used up; tell the administrator.")
-        if code in MODERATION_CODES or "safety system" in detail.lower():
+        if kind is Failure.CONTENT_POLICY:
             return BackendError("refused", "The image service refused this prompt under its "
                                 "content policy. Try rewording it.")
-        if isinstance(exc, openai.RateLimitError):
+        if kind is Failure.RATE_LIMITED:
             return BackendError("rate_limited", "The image service is busy (rate limited).",
-                                retryable=True, retry_after=_retry_after(exc))
-        if isinstance(exc, openai.InternalServerError) or exc.status_code in (408, 409):
-            return BackendError("unavailable",
-                                f"The image service failed (HTTP {exc.status_code}).",
-                                retryable=True, retry_after=_retry_after(exc))
-        if isinstance(exc, openai.NotFoundError):
+                                retryable=True, retry_after=failed.retry_after)
+        if kind is Failure.SERVER_ERROR:
+            return BackendError("unavailable", f"The image service failed (HTTP {status}).",
+                                retryable=True, retry_after=failed.retry_after)
+        if kind is Failure.NOT_FOUND:
             return BackendError("invalid", f"The image service has no model {self.model!r} "
                                 f"or no Images API at {self.base_url} ({detail}).")
         return BackendError("invalid", f"The image service rejected the request: {detail}")
-
-
-def _detail(exc: openai.APIStatusError) -> str:
-    body = exc.body
-    if isinstance(body, dict) and isinstance(body.get("message"), str):
-        return str(body["message"])
-    return f"HTTP {exc.status_code}"
-
-
-def _retry_after(exc: openai.APIStatusError) -> float | None:
-    value = exc.response.headers.get("retry-after")
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None

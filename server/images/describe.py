@@ -2,10 +2,10 @@
 the official `openai` client's `chat.completions.create` (any OpenAI-compatible chat
 endpoint that accepts image input: OpenAI, Ollama, LocalAI, vLLM).
 
-A sibling of server.images.backend (images) and server.images.moderation (prompts), and like
-them it imports openai lazily (the package takes about a second to import). A client is
-opened per description and closed after it: descriptions are asked for one click at a time
-and capped per user per day, so a long-lived pool buys nothing.
+A sibling of server.images.backend (images) and server.images.moderation (prompts);
+server.images.openai_api makes the client and says what its failures mean. A client is opened
+per description and closed after it: descriptions are asked for one click at a time and
+capped per user per day, so a long-lived pool buys nothing.
 
 What is sent is the instruction below (docs/image-descriptions.md quotes it), the image, and
 the author's prompt only when the caller passes one (the author asked for it). Nothing about
@@ -19,11 +19,11 @@ import base64
 import json
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from typing import Any
 
-if TYPE_CHECKING:
-    import openai
+from server.i18n import N_
+from server.images import openai_api
+from server.images.openai_api import Failure, ServiceFailure
 
 # Mastodon's limit for a media description (MediaAttachment::MAX_DESCRIPTION_LENGTH).
 MAX_DESCRIPTION = 1500
@@ -63,13 +63,21 @@ PROMPT_CONTEXT = ("The author made it from this prompt; use it only to understan
 
 
 class DescribeError(Exception):
-    """The model gave no description; `message` is fit for the author, `code` is one of
-    refused, unsupported, auth, quota, rate_limited, timeout, unavailable, bad_response."""
+    """The model gave no description. `code` is one of refused, unsupported, auth, quota,
+    rate_limited, timeout, unavailable, bad_response; `template` and `values` are the
+    message for the author (an N_ template, lower case and without a full stop, as service
+    refusals are), `str()` the English filled in."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, template: str, **values: object) -> None:
+        super().__init__(template % values if values else template)
         self.code = code
-        self.message = message
+        self.template = template
+        self.values = values
+
+
+_DECLINED = N_("the description model declined to describe this image; write the alt text "
+               "yourself")
+_EMPTY = N_("the description model answered with no description; try again")
 
 
 @dataclass(frozen=True)
@@ -81,14 +89,15 @@ class Description:
 
 class DescribeClient:
     def __init__(self, *, base_url: str, api_key: str, model: str, timeout: float) -> None:
-        self.base_url = base_url
-        self.api_key = api_key
-        self.model = model
-        self.timeout = timeout
+        self.endpoint = openai_api.Endpoint(base_url, api_key, model, timeout)
+
+    @property
+    def model(self) -> str:
+        return self.endpoint.model
 
     @property
     def host(self) -> str:
-        return urlsplit(self.base_url).netloc
+        return self.endpoint.host
 
     def messages(self, jpeg: bytes, prompt: str | None = None) -> list[dict[str, Any]]:
         """The chat messages sent: the instruction, then the image (and the prompt, when
@@ -101,67 +110,65 @@ class DescribeClient:
                     {"type": "image_url", "image_url": {"url": image, "detail": "auto"}}]}]
 
     async def describe(self, jpeg: bytes, prompt: str | None = None) -> Description:
-        import openai
-
         # No retries: the author is told at once and may press the button again.
-        async with openai.AsyncOpenAI(base_url=self.base_url, api_key=self.api_key or "none",
-                                      timeout=self.timeout, max_retries=0) as client:
+        async with self.endpoint.client() as client:
             try:
                 response = await client.chat.completions.create(
                     model=self.model, messages=self.messages(jpeg, prompt),  # type: ignore[arg-type]
                     max_tokens=MAX_TOKENS, temperature=0.2)
-            except openai.OpenAIError as exc:
-                raise self._translate(exc) from exc
+            except Exception as exc:
+                failed = openai_api.failure(exc)
+                if failed is None:
+                    raise
+                raise self._translate(failed) from exc
         if not response.choices:
-            raise DescribeError("bad_response", "The description model answered with no "
-                                "description; try again.")
+            raise DescribeError("bad_response", _EMPTY)
         choice = response.choices[0]
         refusal = getattr(choice.message, "refusal", None)
         if refusal or choice.finish_reason == "content_filter":
-            raise DescribeError("refused", "The description model declined to describe this "
-                                "image. Write the alt text yourself.")
+            raise DescribeError("refused", _DECLINED)
         text, caption = parse_answer(choice.message.content or "")
         if not text:
-            raise DescribeError("bad_response", "The description model answered with no "
-                                "description; try again.")
+            raise DescribeError("bad_response", _EMPTY)
         return Description(text=text, caption=caption,
                            model=(response.model or self.model)[:128])
 
-    def _translate(self, exc: openai.OpenAIError) -> DescribeError:
-        import openai
-
-        if isinstance(exc, openai.APITimeoutError):
-            return DescribeError("timeout", f"The description model did not answer within "
-                                 f"{self.timeout:g} seconds; try again.")
-        if isinstance(exc, openai.APIConnectionError):
-            return DescribeError("unavailable", f"The description model at {self.host} "
-                                 "cannot be reached right now; try again later.")
-        if not isinstance(exc, openai.APIStatusError):
-            return DescribeError("bad_response", "The description model's answer could not "
-                                 "be read; try again.")
-        detail = _detail(exc)
-        code = str(exc.code or "")
-        if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
-            return DescribeError("auth", "The description model refused this server's API "
-                                 "key; tell the administrator ([describe] api_key).")
-        if code == "insufficient_quota" or exc.type == "insufficient_quota":
-            return DescribeError("quota", "This server's description model quota is used "
-                                 "up; tell the administrator.")
-        if code in ("content_policy_violation", "content_filter") \
-                or "content policy" in detail.lower():
-            return DescribeError("refused", "The description model declined to describe this "
-                                 "image. Write the alt text yourself.")
-        if isinstance(exc, openai.RateLimitError):
-            return DescribeError("rate_limited", "The description model is busy; try again "
-                                 "in a minute.")
-        if isinstance(exc, openai.InternalServerError):
-            return DescribeError("unavailable", f"The description model failed (HTTP "
-                                 f"{exc.status_code}); try again later.")
+    def _translate(self, failed: ServiceFailure) -> DescribeError:
+        kind = failed.kind
+        if kind is Failure.TIMEOUT:
+            return DescribeError("timeout", N_("the description model did not answer within "
+                                               "%(seconds)s seconds; try again"),
+                                 seconds=f"{self.endpoint.timeout:g}")
+        if kind is Failure.UNREACHABLE:
+            return DescribeError("unavailable", N_("the description model at %(host)s cannot "
+                                                   "be reached right now; try again later"),
+                                 host=self.host)
+        if kind is Failure.UNREADABLE:
+            return DescribeError("bad_response", N_("the description model's answer could "
+                                                    "not be read; try again"))
+        if kind is Failure.AUTH:
+            return DescribeError("auth", N_("the description model refused this server's API "
+                                            "key; tell the administrator ([describe] "
+                                            "api_key)"))
+        if kind is Failure.QUOTA:
+            return DescribeError("quota", N_("this server's description model quota is used "
+                                             "up; tell the administrator"))
+        if kind is Failure.CONTENT_POLICY:
+            return DescribeError("refused", _DECLINED)
+        if kind is Failure.RATE_LIMITED:
+            return DescribeError("rate_limited", N_("the description model is busy; try again "
+                                                    "in a minute"))
+        if kind is Failure.SERVER_ERROR:
+            return DescribeError("unavailable", N_("the description model failed (HTTP "
+                                                   "%(status)s); try again later"),
+                                 status=failed.status)
         # 400/404/422: no such model, or one that takes no images (OpenAI: "image_url is
         # only supported by certain models"; Ollama: "model does not support images").
-        return DescribeError("unsupported", f"The description model {self.model!r} does not "
-                             f"accept images here ({detail}); the administrator must choose "
-                             "a vision model ([describe] model).")
+        return DescribeError("unsupported", N_("the description model %(model)r does not "
+                                               "accept images here (%(detail)s); the "
+                                               "administrator must choose a vision model "
+                                               "([describe] model)"),
+                             model=self.model, detail=failed.detail[:200])
 
 
 def parse_answer(content: str) -> tuple[str, str]:
@@ -195,9 +202,3 @@ def _clean(text: str, limit: int, *, opening: bool = False) -> str:
         return cut[:end + 1]
     return cut.rsplit(" ", 1)[0].rstrip(",;:") + "…" if " " in cut else cut
 
-
-def _detail(exc: openai.APIStatusError) -> str:
-    body = exc.body
-    if isinstance(body, dict) and isinstance(body.get("message"), str):
-        return str(body["message"])[:200]
-    return f"HTTP {exc.status_code}"

@@ -8,6 +8,7 @@ here, everything else speaks to it over HTTP."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -37,8 +38,9 @@ class EmbeddedBackend(ImageBackend):
     async def _connect(self) -> None:
         # A model engine loads its weights here, once, off the event loop.
         engine = await asyncio.to_thread(make_engine, self.engine_name, self.settings)
-        self.base_url = await self._stack.enter_async_context(
-            running_generator(engine, self.api_key))
+        base_url = await self._stack.enter_async_context(
+            running_generator(engine, self.endpoint.api_key))
+        self.endpoint = dataclasses.replace(self.endpoint, base_url=base_url)
 
     async def close(self) -> None:
         await super().close()

@@ -1,8 +1,8 @@
 """ModerationClient: the one way the server asks OpenAI's moderation endpoint about a prompt
 (POST {base_url}/moderations), through the official `openai` client's
-`moderations.create`. The image backend (server.images.backend) talks to the Images API;
-this module is its sibling for moderation, and imports openai lazily for the same reason
-(the package takes about a second to import).
+`moderations.create`. A sibling of server.images.backend (images) and
+server.images.describe (descriptions); server.images.openai_api makes the client and says
+what its failures mean.
 
 A client is opened per check and closed after it: checks are as rare as generation requests
 (rate limited, a daily quota), so a long-lived connection pool buys nothing and would need
@@ -12,11 +12,9 @@ a lifecycle of its own.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
-if TYPE_CHECKING:
-    import openai
+from server.images import openai_api
+from server.images.openai_api import Failure, ServiceFailure
 
 # A request waits on the check before the generation is queued: keep it short.
 TIMEOUT = 15.0
@@ -41,25 +39,23 @@ class ModerationVerdict:
 class ModerationClient:
     def __init__(self, *, base_url: str, api_key: str, model: str,
                  timeout: float = TIMEOUT) -> None:
-        self.base_url = base_url
-        self.api_key = api_key
-        self.model = model
-        self.timeout = timeout
+        self.endpoint = openai_api.Endpoint(base_url, api_key, model, timeout)
 
     @property
     def host(self) -> str:
-        return urlsplit(self.base_url).netloc
+        return self.endpoint.host
 
     async def check(self, text: str) -> ModerationVerdict:
-        import openai
-
         # No retries here: the caller fails closed and the user is told to try again.
-        async with openai.AsyncOpenAI(base_url=self.base_url, api_key=self.api_key,
-                                      timeout=self.timeout, max_retries=0) as client:
+        async with self.endpoint.client() as client:
             try:
-                response = await client.moderations.create(input=text, model=self.model)
-            except openai.OpenAIError as exc:
-                raise ModerationUnavailable(self._describe(exc)) from exc
+                response = await client.moderations.create(input=text,
+                                                           model=self.endpoint.model)
+            except Exception as exc:
+                failed = openai_api.failure(exc)
+                if failed is None:
+                    raise
+                raise ModerationUnavailable(self._describe(failed)) from exc
         if not response.results:
             raise ModerationUnavailable(f"the moderation service at {self.host} answered "
                                         "without results")
@@ -73,17 +69,15 @@ class ModerationClient:
                     categories.append(name)
         return ModerationVerdict(flagged=flagged, categories=tuple(categories))
 
-    def _describe(self, exc: openai.OpenAIError) -> str:
-        import openai
-
-        if isinstance(exc, openai.APITimeoutError):
-            return f"the moderation service at {self.host} did not answer within " \
-                f"{self.timeout:g} seconds"
-        if isinstance(exc, openai.APIConnectionError):
-            return f"the moderation service at {self.host} cannot be reached"
-        if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
-            return f"the moderation service at {self.host} refused this instance's API key " \
+    def _describe(self, failed: ServiceFailure) -> str:
+        service = f"the moderation service at {self.host}"
+        if failed.kind is Failure.TIMEOUT:
+            return f"{service} did not answer within {self.endpoint.timeout:g} seconds"
+        if failed.kind is Failure.UNREACHABLE:
+            return f"{service} cannot be reached"
+        if failed.kind is Failure.AUTH:
+            return f"{service} refused this instance's API key " \
                 "(check [moderation] openai_api_key)"
-        if isinstance(exc, openai.APIStatusError):
-            return f"the moderation service at {self.host} failed (HTTP {exc.status_code})"
-        return f"the moderation service's answer could not be read: {exc}"
+        if failed.status is not None:
+            return f"{service} failed (HTTP {failed.status})"
+        return f"the moderation service's answer could not be read: {failed.detail}"

@@ -19,8 +19,9 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from server.config import Config
-from server.images.backend import OPENAI_BASE_URL
+from server.i18n import N_
 from server.images.describe import DescribeClient, DescribeError
+from server.images.openai_api import OPENAI_BASE_URL
 from server.images.pipeline import MediaError, image_for_description
 from server.services.context import Services
 from server.services.errors import Conflict, InvalidInput, NotFound, ServiceError
@@ -100,16 +101,16 @@ async def draft_description(services: Services, account_id: int, media_id: int, 
     `include_prompt`: the author lets the model read the prompt the image was made from."""
     client = describer(services.config)
     if client is None:
-        raise DescriptionsOff("image descriptions are not set up on this server: write the "
-                              "alt text yourself")
+        raise DescriptionsOff(N_("image descriptions are not set up on this server: write the "
+                                 "alt text yourself"))
     async with services.db.reader() as session:
         await ensure_not_suspended(session, account_id)
         media = await media_queries.attachment_by_id(session, media_id)
         if media is None or media.account_id != account_id:
             pending = await pending_queries.pending_by_id(session, media_id)
             if pending is not None and pending.account_id == account_id:
-                raise Conflict("this image is still being made; describe it once it is ready")
-            raise NotFound("there is no such image of yours")
+                raise Conflict(N_("this image is still being made; describe it once it is ready"))
+            raise NotFound(N_("there is no such image of yours"))
         prompt = None
         if include_prompt and media.generation_id is not None:
             generation = await gen_queries.get_generation(session, media.generation_id)
@@ -120,34 +121,28 @@ async def draft_description(services: Services, account_id: int, media_id: int, 
         stored = await services.media.read(jpeg_key)
         jpeg = await asyncio.to_thread(image_for_description, stored, services.image_limits)
     except (MediaFileMissing, MediaError):
-        raise NotFound("this image's file is missing; it cannot be described") from None
+        raise NotFound(N_("this image's file is missing; it cannot be described")) from None
     except MediaStoreUnavailable:
-        raise DescriptionUnavailable("the image cannot be read right now; try again later") \
-            from None
+        raise DescriptionUnavailable(N_("the image cannot be read right now; try again "
+                                         "later")) from None
     day = utcnow().date()
     limit = services.config.describe.daily_limit
     async with services.db.writer.begin() as session:
         if not await quota_queries.reserve(session, account_id, day, limit):
             raise DescribeQuotaExceeded(
-                f"daily description limit reached: all {limit} used today (UTC); it resets "
-                "at midnight UTC")
+                N_("daily description limit reached: all %(limit)s used today (UTC); it "
+                   "resets at midnight UTC"), limit=limit)
     try:
         found = await client.describe(jpeg, prompt)
     except DescribeError as exc:
         log.warning("image description failed: media=%s model=%s code=%s %s", media_id,
-                    client.model, exc.code, exc.message)
+                    client.model, exc.code, exc)
         if exc.code not in USER_FAULTS:
             async with services.db.writer.begin() as session:
                 await quota_queries.refund(session, account_id, day)
-        message = _sentence(exc.message)
         if exc.code in ("timeout", "unavailable", "rate_limited"):
-            raise DescriptionUnavailable(message) from None
-        raise DescriptionRefused(message) from None
+            raise DescriptionUnavailable(exc.template, **exc.values) from None
+        raise DescriptionRefused(exc.template, **exc.values) from None
     return Draft(description=found.text, caption=found.caption, model=found.model,
                  used_prompt=prompt is not None,
                  quota=await daily_quota(services, account_id))
-
-
-def _sentence(message: str) -> str:
-    """Service messages start lowercase (handlers capitalise them for pages)."""
-    return message[:1].lower() + message[1:].rstrip(".")

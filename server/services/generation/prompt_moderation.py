@@ -26,9 +26,10 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from server.config import Config
-from server.images.backend import OPENAI_BASE_URL
+from server.i18n import N_
 from server.images.moderation import ModerationClient
 from server.images.moderation import ModerationUnavailable as ClientUnavailable
+from server.images.openai_api import OPENAI_BASE_URL
 from server.services.accounts import users as account_service
 from server.services.errors import (
     GenerationDisabled,
@@ -58,11 +59,12 @@ class Refusal:
     reason: str
 
     @property
-    def message(self) -> str:
+    def template(self) -> str:
+        """What the user is told, a template filled in with the reason."""
         if self.source == BLOCKLIST:
-            return f"your prompt was refused: it contains a blocked term: {self.reason}"
-        return f"your prompt was refused: it was flagged by the moderation service for: " \
-            f"{self.reason}"
+            return N_("your prompt was refused: it contains a blocked term: %(reason)s")
+        return N_("your prompt was refused: it was flagged by the moderation service for: "
+                  "%(reason)s")
 
 
 def moderation_client(config: Config) -> ModerationClient | None:
@@ -92,9 +94,9 @@ async def check_prompt(config: Config, prompt: str) -> Refusal | None:
                                     config.moderation.blocked_terms_file)
     except BlocklistUnavailable as exc:
         log.error("prompt blocklist unavailable: %s", exc)
-        raise ModerationUnavailable("prompts cannot be checked right now (the blocklist is "
-                                    "unreadable); nothing was generated, tell the "
-                                    "administrator") from None
+        raise ModerationUnavailable(N_("prompts cannot be checked right now (the blocklist is "
+                                       "unreadable); nothing was generated, tell the "
+                                       "administrator")) from None
     term = blocklist.match(prompt)
     if term is not None:
         return Refusal(BLOCKLIST, term)
@@ -106,8 +108,8 @@ async def check_prompt(config: Config, prompt: str) -> Refusal | None:
     except ClientUnavailable as exc:
         log.warning("prompt moderation unavailable: %s", exc.message)
         raise ModerationUnavailable(
-            "moderation unavailable: your prompt could not be checked "
-            f"({exc.message}); nothing was generated, try again in a moment") from None
+            N_("moderation unavailable: your prompt could not be checked (%(detail)s); nothing "
+               "was generated, try again in a moment"), detail=exc.message) from None
     if not verdict.flagged:
         return None
     return Refusal(OPENAI, ", ".join(verdict.categories) or "unspecified content")
@@ -119,8 +121,8 @@ async def screen_prompt(config: Config, db: Database, account_id: int, prompt: s
     ModerationUnavailable; return when the prompt may be generated."""
     async with db.reader() as session:
         if await refusal_queries.generation_disabled(session, account_id):
-            raise GenerationDisabled("image generation is disabled for your account by an "
-                                     "administrator")
+            raise GenerationDisabled(N_("image generation is disabled for your account by an "
+                                        "administrator"))
     refusal = await check_prompt(config, prompt)
     if refusal is None:
         return
@@ -131,7 +133,7 @@ async def screen_prompt(config: Config, db: Database, account_id: int, prompt: s
         # Counted up to the limit (not past it), so the quota shown stays meaningful.
         await gen_queries.reserve_quota(session, account_id, now.date(), images,
                                         config.generator.daily_limit)
-    raise PromptRefused(refusal.message)
+    raise PromptRefused(refusal.template, reason=refusal.reason)
 
 
 # --- admins ------------------------------------------------------------------------------

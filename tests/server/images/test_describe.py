@@ -182,7 +182,7 @@ def test_where_the_model_comes_from(tmp_path: Path) -> None:
     openai_key = make_test_config(url, tmp_path, generator={"api_key": "sk-openai"})
     client = describe.describer(openai_key)
     assert client is not None
-    assert (client.base_url, client.api_key, client.model) == (
+    assert (client.endpoint.base_url, client.endpoint.api_key, client.model) == (
         "https://api.openai.com/v1", "sk-openai", "gpt-4.1-mini")
     local_images = make_test_config(url, tmp_path, generator={
         "api_key": "sk-localai", "base_url": "http://127.0.0.1:8080/v1"})
@@ -191,7 +191,7 @@ def test_where_the_model_comes_from(tmp_path: Path) -> None:
     ollama = make_test_config(url, tmp_path, describe={
         "base_url": "http://127.0.0.1:11434/v1", "model": "qwen2.5vl"})
     client = describe.describer(ollama)
-    assert client is not None and (client.api_key, client.model) == ("", "qwen2.5vl")
+    assert client is not None and (client.endpoint.api_key, client.model) == ("", "qwen2.5vl")
     assert describe.describer(make_test_config(url, tmp_path, describe={
         "base_url": "http://127.0.0.1:11434/v1", "enabled": False})) is None
 

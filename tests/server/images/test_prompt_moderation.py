@@ -222,7 +222,7 @@ async def test_generator_key_is_used_only_for_openai(database_url: str, tmp_path
     def client_key(**generator: Any) -> str | None:
         config = make_test_config(database_url, tmp_path, generator=generator)
         client = prompt_moderation.moderation_client(config)
-        return None if client is None else client.api_key
+        return None if client is None else client.endpoint.api_key
 
     assert client_key() is None  # the embedded generator: no key, no check
     assert client_key(api_key="sk-openai") == "sk-openai"
