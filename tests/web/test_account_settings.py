@@ -83,7 +83,7 @@ async def test_mute_unmute_undo_and_blocks(start, chromium, artifacts: Path) -> 
     assert again.expires_at is not None
 
     async with page.expect_navigation():
-        await page.locator(".settings-nav").get_by_role("link", name="Blocked").click()
+        await page.locator(".settings-nav").get_by_role("link", name="Blocked", exact=True).click()
     await _no_serious(page)
     async with page.expect_navigation():
         await page.get_by_role("button", name=f"Unblock @{a.handle('carol')}").click()

@@ -75,6 +75,9 @@ def page_message(exc: ServiceError) -> str:
     In the request's language where the catalogue has the message (services mark theirs
     with server.i18n.N_, as they raise it: it is translated before it is given its capital
     and full stop)."""
+    # A refusal caused by a remote failure (raised `from` it) says what that failure was.
+    if isinstance(exc.__cause__, RemoteError):
+        exc = exc.__cause__
     if isinstance(exc, RemoteRefused):
         return _("That server does not federate with this instance, so nothing can be done "
                  "there.")

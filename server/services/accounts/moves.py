@@ -69,7 +69,7 @@ async def _fresh(services: Services, ref: str) -> Account:
             account = await account_for_uri(services, account.uri, refresh=True)
     except RemoteError as exc:
         raise NotFound(N_("cannot resolve %(ref)s: %(reason)s"), ref=ref,
-                       reason=str(exc)) from None
+                       reason=str(exc)) from exc
     if account.actor_type == "Application" or account.deleted_at is not None \
             or account.suspended_at is not None:
         raise NotFound(N_("%(ref)s is not an account that can be moved to or from"), ref=ref)
@@ -112,7 +112,7 @@ async def remove_alias(services: Services, username: str, ref: str) -> Aliases:
             uri = (await resolve_account(services, ref)).uri
         except RemoteError as exc:
             raise NotFound(N_("cannot resolve %(ref)s: %(reason)s"), ref=ref,
-                           reason=str(exc)) from None
+                           reason=str(exc)) from exc
     async with services.db.writer.begin() as session:
         account = await _local_person(session, username)
         aliases = list(account.also_known_as or [])
