@@ -10,32 +10,35 @@ profile buttons and the client API (server.services.social)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
+from multidict import MultiDictProxy
 
 from server import appkeys
 from server.handlers.session import render, require_user
 from server.handlers.web.common import done, field, page_message, refused, see_other
+from server.services.context import Services
 from server.services.errors import ServiceError
 from server.services.social import blocks, domain_blocks, mutes
 from storage.types import utcnow
 
 HANDLE_LIMIT = 400
 DOMAIN_LIMIT = 300
+MUTES_PATH = "/settings/mutes"
+BLOCKS_PATH = "/settings/blocks"
 DOMAINS_PATH = "/settings/domain_blocks"
 
-
-def _flash(request: web.Request) -> dict[str, Any]:
-    """What the last action said: the lifted account (with what Undo needs), or an error."""
-    query = request.query
-    return {"undone": query.get("undone", "")[:HANDLE_LIMIT],
-            "redone": query.get("redone", "")[:HANDLE_LIMIT],
-            "undo_notifications": query.get("notifications") == "1",
-            "undo_until": query.get("until", "")[:20],
-            "error": query.get("error", "")[:300]}
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# A page's extra context, from the request and what it lists.
+Extra = Callable[[web.Request, Sequence[Any]], dict[str, Any]]
+# A change by the signed-in user (services, username, the posted value, the form): it
+# returns what the page shown next is told, as the redirect's query.
+Change = Callable[[Services, str, str, MultiDictProxy[Any]], Awaitable[dict[str, str]]]
 
 
 def _remaining(until: str) -> int | None:
@@ -51,143 +54,149 @@ def _unix(moment: datetime | None) -> str:
     return "" if moment is None else str(int(moment.replace(tzinfo=UTC).timestamp()))
 
 
-def _paths(request: web.Request, handles: list[str]) -> dict[str, str]:
-    """Each account's profile page here: /@name for ours, /@name@host for others'."""
-    local = "@" + request.app[appkeys.CONFIG].instance.domain
-    return {h: "/@" + (h.removesuffix(local) if h.endswith(local) else h) for h in handles}
-
-
 def _back(path: str, **query: str) -> web.Response:
     return see_other(f"{path}?{urlencode({k: v for k, v in query.items() if v})}")
+
+
+async def _list_page(request: web.Request, template: str, section: str,
+                     listing: Callable[[Services, str], Awaitable[Sequence[Any]]],
+                     extra: Extra) -> web.Response:
+    """A list page: what `listing` finds (as the context's `section`), and what the last
+    action said: the lifted one, put back, or an error."""
+    user = require_user(request)
+    found = await listing(request.app[appkeys.SERVICES], user.username)
+    query = request.query
+    return render(request, template, {
+        "section": section, section: found, **extra(request, found),
+        "undone": query.get("undone", "")[:HANDLE_LIMIT],
+        "redone": query.get("redone", "")[:HANDLE_LIMIT],
+        "error": query.get("error", "")[:300]})
+
+
+def _accounts(request: web.Request, found: Sequence[Any]) -> dict[str, Any]:
+    """Each account's profile page here (/@name for ours, /@name@host for others'), and
+    what an Undo posts back: the account, and the lifted mute's notifications choice and end
+    (a block's Undo has them too, unread)."""
+    local = "@" + request.app[appkeys.CONFIG].instance.domain
+    handles = [item.handle for item in found]
+    query = request.query
+    return {"paths": {h: "/@" + (h.removesuffix(local) if h.endswith(local) else h)
+                      for h in handles},
+            "undo_fields": {"handle": query.get("undone", "")[:HANDLE_LIMIT],
+                            "notifications": "1" if query.get("notifications") == "1" else "0",
+                            "until": query.get("until", "")[:20]}}
+
+
+async def _change_account(request: web.Request, path: str, change: Change) -> web.Response:
+    """Apply a change to the posted account, then back to `path` saying so (or why not)."""
+    user = require_user(request)
+    form = await request.post()
+    handle = field(form, "handle", HANDLE_LIMIT).strip()
+    try:
+        said = await change(request.app[appkeys.SERVICES], user.username, handle, form)
+    except ServiceError as exc:
+        return _back(path, error=page_message(exc))
+    return _back(path, **said)
 
 
 # --- mutes -----------------------------------------------------------------------------------
 
 
-async def mutes_page(request: web.Request) -> web.StreamResponse:
-    user = require_user(request)
-    found = await mutes.list_mutes(request.app[appkeys.SERVICES], user.username)
-    return render(request, "settings_mutes.html", {
-        "section": "mutes", "mutes": found, **_flash(request),
-        "paths": _paths(request, [m.handle for m in found])})
-
-
-async def unmute(request: web.Request) -> web.StreamResponse:
-    user = require_user(request)
-    form = await request.post()
-    handle = field(form, "handle", HANDLE_LIMIT).strip()
-    services = request.app[appkeys.SERVICES]
-    lifted = next((m for m in await mutes.list_mutes(services, user.username)
+async def _unmute(services: Services, username: str, handle: str,
+                  form: MultiDictProxy[Any]) -> dict[str, str]:
+    lifted = next((m for m in await mutes.list_mutes(services, username)
                    if m.handle == handle), None)
-    try:
-        await mutes.unmute(services, user.username, handle)
-    except ServiceError as exc:
-        return _back("/settings/mutes", error=page_message(exc))
-    return _back("/settings/mutes", undone=handle,
-                 notifications="1" if lifted is None or lifted.hide_notifications else "0",
-                 until=_unix(lifted.expires_at if lifted else None))
+    await mutes.unmute(services, username, handle)
+    return {"undone": handle,
+            "notifications": "1" if lifted is None or lifted.hide_notifications else "0",
+            "until": _unix(lifted.expires_at if lifted else None)}
 
 
-async def remute(request: web.Request) -> web.StreamResponse:
+async def _remute(services: Services, username: str, handle: str,
+                  form: MultiDictProxy[Any]) -> dict[str, str]:
     """Undo an unmute: the same account muted again, as it was."""
-    user = require_user(request)
-    form = await request.post()
-    handle = field(form, "handle", HANDLE_LIMIT).strip()
-    try:
-        await mutes.mute(request.app[appkeys.SERVICES], user.username, handle,
-                         notifications=field(form, "notifications", 8) == "1",
-                         duration=_remaining(field(form, "until", 20)))
-    except ServiceError as exc:
-        return _back("/settings/mutes", error=page_message(exc))
-    return _back("/settings/mutes", redone=handle)
+    await mutes.mute(services, username, handle,
+                     notifications=field(form, "notifications", 8) == "1",
+                     duration=_remaining(field(form, "until", 20)))
+    return {"redone": handle}
 
 
 # --- blocks ----------------------------------------------------------------------------------
 
 
-async def blocks_page(request: web.Request) -> web.StreamResponse:
-    user = require_user(request)
-    found = await blocks.list_blocks(request.app[appkeys.SERVICES], user.username)
-    return render(request, "settings_blocks.html", {
-        "section": "blocks", "blocks": found, **_flash(request),
-        "paths": _paths(request, [b.handle for b in found])})
+async def _unblock(services: Services, username: str, handle: str,
+                   form: MultiDictProxy[Any]) -> dict[str, str]:
+    await blocks.unblock(services, username, handle)
+    return {"undone": handle}
 
 
-async def unblock(request: web.Request) -> web.StreamResponse:
-    user = require_user(request)
-    form = await request.post()
-    handle = field(form, "handle", HANDLE_LIMIT).strip()
-    try:
-        await blocks.unblock(request.app[appkeys.SERVICES], user.username, handle)
-    except ServiceError as exc:
-        return _back("/settings/blocks", error=page_message(exc))
-    return _back("/settings/blocks", undone=handle)
-
-
-async def reblock(request: web.Request) -> web.StreamResponse:
+async def _reblock(services: Services, username: str, handle: str,
+                   form: MultiDictProxy[Any]) -> dict[str, str]:
     """Undo an unblock: the account is blocked again (a Block goes to its server again)."""
-    user = require_user(request)
-    form = await request.post()
-    handle = field(form, "handle", HANDLE_LIMIT).strip()
-    try:
-        await blocks.block(request.app[appkeys.SERVICES], user.username, handle)
-    except ServiceError as exc:
-        return _back("/settings/blocks", error=page_message(exc))
-    return _back("/settings/blocks", redone=handle)
+    await blocks.block(services, username, handle)
+    return {"redone": handle}
 
 
 # --- blocked servers -------------------------------------------------------------------------
 
 
-async def domain_blocks_page(request: web.Request) -> web.StreamResponse:
-    user = require_user(request)
-    found = await domain_blocks.list_blocks(request.app[appkeys.SERVICES], user.username)
-    return render(request, "settings_domain_blocks.html", {
-        "section": "domain_blocks", "domain_blocks": found, **_flash(request),
-        "blocked": request.query.get("blocked", "")[:DOMAIN_LIMIT]})
+def _domains(request: web.Request, found: Sequence[Any]) -> dict[str, Any]:
+    """The server just blocked, and what an Undo posts back (marked as an undo)."""
+    query = request.query
+    return {"blocked": query.get("blocked", "")[:DOMAIN_LIMIT],
+            "undo_fields": {"domain": query.get("undone", "")[:HANDLE_LIMIT], "undo": "1"}}
 
 
-async def block_domain(request: web.Request) -> web.StreamResponse:
-    """Block a server: from the form here (and its Undo), back here saying which; from a
-    profile's menu (a `next` field), back to the profile."""
+async def _change_domain(request: web.Request, change: Change, *,
+                         blocking: bool) -> web.Response:
+    """Apply a change to the posted server: from the form here (and its Undo), back here
+    saying what was done; from a profile's menu (a `next` field), back to the profile."""
     user = require_user(request)
     form = await request.post()
-    text = field(form, "domain", DOMAIN_LIMIT)
     from_profile = bool(field(form, "next"))
     try:
-        view = await domain_blocks.block_domain(request.app[appkeys.SERVICES], user.username,
-                                                text)
+        said = await change(request.app[appkeys.SERVICES], user.username,
+                            field(form, "domain", DOMAIN_LIMIT), form)
     except ServiceError as exc:
         return refused(request, exc) if from_profile else _back(DOMAINS_PATH,
                                                                 error=page_message(exc))
     if from_profile:
-        return done(request, form, default=DOMAINS_PATH, domain_blocking=True)
-    redone = field(form, "undo") == "1"
-    return _back(DOMAINS_PATH, **{"redone" if redone else "blocked": view.domain})
+        return done(request, form, default=DOMAINS_PATH, domain_blocking=blocking)
+    return _back(DOMAINS_PATH, **said)
 
 
-async def unblock_domain(request: web.Request) -> web.StreamResponse:
-    user = require_user(request)
-    form = await request.post()
-    text = field(form, "domain", DOMAIN_LIMIT)
-    try:
-        lifted = await domain_blocks.unblock_domain(request.app[appkeys.SERVICES],
-                                                    user.username, text)
-    except ServiceError as exc:
-        return refused(request, exc) if field(form, "next") else _back(
-            DOMAINS_PATH, error=page_message(exc))
-    if field(form, "next"):
-        return done(request, form, default=DOMAINS_PATH, domain_blocking=False)
-    return _back(DOMAINS_PATH, undone=text.strip() if lifted else "")
+async def _block_domain(services: Services, username: str, text: str,
+                        form: MultiDictProxy[Any]) -> dict[str, str]:
+    view = await domain_blocks.block_domain(services, username, text)
+    return {"redone" if field(form, "undo") == "1" else "blocked": view.domain}
+
+
+async def _unblock_domain(services: Services, username: str, text: str,
+                          form: MultiDictProxy[Any]) -> dict[str, str]:
+    lifted = await domain_blocks.unblock_domain(services, username, text)
+    return {"undone": text.strip() if lifted else ""}
+
+
+def _list_routes(app: web.Application, path: str, template: str, section: str,
+                 listing: Callable[[Services, str], Awaitable[Sequence[Any]]], extra: Extra,
+                 changes: dict[str, Handler]) -> None:
+    """A list's page at `path` (named settings_<section>) and its changes at path/<verb>."""
+    app.router.add_get(path, partial(_list_page, template=template, section=section,
+                                     listing=listing, extra=extra), name=f"settings_{section}")
+    for verb, handler in changes.items():
+        app.router.add_post(f"{path}/{verb}", handler)
 
 
 def setup_routes(app: web.Application) -> None:
-    app.router.add_get("/settings/mutes", mutes_page, name="settings_mutes")
-    app.router.add_post("/settings/mutes/unmute", unmute)
-    app.router.add_post("/settings/mutes/mute", remute)
-    app.router.add_get("/settings/blocks", blocks_page, name="settings_blocks")
-    app.router.add_post("/settings/blocks/unblock", unblock)
-    app.router.add_post("/settings/blocks/block", reblock)
-    app.router.add_get(DOMAINS_PATH, domain_blocks_page, name="settings_domain_blocks")
-    app.router.add_post(f"{DOMAINS_PATH}/block", block_domain)
-    app.router.add_post(f"{DOMAINS_PATH}/unblock", unblock_domain)
+    _list_routes(app, MUTES_PATH, "settings_mutes.html", "mutes", mutes.list_mutes, _accounts, {
+        "unmute": partial(_change_account, path=MUTES_PATH, change=_unmute),
+        "mute": partial(_change_account, path=MUTES_PATH, change=_remute)})
+    _list_routes(app, BLOCKS_PATH, "settings_blocks.html", "blocks", blocks.list_blocks,
+                 _accounts, {
+                     "unblock": partial(_change_account, path=BLOCKS_PATH, change=_unblock),
+                     "block": partial(_change_account, path=BLOCKS_PATH, change=_reblock)})
+    _list_routes(app, DOMAINS_PATH, "settings_domain_blocks.html", "domain_blocks",
+                 domain_blocks.list_blocks, _domains, {
+                     "block": partial(_change_domain, change=_block_domain, blocking=True),
+                     "unblock": partial(_change_domain, change=_unblock_domain,
+                                        blocking=False)})
