@@ -1,6 +1,9 @@
 """Queries for a post's page beyond its thread: the remix chain above it, the remixes of it,
 and who liked and boosted it. Accounts and posts hidden from the viewer (blocks either way,
-the viewer's mutes, suspended accounts, posts it may not see) are left out in SQL."""
+the viewer's mutes, suspended accounts, posts it may not see) are left out in SQL; the
+remixes also leave out the servers the viewer blocks, as Mastodon's quotes list does
+(StatusFilter), while who liked or boosted keeps them, as Mastodon's favourited_by and
+reblogged_by do (Account.not_excluded_by_account: blocks and mutes only)."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from storage.account_domain_blocks import domain_blocked_ids
 from storage.models import Account, Favourite, Status
 from storage.mutes import muted_ids
 from storage.pagination import Page, apply_page, finish_page
@@ -18,16 +22,18 @@ from storage.types import utcnow
 MAX_REMIX_DEPTH = 5
 
 
-def _shown_account(column: InstrumentedAttribute[int], viewer_id: int | None
-                   ) -> ColumnElement[bool]:
+def _shown_account(column: InstrumentedAttribute[int], viewer_id: int | None, *,
+                   domains: bool = False) -> ColumnElement[bool]:
     """The account id column names an account the viewer may see listed: not suspended,
-    not blocked either way, not muted by the viewer."""
+    not blocked either way, not muted by the viewer; with `domains`, not on a server the
+    viewer blocks either."""
     clause: ColumnElement[bool] = column.not_in(
         select(Account.id).where(Account.suspended_at.is_not(None)))
     if viewer_id is None:
         return clause
-    return and_(clause, column.not_in(blocked_ids(viewer_id)),
-                column.not_in(muted_ids(viewer_id, utcnow())))
+    clause = and_(clause, column.not_in(blocked_ids(viewer_id)),
+                  column.not_in(muted_ids(viewer_id, utcnow())))
+    return and_(clause, column.not_in(domain_blocked_ids(viewer_id))) if domains else clause
 
 
 async def remix_parents(session: AsyncSession, status: Status,
@@ -39,12 +45,12 @@ async def remix_parents(session: AsyncSession, status: Status,
 
 async def remixes(session: AsyncSession, status_id: int, viewer_id: int | None,
                   limit: int = 12) -> list[int]:
-    """Visible remixes of a post, newest first."""
+    """Visible remixes of a post, newest first, none from a server the viewer blocks."""
     result = await session.execute(
         select(Status.id).where(Status.remix_of_id == status_id,
                                 Status.reblog_of_id.is_(None),
                                 visible_to(Status, viewer_id),
-                                _shown_account(Status.account_id, viewer_id))
+                                _shown_account(Status.account_id, viewer_id, domains=True))
         .order_by(Status.id.desc()).limit(limit))
     return list(result.scalars().all())
 

@@ -231,7 +231,8 @@ async def thread(services: Services, status_id: int,
     """A post with the visible posts above it (up to 20) and replies below it. Around the
     post itself, left out: posts by accounts the thread's first author (a local one) blocks,
     whoever looks, logged out included, so a blocked account's replies never show under the
-    one who blocked it; posts by accounts the viewer mutes; posts its "thread" filters hide."""
+    one who blocked it; posts by accounts the viewer mutes or on servers it blocks; posts
+    its "thread" filters hide."""
     domain = services.config.instance.domain
     async with services.db.reader() as session:
         viewer_id = await _viewer_id(session, viewer)
@@ -241,9 +242,10 @@ async def thread(services: Services, status_id: int,
         up = await queries.ancestors(session, focus.status)
         shown_up = await queries.visible(session, up, viewer_id)
         down = await queries.descendants(session, status_id, viewer_id)
-        hidden = await thread_hidden_authors(session, up[0] if up else status_id, viewer_id)
-        around = [e for e in await queries.load(session, [i for i in up if i in shown_up] + down)
-                  if e.author.id not in hidden]
+        loaded = await queries.load(session, [i for i in up if i in shown_up] + down)
+        hidden = await thread_hidden_authors(session, up[0] if up else status_id, viewer_id,
+                                             {e.author.id for e in loaded})
+        around = [e for e in loaded if e.author.id not in hidden]
         warnings: dict[int, tuple[str, ...]] = {}
         if viewer_id is not None:
             around, warnings = await filters.screen(session, viewer_id, [focus, *around],

@@ -13,6 +13,7 @@ Incoming Blocks (server.services.federation.inbound.blocks) and what a block hid
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,6 +26,7 @@ from server.services.context import Services
 from server.services.errors import Conflict, InvalidInput, NotFound, ServiceError
 from server.services.federation.outbound import delivery
 from server.services.federation.remote import RemoteError, resolve_account, split_handle
+from storage import account_domain_blocks as domain_block_queries
 from storage import accounts as account_queries
 from storage import blocks as block_queries
 from storage import follows as follow_queries
@@ -173,15 +175,18 @@ async def refuse_reply(session: AsyncSession, author: Account, parent_author: Ac
                        username=parent_author.username)
 
 
-async def thread_hidden_authors(session: AsyncSession, root_id: int,
-                                viewer_id: int | None) -> set[int]:
+async def thread_hidden_authors(session: AsyncSession, root_id: int, viewer_id: int | None,
+                                authors: Collection[int]) -> set[int]:
     """Whose posts a thread leaves out around the post it is opened on: the accounts the
-    thread's first post's local author blocks (for every viewer, logged out included) and
-    the accounts the viewer mutes."""
+    thread's first post's local author blocks (for every viewer, logged out included), the
+    accounts the viewer mutes and, of the thread's `authors`, those on a server the viewer
+    blocks (Mastodon's StatusFilter#blocking_domain?, which its context filters by)."""
     hidden: set[int] = set()
     root = await status_queries.by_id(session, root_id)
     if root is not None and root.local:
         hidden |= await block_queries.blocked_by(session, root.account_id)
     if viewer_id is not None:
         hidden |= await mute_queries.muted_set(session, viewer_id, utcnow())
+        hidden |= await domain_block_queries.domain_blocking_among(session, viewer_id,
+                                                                   list(authors))
     return hidden
