@@ -3,16 +3,20 @@ Mastodon server: what AfterBlockDomainFromAccountService does (their followers t
 each sent a Reject of its Follow, a pending request too; the person's follows there undone
 with Undo{Follow}; no Block sent), the Follow it refuses from then on, the follow it refuses
 to make, what it hides (home, boosts of its posts, the federated timeline, notifications)
-and what it leaves alone (other people's views, the profile). Not the instance's domain blocks
+and what it leaves alone (other people's views, the profile); a direct message from there,
+kept but starting no conversation and notifying nobody who blocks the server, as Mastodon's
+NotifyService drops it before push_to_conversation!. Not the instance's domain blocks
 (test_domain_blocks.py)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 
 from server import appkeys
 from server.services.errors import Forbidden, InvalidInput
-from server.services.reading import timelines
+from server.services.reading import api_conversations, timelines
 from server.services.social import domain_blocks, follows
 from server.services.statuses import boosts
 from storage import accounts as account_queries
@@ -153,3 +157,46 @@ async def test_a_pending_request_is_rejected_and_the_own_domain_refused(
         [masto.domain]
     with pytest.raises(InvalidInput, match="own domain"):
         await domain_blocks.block_domain(a.services, "alice", a.domain)
+
+
+async def _conversations(a: Instance, account_id: int) -> list[str]:
+    """The uris of the newest status of each of the account's conversations."""
+    found = (await api_conversations.conversations(a.services, account_id, Page())).conversations
+    return [c.last_status.status.uri for c in found if c.last_status is not None]
+
+
+def _direct(actor: FakeActor, a: Instance, *usernames: str) -> dict[str, Any]:
+    """A Mastodon-shaped direct Note from `actor` to these local people."""
+    return note(actor, to=[a.actor(name) for name in usernames], cc=[],
+                content="<p>" + " ".join(f"@{name}" for name in usernames) + " psst</p>",
+                tag=[{"type": "Mention", "href": a.actor(name), "name": f"@{a.handle(name)}"}
+                     for name in usernames])
+
+
+async def test_a_direct_message_from_a_blocked_server_starts_no_conversation(
+        a: Instance, masto: FakeRemote) -> None:
+    async with a.app[appkeys.DATABASE].reader() as session:
+        found = await account_queries.local_account_by_username(session, "alice")
+    assert found is not None
+    alice = found.id
+    bob = (await a.add_user("bob")).account_id
+    dave = masto.add_actor("dave")
+    await domain_blocks.block_domain(a.services, "alice", masto.domain)
+
+    first = _direct(dave, a, "alice", "bob")
+    row = await send(masto, dave, a, create(dave, first))
+    assert row.state == "applied", row.error
+    # Kept (bob has it), but alice gets no conversation and no notification of it.
+    assert await _stored_id(a, first["id"])
+    assert await _conversations(a, alice) == []
+    assert await _conversations(a, bob) == [first["id"]]
+    assert [(kind, handle) for kind, handle, _ in await notices(a, "bob")] == \
+        [("mention", dave.handle)]
+    assert await notices(a, "alice") == []
+
+    # Unblocked, the next one does; the one that came during the block stays out.
+    await domain_blocks.unblock_domain(a.services, "alice", masto.domain)
+    second = _direct(dave, a, "alice")
+    await send(masto, dave, a, create(dave, second))
+    assert await _conversations(a, alice) == [second["id"]]
+    assert [uri for _, _, uri in await notices(a)] == [second["id"]]

@@ -6,8 +6,10 @@ participants (Mastodon's AccountConversation, app/models/account_conversation.rb
   owner (nobody: a note to oneself). The newest status it holds orders the list.
 - A status joining makes the conversation unread for a recipient and read for its author
   (Mastodon: `unread = status.account_id != recipient.id`). A recipient who blocks or is
-  blocked by the author, or mutes it, gets none: Mastodon adds the conversation only when
-  the mention's notification is not filtered (NotifyService#push_to_conversation!).
+  blocked by the author, mutes it or blocks its server gets none: Mastodon adds the
+  conversation only when the mention's notification is not dropped
+  (NotifyService#push_to_conversation!, after DropCondition's domain_blocking?, blocking?
+  and muting checks). The status itself is kept, as there.
 - A deleted status leaves every conversation; one left empty goes (Status
   #unlink_from_conversations!). An edit that changes who is mentioned moves the status to
   the conversations of its new participant sets.
@@ -28,6 +30,7 @@ from server.services.context import Services
 from server.services.errors import NotFound
 from server.services.streaming.events import StreamEvent
 from server.services.streaming.publish import queue_event
+from storage import account_domain_blocks as domain_block_queries
 from storage import blocks as block_queries
 from storage import conversations as queries
 from storage import mutes as mute_queries
@@ -48,6 +51,10 @@ async def _may_receive(session: AsyncSession, recipient_id: int, author_id: int)
     if recipient_id == author_id:
         return True
     if await block_queries.blocked_either_way(session, recipient_id, author_id):
+        return False
+    # Mastodon's domain_blocking? spares a sender the recipient follows: none here, as
+    # blocking a server ends those follows and refuses new ones.
+    if await domain_block_queries.blocks_domain_of(session, recipient_id, author_id):
         return False
     muted = await mute_queries.mutes_among(session, recipient_id, [author_id], utcnow())
     return author_id not in muted
