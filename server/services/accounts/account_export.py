@@ -9,6 +9,8 @@ plus its CSV exports (app/models/export.rb) and Dreamfeed's prompts.
     following_accounts.csv      "Account address,Show boosts,Notify on new posts,Languages"
     muted_accounts.csv          "Account address,Hide notifications"
     blocked_accounts.csv        one address a line, no header (as Mastodon)
+    blocked_domains.csv         one blocked server a line, no header (as Mastodon's
+                                to_blocked_domains_csv)
 
 Attachment URLs in outbox.json are the archive paths, as Mastodon rewrites them. The zip is
 written in a worker thread straight from the media files, one file at a time, never holding
@@ -40,6 +42,7 @@ from server.services.context import Services
 from server.services.errors import Conflict, InvalidInput, NotFound
 from server.services.statuses.notes import note_parts
 from storage import account_data
+from storage import account_domain_blocks as domain_block_queries
 from storage import accounts as account_queries
 from storage import statuses as status_queries
 from storage.media_files import MediaFileMissing, MediaStore
@@ -112,6 +115,8 @@ async def plan_archive(services: Services, username: str) -> ArchivePlan:
             for a, hide in await account_data.muted_accounts(session, account.id)])
         plan.documents["blocked_accounts.csv"] = _csv(None, [
             [_acct(a, domain)] for a in await account_data.blocked_accounts(session, account.id)])
+        plan.documents["blocked_domains.csv"] = _csv(None, [
+            [row.domain] for row in await domain_block_queries.blocks_of(session, account.id)])
     return plan
 
 

@@ -11,10 +11,18 @@ the server is never told of the block itself. Here it all happens in the block's
 From then on (the filters, each where account blocks and mutes already apply): home, lists, the
 federated and hashtag timelines, search and notifications leave out that server's accounts and
 boosts of their posts (storage.timelines, storage.post_search, storage.notification_lists);
-no notification is made from them (server.services.social.notifications); their Follow is
-Rejected (server.services.federation.inbound.follows) and the person cannot follow them
+a thread leaves out their posts around the one opened (thread_hidden_authors, as Mastodon's
+context does through StatusFilter) and a post's page their remixes (storage.post_page, as
+Mastodon's quotes list); no notification is made from them (server.services.social
+.notifications) and their direct messages start or join no conversation
+(server.services.social.conversations), as Mastodon's NotifyService drops both; their Follow
+is Rejected (server.services.federation.inbound.follows) and the person cannot follow them
 (server.services.social.follows), as Mastodon's ActivityPub::Activity::Follow and
-FollowService#following_not_allowed? refuse. Profiles still show their posts, as in Mastodon.
+FollowService#following_not_allowed? refuse. As in Mastodon, profiles still show their posts,
+who liked or boosted a post still lists them (its favourited_by and reblogged_by leave out
+blocked and muted accounts only) and account search still finds them (AccountSearchService
+filters neither). The archive lists the blocked servers in blocked_domains.csv
+(server.services.accounts.account_export, Mastodon's Export#to_blocked_domains_csv).
 """
 
 from __future__ import annotations

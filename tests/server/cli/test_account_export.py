@@ -13,7 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.database import make_sessionmaker
-from storage.models import Account, Block, Favourite, Follow, Mute, Status
+from storage.models import (
+    Account,
+    AccountDomainBlock,
+    Block,
+    Favourite,
+    Follow,
+    Mute,
+    Status,
+)
 from tests.server.cli.cli_helpers import cli_env, run_cli
 
 
@@ -41,7 +49,11 @@ async def test_export_archive(engine: AsyncEngine, database_url: str, tmp_path: 
             Mute(account_id=alice, target_account_id=carol, hide_notifications=False),
             Block(account_id=alice, target_account_id=dave),
             Favourite(account_id=alice, status_id=status.id),
+            AccountDomainBlock(account_id=alice, domain="evil.test"),
+            AccountDomainBlock(account_id=bob, domain="not-alices.test"),
         ])
+    async with make_sessionmaker(engine).begin() as session:
+        session.add(AccountDomainBlock(account_id=alice, domain="xn--bcher-kva.test"))
 
     output = tmp_path / "alice.zip"
     result = run_cli(["user", "export", "alice", "--output", str(output)], env)
@@ -58,6 +70,7 @@ async def test_export_archive(engine: AsyncEngine, database_url: str, tmp_path: 
         following = archive.read("following_accounts.csv").decode()
         muted = archive.read("muted_accounts.csv").decode()
         blocked = archive.read("blocked_accounts.csv").decode()
+        blocked_domains = archive.read("blocked_domains.csv").decode()
         [create] = outbox["orderedItems"]
         [attachment] = create["object"]["attachment"]
         image = archive.read(attachment["url"])
@@ -78,6 +91,8 @@ async def test_export_archive(engine: AsyncEngine, database_url: str, tmp_path: 
     assert list(csv.reader(io.StringIO(muted))) == [
         ["Account address", "Hide notifications"], ["carol@dreamfeed.test", "false"]]
     assert blocked == "dave@dreamfeed.test\n"
+    # Mastodon's blocked_domains.csv: one domain a line, no header (newest block first here)
+    assert blocked_domains == "xn--bcher-kva.test\nevil.test\n"
 
 
 async def test_delete_and_alias_commands(engine: AsyncEngine, database_url: str,
