@@ -37,7 +37,7 @@ from server.handlers import web as web_app
 from server.handlers.api import routes as api_routes
 from server.handlers.api.common import api_middleware
 from server.handlers.ratelimits import fetch_limit_middleware
-from server.handlers.session import session_middleware
+from server.handlers.session import csrf_middleware, session_middleware
 from server.handlers.web.aside import aside_context
 from server.handlers.web.error_pages import error_pages
 from server.handlers.web.settings_language import language_middleware
@@ -87,8 +87,9 @@ def create_app(config: Config, *, migrate: bool = True,
                resolver: AbstractResolver | None = None) -> web.Application:
     """The application. `resolver` replaces DNS for outgoing requests (tests point test
     host names at loopback with it)."""
-    # After the request context (client address): the browser session with its CSRF check,
-    # then the rate limit on ActivityPub document fetches.
+    # After the request context (client address): the browser session, the request's
+    # language (it reads the account's choice from the session), the CSRF check (its refusal
+    # page in that language), then the rate limit on ActivityPub document fetches.
     # The client API's middleware (bearer token, CORS, JSON errors) comes before the
     # session's, so even a refusal there is JSON. Request metrics, when on, outermost.
     config = operations.with_metrics_token(config, announce=False)
@@ -100,7 +101,7 @@ def create_app(config: Config, *, migrate: bool = True,
                                        *make_middlewares(config), compress_text,
                                        api_middleware,
                                        session_middleware, language_middleware,
-                                       error_pages, aside_context,
+                                       csrf_middleware, error_pages, aside_context,
                                        fetch_limit_middleware],
                           client_max_size=config.server.max_body_size)
     app[appkeys.CONFIG] = config

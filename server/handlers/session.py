@@ -1,4 +1,5 @@
-"""Who is signed in, and CSRF protection for every form: one middleware, once for all routes.
+"""Who is signed in, and CSRF protection for every form: two middlewares, once for all routes
+(the session's, then after the language's the CSRF check, whose refusal is a page).
 
 - The `dreamfeed_session` cookie (HttpOnly, SameSite=Lax, Secure on https, Path=/) holds a
   random token; `current_user(request)` is the session it opens, `require_user(request)`
@@ -197,14 +198,22 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
                                                               user)
     request[aiohttp_jinja2.REQUEST_CONTEXT_KEY] = page_context(request)
     try:
-        if not _csrf_exempt(request):
-            await _check_csrf(request)
         response = await handler(request)
     except web.HTTPException as exc:
         _finish(request, exc)
         raise
     _finish(request, response)
     return response
+
+
+@web.middleware
+async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The CSRF check, apart from the session's middleware: it runs after the language's
+    (server.handlers.web.settings_language), which needs the session first to read the
+    account's choice, so that the refusal page is in the reader's language."""
+    if not _csrf_exempt(request):
+        await _check_csrf(request)
+    return await handler(request)
 
 
 def _finish(request: web.Request, response: web.StreamResponse) -> None:
