@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute
@@ -26,7 +26,16 @@ S = TypeVar("S", bound="Select[*tuple[Any, ...]]")
 
 
 class InvalidPage(ValueError):
-    """A pagination parameter that is not a valid id or limit; the message names it."""
+    """A pagination parameter that is not a valid id or limit; the message names it (in
+    English, for the client API). `parameter`, `value` and `expected` ("id" or "number") let
+    a page say it in the reader's language (storage has no translations)."""
+
+    def __init__(self, parameter: str, value: str, expected: Literal["id", "number"]) -> None:
+        wanted = "an id" if expected == "id" else "a number"
+        super().__init__(f"{parameter} must be {wanted}, not {value!r}")
+        self.parameter = parameter
+        self.value = value
+        self.expected = expected
 
 
 @dataclass(frozen=True)
@@ -49,7 +58,7 @@ def parse_page(query: Mapping[str, str], *, default: int = DEFAULT_LIMIT,
         raw = query.get(name)
         value = parse_id(raw)
         if raw not in (None, "") and value is None:
-            raise InvalidPage(f"{name} must be an id, not {raw!r}")
+            raise InvalidPage(name, str(raw), "id")
         ids[name] = value
     raw_limit = query.get("limit")
     limit = default
@@ -57,7 +66,7 @@ def parse_page(query: Mapping[str, str], *, default: int = DEFAULT_LIMIT,
         try:
             limit = int(raw_limit)
         except ValueError:
-            raise InvalidPage(f"limit must be a number, not {raw_limit!r}") from None
+            raise InvalidPage("limit", str(raw_limit), "number") from None
     return Page(max_id=ids["max_id"], since_id=ids["since_id"], min_id=ids["min_id"],
                 limit=max(1, min(limit, maximum)))
 

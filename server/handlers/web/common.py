@@ -10,11 +10,20 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from server.handlers.errors import retry_headers, status_for
+from server.i18n import N_
 from server.i18n import gettext as _
 from server.services.errors import ServiceError
 from server.services.federation.remote import RemoteError, RemoteGone, RemoteRefused
+from storage.pagination import DEFAULT_LIMIT, MAX_LIMIT, InvalidPage, Page, parse_page
 
 MAX_FIELD = 4096
+# A page link's bad cursor (storage.pagination.InvalidPage, whose own words are English:
+# storage has no translations), by what the parameter should have been.
+_BAD_PAGE = {
+    "id": N_("The link to this page is broken: %(parameter)s must be an id, not %(value)r"),
+    "number": N_("The link to this page is broken: %(parameter)s must be a number, not "
+                 "%(value)r"),
+}
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -106,3 +115,14 @@ def failed(request: web.Request, message: str, *, status: int = 422) -> web.Resp
     from server.handlers.session import render
 
     return render(request, "error.html", {"message": message}, status=status)
+
+
+def page_cursor(request: web.Request, *, default: int = DEFAULT_LIMIT,
+                maximum: int = MAX_LIMIT) -> Page:
+    """The page its query asks for (storage.pagination.parse_page); a bad cursor is a 400 in
+    the reader's language."""
+    try:
+        return parse_page(request.query, default=default, maximum=maximum)
+    except InvalidPage as exc:
+        raise web.HTTPBadRequest(text=_(_BAD_PAGE[exc.expected], parameter=exc.parameter,
+                                        value=exc.value)) from None

@@ -14,6 +14,7 @@ from aiohttp import web
 from server import appkeys
 from server.handlers.pages import instance_context
 from server.handlers.session import current_user, render, require_user
+from server.handlers.web.common import page_cursor
 from server.i18n import N_
 from server.i18n import gettext as _
 from server.services.accounts import onboarding
@@ -21,7 +22,7 @@ from server.services.context import Services
 from server.services.errors import NotFound
 from server.services.reading import discover, feeds
 from server.services.social import markers, tag_follows
-from storage.pagination import InvalidPage, Page, parse_page
+from storage.pagination import Page
 
 # Translated where a page shows them (server.i18n: N_ marks, _ translates).
 FEED_TITLES = {"home": N_("Home"), "local": N_("Local"), "federated": N_("Federated")}
@@ -34,13 +35,6 @@ FEED_BLURBS = {
 
 def _services(request: web.Request) -> Services:
     return request.app[appkeys.SERVICES]
-
-
-def _page(request: web.Request) -> Page:
-    try:
-        return parse_page(request.query)
-    except InvalidPage as exc:
-        raise web.HTTPBadRequest(text=str(exc)) from None
 
 
 def _partial(request: web.Request) -> bool:
@@ -96,7 +90,7 @@ async def front(request: web.Request) -> web.StreamResponse:
 async def home(request: web.Request) -> web.StreamResponse:
     user = require_user(request)
     page = await feeds.home(_services(request), user.username, user.account_id,
-                            _page(request))
+                            page_cursor(request))
     # The getting-started steps, at the top of the first page while the account is new.
     steps = None if _partial(request) or "max_id" in request.query else \
         await onboarding.state(_services(request), user.account_id)
@@ -107,7 +101,7 @@ async def home(request: web.Request) -> web.StreamResponse:
 async def public(request: web.Request) -> web.StreamResponse:
     name = "local" if request.path == "/local" else "federated"
     user = current_user(request)
-    page = await feeds.public(_services(request), name, _page(request),
+    page = await feeds.public(_services(request), name, page_cursor(request),
                               username=user.username if user else None,
                               account_id=user.account_id if user else None)
     return await _feed_page(request, name, page)
@@ -116,7 +110,7 @@ async def public(request: web.Request) -> web.StreamResponse:
 async def tag(request: web.Request) -> web.StreamResponse:
     name = request.match_info["tag"].lstrip("#")[:255]
     user = current_user(request)
-    page = await feeds.hashtag(_services(request), name, _page(request),
+    page = await feeds.hashtag(_services(request), name, page_cursor(request),
                                username=user.username if user else None,
                                account_id=user.account_id if user else None)
     following = user is not None and not _partial(request) and \
@@ -147,7 +141,7 @@ async def discover_page(request: web.Request) -> web.StreamResponse:
 async def bookmarks_page(request: web.Request) -> web.StreamResponse:
     user = require_user(request)
     page = await feeds.bookmarks(_services(request), user.username, user.account_id,
-                                 _page(request))
+                                 page_cursor(request))
     return _cards_page(request, "feed.html", {
         "active_page": "bookmarks", "feed": "bookmarks", "title": _("Bookmarks"),
         "blurb": _("Posts you saved. Only you see this list."), "cards": page.cards,
@@ -158,7 +152,7 @@ async def notifications_page(request: web.Request) -> web.StreamResponse:
     """The first page (no max_id) marks everything up to its newest notification read."""
     user = require_user(request)
     services = _services(request)
-    page_query = _page(request)
+    page_query = page_cursor(request)
     # The top of the list (min_id pages start further down).
     first_page = page_query.max_id is None and page_query.min_id is None \
         and not _partial(request)

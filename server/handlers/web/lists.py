@@ -16,7 +16,14 @@ from multidict import MultiDictProxy
 
 from server import appkeys
 from server.handlers.session import render, require_user
-from server.handlers.web.common import failed, field, page_message, refused, see_other
+from server.handlers.web.common import (
+    failed,
+    field,
+    page_cursor,
+    page_message,
+    refused,
+    see_other,
+)
 from server.i18n import N_, ngettext
 from server.i18n import gettext as _
 from server.services.context import Services
@@ -25,7 +32,6 @@ from server.services.reading import feeds
 from server.services.reading import lists as list_views
 from server.services.social import lists as list_service
 from storage.ids import parse_id
-from storage.pagination import InvalidPage, parse_page
 
 HANDLE_LIMIT = 400
 # Translated where the pages show them.
@@ -106,10 +112,7 @@ async def list_page(request: web.Request) -> web.StreamResponse:
     user = require_user(request)
     services = _services(request)
     list_id = _list_id(request)
-    try:
-        page_query = parse_page(request.query)
-    except InvalidPage as exc:
-        raise web.HTTPBadRequest(text=str(exc)) from None
+    page_query = page_cursor(request)
     try:
         row = await list_service.get_list(services, user.account_id, list_id)
         page = await feeds.list_feed(services, user.account_id, list_id, page_query)

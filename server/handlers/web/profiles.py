@@ -24,6 +24,7 @@ from server.handlers.caching import (
 )
 from server.handlers.responses import wants_activity
 from server.handlers.session import current_user, render
+from server.handlers.web.common import page_cursor
 from server.i18n import gettext as _
 from server.render import syndication
 from server.services.accounts import users as account_service
@@ -31,7 +32,6 @@ from server.services.caching.documents import account_tag
 from server.services.errors import NotFound
 from server.services.reading import profiles
 from storage.ids import parse_id
-from storage.pagination import InvalidPage, parse_page
 
 LOCAL_NAME = r"[A-Za-z0-9_]+"
 REMOTE_ACCT = r"[^{}/@]+@[^{}/@]+"
@@ -158,10 +158,7 @@ async def follow_list(request: web.Request) -> web.StreamResponse:
     unavailable = _unavailable(request, view)
     if unavailable is not None:
         return unavailable
-    try:
-        page = parse_page(request.query, default=LIST_PAGE, maximum=LIST_PAGE)
-    except InvalidPage as exc:
-        raise web.HTTPBadRequest(text=str(exc)) from None
+    page = page_cursor(request, default=LIST_PAGE, maximum=LIST_PAGE)
     result = await profiles.follow_list(request.app[appkeys.SERVICES], view.id, kind, page)
     return render(request, "profile_follows.html", {
         "profile": view, "kind": kind, "accounts": result.accounts,

@@ -23,6 +23,7 @@ from server.handlers.web.common import (
     done,
     failed,
     field,
+    page_cursor,
     page_message,
     refused,
     wants_json,
@@ -39,7 +40,7 @@ from server.services.moderation import reports
 from server.services.reading import profiles, timelines
 from server.services.social import blocks, follows, mutes
 from storage.ids import parse_id
-from storage.pagination import InvalidPage, Page, parse_page
+from storage.pagination import Page
 
 HANDLE_LIMIT = 400
 REPORT_POSTS = 20
@@ -107,10 +108,7 @@ async def account_action(request: web.Request) -> web.StreamResponse:
 
 async def follow_requests_page(request: web.Request) -> web.StreamResponse:
     user = require_user(request)
-    try:
-        page = parse_page(request.query, default=REQUESTS_PAGE, maximum=REQUESTS_PAGE)
-    except InvalidPage as exc:
-        raise web.HTTPBadRequest(text=str(exc)) from None
+    page = page_cursor(request, default=REQUESTS_PAGE, maximum=REQUESTS_PAGE)
     result = await profiles.follow_requests(request.app[appkeys.SERVICES], user.account_id,
                                             page)
     return render(request, "follow_requests.html", {
