@@ -219,6 +219,13 @@ async def test_the_web_app_shows_forbidden_approval_and_pending_states(
         boost = _action(page, "boost")
         assert 'data-policy="approval"' in boost and "approves it first" in boost
         assert 'data-policy' not in _action(page, "like")  # allowed: as always
+        # The same reasons in the reader's language (N_ templates the card translates).
+        web.session.cookie_jar.update_cookies({"dreamfeed_language": "fr"})
+        page = (await web.get(f"/@{gus.handle}/{target.id}")).text
+        assert "ne vous permet pas d\u2019y répondre (selon son serveur)" in _action(page,
+                                                                                "reply")
+        assert "L\u2019auteur doit d\u2019abord donner son accord" in _action(page, "boost")
+        web.session.cookie_jar.update_cookies({"dreamfeed_language": "en"})
 
         await boosts.boost(a.services, "alice", uri)
         page = (await web.get(f"/@{gus.handle}/{target.id}")).text

@@ -47,6 +47,15 @@ async def test_quote_in_the_web_app(start: StartInstance) -> None:
         refused = await carol.get(f"/web/posts/{secret.id}/quote")
         assert "This post cannot be quoted. Only public and unlisted posts can be quoted." \
             in refused.text
+        # The reason in the reader's language (an N_ template the page translates).
+        carol.session.cookie_jar.update_cookies({"dreamfeed_language": "fr"})
+        card = _card((await carol.get(f"/@alice/{secret.id}")).text, secret.id)
+        assert 'title="Seules les publications publiques et non listées peuvent être ' \
+               'citées"' in card
+        refused = await carol.get(f"/web/posts/{secret.id}/quote")
+        assert "Cette publication ne peut pas être citée. Seules les publications publiques " \
+               "et non listées peuvent être citées." in refused.text
+        carol.session.cookie_jar.update_cookies({"dreamfeed_language": "en"})
         composing = await carol.get(f"/compose?quote_of={public.id}")
         assert composing.status == 200 and "Quoting" in composing.text
         assert f'name="quote_of" value="{public.id}"' in composing.text
@@ -71,3 +80,6 @@ async def test_quote_in_the_web_app(start: StartInstance) -> None:
         assert done.status == 303
         page = await alice_web.get(path)
         assert "The quoted author removed this quote" in _card(page.text, quote_id)
+        alice_web.session.cookie_jar.update_cookies({"dreamfeed_language": "fr"})
+        page = await alice_web.get(path)
+        assert "L\u2019auteur cité a retiré cette citation" in _card(page.text, quote_id)

@@ -10,18 +10,22 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import interaction_policy as wire
+from server.i18n import N_
 from server.services.statuses.interaction_policy import Permission, decide, refusal
 from storage import accounts as account_queries
 from storage import interaction_requests as request_queries
 from storage.models import Account, Status
 
 ALLOWED, APPROVAL, FORBIDDEN = "allowed", "approval", "forbidden"
+AWAITS_APPROVAL = N_("Its author approves it first: it shows as pending until then.")
 
 
 @dataclass(frozen=True)
 class ActionState:
     state: str  # allowed, approval, forbidden
-    reason: str = ""  # why it is not offered, or that the author approves it first
+    # Why it is not offered, or that the author approves it first: an N_ template without
+    # values, translated where a page shows it (_post_card.html).
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,5 @@ async def _state(session: AsyncSession, status: Status, viewer: Account,
     if decision.permission is Permission.FORBIDDEN:
         return ActionState(FORBIDDEN, refusal(interaction, status))
     if decision.needs_request:
-        return ActionState(APPROVAL, "Its author approves it first: it shows as pending "
-                                     "until then.")
+        return ActionState(APPROVAL, AWAITS_APPROVAL)
     return OPEN

@@ -42,20 +42,21 @@ from storage import timelines as timeline_queries
 from storage.models import Account, Quote, Status
 
 EXCERPT = 160
-# What a quote that does not show says instead (Mastodon's states, and two of ours).
+# What a quote that does not show says instead (Mastodon's states, and two of ours);
+# translated where a page shows them (_quote_card.html).
 STATE_LABELS = {
-    "pending": "Waiting for the quoted author's approval",
-    "rejected": "The quoted author declined this quote",
-    "revoked": "The quoted author removed this quote",
-    "deleted": "The quoted post was deleted",
-    "unauthorized": "You cannot see the quoted post",
-    "unknown": "The quoted post is not available here",
+    "pending": N_("Waiting for the quoted author's approval"),
+    "rejected": N_("The quoted author declined this quote"),
+    "revoked": N_("The quoted author removed this quote"),
+    "deleted": N_("The quoted post was deleted"),
+    "unauthorized": N_("You cannot see the quoted post"),
+    "unknown": N_("The quoted post is not available here"),
 }
 
 REMIX_LABELS = {
-    "deleted": "Remix of a post that was deleted",
-    "unauthorized": "Remix of a post you cannot see",
-    "unknown": "Remix of a post that is not on this server",
+    "deleted": N_("Remix of a post that was deleted"),
+    "unauthorized": N_("Remix of a post you cannot see"),
+    "unknown": N_("Remix of a post that is not on this server"),
 }
 
 
@@ -89,7 +90,7 @@ class QuoteCard:
 @dataclass(frozen=True)
 class QuoteOffer:
     """The viewer's "Quote" action on a post: allowed at once, after the author's approval,
-    or not (with why)."""
+    or not (with why: an N_ template without values, translated where it is shown)."""
 
     verdict: str
     reason: str = ""
@@ -209,14 +210,14 @@ def _offer(status: Status, automatic: frozenset[str], manual: frozenset[str],
     if allows(automatic):
         return QuoteOffer(AUTOMATIC)
     if allows(manual) or wire.UNSUPPORTED_SCOPE in automatic | manual:
-        return QuoteOffer(MANUAL, "its author will be asked to approve the quote")
+        return QuoteOffer(MANUAL, N_("its author will be asked to approve the quote"))
     if status.visibility not in ("public", "unlisted"):
-        return QuoteOffer(DENIED, "Only public and unlisted posts can be quoted")
+        return QuoteOffer(DENIED, N_("Only public and unlisted posts can be quoted"))
     if not stated and not status.local:
-        return QuoteOffer(DENIED, "Its server does not say that it may be quoted")
+        return QuoteOffer(DENIED, N_("Its server does not say that it may be quoted"))
     if wire.FOLLOWERS_SCOPE in automatic | manual:
-        return QuoteOffer(DENIED, "Its author lets only their followers quote it")
-    return QuoteOffer(DENIED, "Its author does not allow quotes")
+        return QuoteOffer(DENIED, N_("Its author lets only their followers quote it"))
+    return QuoteOffer(DENIED, N_("Its author does not allow quotes"))
 
 
 async def target_card(services: Services, status_id: int,
