@@ -242,7 +242,20 @@ async def test_requests_the_policy_forbids_are_rejected_and_others_wait(
     row = await send(masto, gus, a, boost_request, f"{a.actor('alice')}/inbox")
     assert row.error == "queued: the announce waits for its author's approval"
     [queued] = await interaction_approvals.pending_requests(a.services, "alice")
-    await interaction_approvals.reject(a.services, "alice", queued.id)
+    async with browser(a) as web:
+        assert (await web.sign_in("alice", "correct horse")).status == 303
+        page = (await web.get("/interactions")).text
+        assert f"<bdi>@{gus.handle}</bdi></strong> wants to boost <a href=" in page
+        # One sentence per kind, each in the reader's language; and the page's answer.
+        web.session.cookie_jar.update_cookies({"dreamfeed_language": "fr"})
+        page = (await web.get("/interactions")).text
+        assert f"<bdi>@{gus.handle}</bdi></strong> souhaite partager <a href=" in page
+        rejected = await web.post(f"/interactions/{queued.id}/reject", {},
+                                  form_page="/interactions")
+        assert rejected.location == "/interactions?done=rejected"
+        page = (await web.get(rejected.location)).text
+        assert "Demande refusée." in page and "Rien n\u2019attend." in page
+        assert 'dans <a href="/settings/interactions">vos paramètres</a>.' in page
     await settle([a])
     assert [r["object"]["id"] for r in answers(masto, "Reject")] == [request["id"],
                                                                       boost_request["id"]]

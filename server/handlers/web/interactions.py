@@ -20,6 +20,8 @@ from storage.ids import parse_id
 
 # Translated where a page shows them.
 VERBS = {"reply": N_("reply"), "announce": N_("boost"), "like": N_("like")}
+# What the requests page says after a decision (interaction_requests.html).
+DONE = {"approve": "approved", "reject": "rejected"}
 
 
 async def settings_form(request: web.Request) -> web.StreamResponse:
@@ -52,8 +54,7 @@ async def requests_page(request: web.Request) -> web.StreamResponse:
     pending = await interaction_approvals.pending_requests(request.app[appkeys.SERVICES],
                                                            user.username)
     return render(request, "interaction_requests.html", {
-        "requests": pending, "verbs": {kind: _(verb) for kind, verb in VERBS.items()},
-        "done": request.query.get("done", "")})
+        "requests": pending, "done": request.query.get("done", "")})
 
 
 async def decide(request: web.Request) -> web.StreamResponse:
@@ -72,7 +73,7 @@ async def decide(request: web.Request) -> web.StreamResponse:
         return refused(request, exc)
     if wants_json(request):
         return web.json_response({"ok": True})
-    return see_other(f"/interactions?done={decision}d")
+    return see_other(f"/interactions?done={DONE[decision]}")
 
 
 def setup_routes(app: web.Application) -> None:
