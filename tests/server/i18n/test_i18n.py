@@ -56,8 +56,7 @@ def test_direction_and_formats_follow_the_current_language() -> None:
     assert i18n.direction("fr") == "ltr"
     with i18n.using("fr"):
         assert i18n.gettext("Home") == "Accueil"
-        assert i18n.gettext("Sign in to %(action)s", action="citer") == \
-            "Connectez-vous pour citer"
+        assert i18n.gettext("Who may %(action)s", action="citer") == "Qui peut citer"
         assert i18n.ngettext("%(num)s image", "%(num)s images", 2) == "2 images"
         assert i18n.format_date(moment) == "7 déc. 2026"
         assert i18n.format_datetime(moment) == "7 déc. 2026, 09:30"
