@@ -27,6 +27,7 @@ from typing import Any
 from babel import Locale, negotiate_locale
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_time, get_datetime_format
+from babel.lists import format_list as babel_format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -156,6 +157,11 @@ def N_(message: str) -> str:
     """Marks a message for extraction without translating it here: service errors and
     module-level texts are translated where a page shows them (server.handlers)."""
     return message
+
+
+def format_list(items: list[str]) -> str:
+    """"a, b and c" as the current language joins a list ("a, b et c")."""
+    return babel_format_list(items, locale=current())
 
 
 def format_number(number: int | float) -> str:

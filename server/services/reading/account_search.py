@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from server.i18n import gettext as _
 from server.render.text import find_hashtags, normalize_tag
 from server.services.context import Services
 from server.services.errors import RateLimited, ServiceError
@@ -99,27 +100,30 @@ async def _one(services: Services, query: str, viewer_account_id: int | None) ->
     if account is not None and _shown(account):
         return SearchResults(query, accounts=[account_card(services.config, account)])
     if not resolve:
-        return SearchResults(query, message=f"{query} is not known here yet. Sign in to look "
-                                            "up accounts on other servers.")
-    return SearchResults(query, message=f"No account was found for {query}. Check the "
-                                        "spelling, or search for a name instead.")
+        return SearchResults(query, message=_("%(query)s is not known here yet. Sign in to "
+                                              "look up accounts on other servers.",
+                                              query=query))
+    return SearchResults(query, message=_("No account was found for %(query)s. Check the "
+                                          "spelling, or search for a name instead.",
+                                          query=query))
 
 
 def not_found_message(query: str, exc: ServiceError) -> str:
     """Why a handle or URL found nothing, and what to do, in words for people: never the
     exception's own text (a DNS resolver's or TLS library's message means nothing to them,
-    and tells too much about this server)."""
+    and tells too much about this server). In the request's language."""
     if isinstance(exc, RemoteRefused):
-        return (f"{query} is on a server that this instance does not federate with, so it "
-                "cannot be looked up here.")
+        return _("%(query)s is on a server that this instance does not federate with, so it "
+                 "cannot be looked up here.", query=query)
     if isinstance(exc, RemoteGone):
-        return f"{query} was deleted on its server. Check the address, or search for a name."
+        return _("%(query)s was deleted on its server. Check the address, or search for a "
+                 "name.", query=query)
     if isinstance(exc, RemoteError):
-        return (f"No account was found for {query}: its server could not be reached or did "
-                "not answer with an account. Check the spelling of the handle or address, "
-                "or try again later.")
-    return (f"No account was found for {query}. Check the spelling: a handle looks like "
-            "@name@example.social.")
+        return _("No account was found for %(query)s: its server could not be reached or "
+                 "did not answer with an account. Check the spelling of the handle or "
+                 "address, or try again later.", query=query)
+    return _("No account was found for %(query)s. Check the spelling: a handle looks like "
+             "@name@example.social.", query=query)
 
 
 async def search(services: Services, query: str, *,

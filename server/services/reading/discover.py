@@ -7,6 +7,8 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import timedelta
 
+from server.i18n import format_list, ngettext
+from server.i18n import gettext as _
 from server.services.context import Services
 from server.services.reading.post_cards import PostCard, cards
 from server.services.social import filters
@@ -26,19 +28,19 @@ class DiscoverPage:
     next_offset: int | None  # where the next page starts; None at the end
 
 
-def _counted(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
 def why_line(card: PostCard) -> str:
-    """"12 likes, 3 boosts and 2 remixes this week" (only the non-zero parts)."""
-    parts = [_counted(n, one, many) for n, one, many in (
-        (card.favourites_count, "like", "likes"), (card.reblogs_count, "boost", "boosts"),
-        (card.remixes_count, "remix", "remixes")) if n > 0]
+    """"12 likes, 3 boosts and 2 remixes this week" (only the non-zero parts), in the
+    request's language."""
+    parts = []
+    if card.favourites_count:
+        parts.append(ngettext("%(num)s like", "%(num)s likes", card.favourites_count))
+    if card.reblogs_count:
+        parts.append(ngettext("%(num)s boost", "%(num)s boosts", card.reblogs_count))
+    if card.remixes_count:
+        parts.append(ngettext("%(num)s remix", "%(num)s remixes", card.remixes_count))
     if not parts:
-        return "New this week"
-    listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
-    return f"{listed} this week"
+        return _("New this week")
+    return _("%(counts)s this week", counts=format_list(parts))
 
 
 async def popular(services: Services, *, viewer_account_id: int | None,
