@@ -112,7 +112,7 @@ class ImageBackend:
         client = await self._api()
         try:
             response = await client.images.generate(
-                prompt=request.prompt, n=request.n, **self._options(request))
+                prompt=request.prompt, n=request.n, **self.request_options(request))
         except Exception as exc:
             self._fail(exc)
         return self._images(response)
@@ -124,7 +124,7 @@ class ImageBackend:
             raise ValueError("an edit needs at least one source image")
         image: Any = sources[0] if len(sources) == 1 else sources
         client = await self._api()
-        options = self._options(request)
+        options = self.request_options(request)
         # OpenAI's edits take no strength (an unknown parameter is refused); Dreamfeed's
         # generator and other image-to-image servers read it.
         if request.strength is not None and self.host != OPENAI_HOST:
@@ -143,7 +143,10 @@ class ImageBackend:
             raise exc
         raise self._translate(failed) from exc
 
-    def _options(self, request: ImageRequest) -> dict[str, Any]:
+    def request_options(self, request: ImageRequest) -> dict[str, Any]:
+        """The Images API parameters besides prompt and n. Seed and style are Dreamfeed's
+        generator's extensions: OpenAI refuses an unknown seed, and its own `style` means
+        vivid or natural, so neither is sent to api.openai.com."""
         options: dict[str, Any] = {}
         if self.model:
             options["model"] = self.model
@@ -156,7 +159,7 @@ class ImageBackend:
             options["response_format"] = "b64_json"
         extra = {k: v for k, v in (("seed", request.seed), ("style", request.style))
                  if v is not None}
-        if extra:
+        if extra and self.host != OPENAI_HOST:
             options["extra_body"] = extra
         return options
 

@@ -181,3 +181,15 @@ async def test_a_remix_strength_reaches_the_generator_engine(
     finally:
         await backend.close()
     assert seen == [0.35, None]
+
+
+def test_generator_extensions_are_not_sent_to_openai() -> None:
+    """Seed and style are our generator's; OpenAI refuses an unknown seed and reads `style`
+    as vivid or natural. Any other server gets them."""
+    request = ImageRequest(prompt="a cat", size="1024x1024", seed=7, style="watercolor")
+    openai = ImageBackend(base_url="https://api.openai.com/v1", api_key="k",
+                          model="gpt-image-2", timeout=30)
+    other = ImageBackend(base_url="http://127.0.0.1:8080/v1", api_key="k", model="m",
+                         timeout=30)
+    assert "extra_body" not in openai.request_options(request)
+    assert other.request_options(request)["extra_body"] == {"seed": 7, "style": "watercolor"}
